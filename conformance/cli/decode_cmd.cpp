@@ -1,0 +1,132 @@
+// `metercert decode`: frames as hex from arguments or stdin (one per line) → table or canonical JSON.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "hex.hpp"
+#include "metercert/mbus/json.hpp"
+#include "metercert/mbus/telegram.hpp"
+
+namespace metercert::cli {
+
+namespace {
+
+using namespace metercert::mbus;
+
+std::string hexs(std::span<const std::uint8_t> b) {
+    std::string s;
+    for (auto x : b) s += fmt::format("{:02X}", x);
+    return s;
+}
+
+std::string value_text(const Telegram& t, const Record& r) {
+    switch (r.kind) {
+        case ValueKind::none: return "-";
+        case ValueKind::integer:
+        case ValueKind::bcd:
+        case ValueKind::real: return r.value.to_string();
+        case ValueKind::error_state: return "error(" + hexs(t.span(r.data)) + ")";
+        case ValueKind::date: return r.date.iso() + (r.date.invalid ? " (invalid)" : "") + (r.date.summer_time ? " (summer)" : "");
+        case ValueKind::text: {
+            const std::string_view s = t.text(r.data);
+            return "\"" + std::string(s.rbegin(), s.rend()) + "\"";
+        }
+        case ValueKind::binary: return hexs(t.span(r.data));
+    }
+    return "?";
+}
+
+void print_table(const Telegram& t) {
+    fmt::print("{} frame", frame_kind_name(t.kind));
+    if (t.kind == FrameKind::ack) {
+        fmt::print(" (0xE5)\n");
+        return;
+    }
+    fmt::print("  C=0x{:02X} {}  A={} ({})", t.c.raw, t.c.name(), t.a, address_kind_name(address_kind(t.a)));
+    if (t.kind != FrameKind::short_frame) fmt::print("  CI=0x{:02X} {}", t.ci, ci_info(t.ci).name);
+    fmt::print("\n");
+    const Header& h = t.header;
+    if (h.kind == Header::Kind::long_header)
+        fmt::print("  id {:08X}  manufacturer {}  version {}  medium 0x{:02X} {}\n", h.id, manufacturer_letters(h.manufacturer),
+                   h.version, h.medium, medium_name(h.medium));
+    if (h.kind != Header::Kind::none)
+        fmt::print("  access number {}  status 0x{:02X}  signature 0x{:04X}\n", h.access_number, h.status, h.signature);
+    if (!t.has_records) {
+        if (t.kind == FrameKind::long_frame) fmt::print("  user data {}\n", hexs(t.span(t.user_data)));
+        return;
+    }
+    fmt::print("  {:>3}  {:<10} {:<14} {:<13} {:>3} {:>3} {:>3}  {:<24} {:>20} {}\n", "#", "DIF/DIFE", "VIF/VIFE", "function",
+               "st", "tf", "su", "quantity", "value", "unit");
+    for (std::size_t i = 0; i < t.records.size(); ++i) {
+        const Record& r = t.records[i];
+        const std::string dib = fmt::format("{:02X}", r.dif) + hexs({r.dife.data(), r.n_dife});
+        if (!r.has_vib) {
+            fmt::print("  {:>3}  {:<10} {}\n", i, dib, r.dif == 0x2F ? "idle filler" : "global readout request");
+            continue;
+        }
+        std::string unit(r.meaning.unit_view());
+        if (r.text_layout != TextLayout::none) {
+            const std::string_view u = t.text(r.unit_text);
+            unit.assign(u.rbegin(), u.rend());
+        }
+        fmt::print("  {:>3}  {:<10} {:<14} {:<13} {:>3} {:>3} {:>3}  {:<24} {:>20} {}\n", i, dib, hexs(t.span(r.vib)),
+                   function_name(r.function), r.storage, r.tariff, r.subunit, r.meaning.quantity, value_text(t, r), unit);
+    }
+    if (t.special)
+        fmt::print("  DIF 0x{:02X}: {}manufacturer data {}\n", t.special, t.more_records_follow() ? "more records follow; " : "",
+                   hexs(t.span(t.manufacturer_data)));
+}
+
+int run_decode(const std::vector<std::string>& args, bool json) {
+    std::vector<std::string> lines = args;
+    if (lines.empty())
+        for (std::string line; std::getline(std::cin, line);) lines.push_back(line);
+    int rc = 0;
+    std::vector<std::uint8_t> bytes;
+    Telegram t;
+    std::string out;
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        const std::string& line = lines[i];
+        if (line.find_first_not_of(" \t\r") == std::string::npos || line[line.find_first_not_of(" \t")] == '#') continue;
+        ++n;
+        DecodeError err;
+        const std::string where = args.empty() ? fmt::format("line {}: ", i + 1) : (lines.size() > 1 ? fmt::format("argument {}: ", i + 1) : "");
+        if (!parse_hex(line, bytes, err) || !decode(bytes, t, err)) {
+            std::cerr << "error: " << where << err.message() << "\n";
+            rc = 2;
+            continue;
+        }
+        if (json) {
+            out.clear();
+            to_json(t, out);
+            out.push_back('\n');
+            std::cout << out;
+        } else {
+            print_table(t);
+        }
+    }
+    if (n == 0) {
+        std::cerr << "error: empty_input at byte 0: no frame given\n";
+        return 2;
+    }
+    return rc;
+}
+
+}  // namespace
+
+void add_decode(CLI::App& app, int& exit_code) {
+    auto* cmd = app.add_subcommand("decode", "Decode M-Bus frames given as hex (arguments, or stdin one per line; spaces allowed).\n"
+                                             "Exit 0 when all decode, 2 on any invalid input with\n"
+                                             "'error: <name> at byte <offset>: <detail>' on stderr.");
+    auto json = std::make_shared<bool>(false);
+    auto hex = std::make_shared<std::vector<std::string>>();
+    cmd->add_flag("--json", *json, "canonical JSON, one object per line (schema: vectors/README.md)");
+    cmd->add_option("HEX", *hex, "frames as hex; stdin when none");
+    cmd->callback([json, hex, &exit_code] { exit_code = run_decode(*hex, *json); });
+}
+
+}  // namespace metercert::cli

@@ -1,0 +1,145 @@
+// EN 13757-3 application layer: fixed data header, data records (DIB/VIB/data), and the telegram
+// (a decoded frame). Decoding fills a caller-owned Telegram so that a hot loop re-uses its
+// storage: no heap allocation per record.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "metercert/mbus/decimal.hpp"
+#include "metercert/mbus/error.hpp"
+#include "metercert/mbus/link.hpp"
+#include "metercert/mbus/tables.hpp"
+
+namespace metercert::mbus {
+
+inline constexpr std::size_t kMaxDife = 10;  // EN 13757-3 §6.3.4
+inline constexpr std::size_t kMaxVife = 10;  // EN 13757-3 §6.4.3
+
+// Byte range inside Telegram::bytes.
+struct Span {
+    std::uint16_t off = 0;
+    std::uint16_t len = 0;
+};
+
+// Fixed data header (EN 13757-3 §5): long (CI 0x72/0x76, 12 bytes) or short (CI 0x7A, 4 bytes).
+struct Header {
+    enum class Kind : std::uint8_t { none, short_header, long_header } kind = Kind::none;
+    std::uint32_t id = 0;             // identification number as 8 BCD digits, e.g. 0x12345678 = "12345678"
+    std::uint16_t manufacturer = 0;   // packed code, see manufacturer_letters()
+    std::uint8_t version = 0;         // generation
+    std::uint8_t medium = 0;          // device type
+    std::uint8_t access_number = 0;
+    std::uint8_t status = 0;          // bits 1..0 application, 2 power low, 3 permanent, 4 temporary error
+    std::uint16_t signature = 0;      // signature / configuration word
+};
+
+// Value of a data record's data field (EN 13757-3 Annex A).
+enum class ValueKind : std::uint8_t {
+    none,       // data field code 0 (no data) or 8 (selection for readout)
+    integer,    // type B (signed) or, for bit-field VIFs, type C/D (unsigned); `number`
+    bcd,        // type A, incl. negative (MS nibble 0xF); `number`
+    error_state,  // no number: BCD digits in error state (hex A..F other than the sign nibble,
+                  // EN 13757-3 Annex B) or a real that is NaN/±Inf; the data bytes are the value
+    real,       // type H, IEEE 754 32-bit; `number` is the shortest decimal that round-trips
+    date,       // type G/F/I/J/K (see DateTime); `number` unused
+    text,       // LVAR 0x00..0xBF: ASCII, stored reversed on the wire
+    binary,     // LVAR 0xE0..0xF6: bytes as given
+};
+std::string_view value_kind_name(ValueKind k) noexcept;
+
+// Date/time types of EN 13757-3 Annex A. `bits` is the little-endian register; the fields are
+// decoded from it. Build one with DateTime::make to encode.
+struct DateTime {
+    char type = 'G';  // 'G' date (2 bytes), 'J' time (3), 'F' date+time (4), 'K' DST (4), 'I' date+time+s (6)
+    std::uint64_t bits = 0;
+    std::uint16_t year = 0;
+    std::uint8_t month = 0, day = 0, hour = 0, minute = 0, second = 0;
+    bool invalid = false;      // IV bit (F, I)
+    bool summer_time = false;  // SU bit (F, I)
+
+    // Field layout of each type; year = 1900 + 100·hundred_year + y, and with hundred_year 0 a
+    // y < 81 means 20y (EN 13757-3 Annex A compatibility rule). See vectors/ERRATA.md.
+    static DateTime decode(char type, std::uint64_t bits) noexcept;
+    // Encodes the fields (hundred-year chosen from the year) back into `bits`.
+    static DateTime make(char type, unsigned year, unsigned month, unsigned day, unsigned hour = 0,
+                         unsigned minute = 0, unsigned second = 0, bool invalid = false,
+                         bool summer_time = false) noexcept;
+    // "2019-11-28", "20:00:05", "2019-11-28T20:00", "2019-11-28T20:00:05"; type K: hex of bits.
+    [[nodiscard]] std::string iso() const;
+};
+
+enum class TextLayout : std::uint8_t {
+    none,
+    standard,  // EN 13757-3 §6.4.2: VIF(0x7C/0xFC) VIFE… LEN TEXT
+    cmi1020,   // CMi1020 manual Table 6: VIF(0xFC) LEN TEXT VIFE… (see vectors/ERRATA.md)
+};
+
+struct Record {
+    std::uint16_t offset = 0;  // byte offset of the DIF in the frame
+    std::uint8_t dif = 0;
+    std::uint8_t n_dife = 0;
+    std::array<std::uint8_t, kMaxDife> dife{};
+    bool has_vib = false;  // false for special functions and for data code 8 without VIB? (always true otherwise)
+    std::uint8_t vif = 0;
+    std::uint8_t n_vife = 0;
+    std::array<std::uint8_t, kMaxVife> vife{};
+    TextLayout text_layout = TextLayout::none;
+    Span unit_text{};  // plain-text unit bytes as on the wire (reversed)
+    Span vib{};        // VIB bytes as on the wire (VIF, VIFEs, plain-text length and text)
+    std::uint8_t lvar = 0;  // LVAR byte when data code is 0xD
+    Span data{};            // data field bytes (after LVAR)
+    Span raw{};             // whole record
+
+    // From the DIB (EN 13757-3 §6.3)
+    std::uint8_t function = 0;  // 0 instantaneous, 1 maximum, 2 minimum, 3 during error state
+    std::uint64_t storage = 0;  // DIF bit 6 + 4 bits per DIFE
+    std::uint32_t tariff = 0;   // 2 bits per DIFE
+    std::uint16_t subunit = 0;  // 1 bit per DIFE
+
+    // From the VIB and data
+    VibMeaning meaning{};
+    ValueKind kind = ValueKind::none;
+    Decimal number{};  // register value (integer, BCD, real) before scaling
+    Decimal value{};   // number × meaning.scale, in meaning.unit
+    DateTime date{};
+
+    [[nodiscard]] std::uint8_t data_code() const noexcept { return dif & 0x0F; }
+};
+
+// A decoded frame. `bytes` holds the whole frame; Spans point into it.
+struct Telegram {
+    std::vector<std::uint8_t> bytes;
+    FrameKind kind = FrameKind::ack;
+    CField c{};
+    std::uint8_t a = 0;
+    std::uint8_t ci = 0;
+    Header header{};
+    bool has_records = false;        // CI carries a variable data structure
+    std::vector<Record> records;
+    std::uint8_t special = 0;        // 0, or the special-function DIF that ended the records (0x0F/0x1F)
+    Span manufacturer_data{};        // bytes after 0x0F/0x1F
+    Span user_data{};                // bytes after CI (and after the header, if any), before CS
+    bool selection = false;          // CI 0x52: header holds a selection mask (wildcards allowed)
+
+    [[nodiscard]] std::span<const std::uint8_t> span(Span s) const noexcept { return {bytes.data() + s.off, s.len}; }
+    [[nodiscard]] std::string_view text(Span s) const noexcept {
+        return {reinterpret_cast<const char*>(bytes.data()) + s.off, s.len};
+    }
+    [[nodiscard]] bool more_records_follow() const noexcept { return special == 0x1F; }
+};
+
+// Decodes one frame (all of `frame`). Returns false and fills `err` on any error; `out` is then
+// unspecified. Never throws, never reads out of bounds.
+bool decode(std::span<const std::uint8_t> frame, Telegram& out, DecodeError& err) noexcept;
+Telegram decode_or_throw(std::span<const std::uint8_t> frame);  // throws DecodeFailure
+
+// Value-level helpers (EN 13757-3 Annex A), also used by the encoder.
+// Reads a BCD register of `n` bytes (LSB first). Returns kind bcd, or error_state for non-decimal digits.
+ValueKind read_bcd(const std::uint8_t* p, std::size_t n, Decimal& out) noexcept;
+
+}  // namespace metercert::mbus

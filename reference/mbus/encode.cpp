@@ -1,0 +1,254 @@
+#include "metercert/mbus/encode.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace metercert::mbus {
+
+namespace {
+
+[[noreturn]] void bad(ErrorCode code, std::string detail) { throw DecodeFailure({code, 0, std::move(detail)}); }
+
+std::string i128_string(i128 v) { return Decimal{v, 0}.to_string(); }
+
+void put_le(std::vector<std::uint8_t>& out, std::uint64_t v, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+}
+
+// BCD register of n bytes; negative values carry 0xF in the most significant nibble.
+void put_bcd(std::vector<std::uint8_t>& out, i128 v, std::size_t n) {
+    const bool neg = v < 0;
+    u128 m = neg ? static_cast<u128>(-v) : static_cast<u128>(v);
+    const std::size_t digits = 2 * n - (neg ? 1 : 0);
+    std::vector<std::uint8_t> nib(2 * n, 0);
+    for (std::size_t i = 0; i < digits; ++i) {
+        nib[i] = static_cast<std::uint8_t>(m % 10);
+        m /= 10;
+    }
+    if (m != 0) bad(ErrorCode::value_out_of_range, fmt::format("{} does not fit {} BCD digits", i128_string(v), digits));
+    if (neg) nib[2 * n - 1] = 0xF;
+    for (std::size_t i = 0; i < n; ++i) out.push_back(static_cast<std::uint8_t>(nib[2 * i] | (nib[2 * i + 1] << 4)));
+}
+
+i128 integral(const Value& v) {
+    auto r = v.number.scaled_to(0);
+    if (!r) bad(ErrorCode::value_out_of_range, fmt::format("{} is not an integer register value", v.number.to_string()));
+    return *r;
+}
+
+std::size_t date_size(char type) {
+    switch (type) {
+        case 'G': return 2;
+        case 'J': return 3;
+        case 'F': case 'K': return 4;
+        case 'I': return 6;
+        default: return 0;
+    }
+}
+
+}  // namespace
+
+void encode_value(std::uint8_t dif, const Value& v, std::uint8_t lvar_hint, std::vector<std::uint8_t>& out) {
+    static constexpr std::uint8_t kSize[16] = {0, 1, 2, 3, 4, 4, 6, 8, 0, 1, 2, 3, 4, 0, 6, 0};
+    const unsigned code = dif & 0x0F;
+    const std::size_t n = kSize[code];
+    switch (code) {
+        case 0x0: case 0x8:
+            if (v.kind != ValueKind::none) bad(ErrorCode::bad_model, fmt::format("DIF 0x{:02X} carries no data", dif));
+            return;
+        case 0x1: case 0x2: case 0x3: case 0x4: case 0x6: case 0x7: {
+            if (v.kind == ValueKind::date) {
+                if (date_size(v.date.type) != n)
+                    bad(ErrorCode::bad_model, fmt::format("date type {} does not fit DIF 0x{:02X}", v.date.type, dif));
+                return put_le(out, v.date.bits, n);
+            }
+            if (v.kind != ValueKind::integer)
+                bad(ErrorCode::bad_model, fmt::format("DIF 0x{:02X} needs an integer or date value", dif));
+            const i128 x = integral(v);
+            const i128 lo = -(static_cast<i128>(1) << (8 * n - 1));
+            const i128 hi = (static_cast<i128>(1) << (8 * n)) - 1;  // signed or unsigned register
+            if (x < lo || x > hi)
+                bad(ErrorCode::value_out_of_range, fmt::format("{} does not fit a {}-bit integer", i128_string(x), 8 * n));
+            return put_le(out, static_cast<std::uint64_t>(x), n);
+        }
+        case 0x5: {
+            if (v.kind != ValueKind::real && v.kind != ValueKind::integer)
+                bad(ErrorCode::bad_model, "DIF code 5 needs a real value");
+            const std::string s = v.number.to_string();
+            const float f = std::strtof(s.c_str(), nullptr);  // correctly rounded (glibc)
+            std::uint32_t u;
+            std::memcpy(&u, &f, 4);
+            return put_le(out, u, 4);
+        }
+        case 0x9: case 0xA: case 0xB: case 0xC: case 0xE:
+            if (v.kind != ValueKind::bcd && v.kind != ValueKind::integer)
+                bad(ErrorCode::bad_model, fmt::format("DIF 0x{:02X} needs a BCD value", dif));
+            return put_bcd(out, integral(v), n);
+        case 0xD: {
+            if (v.kind == ValueKind::text) {
+                if (v.bytes.size() > 0xBF) bad(ErrorCode::value_out_of_range, "text longer than 191 bytes");
+                out.push_back(static_cast<std::uint8_t>(v.bytes.size()));
+                for (auto it = v.bytes.rbegin(); it != v.bytes.rend(); ++it) out.push_back(static_cast<std::uint8_t>(*it));
+                return;
+            }
+            if (v.kind == ValueKind::bcd || v.kind == ValueKind::integer) {
+                const i128 x = integral(v);
+                std::size_t bytes = lvar_hint >= 0xC0 && lvar_hint <= 0xDF ? (lvar_hint & 0x0F) : 0;
+                if (bytes == 0) {
+                    u128 m = x < 0 ? static_cast<u128>(-x) : static_cast<u128>(x);
+                    std::size_t digits = 1;
+                    while (m >= 10) {
+                        m /= 10;
+                        ++digits;
+                    }
+                    bytes = (digits + 1) / 2;
+                }
+                if (bytes > 15) bad(ErrorCode::value_out_of_range, "BCD LVAR holds at most 30 digits");
+                out.push_back(static_cast<std::uint8_t>((x < 0 ? 0xD0 : 0xC0) + bytes));
+                // LVAR BCD carries the sign in the LVAR itself: digits are unsigned.
+                return put_bcd(out, x < 0 ? -x : x, bytes);
+            }
+            if (v.kind == ValueKind::binary) {
+                const std::size_t len = v.bytes.size();
+                std::uint8_t lv = 0;
+                if (lvar_hint >= 0xE0) {
+                    lv = lvar_hint;
+                } else if (len <= 15) {
+                    lv = static_cast<std::uint8_t>(0xE0 + len);
+                } else if (len % 4 == 0 && len >= 16 && len <= 32) {
+                    lv = static_cast<std::uint8_t>(0xEC + len / 4);
+                } else if (len == 48) {
+                    lv = 0xF5;
+                } else if (len == 64) {
+                    lv = 0xF6;
+                } else {
+                    bad(ErrorCode::value_out_of_range, fmt::format("no LVAR encodes a binary of {} bytes", len));
+                }
+                const std::size_t want = lv <= 0xEF ? lv - 0xE0u : lv <= 0xF4 ? 4u * (lv - 0xECu) : lv == 0xF5 ? 48 : 64;
+                if (want != len || lv > 0xF6)
+                    bad(ErrorCode::value_out_of_range, fmt::format("LVAR 0x{:02X} does not hold {} bytes", lv, len));
+                out.push_back(lv);
+                out.insert(out.end(), v.bytes.begin(), v.bytes.end());
+                return;
+            }
+            bad(ErrorCode::bad_model, "DIF code 0xD needs text, BCD or binary");
+        }
+        default:
+            bad(ErrorCode::bad_model, fmt::format("DIF 0x{:02X} is a special function, not a data record", dif));
+    }
+}
+
+void encode_header(const Header& h, std::vector<std::uint8_t>& out) {
+    if (h.kind == Header::Kind::long_header) {
+        for (int i = 0; i < 8; ++i)
+            if (((h.id >> (4 * i)) & 0xF) > 9)
+                bad(ErrorCode::bad_bcd, fmt::format("identification number {:08X} is not BCD", h.id));
+        put_le(out, h.id, 4);
+        put_le(out, h.manufacturer, 2);
+        out.push_back(h.version);
+        out.push_back(h.medium);
+    }
+    if (h.kind != Header::Kind::none) {
+        out.push_back(h.access_number);
+        out.push_back(h.status);
+        put_le(out, h.signature, 2);
+    }
+}
+
+TelegramBuilder& TelegramBuilder::header(const Header& h) {
+    encode_header(h, ud_);
+    return *this;
+}
+
+TelegramBuilder& TelegramBuilder::record(const RecordSpec& spec, const Value& v) {
+    if (spec.dife.size() > kMaxDife) bad(ErrorCode::too_many_dife, "more than 10 DIFEs");
+    if ((spec.dif & 0x0F) == 0x0F) bad(ErrorCode::bad_model, "special functions go through special()");
+    ud_.push_back(spec.dif);
+    ud_.insert(ud_.end(), spec.dife.begin(), spec.dife.end());
+    ud_.insert(ud_.end(), spec.vib.begin(), spec.vib.end());
+    encode_value(spec.dif, v, spec.lvar, ud_);
+    return *this;
+}
+
+TelegramBuilder& TelegramBuilder::raw(std::span<const std::uint8_t> bytes) {
+    ud_.insert(ud_.end(), bytes.begin(), bytes.end());
+    return *this;
+}
+
+TelegramBuilder& TelegramBuilder::special(std::uint8_t dif, std::span<const std::uint8_t> mfr) {
+    ud_.push_back(dif);
+    ud_.insert(ud_.end(), mfr.begin(), mfr.end());
+    return *this;
+}
+
+std::vector<std::uint8_t> TelegramBuilder::frame() const { return build_long(c_, a_, ci_, ud_); }
+
+// The value of a decoded record, as the model holds it.
+static Value value_of(const Telegram& t, const Record& r) {
+    switch (r.kind) {
+        case ValueKind::none: return Value::none();
+        case ValueKind::integer: return Value::integer(r.number.mantissa);
+        case ValueKind::bcd: return Value::bcd(r.number.mantissa);
+        case ValueKind::real: return Value::real(r.number);
+        case ValueKind::date: return Value::datetime(r.date);
+        case ValueKind::text: {
+            const std::string_view s = t.text(r.data);
+            return Value::text(std::string(s.rbegin(), s.rend()));
+        }
+        case ValueKind::binary: return Value::binary(std::string(t.text(r.data)));
+        case ValueKind::error_state: break;
+    }
+    return Value::none();
+}
+
+std::vector<std::uint8_t> encode(const Telegram& t) {
+    switch (t.kind) {
+        case FrameKind::ack: return build_ack();
+        case FrameKind::short_frame: return build_short(t.c.raw, t.a);
+        case FrameKind::control_frame: return build_long(t.c.raw, t.a, t.ci, {});
+        case FrameKind::long_frame: break;
+    }
+    std::vector<std::uint8_t> ud;
+    encode_header(t.header, ud);
+    if (ci_info(t.ci).msb_first && t.header.kind == Header::Kind::long_header) {  // mode 2: fields MSB first
+        std::reverse(ud.begin(), ud.begin() + 4);
+        std::reverse(ud.begin() + 4, ud.begin() + 6);
+        std::reverse(ud.begin() + 10, ud.begin() + 12);
+    }
+    if (!t.has_records) {
+        const auto u = t.span(t.user_data);
+        ud.insert(ud.end(), u.begin(), u.end());
+        return build_long(t.c.raw, t.a, t.ci, ud);
+    }
+    const bool msb_first = ci_info(t.ci).msb_first;
+    for (const Record& r : t.records) {
+        if (!r.has_vib) {  // 0x2F filler, 0x7F global readout
+            ud.push_back(r.dif);
+            continue;
+        }
+        ud.push_back(r.dif);
+        ud.insert(ud.end(), r.dife.begin(), r.dife.begin() + r.n_dife);
+        const auto vib = t.span(r.vib);
+        ud.insert(ud.end(), vib.begin(), vib.end());
+        if (r.kind == ValueKind::error_state) {  // BCD in error state, NaN/Inf: no number to re-encode; the bits are the value
+            if (r.data_code() == 0x0D) ud.push_back(r.lvar);
+            const auto d = t.span(r.data);
+            ud.insert(ud.end(), d.begin(), d.end());
+            continue;
+        }
+        const std::size_t at = ud.size();
+        encode_value(r.dif, value_of(t, r), r.lvar, ud);
+        if (msb_first && r.data_code() != 0x0D) std::reverse(ud.begin() + static_cast<std::ptrdiff_t>(at), ud.end());
+    }
+    if (t.special != 0) {
+        ud.push_back(t.special);
+        const auto m = t.span(t.manufacturer_data);
+        ud.insert(ud.end(), m.begin(), m.end());
+    }
+    return build_long(t.c.raw, t.a, t.ci, ud);
+}
+
+}  // namespace metercert::mbus

@@ -1,0 +1,262 @@
+#include "metercert/mbus/json.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstring>
+
+namespace metercert::mbus {
+
+namespace {
+
+constexpr char kHex[] = "0123456789ABCDEF";
+
+struct Out {
+    std::string& s;
+    void lit(std::string_view v) { s.append(v); }
+    void hex(const std::uint8_t* p, std::size_t n) {
+        const std::size_t at = s.size();
+        s.resize(at + 2 * n);
+        char* o = s.data() + at;
+        for (std::size_t i = 0; i < n; ++i) {
+            o[2 * i] = kHex[p[i] >> 4];
+            o[2 * i + 1] = kHex[p[i] & 0xF];
+        }
+    }
+    void qhex(const std::uint8_t* p, std::size_t n) {
+        s.push_back('"');
+        hex(p, n);
+        s.push_back('"');
+    }
+    void qbyte(std::uint8_t b) { qhex(&b, 1); }
+    void num(std::uint64_t v) {
+        char buf[24];
+        auto r = std::to_chars(buf, buf + sizeof buf, v);
+        s.append(buf, r.ptr);
+    }
+    void boolean(bool b) { s.append(b ? "true" : "false"); }
+    // Our own identifiers/units (UTF-8, no characters that need escaping).
+    void str(std::string_view v) {
+        s.push_back('"');
+        s.append(v);
+        s.push_back('"');
+    }
+    // Device bytes: ISO 8859-1 → JSON string (control characters and non-ASCII as \u00XX).
+    void bytes_str(std::string_view v, bool reversed) {
+        s.push_back('"');
+        const std::size_t n = v.size();
+        for (std::size_t k = 0; k < n; ++k) {
+            const auto c = static_cast<unsigned char>(reversed ? v[n - 1 - k] : v[k]);
+            if (c == '"' || c == '\\') {
+                s.push_back('\\');
+                s.push_back(static_cast<char>(c));
+            } else if (c < 0x20 || c >= 0x7F) {
+                char e[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
+                s.append(e, 6);
+            } else {
+                s.push_back(static_cast<char>(c));
+            }
+        }
+        s.push_back('"');
+    }
+    void decimal(const Decimal& d) {
+        char buf[160];
+        s.push_back('"');
+        s.append(buf, d.write(buf));
+        s.push_back('"');
+    }
+};
+
+std::string_view type_name(const Record& r) {
+    static constexpr std::string_view kCode[16] = {"none", "int8", "int16", "int24", "int32", "real32",
+                                                   "int48", "int64", "selection", "bcd2", "bcd4", "bcd6",
+                                                   "bcd8", "lvar", "bcd12", "special"};
+    if (r.kind == ValueKind::date) {
+        switch (r.date.type) {
+            case 'G': return "date_g";
+            case 'J': return "time_j";
+            case 'F': return "datetime_f";
+            case 'K': return "dst_k";
+            default: return "datetime_i";
+        }
+    }
+    if (r.data_code() == 0x0D) {
+        if (r.lvar <= 0xBF) return "text";
+        if (r.lvar <= 0xDF) return "bcd_lvar";
+        return "binary";
+    }
+    return kCode[r.data_code()];
+}
+
+void record_json(Out& o, const Telegram& t, const Record& r) {
+    o.lit("{\"dif\":\"");
+    o.hex(&r.dif, 1);
+    o.hex(r.dife.data(), r.n_dife);
+    o.lit("\"");
+    if (!r.has_vib) {
+        o.lit(r.dif == 0x2F ? ",\"special\":\"idle_filler\"" : ",\"special\":\"global_readout\"");
+    } else {
+        o.lit(",\"vif\":");
+        o.qhex(t.bytes.data() + r.vib.off, r.vib.len);
+        o.lit(",\"function\":");
+        o.str(function_name(r.function));
+        o.lit(",\"storage\":");
+        o.num(r.storage);
+        o.lit(",\"tariff\":");
+        o.num(r.tariff);
+        o.lit(",\"subunit\":");
+        o.num(r.subunit);
+        o.lit(",\"type\":");
+        o.str(type_name(r));
+        o.lit(",\"quantity\":");
+        o.str(r.meaning.quantity);
+        o.lit(",\"unit\":");
+        if (r.text_layout != TextLayout::none) o.bytes_str(t.text(r.unit_text), true);
+        else o.str(r.meaning.unit_view());
+        o.lit(",\"value\":");
+        switch (r.kind) {
+            case ValueKind::none: o.lit("null"); break;
+            case ValueKind::integer:
+            case ValueKind::bcd:
+            case ValueKind::real: o.decimal(r.value); break;
+            case ValueKind::error_state: o.lit("null"); break;
+            case ValueKind::date: o.str(r.date.iso()); break;
+            case ValueKind::text: o.bytes_str(t.text(r.data), true); break;
+            case ValueKind::binary: o.qhex(t.bytes.data() + r.data.off, r.data.len); break;
+        }
+        if (r.kind == ValueKind::date && (r.date.type == 'F' || r.date.type == 'I')) {
+            o.lit(",\"invalid\":");
+            o.boolean(r.date.invalid);
+            o.lit(",\"summer_time\":");
+            o.boolean(r.date.summer_time);
+        }
+        if (r.kind == ValueKind::error_state && r.data_code() != 0x5) {
+            o.lit(",\"error_digits\":\"");
+            for (std::size_t i = r.data.len; i-- > 0;) o.hex(t.bytes.data() + r.data.off + i, 1);
+            o.lit("\"");
+        }
+        // Qualifiers: combinable VIFEs (after the extension-table code of 0xFB/0xFD).
+        const unsigned p = r.vif & 0x7Fu;
+        std::size_t first = (p == 0x7B || p == 0x7D || p == 0x6F) ? 1 : 0;
+        if (p == 0x7F) first = r.n_vife;  // manufacturer-specific VIFEs: no meaning
+        if (first < r.n_vife) {
+            o.lit(",\"qualifiers\":[");
+            bool comma = false;
+            for (std::size_t i = first; i < r.n_vife; ++i) {
+                const std::uint8_t v = r.vife[i] & 0x7F;
+                if (v >= 0x70 && v <= 0x77) continue;  // scale, already applied
+                if (v == 0x7D) continue;
+                if (v >= 0x20 && v <= 0x38 && v != 0x27 && !(v >= 0x28 && v <= 0x2B)) continue;  // unit, applied
+                if (comma) o.lit(",");
+                o.str(vife_description(v));
+                comma = true;
+                if (v == 0x7F) break;
+            }
+            o.lit("]");
+        }
+    }
+    o.lit(",\"raw\":");
+    o.qhex(t.bytes.data() + r.raw.off, r.raw.len);
+    o.lit("}");
+}
+
+}  // namespace
+
+void to_json(const Telegram& t, std::string& s) {
+    Out o{s};
+    o.lit("{\"frame\":");
+    o.str(frame_kind_name(t.kind));
+    if (t.kind == FrameKind::ack) {
+        o.lit("}");
+        return;
+    }
+    o.lit(",\"c\":");
+    o.qbyte(t.c.raw);
+    o.lit(",\"c_name\":");
+    o.str(t.c.name());
+    o.lit(",\"prm\":");
+    o.boolean(t.c.prm());
+    o.lit(",\"fcb_acd\":");
+    o.boolean((t.c.raw & 0x20) != 0);
+    o.lit(",\"fcv_dfc\":");
+    o.boolean((t.c.raw & 0x10) != 0);
+    o.lit(",\"a\":");
+    o.num(t.a);
+    o.lit(",\"address_kind\":");
+    o.str(address_kind_name(address_kind(t.a)));
+    if (t.kind == FrameKind::short_frame) {
+        o.lit("}");
+        return;
+    }
+    const CiInfo ci = ci_info(t.ci);
+    o.lit(",\"ci\":");
+    o.qbyte(t.ci);
+    o.lit(",\"ci_name\":");
+    o.str(ci.name);
+    if (auto baud = ci_baud_rate(t.ci)) {
+        o.lit(",\"baud\":");
+        o.num(*baud);
+    }
+    if (t.kind == FrameKind::control_frame) {
+        o.lit("}");
+        return;
+    }
+    const Header& h = t.header;
+    if (h.kind != Header::Kind::none) {
+        o.lit(",\"header\":{");
+        if (h.kind == Header::Kind::long_header) {
+            char id[8];
+            for (int i = 0; i < 8; ++i) id[i] = kHex[(h.id >> (28 - 4 * i)) & 0xF];
+            o.lit("\"id\":\"");
+            o.lit({id, 8});
+            o.lit("\",\"manufacturer\":");
+            char m[3] = {static_cast<char>('@' + ((h.manufacturer >> 10) & 0x1F)),
+                         static_cast<char>('@' + ((h.manufacturer >> 5) & 0x1F)),
+                         static_cast<char>('@' + (h.manufacturer & 0x1F))};
+            o.str({m, 3});
+            o.lit(",\"version\":");
+            o.num(h.version);
+            o.lit(",\"medium\":");
+            o.qbyte(h.medium);
+            o.lit(",\"medium_name\":");
+            o.str(medium_name(h.medium));
+            o.lit(",");
+        }
+        o.lit("\"access_number\":");
+        o.num(h.access_number);
+        o.lit(",\"status\":");
+        o.qbyte(h.status);
+        o.lit(",\"signature\":\"");
+        char sig[4] = {kHex[(h.signature >> 12) & 0xF], kHex[(h.signature >> 8) & 0xF], kHex[(h.signature >> 4) & 0xF],
+                       kHex[h.signature & 0xF]};
+        o.lit({sig, 4});
+        o.lit("\"}");
+    }
+    if (!t.has_records) {
+        o.lit(t.selection ? ",\"selection\":" : ",\"user_data\":");
+        o.qhex(t.bytes.data() + t.user_data.off, t.user_data.len);
+        o.lit("}");
+        return;
+    }
+    o.lit(",\"records\":[");
+    for (std::size_t i = 0; i < t.records.size(); ++i) {
+        if (i) o.lit(",");
+        record_json(o, t, t.records[i]);
+    }
+    o.lit("]");
+    if (t.special) {
+        o.lit(",\"special\":");
+        o.qbyte(t.special);
+        o.lit(",\"manufacturer_data\":");
+        o.qhex(t.bytes.data() + t.manufacturer_data.off, t.manufacturer_data.len);
+    }
+    o.lit("}");
+}
+
+std::string to_json(const Telegram& t) {
+    std::string s;
+    s.reserve(256 + 256 * t.records.size());
+    to_json(t, s);
+    return s;
+}
+
+}  // namespace metercert::mbus
