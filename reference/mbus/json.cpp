@@ -128,6 +128,8 @@ void record_json(Out& o, const Telegram& t, const Record& r) {
             o.boolean(r.date.invalid);
             o.lit(",\"summer_time\":");
             o.boolean(r.date.summer_time);
+            o.lit(",\"hundred_year\":");
+            o.num(r.date.hundred_year());
         }
         if (r.kind == ValueKind::error_state && r.data_code() != 0x5) {
             o.lit(",\"error_digits\":\"");

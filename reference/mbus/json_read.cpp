@@ -94,7 +94,9 @@ Value value_for(const json& r, const Record& meaning, const std::string& where) 
         else if (t == 'F') n = std::sscanf(s.c_str(), "%4u-%2u-%2uT%2u:%2u", &y, &mo, &d, &h, &mi) == 5;
         else n = std::sscanf(s.c_str(), "%4u-%2u-%2uT%2u:%2u:%2u", &y, &mo, &d, &h, &mi, &se) == 6;
         if (!n) bad(where + "/value", "malformed date/time " + s);
-        return Value::datetime(DateTime::make(t, y, mo, d, h, mi, se, r.value("invalid", false), r.value("summer_time", false)));
+        DateTime dt = DateTime::make(t, y, mo, d, h, mi, se, r.value("invalid", false), r.value("summer_time", false));
+        if (r.contains("hundred_year")) dt = dt.with_hundred_year(r.at("hundred_year").get<unsigned>());
+        return Value::datetime(dt);
     }
     if (type == "text") return Value::text(latin1(s, where + "/value"));
     if (type == "binary") {

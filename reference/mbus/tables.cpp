@@ -281,8 +281,14 @@ void fb_table(VibMeaning& m, unsigned v) {
 
 void per(VibMeaning& m, std::string_view suffix) {
     const std::string_view u = m.unit_view();
-    if (suffix == "/h" && u == "Wh") return m.set_unit("W");
-    if (suffix == "/h" && u == "varh") return m.set_unit("var");
+    if (suffix == "/h" && u == "Wh") {  // energy per hour is power
+        m.quantity = "power";
+        return m.set_unit("W");
+    }
+    if (suffix == "/h" && u == "varh") {
+        m.quantity = "reactive_power";
+        return m.set_unit("var");
+    }
     m.append_unit(suffix);
 }
 

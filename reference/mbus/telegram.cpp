@@ -32,14 +32,8 @@ unsigned full_year(unsigned hundred, unsigned y) noexcept {
     return year;
 }
 
-// Year y (0..127 field) and hundred-year bits for a calendar year.
+// Year y (0..99) and hundred-year bits for a calendar year.
 void split_year(unsigned year, unsigned& y, unsigned& hundred) noexcept {
-    if (year >= 1981 && year <= 2080) {
-        hundred = 0;
-        y = year % 100;
-        if (year >= 2000) y = year - 2000;
-        return;
-    }
     const unsigned off = year >= 1900 ? year - 1900 : 0;
     hundred = (off / 100) & 3;
     y = off % 100;
@@ -118,6 +112,18 @@ DateTime DateTime::make(char type, unsigned year, unsigned month, unsigned day, 
         default: break;
     }
     return decode(type, b);
+}
+
+unsigned DateTime::hundred_year() const noexcept {
+    if (type == 'F') return static_cast<unsigned>((bits >> 13) & 3);
+    if (type == 'I') return static_cast<unsigned>((bits >> 46) & 3);
+    return 0;
+}
+
+DateTime DateTime::with_hundred_year(unsigned hy) const noexcept {
+    const unsigned lo = type == 'F' ? 13 : type == 'I' ? 46 : 64;
+    if (lo == 64) return *this;
+    return decode(type, (bits & ~(3ull << lo)) | (static_cast<std::uint64_t>(hy & 3) << lo));
 }
 
 std::string DateTime::iso() const {

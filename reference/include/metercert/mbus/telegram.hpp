@@ -63,12 +63,16 @@ struct DateTime {
     bool summer_time = false;  // SU bit (F, I)
 
     // Field layout of each type; year = 1900 + 100·hundred_year + y, and with hundred_year 0 a
-    // y < 81 means 20y (EN 13757-3 Annex A compatibility rule). See vectors/ERRATA.md.
+    // y < 81 means 20y (EN 13757-3 Annex A compatibility rule). See vectors/ERRATA.md E-6.
     static DateTime decode(char type, std::uint64_t bits) noexcept;
-    // Encodes the fields (hundred-year chosen from the year) back into `bits`.
+    // Encodes the fields back into `bits`; the hundred-year bits (F, I) are (year − 1900) / 100.
     static DateTime make(char type, unsigned year, unsigned month, unsigned day, unsigned hour = 0,
                          unsigned minute = 0, unsigned second = 0, bool invalid = false,
                          bool summer_time = false) noexcept;
+    // Hundred-year bits as sent (F: bits 13..14, I: bits 46..47); 0 for other types.
+    [[nodiscard]] unsigned hundred_year() const noexcept;
+    // Same date with other hundred-year bits (a device may send 0 with the compatibility rule).
+    [[nodiscard]] DateTime with_hundred_year(unsigned hy) const noexcept;
     // "2019-11-28", "20:00:05", "2019-11-28T20:00", "2019-11-28T20:00:05"; type K: hex of bits.
     [[nodiscard]] std::string iso() const;
 };
