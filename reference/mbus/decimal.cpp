@@ -60,33 +60,37 @@ std::string Decimal::to_string() const {
 }
 
 std::optional<Decimal> Decimal::parse(std::string_view s) noexcept {
-    if (s.empty()) return std::nullopt;
-    bool neg = false;
     std::size_t i = 0;
-    if (s[0] == '-') {
-        neg = true;
-        i = 1;
+    const bool neg = !s.empty() && s[0] == '-';
+    if (neg) i = 1;
+    const std::size_t dot = s.find('.', i);
+    const std::string_view whole = s.substr(i, dot == std::string_view::npos ? std::string_view::npos : dot - i);
+    const std::string_view frac = dot == std::string_view::npos ? std::string_view{} : s.substr(dot + 1);
+    if (whole.empty() || (dot != std::string_view::npos && frac.empty())) return std::nullopt;
+    for (std::string_view part : {whole, frac})
+        for (char ch : part)
+            if (ch < '0' || ch > '9') return std::nullopt;
+    // digits = whole ++ frac, value = digits × 10^-|frac|; drop trailing zeros into the exponent
+    int exponent = -static_cast<int>(frac.size());
+    std::string_view w = whole, f = frac;
+    while (!f.empty() && f.back() == '0') {
+        f.remove_suffix(1);
+        ++exponent;
     }
-    Decimal d;
-    int digits = 0;
-    bool seen_dot = false, any = false;
-    for (; i < s.size(); ++i) {
-        const char ch = s[i];
-        if (ch == '.') {
-            if (seen_dot || !any) return std::nullopt;
-            seen_dot = true;
-            continue;
+    if (f.empty())
+        while (w.size() > 1 && w.back() == '0') {
+            w.remove_suffix(1);
+            ++exponent;
         }
-        if (ch < '0' || ch > '9') return std::nullopt;
-        any = true;
-        if (d.mantissa != 0 || ch != '0') ++digits;
-        if (digits > 38) return std::nullopt;
-        d.mantissa = d.mantissa * 10 + (ch - '0');
-        if (seen_dot) --d.exponent;
-    }
-    if (!any || s.back() == '.') return std::nullopt;
-    if (neg) d.mantissa = -d.mantissa;
-    return d;
+    i128 m = 0;
+    int significant = 0;
+    for (std::string_view part : {w, f})
+        for (char ch : part) {
+            if (m != 0 || ch != '0') ++significant;
+            if (significant > 38) return std::nullopt;
+            m = m * 10 + (ch - '0');
+        }
+    return Decimal{neg ? -m : m, m == 0 ? 0 : exponent};
 }
 
 std::optional<i128> Decimal::scaled_to(int exp) const noexcept {

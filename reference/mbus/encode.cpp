@@ -96,8 +96,9 @@ void encode_value(std::uint8_t dif, const Value& v, std::uint8_t lvar_hint, std:
             }
             if (v.kind == ValueKind::bcd || v.kind == ValueKind::integer) {
                 const i128 x = integral(v);
-                std::size_t bytes = lvar_hint >= 0xC0 && lvar_hint <= 0xDF ? (lvar_hint & 0x0F) : 0;
-                if (bytes == 0) {
+                const bool hinted = lvar_hint >= 0xC0 && lvar_hint <= 0xDF;
+                std::size_t bytes = hinted ? (lvar_hint & 0x0F) : 0;
+                if (!hinted) {
                     u128 m = x < 0 ? static_cast<u128>(-x) : static_cast<u128>(x);
                     std::size_t digits = 1;
                     while (m >= 10) {
@@ -107,7 +108,9 @@ void encode_value(std::uint8_t dif, const Value& v, std::uint8_t lvar_hint, std:
                     bytes = (digits + 1) / 2;
                 }
                 if (bytes > 15) bad(ErrorCode::value_out_of_range, "BCD LVAR holds at most 30 digits");
-                out.push_back(static_cast<std::uint8_t>((x < 0 ? 0xD0 : 0xC0) + bytes));
+                // zero keeps the LVAR's sign (C0/D0 both mean 0)
+                const bool negative = x < 0 || (x == 0 && hinted && lvar_hint >= 0xD0);
+                out.push_back(static_cast<std::uint8_t>((negative ? 0xD0 : 0xC0) + bytes));
                 // LVAR BCD carries the sign in the LVAR itself: digits are unsigned.
                 return put_bcd(out, x < 0 ? -x : x, bytes);
             }

@@ -1,6 +1,7 @@
 #include "metercert/mbus/json.hpp"
 
 #include <charconv>
+#include <cctype>
 #include <cmath>
 #include <cstring>
 
@@ -131,6 +132,18 @@ void record_json(Out& o, const Telegram& t, const Record& r) {
             o.lit(",\"hundred_year\":");
             o.num(r.date.hundred_year());
         }
+        if (r.kind == ValueKind::date && r.date.year_field() > 99) {
+            o.lit(",\"year_field\":");
+            o.num(r.date.year_field());
+        }
+        if (r.kind == ValueKind::date && r.date.extra != 0) {
+            char buf[24];
+            auto e = std::to_chars(buf, buf + sizeof buf, r.date.extra, 16);
+            o.lit(",\"extra_bits\":\"");
+            for (char* c = buf; c < e.ptr; ++c) *c = static_cast<char>(std::toupper(static_cast<unsigned char>(*c)));
+            o.lit({buf, static_cast<std::size_t>(e.ptr - buf)});
+            o.lit("\"");
+        }
         if (r.kind == ValueKind::error_state && r.data_code() != 0x5) {
             o.lit(",\"error_digits\":\"");
             for (std::size_t i = r.data.len; i-- > 0;) o.hex(t.bytes.data() + r.data.off + i, 1);
@@ -214,8 +227,12 @@ void to_json(const Telegram& t, std::string& s) {
             char m[3] = {static_cast<char>('@' + ((h.manufacturer >> 10) & 0x1F)),
                          static_cast<char>('@' + ((h.manufacturer >> 5) & 0x1F)),
                          static_cast<char>('@' + (h.manufacturer & 0x1F))};
-            o.str({m, 3});
-            o.lit(",\"version\":");
+            o.bytes_str({m, 3}, false);  // '\\' and '[' occur for codes outside A..Z
+            o.lit(",\"manufacturer_code\":\"");
+            char mc[4] = {kHex[(h.manufacturer >> 12) & 0xF], kHex[(h.manufacturer >> 8) & 0xF], kHex[(h.manufacturer >> 4) & 0xF],
+                          kHex[h.manufacturer & 0xF]};
+            o.lit({mc, 4});
+            o.lit("\",\"version\":");
             o.num(h.version);
             o.lit(",\"medium\":");
             o.qbyte(h.medium);

@@ -96,6 +96,8 @@ Value value_for(const json& r, const Record& meaning, const std::string& where) 
         if (!n) bad(where + "/value", "malformed date/time " + s);
         DateTime dt = DateTime::make(t, y, mo, d, h, mi, se, r.value("invalid", false), r.value("summer_time", false));
         if (r.contains("hundred_year")) dt = dt.with_hundred_year(r.at("hundred_year").get<unsigned>());
+        if (r.contains("year_field")) dt = dt.with_year_field(r.at("year_field").get<unsigned>());
+        if (r.contains("extra_bits")) dt = dt.with_extra(std::strtoull(r.at("extra_bits").get<std::string>().c_str(), nullptr, 16));
         return Value::datetime(dt);
     }
     if (type == "text") return Value::text(latin1(s, where + "/value"));
@@ -105,20 +107,19 @@ Value value_for(const json& r, const Record& meaning, const std::string& where) 
     }
     auto d = Decimal::parse(s);
     if (!d) bad(where + "/value", "not an exact decimal: " + s);
-    // register = value / scale
+    // register = value / scale, exactly: value was register × factor × 10^e, so some power of
+    // ten makes the mantissa divisible by the factor.
     const Decimal sc = meaning.meaning.scale;
-    Decimal reg;
-    if (sc.mantissa == 1) {
-        reg = {d->mantissa, d->exponent - sc.exponent};
-    } else {
-        auto whole = d->scaled_to(sc.exponent);
-        if (!whole || *whole % sc.mantissa != 0) {
-            if (type != "real32") bad(where + "/value", "value is not a whole multiple of the VIB's scale");
-            const long double x = std::strtold(s.c_str(), nullptr) / static_cast<long double>(sc.mantissa);
-            return Value::real(*Decimal::parse(fmt::format("{:.9f}", static_cast<double>(x))));
+    Decimal reg{};
+    bool found = false;
+    i128 m = d->mantissa;
+    for (int k = 0; k <= 12 && !found; ++k, m *= 10) {
+        if (m % sc.mantissa == 0) {
+            reg = {m / sc.mantissa, d->exponent - k - sc.exponent};
+            found = true;
         }
-        reg = {*whole / sc.mantissa, 0};
     }
+    if (!found) bad(where + "/value", "value is not a multiple of the VIB's scale");
     if (type == "real32") return Value::real(reg);
     auto whole = reg.scaled_to(0);
     if (!whole) bad(where + "/value", "value is finer than the VIB's resolution");
@@ -151,9 +152,13 @@ std::vector<std::uint8_t> from_json(std::string_view text) {
         if (h.contains("id")) {
             hd.kind = Header::Kind::long_header;
             hd.id = static_cast<std::uint32_t>(std::strtoul(h.at("id").get<std::string>().c_str(), nullptr, 16));
-            auto m = manufacturer_code(h.value("manufacturer", ""));
-            if (!m) bad("/header/manufacturer", "expected three letters A..Z");
-            hd.manufacturer = *m;
+            if (h.contains("manufacturer_code")) {
+                hd.manufacturer = static_cast<std::uint16_t>(std::strtoul(h.at("manufacturer_code").get<std::string>().c_str(), nullptr, 16));
+            } else {
+                auto m = manufacturer_code(h.value("manufacturer", ""));
+                if (!m) bad("/header/manufacturer", "expected three letters A..Z");
+                hd.manufacturer = *m;
+            }
             hd.version = static_cast<std::uint8_t>(h.value("version", 0u));
             hd.medium = byte(h, "medium", "/header");
         } else {

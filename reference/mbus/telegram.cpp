@@ -85,8 +85,45 @@ DateTime DateTime::decode(char type, std::uint64_t b) noexcept {
         }
         default: break;  // 'K': kept as bits
     }
+    std::uint64_t known = ~0ull;
+    switch (type) {
+        case 'G': known = 0xFFFF; break;
+        case 'J': known = 0x1F3F3F; break;
+        case 'F': known = 0xFFFFFFBFull; break;
+        case 'I': known = 0xC0FF1F1FBFBFull; break;
+        default: break;
+    }
+    d.extra = b & ~known;
     return d;
 }
+
+namespace {
+// (low-bits position, high-bits position) of the year field per type; low 3 bits + high 4 bits.
+bool year_pos(char type, unsigned& lo, unsigned& hi) noexcept {
+    switch (type) {
+        case 'G': lo = 5; hi = 12; return true;
+        case 'F': lo = 21; hi = 28; return true;
+        case 'I': lo = 29; hi = 36; return true;
+        default: return false;
+    }
+}
+}  // namespace
+
+unsigned DateTime::year_field() const noexcept {
+    unsigned lo = 0, hi = 0;
+    if (!year_pos(type, lo, hi)) return 0;
+    return static_cast<unsigned>(((bits >> lo) & 7) | (((bits >> hi) & 15) << 3));
+}
+
+DateTime DateTime::with_year_field(unsigned y) const noexcept {
+    unsigned lo = 0, hi = 0;
+    if (!year_pos(type, lo, hi)) return *this;
+    std::uint64_t b = bits & ~((7ull << lo) | (15ull << hi));
+    b |= (static_cast<std::uint64_t>(y & 7) << lo) | (static_cast<std::uint64_t>((y >> 3) & 15) << hi);
+    return decode(type, b);
+}
+
+DateTime DateTime::with_extra(std::uint64_t extra_bits) const noexcept { return decode(type, bits | extra_bits); }
 
 DateTime DateTime::make(char type, unsigned year, unsigned month, unsigned day, unsigned hour, unsigned minute,
                         unsigned second, bool invalid, bool summer_time) noexcept {
@@ -153,6 +190,7 @@ ValueKind read_bcd(const std::uint8_t* p, std::size_t n, Decimal& out) noexcept 
         if (lo > 9) return ValueKind::error_state;
         v = v * 10 + lo;
     }
+    if (negative && v == 0) return ValueKind::error_state;  // "−0": no such number (ERRATA E-7)
     out = {negative ? -v : v, 0};
     return ValueKind::bcd;
 }

@@ -1,1 +1,132 @@
+#include "metercert/mbus/telegram.hpp"
+
+#include <random>
+
 #include <gtest/gtest.h>
+
+#include "metercert/mbus/encode.hpp"
+#include "metercert/mbus/json.hpp"
+
+using namespace metercert::mbus;
+
+namespace {
+std::vector<std::uint8_t> hx(std::string_view s) {
+    std::vector<std::uint8_t> o;
+    std::string d;
+    for (char c : s)
+        if (c != ' ') d += c;
+    for (std::size_t i = 0; i + 1 < d.size(); i += 2) o.push_back(static_cast<std::uint8_t>(std::stoul(d.substr(i, 2), nullptr, 16)));
+    return o;
+}
+}  // namespace
+
+TEST(Telegram, SenmlExamplePayloadOfTheCmi6110Manual) {
+    // CMi6110 manual §7.4.2.3: 12345678 kWh, 3456.7 m3, 5012 W, 212 l/h, 80.3 °C, 53.8 °C, 0x4012.
+    const auto f = build_long(0x08, 0, 0x78, hx("04064E61BC000415 07870000022B9413 023BD400025A2303 025E1A0202FD1712 40"));
+    const Telegram t = decode_or_throw(f);
+    ASSERT_EQ(t.records.size(), 7u);
+    EXPECT_EQ(t.records[0].value, (Decimal{12345678, 3}));
+    EXPECT_EQ(t.records[0].meaning.unit_view(), "Wh");
+    EXPECT_EQ(t.records[1].value, (Decimal{34567, -1}));
+    EXPECT_EQ(t.records[2].value, (Decimal{5012, 0}));
+    EXPECT_EQ(t.records[3].value, (Decimal{212, -3}));  // m3/h: 212 l/h
+    EXPECT_EQ(t.records[4].value, (Decimal{803, -1}));
+    EXPECT_EQ(t.records[5].value, (Decimal{538, -1}));
+    EXPECT_EQ(t.records[6].number, (Decimal{0x4012, 0}));
+}
+
+TEST(Telegram, Cmi1020PlainTextLayoutAndStandardLayout) {
+    // Table 6 row 37: 02 FC 06 "ihPsoC" 74 → text before the VIFE.
+    Telegram t = decode_or_throw(build_long(0x08, 1, 0x78, hx("02 FC06696850736F4374 6200")));
+    ASSERT_EQ(t.records.size(), 1u);
+    EXPECT_EQ(t.records[0].text_layout, TextLayout::cmi1020);
+    EXPECT_EQ(t.text(t.records[0].unit_text), "ihPsoC");
+    EXPECT_EQ(t.records[0].value, (Decimal{98, -2}));
+    // EN 13757-3 layout: FC 74 01 'W' → VIFE before the text.
+    t = decode_or_throw(build_long(0x08, 1, 0x78, hx("02 FC740157 7B00")));
+    EXPECT_EQ(t.records[0].text_layout, TextLayout::standard);
+    EXPECT_EQ(t.text(t.records[0].unit_text), "W");
+    EXPECT_EQ(t.records[0].value, (Decimal{123, -2}));
+}
+
+TEST(Telegram, MsbFirstModeCi76) {
+    // CI 0x76 (mode 2): header ID and multi-byte data MSB first. ID 12345678, ELV 15 96.
+    const auto f = build_long(0x08, 1, 0x76, hx("12345678 1596 01 02 00 00 0000 0406 00000001"));
+    const Telegram t = decode_or_throw(f);
+    EXPECT_EQ(t.header.id, 0x12345678u);
+    EXPECT_EQ(manufacturer_letters(t.header.manufacturer), "ELV");
+    EXPECT_EQ(t.records[0].value, (Decimal{1000, 0}));
+    EXPECT_EQ(encode(t), f);
+}
+
+TEST(Telegram, DateTimeTypes) {
+    // CMi6110 §7.4.2.1 Table 6: type F bit layout; 2019-11-28 20:00, century 01.
+    const DateTime f = DateTime::decode('F', 0x2B7C3400);
+    EXPECT_EQ(f.year, 2019);
+    EXPECT_EQ(f.month, 11);
+    EXPECT_EQ(f.day, 28);
+    EXPECT_EQ(f.hour, 20);
+    EXPECT_EQ(f.minute, 0);
+    EXPECT_EQ(f.hundred_year(), 1u);
+    EXPECT_EQ(f.iso(), "2019-11-28T20:00");
+    EXPECT_EQ(DateTime::make('F', 2019, 11, 28, 20, 0).bits, 0x2B7C3400u);
+    // compatibility rule: hundred-year 0 and y = 19 is 2019 as well; y = 99 is 1999
+    EXPECT_EQ(f.with_hundred_year(0).year, 2019);
+    EXPECT_EQ(DateTime::decode('G', 0x0000 | 31 | (12 << 8) | (3 << 5) | (12 << 12)).year, 1999);
+    const DateTime g = DateTime::make('G', 2024, 5, 17);
+    EXPECT_EQ(g.bits, 0x3511u);
+    EXPECT_EQ(DateTime::make('J', 0, 0, 0, 12, 30, 5).bits, 0x0C1E05u);
+}
+
+TEST(Telegram, BcdErrorStateAndNegative) {
+    Decimal d;
+    const std::uint8_t neg[] = {0x23, 0xF1};
+    EXPECT_EQ(read_bcd(neg, 2, d), ValueKind::bcd);
+    EXPECT_EQ(d, (Decimal{-123, 0}));
+    const std::uint8_t err[] = {0x2A, 0x01};
+    EXPECT_EQ(read_bcd(err, 2, d), ValueKind::error_state);
+    const std::uint8_t f_low[] = {0xF1, 0x01};  // F not in the sign position
+    EXPECT_EQ(read_bcd(f_low, 2, d), ValueKind::error_state);
+}
+
+TEST(Telegram, EveryTruncationOfAValidFrameIsANamedError) {
+    const auto f = build_long(0x08, 1, 0x72,
+                              hx("78563412 9615 01 02 05 00 0000 0406 01000000 8410833B 01000000 0DFD0F05 322E302E31 "
+                                 "02FC06696850736F4374 6200 1FAA"));
+    Telegram t;
+    DecodeError e;
+    ASSERT_TRUE(decode(f, t, e)) << e.message();
+    for (std::size_t n = 0; n < f.size(); ++n) {
+        const std::vector<std::uint8_t> cut(f.begin(), f.begin() + static_cast<std::ptrdiff_t>(n));
+        EXPECT_FALSE(decode(cut, t, e)) << n;
+        EXPECT_FALSE(e.detail.empty() && e.code != ErrorCode::empty_input) << n;
+        EXPECT_LE(e.offset, n) << n;
+    }
+}
+
+TEST(Telegram, RandomBytesNeverCrashAndValidFramesRoundTrip) {
+    // Long frames with random user data (valid link layer): decode either succeeds — and then
+    // re-encodes byte for byte — or fails with a named error inside the frame.
+    std::mt19937 rng(20261121);
+    Telegram t;
+    DecodeError e;
+    std::string json;
+    int decoded = 0;
+    for (int i = 0; i < 20000; ++i) {
+        std::vector<std::uint8_t> ud(rng() % 60);
+        for (auto& b : ud) b = static_cast<std::uint8_t>(rng());
+        static constexpr std::uint8_t kCi[] = {0x72, 0x78, 0x7A, 0x51, 0x76};
+        const std::uint8_t ci = kCi[rng() % 5];
+        const auto f = build_long(0x08, 1, ci, ud);
+        if (decode(f, t, e)) {
+            ++decoded;
+            ASSERT_EQ(encode(t), f) << to_json(t);
+            json.clear();
+            to_json(t, json);
+            ASSERT_EQ(from_json(json), f) << json;
+        } else {
+            ASSERT_LT(e.offset, f.size() + 1) << i;
+        }
+    }
+    EXPECT_GT(decoded, 1000);
+}

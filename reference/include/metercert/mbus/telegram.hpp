@@ -61,6 +61,7 @@ struct DateTime {
     std::uint8_t month = 0, day = 0, hour = 0, minute = 0, second = 0;
     bool invalid = false;      // IV bit (F, I)
     bool summer_time = false;  // SU bit (F, I)
+    std::uint64_t extra = 0;   // bits of `bits` no field above covers (reserved, day of week, week)
 
     // Field layout of each type; year = 1900 + 100·hundred_year + y, and with hundred_year 0 a
     // y < 81 means 20y (EN 13757-3 Annex A compatibility rule). See vectors/ERRATA.md E-6.
@@ -71,6 +72,12 @@ struct DateTime {
                          bool summer_time = false) noexcept;
     // Hundred-year bits as sent (F: bits 13..14, I: bits 46..47); 0 for other types.
     [[nodiscard]] unsigned hundred_year() const noexcept;
+    // The 7-bit year field as sent (G, F, I). Values above 99 are outside EN 13757-3's range;
+    // the canonical JSON then carries it as "year_field" so the date re-encodes exactly.
+    [[nodiscard]] unsigned year_field() const noexcept;
+    [[nodiscard]] DateTime with_year_field(unsigned y) const noexcept;
+    // Same date with `extra` bits OR-ed in (kept so that a decoded date re-encodes exactly).
+    [[nodiscard]] DateTime with_extra(std::uint64_t extra_bits) const noexcept;
     // Same date with other hundred-year bits (a device may send 0 with the compatibility rule).
     [[nodiscard]] DateTime with_hundred_year(unsigned hy) const noexcept;
     // "2019-11-28", "20:00:05", "2019-11-28T20:00", "2019-11-28T20:00:05"; type K: hex of bits.
