@@ -1,6 +1,7 @@
 #include "metercert/mbus/decimal.hpp"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace metercert::mbus {
 
@@ -20,37 +21,60 @@ bool operator==(const Decimal& a, const Decimal& b) noexcept {
     return x.mantissa == y.mantissa && x.exponent == y.exponent;
 }
 
-char* Decimal::write(char* out) const noexcept {
-    const Decimal d = normalized();
-    if (d.mantissa == 0) {
-        *out++ = '0';
-        return out;
-    }
-    u128 m = d.mantissa < 0 ? static_cast<u128>(-(d.mantissa + 1)) + 1
-                                         : static_cast<u128>(d.mantissa);
-    char digits[48];
+namespace {
+
+// Digits of m in reverse order into `digits`; 64-bit arithmetic whenever the value allows
+// (128-bit division is a library call and dominated the JSON writer).
+int reverse_digits(u128 m, char* digits) noexcept {
     int n = 0;
-    while (m != 0) {
+    while (m > UINT64_MAX) {
         digits[n++] = static_cast<char>('0' + static_cast<int>(m % 10));
         m /= 10;
     }
-    if (d.mantissa < 0) *out++ = '-';
-    if (d.exponent >= 0) {
-        for (int i = n - 1; i >= 0; --i) *out++ = digits[i];
-        for (int i = 0; i < d.exponent && i < 40; ++i) *out++ = '0';
+    auto m64 = static_cast<std::uint64_t>(m);
+    do {
+        digits[n++] = static_cast<char>('0' + static_cast<int>(m64 % 10));
+        m64 /= 10;
+    } while (m64 != 0);
+    return n;
+}
+
+}  // namespace
+
+char* Decimal::write(char* out) const noexcept {
+    if (mantissa == 0) {
+        *out++ = '0';
         return out;
     }
-    const int frac = -d.exponent;
+    const u128 mag = mantissa < 0 ? static_cast<u128>(-(mantissa + 1)) + 1 : static_cast<u128>(mantissa);
+    char digits[48];
+    int n = reverse_digits(mag, digits);
+    // normalise: trailing zeros of the mantissa become exponent
+    int exp = exponent;
+    int skip = 0;
+    while (skip < n - 1 && digits[skip] == '0') {
+        ++skip;
+        ++exp;
+    }
+    const char* d = digits + skip;
+    n -= skip;
+    if (mantissa < 0) *out++ = '-';
+    if (exp >= 0) {
+        for (int i = n - 1; i >= 0; --i) *out++ = d[i];
+        for (int i = 0; i < exp && i < 40; ++i) *out++ = '0';
+        return out;
+    }
+    const int frac = -exp;
     if (frac >= n) {
         *out++ = '0';
         *out++ = '.';
         for (int i = 0; i < frac - n && i < 40; ++i) *out++ = '0';
-        for (int i = n - 1; i >= 0; --i) *out++ = digits[i];
+        for (int i = n - 1; i >= 0; --i) *out++ = d[i];
         return out;
     }
-    for (int i = n - 1; i >= frac; --i) *out++ = digits[i];
+    for (int i = n - 1; i >= frac; --i) *out++ = d[i];
     *out++ = '.';
-    for (int i = frac - 1; i >= 0; --i) *out++ = digits[i];
+    for (int i = frac - 1; i >= 0; --i) *out++ = d[i];
     return out;
 }
 

@@ -11,61 +11,62 @@ namespace {
 
 constexpr char kHex[] = "0123456789ABCDEF";
 
+// Writes through a raw pointer into a caller's buffer that is large enough for one record
+// (or the frame head): one bounds-free pass, then a single append to the output string.
 struct Out {
-    std::string& s;
-    void lit(std::string_view v) { s.append(v); }
-    void hex(const std::uint8_t* p, std::size_t n) {
-        const std::size_t at = s.size();
-        s.resize(at + 2 * n);
-        char* o = s.data() + at;
+    char* p;
+    void lit(std::string_view v) {
+        std::memcpy(p, v.data(), v.size());
+        p += v.size();
+    }
+    void hex(const std::uint8_t* d, std::size_t n) {
         for (std::size_t i = 0; i < n; ++i) {
-            o[2 * i] = kHex[p[i] >> 4];
-            o[2 * i + 1] = kHex[p[i] & 0xF];
+            *p++ = kHex[d[i] >> 4];
+            *p++ = kHex[d[i] & 0xF];
         }
     }
-    void qhex(const std::uint8_t* p, std::size_t n) {
-        s.push_back('"');
-        hex(p, n);
-        s.push_back('"');
+    void qhex(const std::uint8_t* d, std::size_t n) {
+        *p++ = '"';
+        hex(d, n);
+        *p++ = '"';
     }
     void qbyte(std::uint8_t b) { qhex(&b, 1); }
-    void num(std::uint64_t v) {
-        char buf[24];
-        auto r = std::to_chars(buf, buf + sizeof buf, v);
-        s.append(buf, r.ptr);
-    }
-    void boolean(bool b) { s.append(b ? "true" : "false"); }
+    void num(std::uint64_t v) { p = std::to_chars(p, p + 24, v).ptr; }
+    void boolean(bool b) { lit(b ? std::string_view("true") : std::string_view("false")); }
     // Our own identifiers/units (UTF-8, no characters that need escaping).
     void str(std::string_view v) {
-        s.push_back('"');
-        s.append(v);
-        s.push_back('"');
+        *p++ = '"';
+        lit(v);
+        *p++ = '"';
     }
     // Device bytes: ISO 8859-1 → JSON string (control characters and non-ASCII as \u00XX).
     void bytes_str(std::string_view v, bool reversed) {
-        s.push_back('"');
+        *p++ = '"';
         const std::size_t n = v.size();
         for (std::size_t k = 0; k < n; ++k) {
             const auto c = static_cast<unsigned char>(reversed ? v[n - 1 - k] : v[k]);
             if (c == '"' || c == '\\') {
-                s.push_back('\\');
-                s.push_back(static_cast<char>(c));
+                *p++ = '\\';
+                *p++ = static_cast<char>(c);
             } else if (c < 0x20 || c >= 0x7F) {
-                char e[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
-                s.append(e, 6);
+                const char e[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
+                lit({e, 6});
             } else {
-                s.push_back(static_cast<char>(c));
+                *p++ = static_cast<char>(c);
             }
         }
-        s.push_back('"');
+        *p++ = '"';
     }
     void decimal(const Decimal& d) {
-        char buf[160];
-        s.push_back('"');
-        s.append(buf, d.write(buf));
-        s.push_back('"');
+        *p++ = '"';
+        p = d.write(p);
+        *p++ = '"';
     }
 };
+
+// Upper bound of one record's JSON: hex of ≤ 255 frame bytes twice, escaped text ≤ 6 × 255
+// twice, ten qualifiers, fixed keys.
+constexpr std::size_t kRecordMax = 2 * 510 + 2 * 6 * 255 + 10 * 64 + 1024;
 
 std::string_view type_name(const Record& r) {
     static constexpr std::string_view kCode[16] = {"none", "int8", "int16", "int24", "int32", "real32",
@@ -120,7 +121,14 @@ void record_json(Out& o, const Telegram& t, const Record& r) {
             case ValueKind::bcd:
             case ValueKind::real: o.decimal(r.value); break;
             case ValueKind::error_state: o.lit("null"); break;
-            case ValueKind::date: o.str(r.date.iso()); break;
+            case ValueKind::date: {
+                char buf[32];
+                buf[0] = '"';
+                char* e = r.date.write_iso(buf + 1);
+                *e++ = '"';
+                o.lit({buf, static_cast<std::size_t>(e - buf)});
+                break;
+            }
             case ValueKind::text: o.bytes_str(t.text(r.data), true); break;
             case ValueKind::binary: o.qhex(t.bytes.data() + r.data.off, r.data.len); break;
         }
@@ -162,7 +170,7 @@ void record_json(Out& o, const Telegram& t, const Record& r) {
                 if (v == 0x7D) continue;
                 if (v >= 0x20 && v <= 0x38 && v != 0x27 && !(v >= 0x28 && v <= 0x2B)) continue;  // unit, applied
                 if (comma) o.lit(",");
-                o.str(vife_description(v));
+                o.str(vife_description_view(v));
                 comma = true;
                 if (v == 0x7F) break;
             }
@@ -177,12 +185,17 @@ void record_json(Out& o, const Telegram& t, const Record& r) {
 }  // namespace
 
 void to_json(const Telegram& t, std::string& s) {
-    Out o{s};
+    char buf[kRecordMax];
+    Out o{buf};
+    auto flush = [&] {
+        s.append(buf, static_cast<std::size_t>(o.p - buf));
+        o.p = buf;
+    };
     o.lit("{\"frame\":");
     o.str(frame_kind_name(t.kind));
     if (t.kind == FrameKind::ack) {
         o.lit("}");
-        return;
+        return flush();
     }
     o.lit(",\"c\":");
     o.qbyte(t.c.raw);
@@ -200,7 +213,7 @@ void to_json(const Telegram& t, std::string& s) {
     o.str(address_kind_name(address_kind(t.a)));
     if (t.kind == FrameKind::short_frame) {
         o.lit("}");
-        return;
+        return flush();
     }
     const CiInfo ci = ci_info(t.ci);
     o.lit(",\"ci\":");
@@ -213,7 +226,7 @@ void to_json(const Telegram& t, std::string& s) {
     }
     if (t.kind == FrameKind::control_frame) {
         o.lit("}");
-        return;
+        return flush();
     }
     const Header& h = t.header;
     if (h.kind != Header::Kind::none) {
@@ -254,12 +267,14 @@ void to_json(const Telegram& t, std::string& s) {
         o.lit(t.selection ? ",\"selection\":" : ",\"user_data\":");
         o.qhex(t.bytes.data() + t.user_data.off, t.user_data.len);
         o.lit("}");
-        return;
+        return flush();
     }
     o.lit(",\"records\":[");
+    flush();
     for (std::size_t i = 0; i < t.records.size(); ++i) {
         if (i) o.lit(",");
         record_json(o, t, t.records[i]);
+        flush();
     }
     o.lit("]");
     if (t.special) {
@@ -269,6 +284,7 @@ void to_json(const Telegram& t, std::string& s) {
         o.qhex(t.bytes.data() + t.manufacturer_data.off, t.manufacturer_data.len);
     }
     o.lit("}");
+    flush();
 }
 
 std::string to_json(const Telegram& t) {

@@ -429,3 +429,16 @@ std::string vife_description(std::uint8_t vife) {
 }
 
 }  // namespace metercert::mbus
+
+namespace metercert::mbus {
+
+std::string_view vife_description_view(std::uint8_t vife) noexcept {
+    static const std::array<std::string, 128> kTable = [] {
+        std::array<std::string, 128> t;
+        for (unsigned i = 0; i < 128; ++i) t[i] = vife_description(static_cast<std::uint8_t>(i));
+        return t;
+    }();
+    return kTable[vife & 0x7F];
+}
+
+}  // namespace metercert::mbus

@@ -163,14 +163,42 @@ DateTime DateTime::with_hundred_year(unsigned hy) const noexcept {
     return decode(type, (bits & ~(3ull << lo)) | (static_cast<std::uint64_t>(hy & 3) << lo));
 }
 
-std::string DateTime::iso() const {
+char* DateTime::write_iso(char* out) const noexcept {
+    auto put = [&out](unsigned v, int width) {
+        for (int i = width - 1; i >= 0; --i) {
+            out[i] = static_cast<char>('0' + v % 10);
+            v /= 10;
+        }
+        out += width;
+    };
+    auto date = [&] {
+        put(year, 4);
+        *out++ = '-';
+        put(month, 2);
+        *out++ = '-';
+        put(day, 2);
+    };
     switch (type) {
-        case 'G': return fmt::format("{:04}-{:02}-{:02}", year, month, day);
-        case 'J': return fmt::format("{:02}:{:02}:{:02}", hour, minute, second);
-        case 'F': return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}", year, month, day, hour, minute);
-        case 'I': return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", year, month, day, hour, minute, second);
-        default: return fmt::format("{:08X}", bits);
+        case 'G': date(); break;
+        case 'J':
+            put(hour, 2); *out++ = ':'; put(minute, 2); *out++ = ':'; put(second, 2);
+            break;
+        case 'F':
+            date(); *out++ = 'T'; put(hour, 2); *out++ = ':'; put(minute, 2);
+            break;
+        case 'I':
+            date(); *out++ = 'T'; put(hour, 2); *out++ = ':'; put(minute, 2); *out++ = ':'; put(second, 2);
+            break;
+        default:
+            for (int i = 7; i >= 0; --i) *out++ = "0123456789ABCDEF"[(bits >> (4 * i)) & 0xF];
+            break;
     }
+    return out;
+}
+
+std::string DateTime::iso() const {
+    char buf[32];
+    return {buf, write_iso(buf)};
 }
 
 // ---------------------------------------------------------------- values

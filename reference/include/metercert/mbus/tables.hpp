@@ -42,6 +42,8 @@ VibMeaning interpret_vib(std::uint8_t vif, const std::uint8_t* vife, std::size_t
 // Description of one combinable (orthogonal) VIFE, EN 13757-3 Table 15 ("per hour",
 // "forward flow", "multiplicative correction 10^-3", "error: ..."). Empty for none.
 std::string vife_description(std::uint8_t vife);
+// The same text from a table built once (no allocation per call; used by the JSON writer).
+std::string_view vife_description_view(std::uint8_t vife) noexcept;
 
 // Function field of a DIF (bits 5..4): instantaneous, maximum, minimum, error (value during error state).
 std::string_view function_name(std::uint8_t function) noexcept;

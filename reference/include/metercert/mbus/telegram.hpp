@@ -82,6 +82,8 @@ struct DateTime {
     [[nodiscard]] DateTime with_hundred_year(unsigned hy) const noexcept;
     // "2019-11-28", "20:00:05", "2019-11-28T20:00", "2019-11-28T20:00:05"; type K: hex of bits.
     [[nodiscard]] std::string iso() const;
+    // Writes iso() into `out` (at least 24 bytes); returns the end pointer. No allocation.
+    char* write_iso(char* out) const noexcept;
 };
 
 enum class TextLayout : std::uint8_t {
