@@ -21,6 +21,7 @@ std::atomic<std::size_t> g_allocs{0};
 }
 
 // Counting allocator for the whole program (malloc/free underneath).
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 void* operator new(std::size_t n) {
     g_allocs.fetch_add(1, std::memory_order_relaxed);
     if (void* p = std::malloc(n ? n : 1)) return p;
