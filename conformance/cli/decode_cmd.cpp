@@ -1,4 +1,5 @@
 // `metercert decode`: frames as hex from arguments or stdin (one per line) → table or canonical JSON.
+#include <algorithm>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -80,7 +81,18 @@ void print_table(const Telegram& t) {
                    hexs(t.span(t.manufacturer_data)));
 }
 
-int run_decode(const std::vector<std::string>& args, bool json) {
+// Arguments are frames, one each ("68 0A …" quoted). When every argument is a single byte
+// (1–2 hex digits), as when a frame is typed unquoted, they form one frame together.
+std::vector<std::string> frames_of(const std::vector<std::string>& args) {
+    const bool bytes = !args.empty() && std::all_of(args.begin(), args.end(), [](const std::string& a) { return a.size() <= 2; });
+    if (!bytes) return args;
+    std::string joined;
+    for (const auto& a : args) joined += a + " ";
+    return {joined};
+}
+
+int run_decode(const std::vector<std::string>& args_in, bool json) {
+    const std::vector<std::string> args = frames_of(args_in);
     std::vector<std::string> lines = args;
     if (lines.empty())
         for (std::string line; std::getline(std::cin, line);) lines.push_back(line);
@@ -125,7 +137,8 @@ void add_decode(CLI::App& app, int& exit_code) {
     auto json = std::make_shared<bool>(false);
     auto hex = std::make_shared<std::vector<std::string>>();
     cmd->add_flag("--json", *json, "canonical JSON, one object per line (schema: vectors/README.md)");
-    cmd->add_option("HEX", *hex, "frames as hex; stdin when none");
+    cmd->add_option("HEX", *hex, "frames as hex, one per argument (quote a frame with spaces; unquoted\n"
+                                 "single-byte arguments form one frame); stdin when none");
     cmd->callback([json, hex, &exit_code] { exit_code = run_decode(*hex, *json); });
 }
 

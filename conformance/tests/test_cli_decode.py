@@ -38,6 +38,13 @@ def test_json_for_the_cmi6110_senml_payload():
     assert recs[1]["value"] == "3456.7" and recs[1]["unit"] == "m3"
 
 
+def test_unquoted_bytes_form_one_frame_and_quoted_arguments_are_frames():
+    r = run("decode", "--json", "10", "40", "01", "41", "16")
+    assert r.returncode == 0 and len(r.stdout.splitlines()) == 1
+    r = run("decode", "--json", "10 40 01 41 16", "E5")
+    assert r.returncode == 0 and [json.loads(x)["frame"] for x in r.stdout.splitlines()] == ["short", "ack"]
+
+
 def test_invalid_frame_exit_2_and_named_error():
     r = run("decode", "1040014216")
     assert r.returncode == 2
