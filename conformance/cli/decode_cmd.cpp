@@ -5,6 +5,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "commands.hpp"
 #include "hex.hpp"
@@ -53,8 +54,12 @@ void print_table(const Telegram& t) {
     if (h.kind == Header::Kind::long_header)
         fmt::print("  id {:08X}  manufacturer {}  version {}  medium 0x{:02X} {}\n", h.id, manufacturer_letters(h.manufacturer),
                    h.version, h.medium, medium_name(h.medium));
-    if (h.kind != Header::Kind::none)
-        fmt::print("  access number {}  status 0x{:02X}  signature 0x{:04X}\n", h.access_number, h.status, h.signature);
+    if (h.kind != Header::Kind::none) {
+        std::string_view flags[8];
+        const std::size_t nf = status_flags(h.status, flags);
+        fmt::print("  access number {}  status 0x{:02X}{}{}  signature 0x{:04X}\n", h.access_number, h.status,
+                   nf ? " " : "", fmt::join(flags, flags + nf, ","), h.signature);
+    }
     if (!t.has_records) {
         if (t.kind == FrameKind::long_frame) fmt::print("  user data {}\n", hexs(t.span(t.user_data)));
         return;

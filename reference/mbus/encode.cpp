@@ -144,7 +144,8 @@ void encode_value(std::uint8_t dif, const Value& v, std::uint8_t lvar_hint, std:
     }
 }
 
-void encode_header(const Header& h, std::vector<std::uint8_t>& out) {
+void encode_header(const Header& h, std::vector<std::uint8_t>& out, bool msb_first) {
+    const std::size_t at = out.size();
     if (h.kind == Header::Kind::long_header) {
         for (int i = 0; i < 8; ++i)
             if (((h.id >> (4 * i)) & 0xF) > 9)
@@ -158,6 +159,12 @@ void encode_header(const Header& h, std::vector<std::uint8_t>& out) {
         out.push_back(h.access_number);
         out.push_back(h.status);
         put_le(out, h.signature, 2);
+    }
+    if (msb_first && h.kind == Header::Kind::long_header) {
+        const auto b = out.begin() + static_cast<std::ptrdiff_t>(at);
+        std::reverse(b, b + 4);
+        std::reverse(b + 4, b + 6);
+        std::reverse(b + 10, b + 12);
     }
 }
 
@@ -215,12 +222,7 @@ std::vector<std::uint8_t> encode(const Telegram& t) {
         case FrameKind::long_frame: break;
     }
     std::vector<std::uint8_t> ud;
-    encode_header(t.header, ud);
-    if (ci_info(t.ci).msb_first && t.header.kind == Header::Kind::long_header) {  // mode 2: fields MSB first
-        std::reverse(ud.begin(), ud.begin() + 4);
-        std::reverse(ud.begin() + 4, ud.begin() + 6);
-        std::reverse(ud.begin() + 10, ud.begin() + 12);
-    }
+    encode_header(t.header, ud, ci_info(t.ci).msb_first);
     if (!t.has_records) {
         const auto u = t.span(t.user_data);
         ud.insert(ud.end(), u.begin(), u.end());

@@ -257,6 +257,14 @@ void to_json(const Telegram& t, std::string& s) {
         o.num(h.access_number);
         o.lit(",\"status\":");
         o.qbyte(h.status);
+        o.lit(",\"status_flags\":[");
+        std::string_view flags[8];
+        const std::size_t nf = status_flags(h.status, flags);
+        for (std::size_t i = 0; i < nf; ++i) {
+            if (i) o.lit(",");
+            o.str(flags[i]);
+        }
+        o.lit("]");
         o.lit(",\"signature\":\"");
         char sig[4] = {kHex[(h.signature >> 12) & 0xF], kHex[(h.signature >> 8) & 0xF], kHex[(h.signature >> 4) & 0xF],
                        kHex[h.signature & 0xF]};

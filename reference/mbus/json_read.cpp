@@ -167,12 +167,7 @@ std::vector<std::uint8_t> from_json(std::string_view text) {
         hd.access_number = static_cast<std::uint8_t>(h.value("access_number", 0u));
         hd.status = byte(h, "status", "/header");
         hd.signature = static_cast<std::uint16_t>(std::strtoul(h.value("signature", "0").c_str(), nullptr, 16));
-        encode_header(hd, ud);
-        if (ci_info(ci).msb_first && hd.kind == Header::Kind::long_header) {
-            std::reverse(ud.begin(), ud.begin() + 4);
-            std::reverse(ud.begin() + 4, ud.begin() + 6);
-            std::reverse(ud.begin() + 10, ud.begin() + 12);
-        }
+        encode_header(hd, ud, ci_info(ci).msb_first);
     }
     for (const char* key : {"user_data", "selection"})
         if (j.contains(key)) {

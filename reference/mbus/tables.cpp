@@ -74,6 +74,23 @@ std::optional<std::uint16_t> manufacturer_code(std::string_view l) noexcept {
     return static_cast<std::uint16_t>(v);
 }
 
+std::size_t status_flags(std::uint8_t st, std::string_view* out) noexcept {
+    std::size_t n = 0;
+    switch (st & 3) {
+        case 1: out[n++] = "application_busy"; break;
+        case 2: out[n++] = "application_error"; break;
+        case 3: out[n++] = "abnormal_condition"; break;
+        default: break;
+    }
+    if (st & 0x04) out[n++] = "power_low";
+    if (st & 0x08) out[n++] = "permanent_error";
+    if (st & 0x10) out[n++] = "temporary_error";
+    if (st & 0x20) out[n++] = "manufacturer_5";
+    if (st & 0x40) out[n++] = "manufacturer_6";
+    if (st & 0x80) out[n++] = "manufacturer_7";
+    return n;
+}
+
 std::string_view function_name(std::uint8_t f) noexcept {
     switch (f & 3) {
         case 0: return "instantaneous";

@@ -365,12 +365,19 @@ dt.add(g, "0x0F: manufacturer-specific data to the end", rec_frame(h("0FDEADBEEF
 dt.add(g, "0x7F global readout request (master → slave, SND_UD CI 51)", long_frame(0x53, 0x01, 0x51, h("7F")), expected={
     "c_name": "SND_UD", "ci_name": "data_send", "records": [{"dif": "7F", "special": "global_readout"}]})
 dt.add(g, "CI 7A short header: access number 42, status 0x12", long_frame(0x08, 0x05, 0x7A, h("2A120000") + h("0406") + le(1, 4)),
-       expected={"ci": "7A", "header": {"access_number": 42, "status": "12", "signature": "0000"},
+       expected={"ci": "7A", "header": {"access_number": 42, "status": "12", "signature": "0000",
+                                         "status_flags": ["application_error", "temporary_error"]},
                  "records": [full(dict(quantity="energy", value="1000"))]})
 dt.add(g, "CI 72 long header: ID 12345678, ELV (96 15), version 1, medium 02, access 5", long_frame(
     0x08, 0x01, 0x72, h("78563412 9615 01 02 05 00 0000") + h("0406") + le(1, 4)), expected={
     "header": {"id": "12345678", "manufacturer": "ELV", "version": 1, "medium": "02", "medium_name": "electricity",
-               "access_number": 5, "status": "00", "signature": "0000"}, "records": [full(dict(value="1000"))]})
+               "access_number": 5, "status": "00", "status_flags": [], "signature": "0000"},
+    "records": [full(dict(value="1000"))]})
+dt.add(g, "status 0x1C: power low, permanent error, temporary error (EN 13757-3 status bits 2, 3, 4)", long_frame(
+    0x08, 0x01, 0x7A, h("01 1C 0000")), expected={"header": {"status_flags": ["power_low", "permanent_error", "temporary_error"]}})
+dt.add(g, "status 0x03: abnormal condition; 0xE0 bits are manufacturer specific", long_frame(
+    0x08, 0x01, 0x7A, h("01 E3 0000")), expected={"header": {"status_flags": ["abnormal_condition", "manufacturer_5",
+                                                                              "manufacturer_6", "manufacturer_7"]}})
 dt.add(g, "CI 72 long header: manufacturer LUG (0x32A7), medium 07 water", long_frame(
     0x08, 0x01, 0x72, h("01000000 A732 07 07 00 00 0000")), expected={
     "header": {"id": "00000001", "manufacturer": "LUG", "version": 7, "medium": "07", "medium_name": "water"}, "records": []})
@@ -458,7 +465,9 @@ fr.add(g, "second telegram (after FCB toggle): no Table 5 data, DIF 0F (last)", 
     "header": hexp2, "records": exp_of(second), "special": "0F", "manufacturer_data": ""})
 fr.add(g, "status byte 0x12 (temporary + application error, no meter communication) and error flag bit 5",
        long_frame(0x08, 0x01, 0x72, h("23716413 9615 01 02 00 12 0000") + h("8340FD17200000") + h("0F")), expected={
-           "header": {"status": "12"}, "records": [full(dict(quantity="error_flags", value="32", subunit=1))]})
+           # CMi1020 §6.7.2.2: 0x12 = "temporary error + application error"
+           "header": {"status": "12", "status_flags": ["application_error", "temporary_error"]},
+           "records": [full(dict(quantity="error_flags", value="32", subunit=1))]})
 
 # ------------------------------------------------------------------------------- invalid
 inv = File("invalid.json", "Frames every decoder must reject, each with its named error and byte offset")

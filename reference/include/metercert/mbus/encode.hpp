@@ -64,7 +64,9 @@ private:
     std::vector<std::uint8_t> ud_;
 };
 
-void encode_header(const Header& h, std::vector<std::uint8_t>& out);
+// Appends the data header; with `msb_first` (CI 0x76, mode 2) the identification number,
+// manufacturer and signature go most significant byte first (ERRATA E-13).
+void encode_header(const Header& h, std::vector<std::uint8_t>& out, bool msb_first = false);
 // Re-serialises a decoded telegram: encode(decode(b)) == b for every valid frame.
 std::vector<std::uint8_t> encode(const Telegram& t);
 

@@ -45,6 +45,12 @@ std::string vife_description(std::uint8_t vife);
 // The same text from a table built once (no allocation per call; used by the JSON writer).
 std::string_view vife_description_view(std::uint8_t vife) noexcept;
 
+// Names of the status byte's set bits (EN 13757-3 §5.9 Table 6): "application_busy",
+// "application_error", "abnormal_condition" (bits 1..0 = 01/10/11), "power_low" (bit 2),
+// "permanent_error" (bit 3), "temporary_error" (bit 4), "manufacturer_5".."manufacturer_7".
+// Writes at most 7 names into `out`; returns how many.
+std::size_t status_flags(std::uint8_t status, std::string_view* out) noexcept;
+
 // Function field of a DIF (bits 5..4): instantaneous, maximum, minimum, error (value during error state).
 std::string_view function_name(std::uint8_t function) noexcept;
 
