@@ -61,14 +61,14 @@ char* Decimal::write(char* out) const noexcept {
     if (mantissa < 0) *out++ = '-';
     if (exp >= 0) {
         for (int i = n - 1; i >= 0; --i) *out++ = d[i];
-        for (int i = 0; i < exp && i < 40; ++i) *out++ = '0';
+        for (int i = 0; i < exp; ++i) *out++ = '0';
         return out;
     }
     const int frac = -exp;
     if (frac >= n) {
         *out++ = '0';
         *out++ = '.';
-        for (int i = 0; i < frac - n && i < 40; ++i) *out++ = '0';
+        for (int i = 0; i < frac - n; ++i) *out++ = '0';
         for (int i = n - 1; i >= 0; --i) *out++ = d[i];
         return out;
     }
@@ -79,8 +79,9 @@ char* Decimal::write(char* out) const noexcept {
 }
 
 std::string Decimal::to_string() const {
-    char buf[160];
-    return {buf, write(buf)};
+    std::string s(max_chars(), '\0');
+    s.resize(static_cast<std::size_t>(write(s.data()) - s.data()));
+    return s;
 }
 
 std::optional<Decimal> Decimal::parse(std::string_view s) noexcept {
@@ -114,6 +115,7 @@ std::optional<Decimal> Decimal::parse(std::string_view s) noexcept {
             if (significant > 38) return std::nullopt;
             m = m * 10 + (ch - '0');
         }
+    if (exponent > 4096 || exponent < -4096) return std::nullopt;
     return Decimal{neg ? -m : m, m == 0 ? 0 : exponent};
 }
 

@@ -40,3 +40,13 @@ TEST(Decimal, ScaledTo) {
     EXPECT_EQ(*(Decimal{12300, 0}.scaled_to(2)), 123);
     EXPECT_FALSE((Decimal{12345, 0}.scaled_to(2)));  // 123.45 is not a whole register
 }
+
+TEST(Decimal, NoDigitIsEverDropped) {
+    // a subnormal binary32 (≈ 9.18e-41) scaled by 10^-3: 44 zeros after the point
+    const Decimal d{91835, -48};
+    const std::string s = d.to_string();
+    EXPECT_EQ(s, "0." + std::string(43, '0') + "91835");
+    EXPECT_EQ(Decimal::parse(s), d);
+    EXPECT_EQ((Decimal{7, 50}.to_string()), "7" + std::string(50, '0'));
+    EXPECT_FALSE(Decimal::parse("0." + std::string(5000, '0') + "1"));
+}

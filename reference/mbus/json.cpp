@@ -59,14 +59,15 @@ struct Out {
     }
     void decimal(const Decimal& d) {
         *p++ = '"';
-        p = d.write(p);
+        p = d.write(p);  // d.max_chars() ≤ 512 for every decoded value, see kRecordMax
         *p++ = '"';
     }
 };
 
 // Upper bound of one record's JSON: hex of ≤ 255 frame bytes twice, escaped text ≤ 6 × 255
-// twice, ten qualifiers, fixed keys.
-constexpr std::size_t kRecordMax = 2 * 510 + 2 * 6 * 255 + 10 * 64 + 1024;
+// twice, ten qualifiers, a decimal value (a float's exponent −45…38 plus a VIB scale of at most
+// ±60 gives max_chars() < 200), fixed keys.
+constexpr std::size_t kRecordMax = 2 * 510 + 2 * 6 * 255 + 10 * 64 + 512 + 1024;
 
 std::string_view type_name(const Record& r) {
     static constexpr std::string_view kCode[16] = {"none", "int8", "int16", "int24", "int32", "real32",

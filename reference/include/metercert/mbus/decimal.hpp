@@ -28,11 +28,15 @@ struct Decimal {
     // Plain positional notation, no exponent, no trailing fractional zeros:
     // {34567,-1} → "3456.7", {12345678,3} → "12345678000", {-5,-1} → "-0.5", {0,4} → "0".
     [[nodiscard]] std::string to_string() const;
-    // Writes to_string() into `out` (at least 96 bytes); returns the end pointer.
+    // Upper bound of to_string().size(): sign, 39 digits, "0.", and |exponent| zeros.
+    [[nodiscard]] std::size_t max_chars() const noexcept {
+        return 44 + static_cast<std::size_t>(exponent < 0 ? -static_cast<long>(exponent) : exponent);
+    }
+    // Writes to_string() into `out` (at least max_chars() bytes); returns the end pointer.
     char* write(char* out) const noexcept;
 
-    // Parses "[-]digits[.digits]" (no exponent, no '+', no spaces); nullopt when malformed or
-    // beyond 38 significant digits.
+    // Parses "[-]digits[.digits]" (no exponent, no '+', no spaces); nullopt when malformed,
+    // beyond 38 significant digits, or with an exponent beyond ±4096.
     static std::optional<Decimal> parse(std::string_view text) noexcept;
 
     // Exact value × 10^-exponent as an integer when it is one (used by the encoder to turn a
