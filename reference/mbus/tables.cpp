@@ -106,9 +106,9 @@ void VibMeaning::set_unit(std::string_view u) noexcept {
 }
 
 void VibMeaning::append_unit(std::string_view u) noexcept {
-    const std::size_t n = std::min(u.size(), sizeof unit - unit_len);
-    std::memcpy(unit + unit_len, u.data(), n);
-    unit_len = static_cast<std::uint8_t>(unit_len + n);
+    if (unit_len + u.size() > sizeof unit) return;  // cannot happen: see the size of `unit`
+    std::memcpy(unit + unit_len, u.data(), u.size());
+    unit_len = static_cast<std::uint8_t>(unit_len + u.size());
 }
 
 namespace {

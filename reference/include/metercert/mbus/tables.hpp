@@ -23,7 +23,10 @@ enum class DateHint : std::uint8_t { none, date, datetime, dst };
 
 struct VibMeaning {
     std::string_view quantity = "unknown";  // snake_case quantity name, e.g. "energy", "volume_flow"
-    char unit[24] = {};                     // SI base symbol (Wh, J, m3, kg, s, W, J/h, m3/h, °C, K, bar, V, A, ...)
+    // SI base symbol (Wh, J, m3, kg, s, W, J/h, m3/h, °C, K, bar, V, A, ...) with the suffixes of
+    // combinable VIFEs; sized for the worst case (a 6-byte unit and ten 8-byte suffixes), so it
+    // is never truncated.
+    char unit[96] = {};
     std::uint8_t unit_len = 0;
     Decimal scale{1, 0};        // value in `unit` = register × scale (exact)
     DateHint date = DateHint::none;
