@@ -24,7 +24,15 @@ std::string hexs(std::span<const std::uint8_t> b) {
     return s;
 }
 
+// Access codes and passwords (VIF FD 12–16) are shown redacted in the table: the table is what
+// ends up in terminal logs. The canonical JSON (--json) keeps every byte: it is the data.
+bool secret(const Record& r) {
+    const std::string_view q = r.meaning.quantity;
+    return q == "password" || q.rfind("access_code", 0) == 0;
+}
+
 std::string value_text(const Telegram& t, const Record& r) {
+    if (secret(r) && r.kind != ValueKind::none) return fmt::format("<redacted, {} bytes>", r.data.len);
     switch (r.kind) {
         case ValueKind::none: return "-";
         case ValueKind::integer:

@@ -98,6 +98,17 @@ def test_random_bytes_never_crash_the_cli():
         json.loads(line)
 
 
+def test_table_redacts_passwords_json_keeps_them():
+    # DIF 0C VIF FD 16 (password, EN 13757-3 Table 14) = BCD 12345678; checksum by hand:
+    # 08+01+78+0C+FD+16+78+56+34+12 = 0x2B4 → B4; L = 10 bytes from C to the last data byte
+    frame = "680A0A68080178 0CFD16 78563412 B416".replace(" ", "")
+    r = run("decode", frame)
+    assert r.returncode == 0, r.stderr
+    assert "12345678" not in r.stdout and "redacted" in r.stdout
+    r = run("decode", "--json", frame)
+    assert json.loads(r.stdout)["records"][0]["value"] == "12345678"
+
+
 def test_help_lists_decode():
     r = run("--help")
     assert r.returncode == 0 and "decode" in r.stdout
