@@ -423,7 +423,8 @@ bool parse_records(Telegram& t, std::size_t pos, std::size_t end, bool msb_first
                 std::uint32_t u32 = static_cast<std::uint32_t>(le(p, 4));
                 float f;
                 std::memcpy(&f, &u32, 4);
-                r.kind = std::isfinite(f) ? ValueKind::real : ValueKind::error_state;
+                // NaN, ±Inf and −0.0 have no exact decimal (ERRATA E-7): bytes kept, no number
+                r.kind = std::isfinite(f) && !(f == 0.0f && std::signbit(f)) ? ValueKind::real : ValueKind::error_state;
                 if (r.kind == ValueKind::real) {
                     r.number = float_decimal(f);
                     scale(r);

@@ -291,6 +291,8 @@ a("real32 21.5 °C (0x41AC0000)", R("05", "5B", h("0000AC41"), type="real32", qu
 a("real32 −1.0 W (0xBF800000)", R("05", "2B", h("000080BF"), type="real32", quantity="power", unit="W", value="-1"))
 a("real32 0x3DCCCCCD is the float nearest 0.1", R("05", "5B", h("CDCCCC3D"), type="real32", quantity="flow_temperature", unit="°C", value="0.1"))
 a("real32 NaN has no value", R("05", "5B", h("0000C07F"), type="real32", quantity="flow_temperature", unit="°C", value=None))
+a("real32 −0.0 (0x80000000) has no exact decimal value (ERRATA E-7)", R("05", "5B", h("00000080"), type="real32",
+                                                                        quantity="flow_temperature", unit="°C", value=None), flags=IMPL)
 a("bcd2 access number 42", R("09", "FD08", h("42"), type="bcd2", quantity="access_number", unit="", value="42"))
 a("bcd4 0123 × 0.1 °C", R("0A", "5A", h("2301"), type="bcd4", quantity="flow_temperature", unit="°C", value="12.3"))
 a("bcd4 negative: MS nibble F → −123 × 0.1 °C", R("0A", "5A", h("23F1"), type="bcd4", quantity="flow_temperature", unit="°C", value="-12.3"))

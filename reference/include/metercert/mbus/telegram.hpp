@@ -44,7 +44,7 @@ enum class ValueKind : std::uint8_t {
     integer,    // type B (signed) or, for bit-field VIFs, type C/D (unsigned); `number`
     bcd,        // type A, incl. negative (MS nibble 0xF); `number`
     error_state,  // no number: BCD digits in error state (hex A..F other than the sign nibble,
-                  // EN 13757-3 Annex B) or a real that is NaN/±Inf; the data bytes are the value
+                  // EN 13757-3 Annex B), BCD or real −0, or a real that is NaN/±Inf; the data bytes are the value
     real,       // type H, IEEE 754 32-bit; `number` is the shortest decimal that round-trips
     date,       // type G/F/I/J/K (see DateTime); `number` unused
     text,       // LVAR 0x00..0xBF: ASCII, stored reversed on the wire
