@@ -203,12 +203,12 @@ std::string DateTime::iso() const {
 
 // ---------------------------------------------------------------- values
 
-ValueKind read_bcd(const std::uint8_t* p, std::size_t n, Decimal& out) noexcept {
+ValueKind read_bcd(const std::uint8_t* p, std::size_t n, Decimal& out, bool signed_msd) noexcept {
     i128 v = 0;
     bool negative = false;
     for (std::size_t i = n; i-- > 0;) {
         const unsigned hi = p[i] >> 4, lo = p[i] & 0x0F;
-        if (i == n - 1 && hi == 0xF) {
+        if (signed_msd && i == n - 1 && hi == 0xF) {
             negative = true;  // EN 13757-3 Annex A type A: MS nibble F = minus sign
         } else if (hi > 9) {
             return ValueKind::error_state;
@@ -440,7 +440,7 @@ bool parse_records(Telegram& t, std::size_t pos, std::size_t end, bool msb_first
                 if (lv <= 0xBF) {
                     r.kind = ValueKind::text;
                 } else if (lv <= 0xDF) {
-                    r.kind = read_bcd(p, size, r.number);
+                    r.kind = read_bcd(p, size, r.number, false);
                     if (r.kind == ValueKind::bcd) {
                         if (lv >= 0xD0) r.number.mantissa = -r.number.mantissa;
                         scale(r);

@@ -87,6 +87,8 @@ TEST(Telegram, BcdErrorStateAndNegative) {
     EXPECT_EQ(read_bcd(err, 2, d), ValueKind::error_state);
     const std::uint8_t f_low[] = {0xF1, 0x01};  // F not in the sign position
     EXPECT_EQ(read_bcd(f_low, 2, d), ValueKind::error_state);
+    const std::uint8_t lvar_digits[] = {0x66, 0xF0};  // LVAR C2: the sign is in the LVAR (found by ci/fuzz)
+    EXPECT_EQ(read_bcd(lvar_digits, 2, d, false), ValueKind::error_state);
 }
 
 TEST(Telegram, EveryTruncationOfAValidFrameIsANamedError) {

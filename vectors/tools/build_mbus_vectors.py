@@ -312,6 +312,8 @@ a("LVAR text 'Hello' stored reversed (customer, FD11)", text("0D", "FD11", "Hell
 a("LVAR E3: 3-byte binary", R("0D", "FD76", h("E3010203"), type="binary", quantity="manufacturer_data_container", unit="", value="010203"))
 a("LVAR C2: positive BCD 1234 Wh", R("0D", "03", h("C23412"), type="bcd_lvar", quantity="energy", unit="Wh", value="1234"))
 a("LVAR D2: negative BCD −1234 Wh", R("0D", "03", h("D23412"), type="bcd_lvar", quantity="energy", unit="Wh", value="-1234"))
+a("LVAR C2 with an F nibble: the sign is in the LVAR, so F is a non-digit (error state)",
+  R("0D", "03", h("C266F0"), type="bcd_lvar", quantity="energy", unit="Wh", value=None, error_digits="F066"))
 a("LVAR F0: 4·(0xF0−0xEC) = 16 binary bytes", R("0D", "FD76", h("F0") + bytes(range(16)), type="binary",
                                                  quantity="manufacturer_data_container", unit="", value=bytes(range(16)).hex().upper()))
 a("LVAR F4: 4·(0xF4−0xEC) = 32 binary bytes", R("0D", "FD76", h("F4") + bytes(range(32)), type="binary",

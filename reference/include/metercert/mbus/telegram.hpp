@@ -152,7 +152,10 @@ bool decode(std::span<const std::uint8_t> frame, Telegram& out, DecodeError& err
 Telegram decode_or_throw(std::span<const std::uint8_t> frame);  // throws DecodeFailure
 
 // Value-level helpers (EN 13757-3 Annex A), also used by the encoder.
-// Reads a BCD register of `n` bytes (LSB first). Returns kind bcd, or error_state for non-decimal digits.
-ValueKind read_bcd(const std::uint8_t* p, std::size_t n, Decimal& out) noexcept;
+// Reads a BCD register of `n` bytes (LSB first). With `signed_msd` a most significant nibble 0xF
+// is the minus sign (fixed-length BCD, type A); LVAR BCD (0xC0–0xDF) carries its sign in the
+// LVAR, so there every nibble must be a digit. Returns bcd, or error_state for any other
+// non-decimal digit and for "−0".
+ValueKind read_bcd(const std::uint8_t* p, std::size_t n, Decimal& out, bool signed_msd = true) noexcept;
 
 }  // namespace metercert::mbus
