@@ -231,8 +231,12 @@ for sel, obis, rv, dif, vib, typ, reg, q, unit, val, tariff, sub, qual in T6:
         flags += IMPL  # ERRATA E-5: DIF 02 vs "Uint24"
     rb, exp = rec(dif, vib, typ, reg, **exp)
     t6.record(g, f"sel bit {sel}: OBIS {obis}({rv}) → DIF {dif} VIB {vib} {typ}", rb, exp, flags=flags)
+T6_RECORDS = {}  # sel bit → (OBIS, readout value, record bytes), for vectors/obis/
+for sel, obis, rv, dif, vib, typ, reg, *_ in T6:
+    T6_RECORDS[sel] = (obis, rv.replace(" (hex)", ""), rec(dif, vib, typ, reg)[0])
 for sel, obis, s, dif, vif, q in T6_TEXT:
     rb, exp = text(dif, vif, s, quantity=q, unit="")
+    T6_RECORDS[sel] = (obis, s, rb)
     t6.record(g, f"sel bit {sel}: OBIS {obis}({s}) → DIF {dif} VIF {vif} LVAR text", rb, exp,
               flags=IMPL if sel == 57 else [])
 
@@ -530,4 +534,24 @@ for f in (t5, t6, t61, dt, lk, fr, inv):
                 lines.append(t["frame"])
 with open(os.path.join(OUT, "valid_frames.hex"), "w", encoding="utf-8") as fh:
     fh.write("\n".join(lines) + "\n")
+
+# vectors/obis/: a hand-written IEC 62056-21 readout holding every Table 6 row (F.F first, as the
+# E350 sends it; 0.0 with 8 digits so that it becomes the header ID), and per line the record the
+# CMi1020 must build — the same hand-derived bytes as cmi1020_table6.json.
+OBIS = os.path.join(os.path.dirname(__file__), "..", "obis")
+order = [53] + [k for k in sorted(T6_RECORDS) if k != 53]
+body = "".join(f"{T6_RECORDS[k][0]}({T6_RECORDS[k][1]})\r\n" for k in order)
+body = "F.F(00)\r\n" + body.split("\r\n", 1)[1]  # F.F as the E350 writes it (2 hex digits)
+body += "0.0(12345678)\r\n!\r\n\x03"
+bcc = 0
+for ch in body.encode("ascii"):
+    bcc ^= ch
+with open(os.path.join(OBIS, "table6-all-rows.readout"), "wb") as fh:
+    fh.write(b"/LGZ4ZMF100AC.M26\r\n\x02" + body.encode("ascii") + bytes([bcc]))
+expect = {"source": CMI1020 + " §6.6 Table 6 (hand-derived, as cmi1020_table6.json)",
+          "readout": "table6-all-rows.readout", "header_id": "12345678",
+          "records": [{"sel": k, "obis": T6_RECORDS[k][0], "record": T6_RECORDS[k][2].hex().upper()} for k in order]}
+with open(os.path.join(OBIS, "table6-all-rows.json"), "w", encoding="utf-8") as fh:
+    json.dump(expect, fh, indent=1)
+    fh.write("\n")
 print(f"wrote {total} vectors to {os.path.normpath(OUT)}")
