@@ -1,0 +1,136 @@
+// Reference model of the Elvaco CMi1020 M-Bus slave (CMi1020 Users Manual; shared/seeds/001_…).
+//
+// Pure logic, no I/O: the simulator (or a test) hands it whole frames as received and the time,
+// and sends back what it returns. Every byte it answers decodes with metercert::mbus.
+//
+//   Cmi1020 slave(config, meter);          // meter: an E350 model the slave reads every 30 s
+//   slave.advance_to(2000);                // simulated ms since power-on: first readout
+//   auto reply = slave.on_frame(bytes);    // nullopt = no reply (as a real slave: silence)
+//
+// Behaviour per §5–§8: addressing (primary, secondary with selection and wildcards, 253, 254,
+// 255), REQ_UD2 with FCB multi-telegram, every SND_UD command of §6.7, status byte, error flags
+// of Table 5, factory defaults of §8.2. Settings, disconnector and rate survive power cycles
+// through state_json()/load_state(). Decisions where the manual is ambiguous: vectors/ERRATA.md.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "metercert/devices/e350.hpp"
+#include "metercert/obis/interpreter.hpp"
+
+namespace metercert::devices {
+
+struct Cmi1020Config {
+    std::uint32_t fabrication_number = 0x00000001;  // 8 BCD digits (the label's serial number)
+    std::uint8_t generation = 0x01;                 // §6.1: 01–09
+    std::string software_version = "1.2.0";         // FD0F text, Major.Minor.Patchlevel
+    std::uint8_t medium = 0x02;                     // ERRATA E-1
+};
+
+// Everything the CMi1020 keeps in EEPROM (§5.1: "All configuration and parameterization are
+// stored in EEPROM"; §5.2: disconnector and rate state are maintained during power cycling).
+struct Cmi1020Settings {
+    std::uint8_t primary_address = 0;                   // §8.2: 0
+    std::optional<std::uint32_t> secondary_address;     // set by command (Table 4 "manually set")
+    unsigned baud = 2400;                               // §8.2
+    std::uint8_t disconnector = 0x54;                   // bits 7..2: EEPROM on, push-on/off enabled (§8.2)
+    std::uint8_t rate = 0;                              // §6.7.11: 0 disabled, 1..6, 0xFF inputs
+    std::array<std::uint8_t, 4> rate_map{1, 2, 3, 4};   // §4.2.1 Table 2: B/A = 00, 01, 10, 11
+    std::string p1 = "88888888";                        // §8.2
+    std::array<std::uint8_t, 16> p2{};                  // §8.2: 16 × 0x99
+    obis::SelectionMask obis_mask = obis::kSelectAll;   // §8.2: all
+    std::uint16_t signon_mask = 0;                      // §8.2: all commands P1
+    Cmi1020Settings() { p2.fill(0x99); }
+};
+
+class Cmi1020 {
+public:
+    Cmi1020(Cmi1020Config config, E350& meter);
+
+    // Handles one frame exactly as received (any bytes). Returns the reply, or nullopt when a
+    // real slave stays silent: not addressed, broadcast 255, wrong L-field/checksum/stop, unknown
+    // command (counted in rejected()).
+    std::optional<std::vector<std::uint8_t>> on_frame(std::span<const std::uint8_t> frame);
+
+    // Simulated time in ms since power-on; runs the readouts due (2 s after power-on, then every
+    // 30 s) and the disconnector pulse once the drive capacitor has charged (~10 s).
+    void advance_to(std::uint64_t ms);
+    [[nodiscard]] std::uint64_t now() const noexcept { return now_; }
+
+    // Power cycle: RAM is lost (selection, FCB, error flags, readout), EEPROM settings kept;
+    // error flag bit 5 until the first readout; disconnector state unknown until pulsed.
+    void power_cycle();
+
+    // Baud rate to use for the *next* frame: a baud switch takes effect after its ACK (§6.7.3).
+    [[nodiscard]] unsigned baud() const noexcept { return settings_.baud; }
+
+    // Persistent state as JSON (settings + disconnector/rate state), and back. load_state throws
+    // std::runtime_error on a malformed document.
+    [[nodiscard]] std::string state_json() const;
+    void load_state(const std::string& json);
+
+    [[nodiscard]] const Cmi1020Settings& settings() const noexcept { return settings_; }
+    [[nodiscard]] std::uint32_t error_flags() const noexcept { return error_flags_; }
+    [[nodiscard]] std::uint8_t status_byte() const noexcept;
+    [[nodiscard]] std::uint32_t secondary_address() const noexcept;  // Table 4 priority
+    [[nodiscard]] bool selected() const noexcept { return selected_; }
+    [[nodiscard]] std::size_t rejected() const noexcept { return rejected_; }
+    [[nodiscard]] std::uint8_t access_number() const noexcept { return access_; }
+    [[nodiscard]] std::uint8_t disconnector_status() const noexcept;  // the FD1A byte (Table 5)
+    [[nodiscard]] const std::vector<obis::Diagnostic>& diagnostics() const noexcept { return diagnostics_; }
+    // The telegrams a REQ_UD2 sequence returns right now (user data of each RSP_UD).
+    [[nodiscard]] std::vector<std::vector<std::uint8_t>> telegrams() const;
+    void set_rate_inputs(bool a, bool b);  // the 230 VAC rate inputs A and B
+
+    // Error flag bits (Table 5, FD17).
+    static constexpr std::uint32_t kIdTimeout = 1u << 0, kIdReceiveError = 1u << 1, kUnexpectedIdChar = 1u << 2,
+                                   kReadoutTimeout = 1u << 3, kReadoutReceiveError = 1u << 4, kNotPolled = 1u << 5,
+                                   kReadoutError = 1u << 8, kRateError = 1u << 9, kDisconnectorError = 1u << 10,
+                                   kSignOnError = 1u << 23;
+    static constexpr std::uint32_t lcd_error_bit(std::uint8_t command) { return 1u << (11 + (command - 0x22)); }
+
+private:
+    std::optional<std::vector<std::uint8_t>> reject();
+    std::optional<std::vector<std::uint8_t>> on_short(std::uint8_t c, std::uint8_t a);
+    std::optional<std::vector<std::uint8_t>> on_long(std::uint8_t c, std::uint8_t a, std::uint8_t ci,
+                                                     std::span<const std::uint8_t> ud);
+    bool addressed(std::uint8_t a) const noexcept;
+    bool matches_selection(std::span<const std::uint8_t> mask) const noexcept;
+    bool elvaco_command(std::span<const std::uint8_t> ud);
+    void do_readout();
+    void reinterpret();
+    void meter_command(std::uint16_t code, unsigned signon_bit, std::uint32_t error_bit, std::vector<std::uint8_t> fields);
+    void apply_rate();
+    void factory_defaults();
+    std::vector<std::uint8_t> rsp_ud(std::size_t index);
+
+    Cmi1020Config config_;
+    E350& meter_;
+    Cmi1020Settings settings_;
+    // RAM
+    std::uint64_t now_ = 0;
+    std::uint64_t next_readout_ = 2000;
+    std::uint64_t capacitor_ready_ = 10000;  // ms; the drive capacitor charges after power-on / a pulse
+    bool pulse_pending_ = true;              // pulse to the EEPROM state once charged (§6.7.8)
+    std::optional<bool> disconnector_actual_;  // unknown after power-on until pulsed
+    bool selected_ = false;
+    std::optional<bool> last_fcb_;
+    std::size_t telegram_index_ = 0;
+    std::uint8_t access_ = 0;
+    std::uint32_t error_flags_ = kNotPolled;
+    bool comm_ok_ = false;  // last readout succeeded
+    std::optional<std::uint32_t> meter_id_;
+    std::vector<std::vector<std::uint8_t>> records_;  // interpreted records of the last good readout
+    std::vector<obis::Diagnostic> diagnostics_;
+    std::optional<obis::Readout> last_readout_;
+    std::vector<std::uint8_t> last_reply_;  // repeated on an untoggled FCB
+    bool input_a_ = false, input_b_ = false;
+    std::size_t rejected_ = 0;
+};
+
+}  // namespace metercert::devices

@@ -1,0 +1,76 @@
+// Model of the Landis+Gyr E350 as the CMi1020 sees it through its IEC 62056-21 port: it supplies
+// readouts, honours P1 passwords and P2 keys at sign-on, executes disconnector (0xFF21), rate
+// (0xFF05) and LCD (0xFF22–0xFF29) commands and records them for inspection, and can be told to
+// misbehave (faults) so that the CMi1020's error flags can be checked (CMi1020 manual Table 5).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "metercert/obis/readout.hpp"
+
+namespace metercert::devices {
+
+enum class MeterFault : std::uint8_t {
+    none,
+    no_meter,            // nothing answers: timeout on the identification string
+    id_timeout,          // the meter starts but the ID string times out
+    id_receive_error,    // ID string with framing/parity error
+    unexpected_id_char,  // unexpected character in the ID string
+    readout_timeout,     // data readout stops before ETX
+    receive_error,       // data readout with a bad BCC
+    signon_failure,      // P1/P2 sign-on refused whatever the password
+    command_failure,     // a signed-on command is refused
+};
+std::optional<MeterFault> meter_fault_from_name(std::string_view name);
+std::string_view meter_fault_name(MeterFault f);
+
+enum class SignOn : std::uint8_t { p1, p2 };
+
+struct MeterCommand {
+    std::uint16_t code = 0;  // 0xFF05 rate, 0xFF21 disconnector, 0xFF22..0xFF29 LCD
+    SignOn method = SignOn::p1;
+    std::vector<std::uint8_t> fields;  // the command's fields as the CMi1020 passed them
+};
+
+class E350 {
+public:
+    // `readout_bytes`: the IEC 62056-21 readout the meter answers with (e.g. the real E350's).
+    explicit E350(std::string readout_bytes);
+
+    enum class ReadStatus : std::uint8_t { ok, id_timeout, id_receive_error, unexpected_id_char, readout_timeout, receive_error };
+    struct ReadResult {
+        ReadStatus status = ReadStatus::ok;
+        std::optional<obis::Readout> readout;
+    };
+    // One readout cycle (request, identification, data). Faults decide the outcome.
+    ReadResult read();
+
+    // Sign-on with the CMi1020's stored P1 password or P2 key, then execute; false when the
+    // sign-on or the command fails (the CMi1020 then sets its error flags).
+    enum class ExecStatus : std::uint8_t { ok, signon_failed, command_failed };
+    ExecStatus execute(const MeterCommand& cmd, const std::string& p1, const std::array<std::uint8_t, 16>& p2);
+
+    // Configuration of the meter itself.
+    std::string p1_password = "88888888";         // CMi1020 §8.2 factory default P1
+    std::array<std::uint8_t, 16> p2_key{};         // filled with 0x99 (§8.2)
+    bool has_disconnector = true;
+    MeterFault fault = MeterFault::none;
+
+    // What the meter did, for inspection.
+    std::vector<MeterCommand> executed;
+    std::optional<bool> disconnector_closed;  // state after the last 0xFF21
+    std::uint8_t rate = 0;                    // last rate set by 0xFF05
+    std::size_t reads = 0;
+
+    const std::string& readout_bytes() const noexcept { return readout_; }
+    void set_readout(std::string bytes) { readout_ = std::move(bytes); }
+
+private:
+    std::string readout_;
+};
+
+}  // namespace metercert::devices
