@@ -1,0 +1,64 @@
+#include "metercert/devices/bus.hpp"
+
+#include <fstream>
+#include <iterator>
+
+#include <gtest/gtest.h>
+
+#include "metercert/mbus/frame_reader.hpp"
+#include "metercert/mbus/link.hpp"
+#include "metercert/mbus/telegram.hpp"
+
+using namespace metercert::devices;
+using metercert::mbus::build_long;
+using metercert::mbus::build_short;
+
+namespace {
+std::string e350() {
+    std::ifstream in(std::string(METERCERT_VECTORS_DIR) + "/obis/lgz-zmf100ac-m26.readout", std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), {}};
+}
+}  // namespace
+
+TEST(Bus, BcdAdd) {
+    EXPECT_EQ(bcd_add(0x13647123, 1), 0x13647124u);
+    EXPECT_EQ(bcd_add(0x13647129, 1), 0x13647130u);
+    EXPECT_EQ(bcd_add(0x99999999, 1), 0x00000000u);
+}
+
+TEST(Bus, DistinctConsecutiveIdentificationNumbers) {
+    Cmi1020Bus bus({.count = 3, .secondary = 0x00000098, .address = 0, .readout = e350()});
+    bus.advance_to(2000);
+    EXPECT_EQ(bus.slave(0).secondary_address(), 0x00000098u);
+    EXPECT_EQ(bus.slave(1).secondary_address(), 0x00000099u);
+    EXPECT_EQ(bus.slave(2).secondary_address(), 0x00000100u);
+}
+
+TEST(Bus, SelectionAddressesOneSlaveOfMany) {
+    Cmi1020Bus bus({.count = 5, .secondary = 0x20000001, .address = 0, .readout = e350()});
+    // ID 20000003 exactly: one ACK
+    auto r = bus.on_frame(build_long(0x53, 253, 0x52, std::vector<std::uint8_t>{0x03, 0x00, 0x00, 0x20}), 2000);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(*r, std::vector<std::uint8_t>{0xE5});
+    auto t = metercert::mbus::decode_or_throw(*bus.on_frame(build_short(0x5B, 253), 2100));
+    EXPECT_EQ(t.header.id, 0x20000003u);
+    EXPECT_EQ(bus.collisions(), 0u);
+}
+
+TEST(Bus, CollidingRepliesAreGarbled) {
+    Cmi1020Bus bus({.count = 3, .secondary = 0x20000001, .address = 0, .readout = e350()});
+    // wildcard selection matching all three: their three E5 are identical → one E5 (no damage)
+    auto ack = bus.on_frame(build_long(0x53, 253, 0x52, std::vector<std::uint8_t>{0xFF, 0xFF, 0xFF, 0xFF}), 2000);
+    EXPECT_EQ(*ack, std::vector<std::uint8_t>{0xE5});
+    // all three answer REQ_UD2 on address 253: the AND of three different RSP_UD
+    auto wire = bus.on_frame(build_short(0x5B, 253), 2100);
+    ASSERT_TRUE(wire);
+    EXPECT_EQ(bus.collisions(), 2u);
+    metercert::mbus::FrameReader reader;
+    auto ev = reader.feed(*wire);
+    auto tail = reader.finish();
+    ev.insert(ev.end(), tail.begin(), tail.end());
+    ASSERT_FALSE(ev.empty());
+    EXPECT_EQ(ev[0].kind, metercert::mbus::StreamEvent::Kind::garbled);
+    EXPECT_EQ(Cmi1020Bus::collide({{0xF0, 0x0F}, {0x3C}}), (std::vector<std::uint8_t>{0x30, 0x0F}));
+}

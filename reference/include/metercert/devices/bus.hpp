@@ -1,0 +1,57 @@
+// A simulated M-Bus segment of CMi1020 slaves behind one master port (pure logic, no I/O).
+//
+// Every master frame reaches every slave; their replies are what the master sees. When several
+// slaves answer at once their replies collide as on a real bus: a slave signals a 0 (space) by
+// drawing current and the line idles at 1 (mark), so the master receives the bitwise AND of the
+// overlapping bytes — in general no valid frame, which a FrameReader reports as garbled.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "metercert/devices/cmi1020.hpp"
+
+namespace metercert::devices {
+
+struct BusOptions {
+    std::size_t count = 1;
+    // Identification numbers (8 BCD digits) consecutive from here, set as each slave's secondary
+    // address (Table 4 "manually set"). nullopt: a single slave keeps the Table 4 default (the
+    // meter's C.1.0); several slaves get 13647123, 13647124, … so that they stay distinct.
+    std::optional<std::uint32_t> secondary;
+    std::uint8_t address = 0;       // primary address of the first slave; the next get +1 (0: all 0)
+    std::string readout;            // IEC 62056-21 readout every meter answers with
+    std::uint32_t fabrication_base = 0x70000001;  // label serial numbers, consecutive
+};
+
+class Cmi1020Bus {
+public:
+    explicit Cmi1020Bus(const BusOptions& options);
+
+    // One master frame at time `now_ms`: the bytes on the wire in reply (nullopt: silence).
+    std::optional<std::vector<std::uint8_t>> on_frame(std::span<const std::uint8_t> frame, std::uint64_t now_ms);
+    void advance_to(std::uint64_t now_ms);
+
+    [[nodiscard]] std::size_t size() const noexcept { return slaves_.size(); }
+    Cmi1020& slave(std::size_t i) { return *slaves_.at(i); }
+    E350& meter(std::size_t i) { return *meters_.at(i); }
+    [[nodiscard]] std::size_t collisions() const noexcept { return collisions_; }
+
+    // Bitwise AND of byte strings laid over each other from their first byte (an absent byte is
+    // an idle line, 0xFF).
+    static std::vector<std::uint8_t> collide(const std::vector<std::vector<std::uint8_t>>& replies);
+
+private:
+    std::vector<std::unique_ptr<E350>> meters_;
+    std::vector<std::unique_ptr<Cmi1020>> slaves_;
+    std::size_t collisions_ = 0;
+};
+
+// n-th decimal successor of an 8-digit BCD number (wraps at 99999999).
+std::uint32_t bcd_add(std::uint32_t bcd, std::uint32_t n);
+
+}  // namespace metercert::devices
