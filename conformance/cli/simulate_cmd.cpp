@@ -47,6 +47,8 @@ struct SimOptions {
     unsigned baud = 2400;
     bool wire_timing = false;
     std::string meter_fault = "none";
+    std::string fabrication = "70000001";
+    std::uint64_t first_readout_ms = 2000;
 };
 
 [[noreturn]] void usage_error(const std::string& msg) {
@@ -96,9 +98,9 @@ int open_pty(const std::string& path, int& slave_keepalive) {
     return m;
 }
 
-std::uint32_t parse_bcd8(const std::string& s) {
+std::uint32_t parse_bcd8(const std::string& s, const char* option) {
     if (s.size() != 8 || s.find_first_not_of("0123456789") != std::string::npos)
-        usage_error(fmt::format("--secondary '{}': expected 8 decimal digits", s));
+        usage_error(fmt::format("{} '{}': expected 8 decimal digits", option, s));
     return static_cast<std::uint32_t>(std::stoul(s, nullptr, 16));
 }
 
@@ -125,8 +127,10 @@ int run_simulate(const SimOptions& o) {
 
     devices::BusOptions bo;
     bo.count = o.count;
-    if (!o.secondary.empty()) bo.secondary = parse_bcd8(o.secondary);
+    if (!o.secondary.empty()) bo.secondary = parse_bcd8(o.secondary, "--secondary");
     bo.address = static_cast<std::uint8_t>(o.address);
+    bo.fabrication_base = parse_bcd8(o.fabrication, "--fabrication");
+    bo.first_readout_ms = o.first_readout_ms;
     if (o.readout_file.empty()) {
         bo.readout.assign(kDefaultE350Readout, kDefaultE350ReadoutSize);
     } else {
@@ -247,6 +251,10 @@ void add_simulate(CLI::App& app, int& exit_code) {
     cmd->add_option("--readout", o->readout_file, "IEC 62056-21 readout file the meters answer with (default: the real E350)");
     cmd->add_option("--state", o->state_dir, "directory for the slaves' persistent state (written atomically)");
     cmd->add_option("--baud", o->baud, "initial baud rate of the slaves")->capture_default_str();
+    cmd->add_option("--fabrication", o->fabrication, "8-digit fabrication (label serial) number of the first slave")
+        ->capture_default_str();
+    cmd->add_option("--first-readout-ms", o->first_readout_ms, "time from power-on to the first meter readout (ms)")
+        ->capture_default_str();
     cmd->add_flag("--wire-timing", o->wire_timing, "delay replies by their transmission time at the slave's baud rate");
     cmd->add_option("--meter-fault", o->meter_fault,
                     "meter fault to inject: none, no_meter, id_timeout, id_receive_error, unexpected_id_char,\n"

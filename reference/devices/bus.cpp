@@ -25,6 +25,7 @@ Cmi1020Bus::Cmi1020Bus(const BusOptions& o) {
         meters_.push_back(std::make_unique<E350>(o.readout));
         Cmi1020Config cfg;
         cfg.fabrication_number = bcd_add(o.fabrication_base, static_cast<std::uint32_t>(i));
+        cfg.first_readout_ms = o.first_readout_ms;
         slaves_.push_back(std::make_unique<Cmi1020>(cfg, *meters_.back()));
         Cmi1020& s = *slaves_.back();
         if (first || o.address != 0) {

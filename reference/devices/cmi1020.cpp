@@ -32,7 +32,9 @@ std::uint8_t apply_pair(std::uint8_t current, std::uint8_t control, unsigned shi
 }
 }  // namespace
 
-Cmi1020::Cmi1020(Cmi1020Config config, E350& meter) : config_(std::move(config)), meter_(meter) {}
+Cmi1020::Cmi1020(Cmi1020Config config, E350& meter) : config_(std::move(config)), meter_(meter) {
+    next_readout_ = config_.first_readout_ms;
+}
 
 // ------------------------------------------------------------------------------------ time
 
@@ -62,7 +64,7 @@ void Cmi1020::advance_to(std::uint64_t ms) {
 
 void Cmi1020::power_cycle() {
     now_ = 0;
-    next_readout_ = 2000;
+    next_readout_ = config_.first_readout_ms;
     capacitor_ready_ = 10000;
     pulse_pending_ = true;
     disconnector_actual_.reset();

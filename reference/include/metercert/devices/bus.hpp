@@ -26,6 +26,7 @@ struct BusOptions {
     std::uint8_t address = 0;       // primary address of the first slave; the next get +1 (0: all 0)
     std::string readout;            // IEC 62056-21 readout every meter answers with
     std::uint32_t fabrication_base = 0x70000001;  // label serial numbers, consecutive
+    std::uint64_t first_readout_ms = 2000;        // each slave's first meter readout after power-on
 };
 
 class Cmi1020Bus {

@@ -30,6 +30,7 @@ struct Cmi1020Config {
     std::uint8_t generation = 0x01;                 // §6.1: 01–09
     std::string software_version = "1.2.0";         // FD0F text, Major.Minor.Patchlevel
     std::uint8_t medium = 0x02;                     // ERRATA E-1
+    std::uint64_t first_readout_ms = 2000;          // first meter readout after power-on
 };
 
 // Everything the CMi1020 keeps in EEPROM (§5.1: "All configuration and parameterization are
