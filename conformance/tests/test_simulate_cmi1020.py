@@ -1,6 +1,7 @@
 """`metercert simulate cmi1020` driven as any M-Bus master would: raw frames over TCP (as through a
 CMe3000) or a pty. Requests are written out by hand from the CMi1020 manual's byte tables (§6.7);
 replies are decoded with the metercert package and compared with the real E350 readout."""
+import json
 import os
 import pathlib
 import re
@@ -102,3 +103,36 @@ def test_usage_errors_exit_2():
     r = subprocess.run([BIN, "simulate", "cmi1020", "--listen", "tcp://127.0.0.1:0", "--secondary", "12AB"],
                        capture_output=True, text=True, timeout=10)
     assert r.returncode == 2 and "8 decimal digits" in r.stderr
+
+
+def test_kill_at_any_moment_leaves_a_whole_state_file(tmp_path):
+    # The state file is replaced by rename(2): after SIGKILL it holds one of the addresses the
+    # slave was given (or the one it started with), never a torn document.
+    rng = __import__("random").Random(7)
+    current = 0
+    for _ in range(5):
+        s = Sim("--listen", "tcp://127.0.0.1:0", "--state", str(tmp_path)).connect()
+        possible = {current}
+        deadline = time.monotonic() + rng.uniform(0.05, 0.4)
+        while time.monotonic() < deadline:
+            new = rng.randrange(1, 250)
+            s.sock.sendall(snd_ud(current, 0x51, bytes([0x01, 0x7A, new])))
+            possible.add(new)
+            current = new
+            time.sleep(0.002)
+        s.proc.kill()  # SIGKILL: no chance to save on exit
+        s.proc.wait(timeout=10)
+        state = json.loads((tmp_path / "cmi1020-0.json").read_text())
+        assert state["schema"] == "metercert.cmi1020.state/1"
+        assert state["primary_address"] in possible
+        current = state["primary_address"]  # the next power-up continues from what was saved
+
+
+def test_wire_timing_delays_the_reply():
+    # 2400 Bd, 11 bits per character: the E350 RSP_UD (195 bytes) takes (11 + 195·11) / 2400 s ≈ 0.90 s
+    s = Sim("--listen", "tcp://127.0.0.1:0", "--wire-timing", "--first-readout-ms", "0").connect()
+    t0 = time.monotonic()
+    reply = s.exchange(bytes.fromhex("105B005B16"), wait=5)
+    elapsed = time.monotonic() - t0
+    s.stop()
+    assert len(reply) == 195 and elapsed >= 0.85, (len(reply), elapsed)

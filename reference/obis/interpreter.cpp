@@ -225,8 +225,9 @@ Interpretation interpret(const Readout& readout, const SelectionMask& mask) {
         const ReadoutValue& v = line.values[0];
         auto diag = [&](std::string what) { out.diagnostics.push_back({line.line, s->obis, std::move(what)}); };
         std::vector<std::uint8_t> rec = s->dib;
-        const std::size_t n = data_size(s->dib.empty() ? 0 : s->dib[0]);
-        const std::int64_t max = (std::int64_t{1} << (8 * n - 1)) - 1;
+        const std::size_t n = data_size(s->dib.empty() ? 0 : s->dib[0]);  // 0 for LVAR text and the header row
+        // largest register of the row's signed integer type (ERRATA E-11); only numbers use it
+        const std::int64_t max = n ? (std::int64_t{1} << (8 * n - 1)) - 1 : 0;
         switch (s->kind) {
             case Kind::scaled:
             case Kind::integer: {
