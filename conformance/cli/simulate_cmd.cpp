@@ -229,7 +229,11 @@ int run_simulate(const SimOptions& o) {
         }
     }
     for (std::size_t i = 0; i < states.size(); ++i) states[i].save_if_changed(bus.slave(i).state_json());
-    std::cerr << "metercert simulate: stopped, state saved\n";
+    std::size_t rejected = 0;
+    for (std::size_t i = 0; i < bus.size(); ++i) rejected += bus.slave(i).rejected();
+    std::cerr << fmt::format("metercert simulate: stopped{}; {} collision(s), {} frame(s) rejected by the slaves "
+                             "(bad L-field, checksum or unknown command)\n",
+                             states.empty() ? "" : ", state saved", bus.collisions(), rejected);
     if (!o.pty.empty()) std::filesystem::remove(o.pty);
     return 0;
 }

@@ -3,11 +3,8 @@ CMe3000) or a pty. Requests are written out by hand from the CMi1020 manual's by
 replies are decoded with the metercert package and compared with the real E350 readout."""
 import json
 import os
-import pathlib
-import re
 import select
 import signal
-import socket
 import subprocess
 import termios
 import time

@@ -97,7 +97,7 @@ struct Record {
     std::uint8_t dif = 0;
     std::uint8_t n_dife = 0;
     std::array<std::uint8_t, kMaxDife> dife{};
-    bool has_vib = false;  // false for special functions and for data code 8 without VIB? (always true otherwise)
+    bool has_vib = false;  // false only for the one-byte special records 0x2F (idle filler) and 0x7F (global readout)
     std::uint8_t vif = 0;
     std::uint8_t n_vife = 0;
     std::array<std::uint8_t, kMaxVife> vife{};
