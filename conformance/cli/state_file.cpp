@@ -17,11 +17,11 @@ namespace {
 }
 }  // namespace
 
-std::optional<std::string> StateFile::load() const {
+std::optional<std::string> StateFile::load() {
     std::ifstream in(path_, std::ios::binary);
     if (!in) return std::nullopt;
     std::string s{std::istreambuf_iterator<char>(in), {}};
-    const_cast<StateFile*>(this)->last_ = s;
+    last_ = s;
     return s;
 }
 

@@ -12,7 +12,8 @@ namespace metercert::cli {
 class StateFile {
 public:
     explicit StateFile(std::filesystem::path path) : path_(std::move(path)) {}
-    [[nodiscard]] std::optional<std::string> load() const;
+    // Reads the file (nullopt when there is none) and remembers it as the saved content.
+    [[nodiscard]] std::optional<std::string> load();
     // Writes when `content` differs from what was last loaded or saved. Throws on I/O errors.
     void save_if_changed(const std::string& content);
     [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }

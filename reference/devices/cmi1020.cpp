@@ -233,10 +233,9 @@ std::optional<std::vector<std::uint8_t>> Cmi1020::on_short(std::uint8_t c, std::
             if (next >= telegrams().size()) next = 0;
         }
         last_fcb_ = fcv ? std::optional<bool>(fcb) : std::nullopt;  // ERRATA E-19: FCV = 0 restarts
-        if (!repeat) {
-            if (!fcv || !last_fcb_) next = 0;
+        if (!repeat) {  // next is 0 unless FCV = 1 and the FCB toggled
             ++access_;
-            last_reply_ = rsp_ud(fcv ? next : 0);
+            last_reply_ = rsp_ud(next);
         }
         if (a == 255) return std::nullopt;
         return last_reply_;

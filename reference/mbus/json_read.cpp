@@ -193,7 +193,6 @@ std::vector<std::uint8_t> from_json(std::string_view text) {
                 continue;
             }
             const Record m = probe(vib, where + "/vif");
-            const std::size_t at = ud.size();
             ud.insert(ud.end(), dib.begin(), dib.end());
             ud.insert(ud.end(), vib.begin(), vib.end());
             std::uint8_t lvar_hint = 0;
@@ -205,7 +204,6 @@ std::vector<std::uint8_t> from_json(std::string_view text) {
             encode_value(dib[0], value_for(r, m, where), lvar_hint, ud);
             if (ci_info(ci).msb_first && (dib[0] & 0x0F) != 0x0D)
                 std::reverse(ud.begin() + static_cast<std::ptrdiff_t>(vat), ud.end());
-            (void)at;
         }
         if (j.contains("special")) {
             ud.push_back(byte(j, "special", ""));

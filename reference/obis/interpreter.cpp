@@ -138,9 +138,24 @@ const std::vector<Spec>& specs() {
 
 bool same_cde(const ObisCode& a, const ObisCode& b) noexcept { return a.c() == b.c() && a.d() == b.d() && a.e() == b.e(); }
 
+}  // namespace
+
+const std::vector<Table6Row>& table6() {
+    static const std::vector<Table6Row> rows = [] {
+        std::vector<Table6Row> r;
+        for (const auto& s : specs()) r.push_back({s.sel, *ObisCode::parse(s.obis), s.obis, s.note});
+        return r;
+    }();
+    return rows;
+}
+
+namespace {
+
+// table6() holds the parsed codes in the order of specs().
 const Spec* find_spec(const ObisCode& code) {
-    for (const auto& s : specs())
-        if (same_cde(*ObisCode::parse(s.obis), code)) return &s;
+    const auto& rows = table6();
+    for (std::size_t i = 0; i < rows.size(); ++i)
+        if (same_cde(rows[i].code, code)) return &specs()[i];
     return nullptr;
 }
 
@@ -183,15 +198,6 @@ std::size_t data_size(std::uint8_t dif) {
 }
 
 }  // namespace
-
-const std::vector<Table6Row>& table6() {
-    static const std::vector<Table6Row> rows = [] {
-        std::vector<Table6Row> r;
-        for (const auto& s : specs()) r.push_back({s.sel, *ObisCode::parse(s.obis), s.obis, s.note});
-        return r;
-    }();
-    return rows;
-}
 
 std::optional<std::uint32_t> meter_secondary_address(const Readout& readout) {
     auto bcd = [](std::string_view digits) {
