@@ -21,21 +21,23 @@ std::uint32_t bcd_add(std::uint32_t bcd, std::uint32_t n) {
 Cmi1020Bus::Cmi1020Bus(const BusOptions& o) {
     std::optional<std::uint32_t> first = o.secondary;
     if (!first && o.count > 1) first = 0x13647123;
-    for (std::size_t i = 0; i < o.count; ++i) {
+    const std::size_t count = o.secondaries.empty() ? o.count : o.secondaries.size();
+    for (std::size_t i = 0; i < count; ++i) {
         meters_.push_back(std::make_unique<E350>(o.readout));
         Cmi1020Config cfg;
         cfg.fabrication_number = bcd_add(o.fabrication_base, static_cast<std::uint32_t>(i));
         cfg.first_readout_ms = o.first_readout_ms;
         slaves_.push_back(std::make_unique<Cmi1020>(cfg, *meters_.back()));
         Cmi1020& s = *slaves_.back();
-        if (first || o.address != 0) {
+        if (first || o.address != 0 || !o.secondaries.empty()) {
             // configure through the slave's own commands, as an installer would (§6.7.5/§6.7.6)
             if (o.address != 0) {
                 const auto a = static_cast<std::uint8_t>(std::min<std::size_t>(o.address + i, 250));
                 s.on_frame(mbus::build_long(0x53, 0, 0x51, std::vector<std::uint8_t>{0x01, 0x7A, a}));
             }
-            if (first) {
-                const std::uint32_t id = bcd_add(*first, static_cast<std::uint32_t>(i));
+            if (first || !o.secondaries.empty()) {
+                const std::uint32_t id =
+                    o.secondaries.empty() ? bcd_add(*first, static_cast<std::uint32_t>(i)) : o.secondaries[i];
                 s.on_frame(mbus::build_long(0x53, s.settings().primary_address, 0x51,
                                             std::vector<std::uint8_t>{0x0C, 0x79, static_cast<std::uint8_t>(id),
                                                                       static_cast<std::uint8_t>(id >> 8),
@@ -59,15 +61,82 @@ std::vector<std::uint8_t> Cmi1020Bus::collide(const std::vector<std::vector<std:
     return out;
 }
 
-std::optional<std::vector<std::uint8_t>> Cmi1020Bus::on_frame(std::span<const std::uint8_t> frame, std::uint64_t now_ms) {
+std::optional<std::vector<std::uint8_t>> Cmi1020Bus::on_frame(std::span<const std::uint8_t> frame, std::uint64_t now_ms,
+                                                              unsigned baud) {
     advance_to(now_ms);
     std::vector<std::vector<std::uint8_t>> replies;
-    for (auto& s : slaves_)
-        if (auto r = s->on_frame(frame)) replies.push_back(std::move(*r));
+    std::vector<std::size_t> senders;
+    for (std::size_t i = 0; i < slaves_.size(); ++i) {
+        if (baud != 0 && slaves_[i]->baud() != baud) continue;
+        if (auto r = slaves_[i]->on_frame(frame)) {
+            replies.push_back(std::move(*r));
+            senders.push_back(i);
+        }
+    }
+    last_line_errors_ = 0;
     if (replies.empty()) return std::nullopt;
     if (replies.size() == 1) return std::move(replies[0]);
     ++collisions_;
-    return collide(replies);
+    std::vector<unsigned> offsets;
+    offsets.reserve(senders.size());
+    for (std::size_t i : senders) offsets.push_back(reply_offset_tenths(i));
+    UartResult u = collide_uart(replies, offsets);
+    last_line_errors_ = u.parity_errors + u.framing_errors;
+    return std::move(u.bytes);
+}
+
+Cmi1020Bus::UartResult Cmi1020Bus::collide_uart(const std::vector<std::vector<std::uint8_t>>& replies,
+                                               const std::vector<unsigned>& offsets_tenths) {
+    constexpr std::size_t kTicks = 10;  // resolution: tenths of a bit
+    unsigned base = ~0u;
+    for (unsigned o : offsets_tenths) base = std::min(base, o);
+    std::size_t len = 0;
+    for (std::size_t r = 0; r < replies.size(); ++r)
+        len = std::max(len, (offsets_tenths[r] - base) + replies[r].size() * 11 * kTicks);
+    len += 11 * kTicks;  // idle tail
+    std::vector<std::uint8_t> line(len, 1);
+    for (std::size_t r = 0; r < replies.size(); ++r) {
+        std::size_t t = offsets_tenths[r] - base;
+        for (std::uint8_t byte : replies[r]) {
+            unsigned bits[11];
+            bits[0] = 0;
+            unsigned ones = 0;
+            for (unsigned b = 0; b < 8; ++b) ones += bits[1 + b] = (byte >> b) & 1u;
+            bits[9] = ones & 1u;  // even parity
+            bits[10] = 1;
+            for (unsigned bit : bits) {
+                if (bit == 0) std::fill(line.begin() + static_cast<long>(t), line.begin() + static_cast<long>(t + kTicks), 0);
+                t += kTicks;
+            }
+        }
+    }
+    UartResult out;
+    std::size_t t = 0;
+    while (t + 11 * kTicks <= len) {
+        if (line[t] != 0) {  // idle: wait for a falling edge
+            ++t;
+            continue;
+        }
+        auto sample = [&](unsigned bit) { return line[t + bit * kTicks + kTicks / 2]; };
+        if (sample(0) != 0) {  // a glitch shorter than half a bit: not a start bit
+            ++t;
+            continue;
+        }
+        std::uint8_t byte = 0;
+        unsigned ones = 0;
+        for (unsigned b = 0; b < 8; ++b)
+            if (sample(1 + b)) byte = static_cast<std::uint8_t>(byte | (1u << b)), ++ones;
+        if (sample(9) != (ones & 1u)) ++out.parity_errors;
+        out.bytes.push_back(byte);
+        if (sample(10) != 1) {
+            ++out.framing_errors;
+            t += 10 * kTicks + kTicks / 2;  // resync from the middle of the stop bit
+            while (t < len && line[t] == 0) ++t;
+            continue;
+        }
+        t += 10 * kTicks + kTicks / 2;  // middle of the stop bit: the next start is a falling edge
+    }
+    return out;
 }
 
 }  // namespace metercert::devices

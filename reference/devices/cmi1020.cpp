@@ -269,6 +269,11 @@ std::optional<std::vector<std::uint8_t>> Cmi1020::on_long(std::uint8_t c, std::u
         if (a != 253 && a != 254 && a != 255) return std::nullopt;
         if (ud.size() > 8 || ud.size() == 5) return reject();
         selected_ = matches_selection(ud);
+        if (selected_) {  // ERRATA E-21: a (re)selection starts the link afresh, as SND_NKE does
+            telegram_index_ = 0;
+            last_fcb_.reset();
+            last_reply_.clear();
+        }
         if (!selected_ || a == 255) return std::nullopt;
         return build_ack();
     }

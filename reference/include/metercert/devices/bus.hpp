@@ -3,7 +3,8 @@
 // Every master frame reaches every slave; their replies are what the master sees. When several
 // slaves answer at once their replies collide as on a real bus: a slave signals a 0 (space) by
 // drawing current and the line idles at 1 (mark), so the master receives the bitwise AND of the
-// overlapping bytes — in general no valid frame, which a FrameReader reports as garbled.
+// overlapping bits — in general no valid frame, which a FrameReader reports as garbled
+// (collide_uart: each slave starts at its own fraction of a bit).
 #pragma once
 
 #include <cstdint>
@@ -27,6 +28,9 @@ struct BusOptions {
     std::string readout;            // IEC 62056-21 readout every meter answers with
     std::uint32_t fabrication_base = 0x70000001;  // label serial numbers, consecutive
     std::uint64_t first_readout_ms = 2000;        // each slave's first meter readout after power-on
+    // Explicit identification numbers (8 BCD digits each), one per slave; overrides `secondary`
+    // and `count` when not empty (e.g. a population of random serial numbers).
+    std::vector<std::uint32_t> secondaries{};
 };
 
 class Cmi1020Bus {
@@ -34,7 +38,10 @@ public:
     explicit Cmi1020Bus(const BusOptions& options);
 
     // One master frame at time `now_ms`: the bytes on the wire in reply (nullopt: silence).
-    std::optional<std::vector<std::uint8_t>> on_frame(std::span<const std::uint8_t> frame, std::uint64_t now_ms);
+    // With `baud` non-zero only the slaves set to that rate understand the frame (a slave at
+    // another rate sees framing errors and stays silent).
+    std::optional<std::vector<std::uint8_t>> on_frame(std::span<const std::uint8_t> frame, std::uint64_t now_ms,
+                                                      unsigned baud = 0);
     void advance_to(std::uint64_t now_ms);
 
     [[nodiscard]] std::size_t size() const noexcept { return slaves_.size(); }
@@ -43,13 +50,32 @@ public:
     [[nodiscard]] std::size_t collisions() const noexcept { return collisions_; }
 
     // Bitwise AND of byte strings laid over each other from their first byte (an absent byte is
-    // an idle line, 0xFF).
+    // an idle line, 0xFF): what slaves in perfect bit synchrony would produce.
     static std::vector<std::uint8_t> collide(const std::vector<std::vector<std::uint8_t>>& replies);
+
+    // What a master's UART receives when replies overlap on the line. Each reply is sent as
+    // 11-bit characters (start 0, 8 data bits LSB first, even parity, stop 1; EN 13757-2) from
+    // its own start offset in tenths of a bit time; the line is the AND of every sender (a space
+    // wins); the UART syncs on a falling edge, samples each bit in its middle and flags a wrong
+    // parity or a missing stop bit. Slaves never start in exact bit synchrony (their reply
+    // delays differ by fractions of a bit), so two ACKs (E5) already arrive garbled.
+    struct UartResult {
+        std::vector<std::uint8_t> bytes;
+        std::size_t parity_errors = 0;
+        std::size_t framing_errors = 0;
+    };
+    static UartResult collide_uart(const std::vector<std::vector<std::uint8_t>>& replies,
+                                   const std::vector<unsigned>& offsets_tenths);
+    // Start offset (tenths of a bit) of slave i's reply relative to the bus's reply gap.
+    static unsigned reply_offset_tenths(std::size_t i) noexcept { return static_cast<unsigned>((i * 37) % 191); }
+    // Parity/framing errors of the most recent collision (0 without one).
+    [[nodiscard]] std::size_t last_line_errors() const noexcept { return last_line_errors_; }
 
 private:
     std::vector<std::unique_ptr<E350>> meters_;
     std::vector<std::unique_ptr<Cmi1020>> slaves_;
     std::size_t collisions_ = 0;
+    std::size_t last_line_errors_ = 0;
 };
 
 // n-th decimal successor of an 8-digit BCD number (wraps at 99999999).

@@ -1,0 +1,276 @@
+#include "metercert/master/master.hpp"
+
+#include <fmt/format.h>
+
+#include "metercert/mbus/link.hpp"
+#include "metercert/mbus/telegram.hpp"
+
+namespace metercert::master {
+
+std::string_view outcome_name(Exchange::Outcome o) noexcept {
+    switch (o) {
+        case Exchange::Outcome::frame: return "frame";
+        case Exchange::Outcome::timeout: return "timeout";
+        case Exchange::Outcome::garbled: return "garbled";
+    }
+    return "?";
+}
+
+std::string SecondaryAddress::to_string() const {
+    return fmt::format("{:08X}{:04X}{:02X}{:02X}", id, manufacturer, version, medium);
+}
+
+unsigned SecondaryMask::nibble(unsigned pos) const noexcept {
+    if (pos < 8) return (id >> (4 * (7 - pos))) & 0xF;
+    if (pos < 12) return (manufacturer >> (4 * (11 - pos))) & 0xF;
+    if (pos < 14) return (version >> (4 * (13 - pos))) & 0xF;
+    return (medium >> (4 * (15 - pos))) & 0xF;
+}
+
+SecondaryMask SecondaryMask::with(unsigned pos, unsigned value) const noexcept {
+    SecondaryMask m = *this;
+    auto put = [value](auto& field, unsigned shift) {
+        using T = std::remove_reference_t<decltype(field)>;
+        field = static_cast<T>((field & ~(T(0xF) << shift)) | (T(value & 0xF) << shift));
+    };
+    if (pos < 8) put(m.id, 4 * (7 - pos));
+    else if (pos < 12) put(m.manufacturer, 4 * (11 - pos));
+    else if (pos < 14) put(m.version, 4 * (13 - pos));
+    else put(m.medium, 4 * (15 - pos));
+    return m;
+}
+
+SecondaryMask SecondaryMask::parse(const std::string& text) {
+    if (text.size() != 8 && text.size() != 16)
+        throw std::invalid_argument(fmt::format("secondary address '{}': expected 8 or 16 hex digits, got {}", text, text.size()));
+    SecondaryMask m;
+    for (unsigned i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        unsigned v;
+        if (c >= '0' && c <= '9') v = static_cast<unsigned>(c - '0');
+        else if (c >= 'A' && c <= 'F') v = static_cast<unsigned>(c - 'A' + 10);
+        else if (c >= 'a' && c <= 'f') v = static_cast<unsigned>(c - 'a' + 10);
+        else throw std::invalid_argument(fmt::format("secondary address '{}': '{}' at position {} is not a hex digit", text, c, i));
+        if (i < 8 && v > 9 && v != 0xF)
+            throw std::invalid_argument(fmt::format("secondary address '{}': ID digit at position {} must be 0-9 or F (wildcard)", text, i));
+        m = m.with(i, v);
+    }
+    return m;
+}
+
+std::vector<std::uint8_t> SecondaryMask::user_data() const {
+    return {static_cast<std::uint8_t>(id), static_cast<std::uint8_t>(id >> 8), static_cast<std::uint8_t>(id >> 16),
+            static_cast<std::uint8_t>(id >> 24), static_cast<std::uint8_t>(manufacturer),
+            static_cast<std::uint8_t>(manufacturer >> 8), version, medium};
+}
+
+bool SecondaryMask::matches(const SecondaryAddress& a) const noexcept {
+    const SecondaryMask exact = SecondaryMask::exact(a);
+    for (unsigned pos = 0; pos < 16; ++pos) {
+        const unsigned w = nibble(pos);
+        if (w != 0xF && w != exact.nibble(pos)) return false;
+    }
+    return true;
+}
+
+std::string SecondaryMask::to_string() const {
+    return fmt::format("{:08X}{:04X}{:02X}{:02X}", id, manufacturer, version, medium);
+}
+
+// ------------------------------------------------------------------------------------ Master
+
+Master::Master(BusPort& port, MasterSettings settings) : port_(port), settings_(settings) {}
+
+double Master::response_timeout_ms() const noexcept {
+    return settings_.response_timeout_ms > 0 ? settings_.response_timeout_ms : max_response_ms(port_.baud());
+}
+
+Exchange Master::exchange(std::span<const std::uint8_t> request) {
+    const double t0 = port_.now_ms();
+    if (after_collision_ && settings_.collision_idle_ms > 0) port_.idle(settings_.collision_idle_ms);
+    else if (settings_.request_idle_ms > 0) port_.idle(settings_.request_idle_ms);
+    after_collision_ = false;
+    ++counters_.telegrams;
+    Exchange ex;
+    try {
+        ex = port_.transact(request, response_timeout_ms());
+    } catch (const PortError&) {
+        counters_.bus_ms += port_.now_ms() - t0;
+        throw;
+    }
+    if (ex.outcome == Exchange::Outcome::timeout) ++counters_.timeouts;
+    if (ex.outcome == Exchange::Outcome::garbled) {
+        ++counters_.collisions;
+        after_collision_ = true;
+    }
+    counters_.bus_ms += port_.now_ms() - t0;
+    return ex;
+}
+
+namespace {
+[[noreturn]] void fail_exchange(const Exchange& ex, const char* what) {
+    if (ex.outcome == Exchange::Outcome::timeout)
+        throw MasterError("timeout", fmt::format("{}: no reply within the response timeout", what));
+    throw MasterError("bad_reply", fmt::format("{}: garbled reply ({} bytes): {}", what, ex.bytes.size(), ex.error.message()));
+}
+}  // namespace
+
+void Master::expect_ack(const Exchange& ex, const char* what) {
+    if (ex.outcome != Exchange::Outcome::frame) fail_exchange(ex, what);
+    if (ex.bytes.size() != 1 || ex.bytes[0] != mbus::kAck)
+        throw MasterError("nack", fmt::format("{}: expected ACK (E5), got a {}-byte frame", what, ex.bytes.size()));
+}
+
+std::vector<std::uint8_t> Master::expect_rsp_ud(const Exchange& ex, std::uint8_t a, const char* what) {
+    if (ex.outcome != Exchange::Outcome::frame) fail_exchange(ex, what);
+    mbus::LinkFrame f;
+    mbus::DecodeError err;
+    if (!mbus::parse_link(ex.bytes, f, err) || f.kind != mbus::FrameKind::long_frame || (f.c.raw & 0xCF) != 0x08)
+        throw MasterError("bad_reply", fmt::format("{}: expected RSP_UD (long frame, C 0x08), got {} bytes", what, ex.bytes.size()));
+    if (a <= 250 && f.a != a)
+        throw MasterError("bad_reply", fmt::format("{}: RSP_UD from address {}, expected {}", what, f.a, a));
+    return ex.bytes;
+}
+
+bool Master::snd_nke(std::uint8_t a) {
+    const auto req = mbus::build_short(mbus::kSndNke, a);
+    fcb_[a] = false;  // next FCV=1 request carries FCB = 1 (EN 13757-2)
+    if (a == 255) {
+        ++counters_.telegrams;
+        const double t0 = port_.now_ms();
+        port_.send(req, response_timeout_ms());
+        counters_.bus_ms += port_.now_ms() - t0;
+        return true;
+    }
+    const Exchange ex = exchange(req);
+    if (settings_.init_idle_ms > 0) {
+        const double t0 = port_.now_ms();
+        port_.idle(settings_.init_idle_ms);
+        counters_.bus_ms += port_.now_ms() - t0;
+    }
+    if (ex.outcome == Exchange::Outcome::timeout) return false;
+    expect_ack(ex, "SND_NKE");
+    return true;
+}
+
+std::vector<std::uint8_t> Master::req_ud2(std::uint8_t a) {
+    const bool fcb = !fcb_[a];
+    const auto req = mbus::build_short(static_cast<std::uint8_t>(0x5B | (fcb ? 0x20 : 0)), a);
+    auto reply = expect_rsp_ud(exchange(req), a, "REQ_UD2");
+    fcb_[a] = fcb;  // toggled only after a valid reply (a retry repeats the FCB)
+    return reply;
+}
+
+std::vector<std::uint8_t> Master::req_ud1(std::uint8_t a) {
+    for (unsigned attempt = 0;; ++attempt) {
+        const bool fcb = !fcb_[a];
+        const auto req = mbus::build_short(static_cast<std::uint8_t>(0x5A | (fcb ? 0x20 : 0)), a);
+        const Exchange ex = exchange(req);
+        try {
+            if (ex.outcome == Exchange::Outcome::frame && ex.bytes.size() == 1 && ex.bytes[0] == mbus::kAck) {
+                fcb_[a] = fcb;
+                return ex.bytes;
+            }
+            auto reply = expect_rsp_ud(ex, a, "REQ_UD1");
+            fcb_[a] = fcb;
+            return reply;
+        } catch (const MasterError&) {
+            if (attempt >= settings_.readout_retries) throw;
+            ++counters_.retries;
+        }
+    }
+}
+
+Readout Master::read(std::uint8_t a) {
+    Readout out;
+    const unsigned limit = std::max(1u, settings_.multi_telegram_limit);
+    for (;;) {
+        std::vector<std::uint8_t> frame;
+        double gap = 0;
+        for (unsigned attempt = 0;; ++attempt) {
+            try {
+                const bool fcb = !fcb_[a];
+                const auto req = mbus::build_short(static_cast<std::uint8_t>(0x5B | (fcb ? 0x20 : 0)), a);
+                const Exchange ex = exchange(req);
+                frame = expect_rsp_ud(ex, a, "REQ_UD2");
+                gap = ex.reply_gap_ms;
+                fcb_[a] = fcb;
+                break;
+            } catch (const MasterError&) {
+                if (attempt >= settings_.readout_retries) throw;
+                ++counters_.retries;
+            }
+        }
+        mbus::Telegram t;
+        mbus::DecodeError err;
+        const bool more = mbus::decode(frame, t, err) && t.more_records_follow();
+        out.telegrams.push_back({std::move(frame), gap});
+        if (!more) return out;
+        if (out.telegrams.size() >= limit) {
+            out.truncated = true;
+            return out;
+        }
+    }
+}
+
+void Master::snd_ud(std::uint8_t a, std::uint8_t ci, std::span<const std::uint8_t> data) {
+    const auto req = mbus::build_long(mbus::kSndUd, a, ci, data);
+    if (a == 255) {
+        ++counters_.telegrams;
+        const double t0 = port_.now_ms();
+        port_.send(req, response_timeout_ms());
+        counters_.bus_ms += port_.now_ms() - t0;
+        return;
+    }
+    for (unsigned attempt = 0;; ++attempt) {
+        try {
+            expect_ack(exchange(req), "SND_UD");
+            return;
+        } catch (const MasterError&) {
+            if (attempt >= settings_.selection_retries) throw;
+            ++counters_.retries;
+        }
+    }
+}
+
+SelectResult Master::select(const SecondaryMask& mask) {
+    const auto data = mask.user_data();
+    const Exchange ex = exchange(mbus::build_long(mbus::kSndUd, 253, 0x52, data));
+    fcb_[253] = false;  // ERRATA E-21: a selected slave starts its link afresh
+    if (ex.outcome == Exchange::Outcome::timeout) return SelectResult::none;
+    if (ex.outcome == Exchange::Outcome::garbled) return SelectResult::collision;
+    if (ex.bytes.size() == 1 && ex.bytes[0] == mbus::kAck) return SelectResult::ack;
+    return SelectResult::collision;  // a frame other than ACK in reply to a selection: not one clean slave
+}
+
+void Master::select_exact(const SecondaryMask& mask) {
+    for (unsigned attempt = 0;; ++attempt) {
+        const SelectResult r = select(mask);
+        if (r == SelectResult::ack) return;
+        if (attempt >= settings_.selection_retries) {
+            if (r == SelectResult::none)
+                throw MasterError("timeout", fmt::format("selection of {}: no ACK", mask.to_string()));
+            throw MasterError("collision", fmt::format("selection of {}: collision (more than one slave answered)", mask.to_string()));
+        }
+        ++counters_.retries;
+    }
+}
+
+void Master::switch_baud(std::uint8_t a, unsigned baud) {
+    std::uint8_t ci = 0;
+    switch (baud) {
+        case 300: ci = 0xB8; break;
+        case 600: ci = 0xB9; break;
+        case 1200: ci = 0xBA; break;
+        case 2400: ci = 0xBB; break;
+        case 4800: ci = 0xBC; break;
+        case 9600: ci = 0xBD; break;
+        case 19200: ci = 0xBE; break;
+        case 38400: ci = 0xBF; break;
+        default: throw std::invalid_argument(fmt::format("baud rate {} has no CI code (EN 13757-2: 300…38400)", baud));
+    }
+    snd_ud(a, ci, {});
+    port_.set_baud(baud);
+}
+
+}  // namespace metercert::master

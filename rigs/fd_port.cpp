@@ -1,0 +1,320 @@
+#include "metercert/rigs/fd_port.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <libserialport.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "metercert/mbus/frame_reader.hpp"
+#include "metercert/rigs/sim_port.hpp"
+
+namespace metercert::rigs {
+
+using master::PortError;
+
+FdPort::FdPort(int fd, FdPortOptions options) : fd_(fd), epoll_(epoll_create1(EPOLL_CLOEXEC)), options_(options) {
+    const int flags = fcntl(fd_, F_GETFL);
+    fcntl(fd_, F_SETFL, flags | O_NONBLOCK);
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLRDHUP;
+    ev.data.fd = fd_;
+    if (epoll_ < 0 || epoll_ctl(epoll_, EPOLL_CTL_ADD, fd_, &ev) != 0)
+        throw PortError("io_error", fmt::format("epoll: {}", std::strerror(errno)));
+}
+
+FdPort::~FdPort() {
+    if (epoll_ >= 0) ::close(epoll_);
+    if (fd_ >= 0) ::close(fd_);
+}
+
+void FdPort::write_all(std::span<const std::uint8_t> b) {
+    std::size_t off = 0;
+    while (off < b.size()) {
+        const ssize_t n = ::write(fd_, b.data() + off, b.size() - off);
+        if (n < 0 && (errno == EINTR)) continue;
+        if (n < 0 && errno == EAGAIN) {
+            pollfd p{fd_, POLLOUT, 0};
+            ::poll(&p, 1, 1000);
+            continue;
+        }
+        if (n < 0) {
+            const int e = errno;
+            if (e == EPIPE || e == ECONNRESET) throw PortError("connection_closed", "the peer closed the connection");
+            throw PortError("port_lost", fmt::format("write: {}", std::strerror(e)));
+        }
+        off += static_cast<std::size_t>(n);
+    }
+    if (options_.is_tty) tcdrain(fd_);
+}
+
+bool FdPort::read_some(double wait_ms, std::vector<std::uint8_t>& out, double& first_at, bool& parity) {
+    epoll_event ev{};
+    const double deadline = monotonic_ms() + wait_ms;
+    for (;;) {
+        const double left = deadline - monotonic_ms();
+        if (left <= 0) return false;
+        const int n = epoll_wait(epoll_, &ev, 1, static_cast<int>(std::ceil(left)));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw PortError("io_error", fmt::format("epoll_wait: {}", std::strerror(errno)));
+        if (n == 0) continue;
+        const double at = monotonic_ms();
+        std::uint8_t buf[512];
+        const ssize_t r = ::read(fd_, buf, sizeof buf);
+        if (r < 0 && (errno == EAGAIN || errno == EINTR)) {
+            if (ev.events & (EPOLLHUP | EPOLLERR))
+                throw PortError(options_.is_tty ? "port_lost" : "connection_closed", "the line hung up");
+            continue;
+        }
+        if (r < 0) {
+            const int e = errno;
+            if (e == ECONNRESET) throw PortError("connection_closed", "the peer reset the connection");
+            throw PortError("port_lost", fmt::format("read: {}", std::strerror(e)));
+        }
+        if (r == 0) throw PortError(options_.is_tty ? "port_lost" : "connection_closed",
+                                    options_.is_tty ? "the serial line hung up" : "the gateway closed the connection");
+        const std::size_t before = out.size();
+        for (ssize_t i = 0; i < r; ++i) {
+            const std::uint8_t c = buf[i];
+            if (!options_.is_tty) {
+                out.push_back(c);
+                continue;
+            }
+            // PARMRK: FF FF = a data byte FF; FF 00 x = x received with a parity/framing error
+            // (x = 00 alone is a break). Any other byte is data.
+            if (pending_marker_ == 2) {
+                pending_marker_ = 0;
+                parity = true;
+                ++parity_errors_;
+                out.push_back(c);
+            } else if (pending_marker_ == 1) {
+                if (c == 0xFF) out.push_back(0xFF), pending_marker_ = 0;
+                else if (c == 0x00) pending_marker_ = 2;
+                else out.push_back(0xFF), out.push_back(c), pending_marker_ = 0;
+            } else if (c == 0xFF) {
+                pending_marker_ = 1;
+            } else {
+                out.push_back(c);
+            }
+        }
+        if (out.size() > before) {
+            if (before == 0) first_at = at;
+            return true;
+        }
+    }
+}
+
+void FdPort::discard_input() {
+    if (options_.is_tty) tcflush(fd_, TCIFLUSH);
+    std::uint8_t buf[256];
+    while (::read(fd_, buf, sizeof buf) > 0) {
+    }
+    pending_marker_ = 0;
+}
+
+master::Exchange FdPort::transact(std::span<const std::uint8_t> request, double timeout_ms) {
+    discard_input();  // stale bytes of an earlier window never count as this reply
+    const std::int64_t wall = wall_clock_us();
+    write_all(request);
+    double sent_at = monotonic_ms();
+    if (tap_) tap_->record({Direction::master_to_slave, channel_, 0, options_.is_tty ? options_.baud : 0, wall,
+                            {request.begin(), request.end()}});
+    const double char_ms = master::char_time_ms(1, options_.baud);
+    const double idle_ms = (options_.inter_byte_ms > 0 ? options_.inter_byte_ms : std::max(5 * char_ms, 20.0)) +
+                           options_.latency_ms;
+    std::vector<std::uint8_t> bytes;
+    double first_at = 0;
+    bool parity = false;
+    if (options_.echo) {  // read back our own bytes
+        std::vector<std::uint8_t> echo;
+        double first = 0;
+        while (echo.size() < request.size())
+            if (!read_some(master::char_time_ms(request.size(), options_.baud) + idle_ms, echo, first, parity)) break;
+        if (echo.size() < request.size() || !std::equal(request.begin(), request.end(), echo.begin()))
+            throw PortError("io_error", fmt::format("echo: expected the {} bytes sent back, got {}", request.size(), echo.size()));
+        sent_at = monotonic_ms();
+        if (echo.size() > request.size()) {  // the reply began in the same read
+            bytes.assign(echo.begin() + static_cast<long>(request.size()), echo.end());
+            first_at = sent_at;
+        }
+    }
+    master::Exchange ex;
+    if (bytes.empty() && !read_some(timeout_ms + options_.latency_ms, bytes, first_at, parity)) {
+        ex.outcome = master::Exchange::Outcome::timeout;
+        ex.window_ms = monotonic_ms() - sent_at;
+        return ex;
+    }
+    const std::int64_t reply_wall = wall_clock_us() - static_cast<std::int64_t>((monotonic_ms() - first_at) * 1000);
+    mbus::LinkFrame f;
+    mbus::DecodeError err;
+    for (;;) {  // until one complete frame (a frame's own length ends the window) or idle
+        if (mbus::parse_link_prefix(bytes, f, err) && f.size == bytes.size()) break;
+        if (!read_some(idle_ms, bytes, first_at, parity)) break;
+    }
+    ex = classify_reply(std::move(bytes));
+    ex.reply_gap_ms = first_at - sent_at;
+    ex.parity_error = parity;
+    ex.window_ms = monotonic_ms() - sent_at;
+    if (tap_) {
+        std::uint8_t flags = parity ? kTapParityError : 0;
+        if (ex.outcome == master::Exchange::Outcome::garbled) flags |= kTapGarbled;
+        tap_->record({Direction::slave_to_master, channel_, flags, options_.is_tty ? options_.baud : 0, reply_wall, ex.bytes});
+    }
+    return ex;
+}
+
+void FdPort::send(std::span<const std::uint8_t> request, double settle_ms) {
+    if (tap_) tap_->record({Direction::master_to_slave, channel_, 0, options_.is_tty ? options_.baud : 0, wall_clock_us(),
+                            {request.begin(), request.end()}});
+    write_all(request);
+    idle(settle_ms);
+    discard_input();
+}
+
+void FdPort::idle(double ms) {
+    if (ms > 0) std::this_thread::sleep_for(std::chrono::microseconds(static_cast<long>(ms * 1000)));
+}
+
+void FdPort::set_baud(unsigned baud) {
+    if (options_.is_tty) set_tty_baud(fd_, baud);
+    options_.baud = baud;
+}
+
+void FdPort::send_break(double ms) {
+    if (!options_.is_tty) return;
+    ioctl(fd_, TIOCSBRK);
+    idle(ms);
+    ioctl(fd_, TIOCCBRK);
+}
+
+// ---------------------------------------------------------------------------- opening lines
+
+int tcp_connect(const std::string& host, std::uint16_t port, double timeout_ms) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* res = nullptr;
+    const int gai = getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res);
+    if (gai != 0) throw PortError("connect_failed", fmt::format("tcp://{}:{}: {}", host, port, gai_strerror(gai)));
+    std::string last = "no address";
+    for (addrinfo* ai = res; ai; ai = ai->ai_next) {
+        const int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
+        if (fd < 0) continue;
+        int rc = connect(fd, ai->ai_addr, ai->ai_addrlen);
+        if (rc != 0 && errno == EINPROGRESS) {
+            pollfd p{fd, POLLOUT, 0};
+            rc = poll(&p, 1, static_cast<int>(timeout_ms));
+            int err = 0;
+            socklen_t len = sizeof err;
+            if (rc == 1) getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+            else err = ETIMEDOUT;
+            rc = err == 0 ? 0 : -1;
+            errno = err;
+        }
+        if (rc == 0) {
+            const int one = 1;
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+            freeaddrinfo(res);
+            return fd;
+        }
+        last = std::strerror(errno);
+        ::close(fd);
+    }
+    freeaddrinfo(res);
+    throw PortError("connect_failed", fmt::format("tcp://{}:{}: {}", host, port, last));
+}
+
+namespace {
+speed_t speed_of(unsigned baud) {
+    switch (baud) {
+        case 300: return B300;
+        case 600: return B600;
+        case 1200: return B1200;
+        case 2400: return B2400;
+        case 4800: return B4800;
+        case 9600: return B9600;
+        case 19200: return B19200;
+        case 38400: return B38400;
+        default: throw std::invalid_argument(fmt::format("baud rate {} is not an M-Bus rate (300…38400)", baud));
+    }
+}
+
+void configure_8e1(int fd, unsigned baud) {
+    termios t{};
+    if (tcgetattr(fd, &t) != 0) throw PortError("connect_failed", fmt::format("tcgetattr: {}", std::strerror(errno)));
+    cfmakeraw(&t);
+    t.c_cflag &= ~static_cast<tcflag_t>(CSIZE | CSTOPB | PARODD | CRTSCTS);
+    t.c_cflag |= CS8 | PARENB | CLOCAL | CREAD;
+    t.c_iflag &= ~static_cast<tcflag_t>(IGNPAR | IXON | IXOFF | IXANY | ISTRIP);
+    t.c_iflag |= INPCK | PARMRK;  // NOTES.md: libserialport 0.1.1 never reports parity errors
+    t.c_cc[VMIN] = 0;
+    t.c_cc[VTIME] = 0;
+    cfsetispeed(&t, speed_of(baud));
+    cfsetospeed(&t, speed_of(baud));
+    if (tcsetattr(fd, TCSANOW, &t) != 0) throw PortError("connect_failed", fmt::format("tcsetattr: {}", std::strerror(errno)));
+}
+}  // namespace
+
+void set_tty_baud(int fd, unsigned baud) {
+    termios t{};
+    tcgetattr(fd, &t);
+    cfsetispeed(&t, speed_of(baud));
+    cfsetospeed(&t, speed_of(baud));
+    tcsetattr(fd, TCSADRAIN, &t);
+}
+
+int open_serial(const std::string& path, unsigned baud) {
+    (void)speed_of(baud);
+    sp_port* port = nullptr;
+    if (sp_get_port_by_name(path.c_str(), &port) == SP_OK) {
+        // A real UART / USB adapter: libserialport opens and sets it up; we keep its fd.
+        if (sp_open(port, SP_MODE_READ_WRITE) != SP_OK) {
+            char* msg = sp_last_error_message();
+            const std::string why = msg ? msg : "unknown error";
+            sp_free_error_message(msg);
+            sp_free_port(port);
+            throw PortError("connect_failed", fmt::format("serial {}: {}", path, why));
+        }
+        sp_set_baudrate(port, static_cast<int>(baud));
+        sp_set_bits(port, 8);
+        sp_set_parity(port, SP_PARITY_EVEN);
+        sp_set_stopbits(port, 1);
+        sp_set_flowcontrol(port, SP_FLOWCONTROL_NONE);
+        int handle = -1;
+        sp_get_port_handle(port, &handle);
+        const int fd = fcntl(handle, F_DUPFD_CLOEXEC, 0);
+        sp_close(port);
+        sp_free_port(port);
+        if (fd < 0) throw PortError("connect_failed", fmt::format("serial {}: {}", path, std::strerror(errno)));
+        configure_8e1(fd, baud);
+        return fd;
+    }
+    // ptys and socat links: plain termios (Debian's libserialport refuses them).
+    const int fd = ::open(path.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) throw PortError("connect_failed", fmt::format("serial {}: {}", path, std::strerror(errno)));
+    try {
+        configure_8e1(fd, baud);
+    } catch (...) {
+        ::close(fd);
+        throw;
+    }
+    return fd;
+}
+
+}  // namespace metercert::rigs

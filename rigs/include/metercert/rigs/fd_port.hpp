@@ -1,0 +1,72 @@
+// A BusPort over a byte stream file descriptor: a TCP connection to a transparent gateway
+// (CMe3000, port 10001) or a serial line (USB level converter, UART, pty).
+//
+// Every byte is timestamped on arrival (epoll + CLOCK_MONOTONIC); the reply gap is measured from
+// the moment the request was handed to the line (after tcdrain on a tty) to the first reply byte.
+// The reply window ends when the bytes form a complete frame, or the line stays idle for
+// `inter_byte_ms`. Serial lines opened with PARMRK mark parity/framing errors as FF 00 x; the port
+// strips the markers and reports parity_error. With `echo` set (level converters that echo the
+// master's bytes), the request's own bytes are read back first and checked.
+#pragma once
+
+#include <string>
+
+#include "metercert/master/port.hpp"
+#include "metercert/rigs/tap.hpp"
+
+namespace metercert::rigs {
+
+struct FdPortOptions {
+    bool is_tty = false;        // tcdrain after writes, PARMRK parsing, baud changes via termios
+    bool echo = false;          // the interface echoes the master's bytes
+    double inter_byte_ms = 0;   // 0: max(5 character times, 20 ms), + latency_ms
+    double latency_ms = 0;      // extra allowance for the transport (TCP gateway, USB adapter)
+    unsigned baud = 2400;
+};
+
+class FdPort : public master::BusPort {
+public:
+    FdPort(int fd, FdPortOptions options);  // takes ownership of fd
+    ~FdPort() override;
+    FdPort(const FdPort&) = delete;
+    FdPort& operator=(const FdPort&) = delete;
+
+    master::Exchange transact(std::span<const std::uint8_t> request, double timeout_ms) override;
+    void send(std::span<const std::uint8_t> request, double settle_ms) override;
+    void idle(double ms) override;
+    void set_baud(unsigned baud) override;
+    [[nodiscard]] unsigned baud() const override { return options_.baud; }
+    [[nodiscard]] double now_ms() const override { return monotonic_ms(); }
+
+    // Sends a break of `ms` (tty only; ignored on TCP).
+    void send_break(double ms);
+    void set_tap(Tap* tap, std::uint8_t channel = 0) { tap_ = tap, channel_ = channel; }
+    [[nodiscard]] int fd() const noexcept { return fd_; }
+    [[nodiscard]] std::uint64_t parity_errors() const noexcept { return parity_errors_; }
+
+private:
+    void write_all(std::span<const std::uint8_t> bytes);
+    // Reads what is available within `wait_ms`; false on timeout. Throws PortError on EOF/EIO.
+    bool read_some(double wait_ms, std::vector<std::uint8_t>& out, double& first_at, bool& parity);
+    void discard_input();
+    int fd_;
+    int epoll_;
+    FdPortOptions options_;
+    Tap* tap_ = nullptr;
+    std::uint8_t channel_ = 0;
+    std::uint64_t parity_errors_ = 0;
+    bool pending_ff_ = false;  // PARMRK parser state across reads
+    int pending_marker_ = 0;
+};
+
+// TCP client connection (TCP_NODELAY), with a connect timeout. Throws PortError(connect_failed).
+int tcp_connect(const std::string& host, std::uint16_t port, double timeout_ms);
+
+// A serial line, 8E1 (M-Bus, EN 13757-2), raw, with INPCK|PARMRK so parity errors are seen.
+// Real ports are opened through libserialport; pseudo-terminals and socat links (which Debian's
+// libserialport 0.1.1 refuses, NOTES.md) through plain termios. Throws PortError(connect_failed).
+int open_serial(const std::string& path, unsigned baud);
+// Sets the line rate of an open tty (termios). Throws std::invalid_argument for an unknown rate.
+void set_tty_baud(int fd, unsigned baud);
+
+}  // namespace metercert::rigs

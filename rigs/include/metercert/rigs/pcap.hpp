@@ -1,0 +1,70 @@
+// Evidence as pcap (libpcap), and back.
+//
+// Link type LINKTYPE_USER0 (147): each packet is one burst (a master frame, or a reply window's
+// bytes) after an 8-byte pseudo-header, all fields big-endian:
+//
+//   offset 0  version    0x01
+//   offset 1  direction  0 = master → slave, 1 = slave → master
+//   offset 2  channel    port/bus number of the rig (0 for a single port)
+//   offset 3  flags      bit 0 parity/framing error seen, bit 1 not a valid frame (garbled)
+//   offset 4  baud       uint32, line rate in bit/s (0 = not a UART, e.g. TCP)
+//   offset 8  the M-Bus bytes as they crossed the wire
+//
+// Timestamps are the real time of the burst's first byte (µs). rigs/wireshark/mbus.lua dissects
+// this link type. read_pcap() also accepts an ordinary Ethernet/Linux-cooked capture of TCP
+// traffic (e.g. `tcpdump -w` of a head-end talking to a CMe3000 on port 10001): each TCP segment
+// carrying payload on the given port becomes a burst (to the port = master → slave).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "metercert/rigs/tap.hpp"
+
+namespace metercert::rigs {
+
+inline constexpr int kLinktypeMbus = 147;  // LINKTYPE_USER0
+inline constexpr std::size_t kPseudoHeaderSize = 8;
+
+class PcapError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Writes records as they come and flushes each one, so an interrupted run keeps them.
+class PcapWriter : public Tap {
+public:
+    explicit PcapWriter(const std::string& path);  // throws PcapError naming the path
+    ~PcapWriter() override;
+    PcapWriter(const PcapWriter&) = delete;
+    PcapWriter& operator=(const PcapWriter&) = delete;
+    void record(const TapRecord& r) override;
+    [[nodiscard]] std::size_t written() const noexcept { return written_; }
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+    std::size_t written_ = 0;
+};
+
+// Forwards to several taps (e.g. a pcap file and the report's evidence).
+class TeeTap : public Tap {
+public:
+    void add(Tap* t) { taps_.push_back(t); }
+    void record(const TapRecord& r) override {
+        for (Tap* t : taps_) t->record(r);
+    }
+
+private:
+    std::vector<Tap*> taps_;
+};
+
+// Reads a capture back. Link type 147 with our pseudo-header, or Ethernet (1) / Linux cooked
+// (113) / raw IPv4 (101, 228) carrying TCP on `tcp_port`. Throws PcapError (file, packet number,
+// what) on an unreadable file, an unknown link type or a malformed pseudo-header.
+std::vector<TapRecord> read_pcap(const std::string& path, std::uint16_t tcp_port = 10001);
+
+}  // namespace metercert::rigs

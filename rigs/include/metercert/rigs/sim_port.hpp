@@ -1,0 +1,49 @@
+// In-process connection to the reference bus: a BusPort over a simulated segment of CMi1020
+// slaves, on a simulated clock (no wire waits: a 250-slave search runs in milliseconds of CPU
+// while the clock adds up the bus time it would take at the line's baud rate).
+//
+// Clock model (EN 13757-2): a request takes 11 bit times per byte; a slave starts its reply
+// `reply_gap_bits` bit times after the request (default 33, inside the 11 … 330 bit + 50 ms
+// window); no reply costs the master's whole response timeout; garbled replies are framed with
+// the FrameReader exactly as a serial port's bytes would be.
+#pragma once
+
+#include <memory>
+
+#include "metercert/devices/bus.hpp"
+#include "metercert/master/port.hpp"
+#include "metercert/rigs/tap.hpp"
+
+namespace metercert::rigs {
+
+class SimPort : public master::BusPort {
+public:
+    explicit SimPort(devices::Cmi1020Bus& bus, unsigned baud = 2400);
+
+    master::Exchange transact(std::span<const std::uint8_t> request, double timeout_ms) override;
+    void send(std::span<const std::uint8_t> request, double settle_ms) override;
+    void idle(double ms) override { now_ += ms; }
+    void set_baud(unsigned baud) override { baud_ = baud; }
+    [[nodiscard]] unsigned baud() const override { return baud_; }
+    [[nodiscard]] double now_ms() const override { return now_; }
+
+    void set_tap(Tap* tap, std::uint8_t channel = 0) { tap_ = tap, channel_ = channel; }
+    double reply_gap_bits = 33;
+    // Extra delay (ms) added before every reply: a slow slave or gateway (fault injection).
+    double extra_reply_delay_ms = 0;
+
+private:
+    void tap(Direction d, std::span<const std::uint8_t> bytes, double at_ms, std::uint8_t flags);
+    devices::Cmi1020Bus& bus_;
+    unsigned baud_;
+    double now_ = 0;
+    std::int64_t wall_base_us_;
+    Tap* tap_ = nullptr;
+    std::uint8_t channel_ = 0;
+};
+
+// Frames the bytes of one reply window: frame when they are exactly one valid frame, garbled
+// (with the link error) otherwise. Shared by every port.
+master::Exchange classify_reply(std::vector<std::uint8_t> bytes);
+
+}  // namespace metercert::rigs

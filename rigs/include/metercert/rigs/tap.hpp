@@ -1,0 +1,45 @@
+// Taps: every burst of bytes a transport sends or receives, with its real timestamp, handed to
+// an observer (the pcap writer, a test, a report). Transports never interpret M-Bus beyond
+// framing; a tap sees exactly what crossed the wire.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace metercert::rigs {
+
+enum class Direction : std::uint8_t { master_to_slave = 0, slave_to_master = 1 };
+
+// Flags of a tapped burst (also the pcap pseudo-header's flags byte).
+inline constexpr std::uint8_t kTapParityError = 0x01;  // the UART flagged a parity/framing error
+inline constexpr std::uint8_t kTapGarbled = 0x02;      // the bytes form no valid frame (collision, noise)
+
+struct TapRecord {
+    Direction direction = Direction::master_to_slave;
+    std::uint8_t channel = 0;    // which port/bus (a rig can tap several)
+    std::uint8_t flags = 0;
+    std::uint32_t baud = 0;      // line rate, 0 when not a UART (TCP)
+    std::int64_t wall_us = 0;    // CLOCK_REALTIME of the first byte, µs since the Unix epoch
+    std::vector<std::uint8_t> bytes;
+};
+
+class Tap {
+public:
+    virtual ~Tap() = default;
+    virtual void record(const TapRecord& r) = 0;
+};
+
+// Keeps every record in memory (tests, evidence of a single case).
+class MemoryTap : public Tap {
+public:
+    void record(const TapRecord& r) override { records.push_back(r); }
+    std::vector<TapRecord> records;
+};
+
+// CLOCK_REALTIME in µs.
+std::int64_t wall_clock_us() noexcept;
+// CLOCK_MONOTONIC in ms.
+double monotonic_ms() noexcept;
+
+}  // namespace metercert::rigs

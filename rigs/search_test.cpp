@@ -1,0 +1,108 @@
+// Primary scan and secondary search against simulated buses of reference CMi1020 slaves. The
+// expectations are the populations the tests configure (independent of the search), and the
+// cost bars of issue 4: adaptive ≤ half the baseline's timeouts on consecutive serial numbers,
+// no more telegrams than the baseline on random ones.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <random>
+#include <set>
+
+#include "metercert/devices/bus.hpp"
+#include "metercert/master/search.hpp"
+#include "metercert/rigs/sim_port.hpp"
+
+using namespace metercert;
+
+namespace {
+
+std::string e350() {
+    std::ifstream in(std::string(METERCERT_VECTORS_DIR) + "/obis/lgz-zmf100ac-m26.readout", std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), {}};
+}
+
+std::uint32_t to_bcd(std::uint32_t dec) {
+    std::uint32_t out = 0;
+    for (int i = 0; i < 8; ++i, dec /= 10) out |= (dec % 10) << (4 * i);
+    return out;
+}
+
+std::vector<std::uint32_t> consecutive(std::uint32_t first_dec, std::size_t n) {
+    std::vector<std::uint32_t> v;
+    for (std::size_t i = 0; i < n; ++i) v.push_back(to_bcd(first_dec + static_cast<std::uint32_t>(i)));
+    return v;
+}
+
+std::vector<std::uint32_t> random_ids(std::uint32_t seed, std::size_t n) {
+    std::mt19937 rng(seed);
+    std::uniform_int_distribution<std::uint32_t> d(0, 99999999);
+    std::set<std::uint32_t> s;
+    while (s.size() < n) s.insert(to_bcd(d(rng)));
+    return {s.begin(), s.end()};
+}
+
+struct SearchRun {
+    master::SearchResult result;
+    std::set<std::uint32_t> ids;
+};
+
+SearchRun search(const std::vector<std::uint32_t>& ids, master::SearchAlgorithm algo) {
+    devices::Cmi1020Bus bus({.count = 1, .secondary = {}, .address = 0, .readout = e350(), .secondaries = ids});
+    rigs::SimPort port(bus, 2400);
+    port.idle(2500);  // past the slaves' first meter readout
+    master::Master m(port);
+    SearchRun r{master::search_secondary(m, algo), {}};
+    for (const auto& f : r.result.found) r.ids.insert(f.address.id);
+    return r;
+}
+
+}  // namespace
+
+TEST(SecondarySearch, FindsEverySlaveOfASmallBus) {
+    const auto ids = consecutive(13647123, 10);
+    for (auto algo : {master::SearchAlgorithm::baseline, master::SearchAlgorithm::adaptive}) {
+        const SearchRun r = search(ids, algo);
+        EXPECT_EQ(r.ids, std::set<std::uint32_t>(ids.begin(), ids.end())) << master::search_algorithm_name(algo);
+        ASSERT_EQ(r.result.found.size(), 10u);
+        // Each found slave is reported with the header of its own RSP_UD (Table 5: ELV, gen 1, medium 2).
+        EXPECT_EQ(r.result.found[0].address.to_string(), "1364712315960102");
+        EXPECT_TRUE(r.result.problems.empty());
+    }
+}
+
+TEST(SecondarySearch, SingleSlaveAndEmptyBus) {
+    const SearchRun one = search({0x00000042}, master::SearchAlgorithm::adaptive);
+    EXPECT_EQ(one.ids, std::set<std::uint32_t>{0x00000042});
+}
+
+TEST(SecondarySearch, BaselineCostOnConsecutiveNumbersIsTheTextbookCount) {
+    // 13647123…13647372 MSD-first, digits 0–9: five shared digits cost 9 timeouts each (45);
+    // the hundreds digit 7 (0, 4–9); tens under 1 and 3: 2 + 2; units: 120–122 and 373–379: 10.
+    const SearchRun r = search(consecutive(13647123, 250), master::SearchAlgorithm::baseline);
+    EXPECT_EQ(r.ids.size(), 250u);
+    EXPECT_EQ(r.result.cost.timeouts, 45u + 7u + 4u + 10u);
+}
+
+TEST(SecondarySearch, AdaptiveHalvesTheTimeoutsOnConsecutiveNumbers) {
+    for (std::uint32_t first : {13647123u, 1u, 12345000u, 99999700u - 250u, 40000950u}) {
+        const auto ids = consecutive(first, 250);
+        const SearchRun base = search(ids, master::SearchAlgorithm::baseline);
+        const SearchRun fast = search(ids, master::SearchAlgorithm::adaptive);
+        EXPECT_EQ(base.ids, std::set<std::uint32_t>(ids.begin(), ids.end()));
+        EXPECT_EQ(fast.ids, base.ids);
+        EXPECT_LE(2 * fast.result.cost.timeouts, base.result.cost.timeouts) << "first " << first;
+        EXPECT_LE(fast.result.cost.telegrams, base.result.cost.telegrams) << "first " << first;
+    }
+}
+
+TEST(SecondarySearch, AdaptiveNeedsNoMoreTelegramsOnRandomNumbers) {
+    for (std::uint32_t seed = 1; seed <= 20; ++seed) {
+        const auto ids = random_ids(seed, 250);
+        const SearchRun base = search(ids, master::SearchAlgorithm::baseline);
+        const SearchRun fast = search(ids, master::SearchAlgorithm::adaptive);
+        EXPECT_EQ(base.ids, std::set<std::uint32_t>(ids.begin(), ids.end()));
+        EXPECT_EQ(fast.ids, base.ids);
+        EXPECT_LE(fast.result.cost.telegrams, base.result.cost.telegrams) << "seed " << seed;
+    }
+}

@@ -1,0 +1,83 @@
+#include "metercert/rigs/sim_port.hpp"
+
+#include <cmath>
+#include <ctime>
+
+#include "metercert/mbus/frame_reader.hpp"
+
+namespace metercert::rigs {
+
+std::int64_t wall_clock_us() noexcept {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
+
+double monotonic_ms() noexcept {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<double>(ts.tv_sec) * 1000.0 + static_cast<double>(ts.tv_nsec) / 1e6;
+}
+
+master::Exchange classify_reply(std::vector<std::uint8_t> bytes) {
+    master::Exchange ex;
+    if (bytes.empty()) {
+        ex.outcome = master::Exchange::Outcome::timeout;
+        return ex;
+    }
+    mbus::LinkFrame f;
+    mbus::DecodeError err;
+    if (mbus::parse_link(bytes, f, err)) {
+        ex.outcome = master::Exchange::Outcome::frame;
+    } else {
+        ex.outcome = master::Exchange::Outcome::garbled;
+        ex.error = err;
+    }
+    ex.bytes = std::move(bytes);
+    return ex;
+}
+
+SimPort::SimPort(devices::Cmi1020Bus& bus, unsigned baud) : bus_(bus), baud_(baud), wall_base_us_(wall_clock_us()) {}
+
+void SimPort::tap(Direction d, std::span<const std::uint8_t> bytes, double at_ms, std::uint8_t flags) {
+    if (!tap_) return;
+    TapRecord r;
+    r.direction = d;
+    r.channel = channel_;
+    r.flags = flags;
+    r.baud = baud_;
+    r.wall_us = wall_base_us_ + static_cast<std::int64_t>(std::llround(at_ms * 1000.0));
+    r.bytes.assign(bytes.begin(), bytes.end());
+    tap_->record(r);
+}
+
+master::Exchange SimPort::transact(std::span<const std::uint8_t> request, double timeout_ms) {
+    tap(Direction::master_to_slave, request, now_, 0);
+    now_ += master::char_time_ms(request.size(), baud_);
+    const double end_of_request = now_;
+    auto reply = bus_.on_frame(request, static_cast<std::uint64_t>(now_), baud_);
+    const double gap = reply_gap_bits * 1000.0 / baud_ + extra_reply_delay_ms;
+    if (!reply || gap > timeout_ms) {
+        now_ = end_of_request + timeout_ms;
+        master::Exchange ex;
+        ex.outcome = master::Exchange::Outcome::timeout;
+        ex.window_ms = now_ - end_of_request + master::char_time_ms(request.size(), baud_);
+        return ex;
+    }
+    master::Exchange ex = classify_reply(std::move(*reply));
+    ex.reply_gap_ms = gap;
+    tap(Direction::slave_to_master, ex.bytes, end_of_request + gap,
+        ex.outcome == master::Exchange::Outcome::garbled ? kTapGarbled : 0);
+    now_ = end_of_request + gap + master::char_time_ms(ex.bytes.size(), baud_);
+    ex.window_ms = now_ - end_of_request + master::char_time_ms(request.size(), baud_);
+    return ex;
+}
+
+void SimPort::send(std::span<const std::uint8_t> request, double settle_ms) {
+    tap(Direction::master_to_slave, request, now_, 0);
+    now_ += master::char_time_ms(request.size(), baud_);
+    bus_.on_frame(request, static_cast<std::uint64_t>(now_), baud_);
+    now_ += settle_ms;
+}
+
+}  // namespace metercert::rigs
