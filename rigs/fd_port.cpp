@@ -47,7 +47,9 @@ FdPort::~FdPort() {
 void FdPort::write_all(std::span<const std::uint8_t> b) {
     std::size_t off = 0;
     while (off < b.size()) {
-        const ssize_t n = ::write(fd_, b.data() + off, b.size() - off);
+        // sockets: MSG_NOSIGNAL, so a closed peer is an error to name, not a SIGPIPE
+        const ssize_t n = options_.is_tty ? ::write(fd_, b.data() + off, b.size() - off)
+                                          : ::send(fd_, b.data() + off, b.size() - off, MSG_NOSIGNAL);
         if (n < 0 && (errno == EINTR)) continue;
         if (n < 0 && errno == EAGAIN) {
             pollfd p{fd_, POLLOUT, 0};
