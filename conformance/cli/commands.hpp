@@ -3,11 +3,21 @@
 
 #include <CLI/CLI.hpp>
 
+#include "metercert/mbus/telegram.hpp"
+
 namespace metercert::cli {
 
 // `metercert decode [--json] [HEX ...]`: registers the subcommand; the callback sets the exit code.
 void add_decode(CLI::App& app, int& exit_code);
 // `metercert simulate cmi1020 --listen tcp://HOST:PORT | --pty PATH [options]`
 void add_simulate(CLI::App& app, int& exit_code);
+
+// `metercert scan --dut URL [--primary|--secondary] [--json]`
+void add_scan(CLI::App& app, int& exit_code);
+// `metercert read --dut URL (--address A | --secondary ID) [--json]`
+void add_read(CLI::App& app, int& exit_code);
+
+// The decoded table `decode` prints, for other commands.
+void print_telegram_table(const mbus::Telegram& t);
 
 }  // namespace metercert::cli

@@ -143,6 +143,8 @@ int run_decode(const std::vector<std::string>& args_in, bool json) {
 
 }  // namespace
 
+void print_telegram_table(const mbus::Telegram& t) { print_table(t); }
+
 void add_decode(CLI::App& app, int& exit_code) {
     auto* cmd = app.add_subcommand("decode", "Decode M-Bus frames given as hex (arguments, or stdin one per line; spaces allowed).\n"
                                              "Exit 0 when all decode, 2 on any invalid input with\n"

@@ -11,6 +11,8 @@ int main(int argc, char** argv) {
     int exit_code = 0;
     metercert::cli::add_decode(app, exit_code);
     metercert::cli::add_simulate(app, exit_code);
+    metercert::cli::add_scan(app, exit_code);
+    metercert::cli::add_read(app, exit_code);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
