@@ -29,6 +29,31 @@ namespace metercert::rigs {
 
 using master::PortError;
 
+bool ParmrkDecoder::feed(std::span<const std::uint8_t> in, std::vector<std::uint8_t>& out) {
+    bool flagged = false;
+    for (const std::uint8_t c : in) {
+        if (state == 2) {  // FF 00 x
+            state = 0;
+            if (c == 0x00) {
+                ++breaks;
+            } else {
+                ++parity_errors;
+                out.push_back(c);
+            }
+            flagged = true;
+        } else if (state == 1) {
+            if (c == 0xFF) out.push_back(0xFF), state = 0;
+            else if (c == 0x00) state = 2;
+            else out.push_back(0xFF), out.push_back(c), state = 0;
+        } else if (c == 0xFF) {
+            state = 1;
+        } else {
+            out.push_back(c);
+        }
+    }
+    return flagged;
+}
+
 FdPort::FdPort(int fd, FdPortOptions options) : fd_(fd), epoll_(epoll_create1(EPOLL_CLOEXEC)), options_(options) {
     const int flags = fcntl(fd_, F_GETFL);
     fcntl(fd_, F_SETFL, flags | O_NONBLOCK);
@@ -92,28 +117,10 @@ bool FdPort::read_some(double wait_ms, std::vector<std::uint8_t>& out, double& f
         if (r == 0) throw PortError(options_.is_tty ? "port_lost" : "connection_closed",
                                     options_.is_tty ? "the serial line hung up" : "the gateway closed the connection");
         const std::size_t before = out.size();
-        for (ssize_t i = 0; i < r; ++i) {
-            const std::uint8_t c = buf[i];
-            if (!options_.is_tty) {
-                out.push_back(c);
-                continue;
-            }
-            // PARMRK: FF FF = a data byte FF; FF 00 x = x received with a parity/framing error
-            // (x = 00 alone is a break). Any other byte is data.
-            if (pending_marker_ == 2) {
-                pending_marker_ = 0;
-                parity = true;
-                ++parity_errors_;
-                out.push_back(c);
-            } else if (pending_marker_ == 1) {
-                if (c == 0xFF) out.push_back(0xFF), pending_marker_ = 0;
-                else if (c == 0x00) pending_marker_ = 2;
-                else out.push_back(0xFF), out.push_back(c), pending_marker_ = 0;
-            } else if (c == 0xFF) {
-                pending_marker_ = 1;
-            } else {
-                out.push_back(c);
-            }
+        if (options_.is_tty) {
+            if (parmrk_.feed({buf, static_cast<std::size_t>(r)}, out)) parity = true;
+        } else {
+            out.insert(out.end(), buf, buf + r);
         }
         if (out.size() > before) {
             if (before == 0) first_at = at;
@@ -127,7 +134,7 @@ void FdPort::discard_input() {
     std::uint8_t buf[256];
     while (::read(fd_, buf, sizeof buf) > 0) {
     }
-    pending_marker_ = 0;
+    parmrk_.state = 0;
 }
 
 master::Exchange FdPort::transact(std::span<const std::uint8_t> request, double timeout_ms) {

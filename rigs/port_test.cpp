@@ -171,3 +171,17 @@ TEST(FdPort, ConnectFailureIsNamed) {
     }
     EXPECT_THROW(rigs::open_serial("/dev/does-not-exist", 2400), master::PortError);
 }
+
+TEST(ParmrkDecoder, EscapesOfTermios) {
+    // termios(3) PARMRK: FF FF = data FF; FF 00 x = x with a parity/framing error; FF 00 00 = break
+    rigs::ParmrkDecoder d;
+    Bytes out;
+    EXPECT_FALSE(d.feed(Bytes{0x68, 0xFF, 0xFF, 0x16}, out));
+    EXPECT_EQ(out, (Bytes{0x68, 0xFF, 0x16}));
+    out.clear();
+    EXPECT_TRUE(d.feed(Bytes{0xFF, 0x00}, out));  // split across reads
+    EXPECT_TRUE(d.feed(Bytes{0x41, 0xFF, 0x00, 0x00, 0xE5}, out));
+    EXPECT_EQ(out, (Bytes{0x41, 0xE5}));
+    EXPECT_EQ(d.parity_errors, 1u);
+    EXPECT_EQ(d.breaks, 1u);
+}

@@ -16,6 +16,17 @@
 
 namespace metercert::rigs {
 
+// Decodes the PARMRK escapes a tty with INPCK|PARMRK produces (termios(3)): FF FF is a data byte
+// FF; FF 00 x is byte x received with a parity or framing error, FF 00 00 a break. State carries
+// across reads.
+struct ParmrkDecoder {
+    int state = 0;
+    std::uint64_t parity_errors = 0;  // bytes flagged (parity or framing: termios does not tell which)
+    std::uint64_t breaks = 0;
+    // Appends the data bytes of `in` to `out`; returns whether a flagged byte was seen.
+    bool feed(std::span<const std::uint8_t> in, std::vector<std::uint8_t>& out);
+};
+
 struct FdPortOptions {
     bool is_tty = false;        // tcdrain after writes, PARMRK parsing, baud changes via termios
     bool echo = false;          // the interface echoes the master's bytes
@@ -42,7 +53,7 @@ public:
     void send_break(double ms);
     void set_tap(Tap* tap, std::uint8_t channel = 0) { tap_ = tap, channel_ = channel; }
     [[nodiscard]] int fd() const noexcept { return fd_; }
-    [[nodiscard]] std::uint64_t parity_errors() const noexcept { return parity_errors_; }
+    [[nodiscard]] std::uint64_t parity_errors() const noexcept { return parmrk_.parity_errors; }
 
 private:
     void write_all(std::span<const std::uint8_t> bytes);
@@ -54,9 +65,7 @@ private:
     FdPortOptions options_;
     Tap* tap_ = nullptr;
     std::uint8_t channel_ = 0;
-    std::uint64_t parity_errors_ = 0;
-    bool pending_ff_ = false;  // PARMRK parser state across reads
-    int pending_marker_ = 0;
+    ParmrkDecoder parmrk_;
 };
 
 // TCP client connection (TCP_NODELAY), with a connect timeout. Throws PortError(connect_failed).
