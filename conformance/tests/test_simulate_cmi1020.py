@@ -74,9 +74,11 @@ def test_many_slaves_selection_and_collision():
     # wildcard on the units digit (mask byte 0 = 0F): 20000001..20000009 all answer the REQ_UD2: a collision
     s.exchange(snd_ud(253, 0x52, bytes.fromhex("0F000020")))
     wire = s.exchange(bytes.fromhex("105BFD5816"))
+    # nine RSP_UD starting at different fractions of a bit: bytes arrive, but no valid frame
+    assert wire
     reader = metercert.FrameReader()
     events = reader.feed(wire) + reader.finish()
-    assert events and events[0].kind == "garbled"
+    assert not any(e.kind == "frame" and e.length > 1 for e in events)
     s.stop()
 
 
