@@ -1,0 +1,96 @@
+// Reference model of the Elvaco CMe3100 metering gateway (CMe3100 manual, shared/seeds/004_…):
+// the installed meters, scheduled readouts into its database, the commission report and the
+// Virtual M-Bus service. The database is a real SQLite file (Debian libsqlite3; ":memory:" for
+// tests) — the device's own storage, like the CMi1020's EEPROM state; wire I/O stays outside
+// (the readout job talks through a master::Master, Virtual M-Bus answers frames handed to it).
+//
+// Schema (stable; `sqlite3 FILE .schema` shows it):
+//   meters(id, position, secondary TEXT 8 digits, baud, mode, primary_address, enhanced, passive,
+//          manufacturer, version, medium)
+//   readouts(id, meter_id, time (Unix s), ok, error, truncated, sent)
+//   telegrams(readout_id, seq, frame BLOB, reply_gap_ms)
+//   records(readout_id, telegram, idx, dif, vif, function, storage, tariff, subunit, quantity,
+//           unit, value)  — one row per data record, decoded with the codec, value exact decimal
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "metercert/devices/cme3100/meter_list.hpp"
+#include "metercert/devices/cme3100/reporting.hpp"
+#include "metercert/master/master.hpp"
+#include "metercert/master/search.hpp"
+
+namespace metercert::devices::cme3100 {
+
+struct GatewayConfig {
+    std::size_t licence_limit = 500;              // meters read; more are installed passive (§6.5)
+    std::chrono::seconds value_expiration{86400};  // Virtual M-Bus (§6.27.1)
+};
+
+struct MeterReadResult {
+    std::int64_t meter_id = 0;
+    std::string position;
+    bool ok = false;
+    std::string error;        // MasterError/PortError name and text when not ok
+    std::size_t telegrams = 0;
+    std::size_t records = 0;
+    bool truncated = false;   // more telegrams than the multi-telegram read limit
+};
+
+class DatabaseError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+class Gateway {
+public:
+    // Opens (creating if needed) the database at `path`. Throws DatabaseError.
+    explicit Gateway(const std::string& path, GatewayConfig config = {});
+    ~Gateway();
+    Gateway(const Gateway&) = delete;
+    Gateway& operator=(const Gateway&) = delete;
+
+    // §6.5: install a Meter List (replaces the installed meters); rows with errors are reported
+    // and skipped. Meters past the licence limit are passive.
+    MeterListImport install_meter_list(const std::string& csv);
+    // §6.5.3: install what a search found (secondary addressing, position = the ID).
+    std::size_t install_found(const std::vector<master::FoundSlave>& found, unsigned baud = 2400);
+    [[nodiscard]] std::vector<MeterListEntry> meters() const;
+    [[nodiscard]] std::string export_meter_list() const { return cme3100::export_meter_list(meters()); }
+
+    // A scheduled readout (§6.25, §6.39): every active meter, by its addressing mode, through
+    // `m` (its read limit and retries apply); each result is stored as it comes.
+    std::vector<MeterReadResult> read_all(master::Master& m, std::chrono::sys_seconds now);
+
+    // Commission report (§6.5: "download a Commission Report after the installation"): CSV with
+    // Position, SecondaryAddress, AddressingMode, PrimaryAddress, Passive, Manufacturer, Version,
+    // Medium, Status (Table 8 code), LastReadout (UTC ISO 8601), Telegrams, Records, Error.
+    [[nodiscard]] std::string commission_report() const;
+    // Table 8 over the last readout of every active meter (and the given report results).
+    [[nodiscard]] Status status(const std::vector<bool>& reports_ok = {}) const;
+
+    // Readouts of a meter (oldest first) for Value Period selection; mark_sent after delivery.
+    [[nodiscard]] std::vector<StoredReadout> readouts(std::int64_t meter_id) const;
+    [[nodiscard]] std::size_t record_count() const;
+
+    // Virtual M-Bus (§6.27): the installed meters answer as M-Bus slaves from the database.
+    // SND_NKE / REQ_UD2 (FCB multi-telegram over the stored telegrams of the last good readout)
+    // / selection by secondary address (CI 0x52, wildcards) / SND_NKE to 253. A value older than
+    // the expiration is "not valid": the header alone, status bit 4 (temporary error), no records
+    // (ERRATA E-27). Returns the reply, nullopt for silence.
+    std::optional<std::vector<std::uint8_t>> virtual_mbus(std::span<const std::uint8_t> frame,
+                                                          std::chrono::sys_seconds now);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+    GatewayConfig config_;
+};
+
+}  // namespace metercert::devices::cme3100
