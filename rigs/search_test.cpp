@@ -106,3 +106,41 @@ TEST(SecondarySearch, AdaptiveNeedsNoMoreTelegramsOnRandomNumbers) {
         EXPECT_LE(fast.result.cost.telegrams, base.result.cost.telegrams) << "seed " << seed;
     }
 }
+
+namespace {
+// A pathological bus: every selection is ACKed; REQ_UD2 gets `reply` (silence or garbage).
+class AckEverything : public master::BusPort {
+public:
+    explicit AckEverything(bool garbage) : garbage_(garbage) {}
+    master::Exchange transact(std::span<const std::uint8_t> req, double timeout_ms) override {
+        now_ += timeout_ms;
+        if (req[0] == 0x68) return rigs::classify_reply({0xE5});
+        return garbage_ ? rigs::classify_reply({0x68, 0x01, 0x02}) : master::Exchange{};
+    }
+    void send(std::span<const std::uint8_t>, double) override {}
+    void idle(double ms) override { now_ += ms; }
+    void set_baud(unsigned) override {}
+    [[nodiscard]] unsigned baud() const override { return 2400; }
+    [[nodiscard]] double now_ms() const override { return now_; }
+
+private:
+    bool garbage_;
+    double now_ = 0;
+};
+}  // namespace
+
+TEST(SecondarySearch, TerminatesOnABusThatAcksEveryMask) {
+    AckEverything silent(false);  // ACKs, then never answers REQ_UD2: reported, not descended
+    master::Master m1(silent);
+    const auto r1 = master::search_secondary(m1, master::SearchAlgorithm::adaptive);
+    EXPECT_TRUE(r1.found.empty());
+    EXPECT_EQ(r1.problems.size(), 10u);  // one per digit of the first split
+    EXPECT_EQ(r1.probes, 10u);
+    AckEverything garbage(true);  // every probe "collides": the search stops at its probe bound
+    master::Master m2(garbage);
+    const auto r2 = master::search_secondary(m2, master::SearchAlgorithm::baseline);
+    EXPECT_TRUE(r2.found.empty());
+    EXPECT_EQ(r2.probes, 64000u);
+    ASSERT_FALSE(r2.problems.empty());
+    EXPECT_NE(r2.problems.back().find("search stopped after"), std::string::npos);
+}

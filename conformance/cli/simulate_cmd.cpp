@@ -21,12 +21,9 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "serve.hpp"
 #include "metercert/devices/bus.hpp"
 #include "metercert/mbus/frame_reader.hpp"
-#include "metercert/devices/cme3000.hpp"
-#include "metercert/rigs/dut.hpp"
-#include "metercert/rigs/fd_port.hpp"
-#include "metercert/rigs/pcap.hpp"
 #include "state_file.hpp"
 
 extern const char kDefaultE350Readout[];
@@ -36,61 +33,9 @@ namespace metercert::cli {
 
 namespace {
 
-std::atomic<bool> g_stop{false};
-void on_signal(int) { g_stop = true; }
 
-struct SimOptions {
-    std::string device = "cmi1020";
-    std::string listen;
-    std::string pty;
-    std::size_t count = 1;
-    std::string secondary;
-    unsigned address = 0;
-    std::string readout_file;
-    std::string state_dir;
-    unsigned baud = 2400;
-    bool wire_timing = false;
-    std::string meter_fault = "none";
-    std::string fabrication = "70000001";
-    std::uint64_t first_readout_ms = 2000;
-    // cme3000
-    std::string serial;
-    std::string bus_url;
-    unsigned keep_alive_s = 45;
-    unsigned disconnect_timeout_s = 10;
-    std::string stats_file;
-    std::string pcap;
-};
 
-[[noreturn]] void usage_error(const std::string& msg) {
-    std::cerr << "error: " << msg << "\n";
-    std::exit(2);
-}
 
-int open_listener(const std::string& url, std::string& shown) {
-    if (url.rfind("tcp://", 0) != 0) usage_error(fmt::format("--listen '{}': expected tcp://HOST:PORT", url));
-    const std::string hp = url.substr(6);
-    const auto colon = hp.rfind(':');
-    if (colon == std::string::npos) usage_error(fmt::format("--listen '{}': no port", url));
-    const std::string host = hp.substr(0, colon);
-    const int port = std::atoi(hp.c_str() + colon + 1);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(static_cast<std::uint16_t>(port));
-    if (inet_pton(AF_INET, host.empty() ? "127.0.0.1" : host.c_str(), &sa.sin_addr) != 1)
-        usage_error(fmt::format("--listen '{}': '{}' is not an IPv4 address", url, host));
-    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    const int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || listen(fd, 4) != 0)
-        usage_error(fmt::format("--listen '{}': {}", url, std::strerror(errno)));
-    socklen_t len = sizeof sa;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
-    char buf[INET_ADDRSTRLEN];
-    inet_ntop(AF_INET, &sa.sin_addr, buf, sizeof buf);
-    shown = fmt::format("tcp://{}:{}", buf, ntohs(sa.sin_port));
-    return fd;
-}
 
 // A pty whose slave side is linked at `path` (Debian's libserialport refuses ptys; masters use
 // a plain termios path there). Returns the master fd.
@@ -115,162 +60,11 @@ std::uint32_t parse_bcd8(const std::string& s, const char* option) {
     return static_cast<std::uint32_t>(std::stoul(s, nullptr, 16));
 }
 
-bool write_all(int fd, const std::vector<std::uint8_t>& b) {
-    std::size_t off = 0;
-    while (off < b.size()) {
-        const ssize_t n = ::write(fd, b.data() + off, b.size() - off);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        off += static_cast<std::size_t>(n);
-    }
-    return true;
-}
-
-// `simulate cme3000`: the CMe3000 transparent gateway (reference/devices/cme3000.hpp decides
-// accepts, disconnects and counts; this loop moves the bytes) in front of a serial M-Bus or a
-// simulated bus of CMi1020 slaves.
-int run_cme3000(const SimOptions& o) {
-    if (o.listen.empty()) usage_error("simulate cme3000 needs --listen tcp://HOST:PORT");
-    if (o.serial.empty() == o.bus_url.empty()) usage_error("give exactly one of --serial DEV and --bus sim:cmi1020?...");
-    devices::Cme3000Settings gs;
-    gs.keep_alive_s = o.keep_alive_s;
-    gs.disconnect_timeout_s = o.disconnect_timeout_s;
-    gs.baud = o.baud;
-    devices::Cme3000 gw(gs);
-
-    std::unique_ptr<rigs::PcapWriter> pcap;
-    rigs::Dut sim;
-    int serial_fd = -1;
-    try {
-        if (!o.pcap.empty()) pcap = std::make_unique<rigs::PcapWriter>(o.pcap);
-        if (!o.bus_url.empty()) {
-            sim = rigs::open_dut(o.bus_url, std::string(kDefaultE350Readout, kDefaultE350ReadoutSize));
-            if (!sim.bus) usage_error(fmt::format("--bus '{}': expected a simulated bus (sim:cmi1020?...)", o.bus_url));
-        } else {
-            serial_fd = rigs::open_serial(o.serial, o.baud);
-        }
-    } catch (const rigs::DutError& e) {
-        usage_error(e.what());
-    } catch (const rigs::PcapError& e) {
-        usage_error(e.what());
-    } catch (const master::PortError& e) {
-        usage_error(fmt::format("{}: {}", e.name(), e.what()));
-    }
-    std::optional<StateFile> stats;
-    if (!o.stats_file.empty()) stats.emplace(o.stats_file);
-
-    std::signal(SIGPIPE, SIG_IGN);
-    struct sigaction sa{};
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, nullptr);
-    sigaction(SIGTERM, &sa, nullptr);
-    std::string where;
-    const int listen_fd = open_listener(o.listen, where);
-    std::cerr << fmt::format("metercert simulate: CMe3000 transparent gateway on {} → {}\n", where,
-                             serial_fd >= 0 ? "serial " + o.serial : sim.description)
-              << std::flush;
-
-    const auto t0 = std::chrono::steady_clock::now();
-    auto now_ms = [&] {
-        return static_cast<std::uint64_t>(
-            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count());
-    };
-    auto tap = [&](rigs::Direction d, std::span<const std::uint8_t> b, std::uint8_t flags) {
-        if (pcap && !b.empty()) pcap->record({d, 0, flags, serial_fd >= 0 ? o.baud : 0u, rigs::wall_clock_us(), {b.begin(), b.end()}});
-    };
-    int client = -1;
-    auto close_client = [&] {
-        ::close(client);
-        client = -1;
-        gw.on_disconnect(now_ms());
-    };
-    mbus::FrameReader reader;
-    rigs::ParmrkDecoder parmrk;
-    std::vector<std::uint8_t> buf(4096), data;
-    while (!g_stop) {
-        pollfd p[3];
-        nfds_t n = 0;
-        p[n++] = {listen_fd, POLLIN, 0};
-        if (client >= 0) p[n++] = {client, POLLIN, 0};
-        if (serial_fd >= 0) p[n++] = {serial_fd, POLLIN, 0};
-        const std::int64_t until = gw.ms_until_disconnect(now_ms());
-        const int rc = poll(p, n, static_cast<int>(until < 0 ? 200 : std::min<std::int64_t>(until + 1, 200)));
-        if (sim.bus) sim.bus->advance_to(now_ms());
-        if (rc > 0) {
-            for (nfds_t i = 0; i < n; ++i) {
-                if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-                if (p[i].fd == listen_fd) {
-                    const int fd = accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
-                    if (fd < 0) continue;
-                    if (gw.on_connect(now_ms()) == devices::Cme3000::AcceptDecision::drop) {
-                        ::close(fd);  // one client at a time: Dropped Accepts (Figure 6)
-                        continue;
-                    }
-                    client = fd;
-                    const int one = 1, idle = static_cast<int>(std::max(1u, gs.keep_alive_s));
-                    setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-                    setsockopt(client, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
-                    setsockopt(client, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
-                    reader.reset();
-                } else if (p[i].fd == client) {
-                    const ssize_t got = ::read(client, buf.data(), buf.size());
-                    if (got <= 0) {
-                        if (got < 0 && errno == EINTR) continue;
-                        close_client();
-                        continue;
-                    }
-                    const std::span<const std::uint8_t> in{buf.data(), static_cast<std::size_t>(got)};
-                    gw.on_network_bytes(in.size(), now_ms());
-                    tap(rigs::Direction::master_to_slave, in, 0);
-                    if (serial_fd >= 0) {
-                        if (::write(serial_fd, in.data(), in.size()) < 0) {
-                            std::cerr << "metercert simulate: serial line lost: " << std::strerror(errno) << "\n";
-                            g_stop = true;
-                        }
-                        continue;
-                    }
-                    for (auto& ev : reader.feed(in)) {
-                        if (ev.kind != mbus::StreamEvent::Kind::frame) continue;
-                        auto reply = sim.bus->on_frame(ev.bytes, now_ms());
-                        if (!reply) continue;
-                        gw.on_serial_bytes(reply->size(), now_ms());
-                        gw.on_parity_error(sim.bus->last_line_errors());
-                        tap(rigs::Direction::slave_to_master, *reply, sim.bus->last_line_errors() ? rigs::kTapParityError : 0);
-                        if (client >= 0 && !write_all(client, *reply)) close_client();
-                    }
-                } else if (p[i].fd == serial_fd) {
-                    const ssize_t got = ::read(serial_fd, buf.data(), buf.size());
-                    if (got < 0 && (errno == EAGAIN || errno == EINTR)) continue;
-                    if (got <= 0) {
-                        std::cerr << "metercert simulate: serial line lost\n";
-                        g_stop = true;
-                        break;
-                    }
-                    data.clear();
-                    const auto before_breaks = parmrk.breaks;
-                    const auto before_errors = parmrk.parity_errors;
-                    const bool flagged = parmrk.feed({buf.data(), static_cast<std::size_t>(got)}, data);
-                    for (auto k = before_breaks; k < parmrk.breaks; ++k) gw.on_break_received();
-                    gw.on_parity_error(parmrk.parity_errors - before_errors);
-                    gw.on_serial_bytes(data.size(), now_ms());
-                    tap(rigs::Direction::slave_to_master, data, flagged ? rigs::kTapParityError : 0);
-                    if (client >= 0 && !write_all(client, data)) close_client();
-                }
-            }
-        }
-        if (gw.should_disconnect(now_ms())) close_client();  // Table 3 disconnect timeout
-        if (stats) stats->save_if_changed(gw.statistics().to_json() + "\n");
-    }
-    if (client >= 0) close_client();
-    if (stats) stats->save_if_changed(gw.statistics().to_json() + "\n");
-    if (serial_fd >= 0) ::close(serial_fd);
-    std::cerr << "metercert simulate: stopped; statistics " << gw.statistics().to_json() << "\n";
-    return 0;
-}
 
 int run_simulate(const SimOptions& o) {
     if (o.device == "cme3000") return run_cme3000(o);
-    if (o.device != "cmi1020") usage_error(fmt::format("unknown device '{}' (available: cmi1020, cme3000)", o.device));
+    if (o.device == "cme3100") return run_cme3100(o);
+    if (o.device != "cmi1020") usage_error(fmt::format("unknown device '{}' (available: cmi1020, cme3000, cme3100)", o.device));
     if (o.listen.empty() == o.pty.empty()) usage_error("give exactly one of --listen tcp://HOST:PORT or --pty PATH");
     if (o.count < 1 || o.count > 250) usage_error("--count must be 1..250");
     if (o.address > 250) usage_error("--address must be 0..250");
@@ -312,11 +106,7 @@ int run_simulate(const SimOptions& o) {
         }
     }
 
-    std::signal(SIGPIPE, SIG_IGN);
-    struct sigaction sa{};
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, nullptr);
-    sigaction(SIGTERM, &sa, nullptr);
+    install_stop_signals();
 
     std::string where;
     int listen_fd = -1, io_fd = -1, keep = -1;
@@ -401,7 +191,9 @@ void add_simulate(CLI::App& app, int& exit_code) {
                                    "cmi1020: N CMi1020 slaves (each with its own E350 meter model) on one\n"
                                    "simulated bus, over TCP (raw M-Bus bytes, as through a CMe3000) or a pty.\n"
                                    "cme3000: the transparent TCP/M-Bus gateway (one client, keep-alive,\n"
-                                   "disconnect timeout, statistics) in front of --serial DEV or --bus sim:...");
+                                   "disconnect timeout, statistics) in front of --serial DEV or --bus sim:...\n"
+                                   "cme3100: the metering gateway: installs meters (--meter-list or --search),\n"
+                                   "reads them into --db on --schedule and serves them as Virtual M-Bus on --listen.");
     cmd->add_option("device", o->device, "device to simulate: cmi1020, cme3000")->required();
     cmd->add_option("--serial", o->serial, "cme3000: relay to this serial M-Bus (8E1 at --baud)");
     cmd->add_option("--bus", o->bus_url, "cme3000: relay to a simulated bus, e.g. sim:cmi1020?count=3");
@@ -410,7 +202,16 @@ void add_simulate(CLI::App& app, int& exit_code) {
                     "cme3000: close a connection idle this long, s (Table 3; 0 = never)")
         ->capture_default_str();
     cmd->add_option("--stats", o->stats_file, "cme3000: keep the statistics of Figures 6 and 9 in this JSON file");
-    cmd->add_option("--pcap", o->pcap, "cme3000: write every relayed burst to this pcap file");
+    cmd->add_option("--pcap", o->pcap, "cme3000/cme3100: write every burst on the M-Bus side to this pcap file");
+    cmd->add_option("--meter-list", o->meter_list, "cme3100: install this Meter List (CSV, §6.5)");
+    cmd->add_flag("--search", o->search, "cme3100: install the meters a secondary search finds (§6.5.3)");
+    cmd->add_option("--keys", o->keys, "cme3100: import this encryption key file (CSV, §6.15)");
+    cmd->add_option("--db", o->db, "cme3100: SQLite database file of meters, readouts and records")->capture_default_str();
+    cmd->add_option("--schedule", o->schedule, "cme3100: readout schedule, cron pattern of §6.39 (UTC)")->capture_default_str();
+    cmd->add_option("--read-limit", o->read_limit, "cme3100: multi-telegram read limit (§6.25.3)")->capture_default_str();
+    cmd->add_option("--licence", o->licence, "cme3100: meters the licence allows; more are passive")->capture_default_str();
+    cmd->add_option("--expiration", o->expiration_s, "cme3100: Virtual M-Bus value expiration, s (§6.27.1)")->capture_default_str();
+    cmd->add_option("--commission-report", o->commission_report, "cme3100: write the commission report (CSV) after each readout");
     cmd->add_option("--listen", o->listen, "tcp://HOST:PORT to serve (port 0: any free port, printed on stderr)");
     cmd->add_option("--pty", o->pty, "create a pseudo-terminal and link its slave side at PATH");
     cmd->add_option("--count", o->count, "number of slaves on the bus (1..250)")->capture_default_str();

@@ -187,3 +187,49 @@ def test_cme3000_over_a_serial_line_behaves_as_over_the_simulator(tmp_path):
         slaves.terminate()
         slaves.wait(timeout=10)
     assert "statistics" in err
+
+
+# ------------------------------------------------------------------------- CMe3100 gateway
+
+METER_LIST = ("Position,SecondaryAddress,BaudRate,AddressingMode,PrimaryAddress,EnhancedAddress\n"
+              "Cafeteria,13647123,2400,Secondary,,\n"
+              "Reception,13647125,2400,secondary,,\n"
+              "Basement,99999999,2400,secondary,,\n"
+              "Broken,1234,2400,secondary,,\n")
+
+
+def test_cme3100_reads_into_sqlite_and_serves_virtual_mbus(tmp_path):
+    import sqlite3
+    ml = tmp_path / "meters.csv"
+    ml.write_text(METER_LIST)
+    db, report = tmp_path / "gw.sqlite", tmp_path / "commission.csv"
+    proc = subprocess.Popen([BIN, "simulate", "cme3100", "--listen", "tcp://127.0.0.1:0", "--bus", "sim:cmi1020?count=3",
+                             "--meter-list", str(ml), "--db", str(db), "--commission-report", str(report)],
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        lines = [proc.stderr.readline() for _ in range(4)]
+        text = "".join(lines)
+        assert "row 5: bad_secondary_address" in text  # the bad row is named, the rest installed
+        assert "2/3 meter(s) read, status WARNING" in text  # Table 8: some meters failed
+        port = int(re.search(r"Virtual M-Bus on tcp://[\d.]+:(\d+)", text).group(1))
+        rows = report.read_text().splitlines()
+        assert rows[0].startswith("Position,SecondaryAddress,AddressingMode")
+        assert rows[1].startswith("Cafeteria,13647123,secondary,,no,ELV,1,0x02,1,")
+        assert rows[3].startswith("Basement,99999999,secondary,,no,,,,3,") and "timeout" in rows[3]
+        with sqlite3.connect(db) as c:  # a real SQLite database; the E350's 1.8.1 stored exactly
+            assert c.execute("SELECT COUNT(*) FROM records WHERE quantity='energy' AND value='42951721'").fetchone()[0] == 2
+        # a master reads the stored values over Virtual M-Bus, by secondary address
+        p = run("read", "--dut", f"tcp://127.0.0.1:{port}", "--secondary", "13647125", "--json", check=0)
+        assert json.loads(p.stdout.splitlines()[0])["decoded"]["header"]["id"] == "13647125"
+        run("read", "--dut", f"tcp://127.0.0.1:{port}", "--secondary", "99999999", check=1)  # never read: silent
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_cme3100_usage_errors_are_named(tmp_path):
+    p = run("simulate", "cme3100", "--listen", "tcp://127.0.0.1:0", "--bus", "sim:cmi1020", "--search",
+            "--schedule", "61 * * * *", check=2)
+    assert "bad_value" in p.stderr
+    p = run("simulate", "cme3100", "--listen", "tcp://127.0.0.1:0", "--bus", "sim:cmi1020", check=2)
+    assert "--meter-list" in p.stderr

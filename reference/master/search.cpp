@@ -49,9 +49,18 @@ public:
     std::vector<FoundSlave> found;
     std::vector<std::string> problems;
     std::uint64_t probes = 0;
+    bool aborted = false;
+    // A 250-slave bus needs ~1,500 probes; 16 nibbles × 16 values × 250 slaves bounds any honest bus.
+    static constexpr std::uint64_t kMaxProbes = 64000;
 
 private:
     ProbeKind probe(const SecondaryMask& mask) {
+        if (aborted) return ProbeKind::empty;
+        if (probes == kMaxProbes) {
+            problems.push_back(fmt::format("search stopped after {} probes (a bus that answers every mask?)", kMaxProbes));
+            aborted = true;
+            return ProbeKind::empty;
+        }
         ++probes;
         const SelectResult r = m_.select(mask);
         if (r == SelectResult::none) return ProbeKind::empty;
@@ -61,9 +70,13 @@ private:
             frame = m_.req_ud2(253);
         } catch (const MasterError& e) {
             if (e.name() == "timeout") {
+                // One slave that takes its selection but never answers REQ_UD2 (several slaves
+                // would collide, not stay silent): finer masks would all ACK again, so report it
+                // and do not descend.
                 problems.push_back(fmt::format("{}: a slave ACKed the selection but sent no RSP_UD to REQ_UD2", mask.to_string()));
+                return ProbeKind::single;
             }
-            return ProbeKind::collision;  // garbled: several slaves; silent: try finer masks
+            return ProbeKind::collision;  // garbled: several slaves
         }
         auto s = identify(frame);
         // A reply that decodes but does not match the mask is an AND of several replies that
@@ -84,6 +97,7 @@ private:
 
     // `mask` collided (or is the unprobed root): split it.
     void explore(const SecondaryMask& mask, std::array<bool, 16> fixed, bool known_multi, bool suffix_mode) {
+        if (aborted) return;
         const int p = next_position(fixed, suffix_mode);
         if (p < 0) {
             problems.push_back(fmt::format("{}: slaves with identical secondary addresses collide", mask.to_string()));

@@ -368,6 +368,7 @@ std::optional<std::vector<std::uint8_t>> Gateway::virtual_mbus(std::span<const s
     std::vector<std::vector<std::uint8_t>> replies;
     const std::uint8_t c = f.c.raw;
     for (const Meter& m : ms) {
+        if (!m.readout) continue;  // never read: nothing to serve, the meter stays silent
         VirtualSlave& v = impl_->virt[m.id];
         if (f.kind == mbus::FrameKind::long_frame && (c & 0xCF) == 0x43 && f.ci == 0x52) {  // selection
             if (f.a != 253 && f.a != 254 && f.a != 255) continue;

@@ -83,7 +83,8 @@ public:
     // SND_NKE / REQ_UD2 (FCB multi-telegram over the stored telegrams of the last good readout)
     // / selection by secondary address (CI 0x52, wildcards) / SND_NKE to 253. A value older than
     // the expiration is "not valid": the header alone, status bit 4 (temporary error), no records
-    // (ERRATA E-27). Returns the reply, nullopt for silence.
+    // (ERRATA E-27). A meter never read successfully stays silent. Returns the reply, nullopt
+    // for silence.
     std::optional<std::vector<std::uint8_t>> virtual_mbus(std::span<const std::uint8_t> frame,
                                                           std::chrono::sys_seconds now);
 

@@ -1,0 +1,293 @@
+// `metercert simulate cme3000|cme3100`: the gateways' reference models behind real sockets and
+// serial lines (reference/devices/cme3000.hpp, reference/devices/cme3100/gateway.hpp).
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "metercert/devices/cme3000.hpp"
+#include "metercert/devices/cme3100/gateway.hpp"
+#include "metercert/devices/cme3100/schedule.hpp"
+#include "metercert/mbus/frame_reader.hpp"
+#include "metercert/rigs/dut.hpp"
+#include "metercert/rigs/fd_port.hpp"
+#include "metercert/rigs/pcap.hpp"
+#include "serve.hpp"
+#include "state_file.hpp"
+
+extern const char kDefaultE350Readout[];
+extern const std::size_t kDefaultE350ReadoutSize;
+
+namespace metercert::cli {
+
+// `simulate cme3000`: the CMe3000 transparent gateway (reference/devices/cme3000.hpp decides
+// accepts, disconnects and counts; this loop moves the bytes) in front of a serial M-Bus or a
+// simulated bus of CMi1020 slaves.
+int run_cme3000(const SimOptions& o) {
+    if (o.listen.empty()) usage_error("simulate cme3000 needs --listen tcp://HOST:PORT");
+    if (o.serial.empty() == o.bus_url.empty()) usage_error("give exactly one of --serial DEV and --bus sim:cmi1020?...");
+    devices::Cme3000Settings gs;
+    gs.keep_alive_s = o.keep_alive_s;
+    gs.disconnect_timeout_s = o.disconnect_timeout_s;
+    gs.baud = o.baud;
+    devices::Cme3000 gw(gs);
+
+    std::unique_ptr<rigs::PcapWriter> pcap;
+    rigs::Dut sim;
+    int serial_fd = -1;
+    try {
+        if (!o.pcap.empty()) pcap = std::make_unique<rigs::PcapWriter>(o.pcap);
+        if (!o.bus_url.empty()) {
+            sim = rigs::open_dut(o.bus_url, std::string(kDefaultE350Readout, kDefaultE350ReadoutSize));
+            if (!sim.bus) usage_error(fmt::format("--bus '{}': expected a simulated bus (sim:cmi1020?...)", o.bus_url));
+        } else {
+            serial_fd = rigs::open_serial(o.serial, o.baud);
+        }
+    } catch (const rigs::DutError& e) {
+        usage_error(e.what());
+    } catch (const rigs::PcapError& e) {
+        usage_error(e.what());
+    } catch (const master::PortError& e) {
+        usage_error(fmt::format("{}: {}", e.name(), e.what()));
+    }
+    std::optional<StateFile> stats;
+    if (!o.stats_file.empty()) stats.emplace(o.stats_file);
+
+    install_stop_signals();
+    std::string where;
+    const int listen_fd = open_listener(o.listen, where);
+    std::cerr << fmt::format("metercert simulate: CMe3000 transparent gateway on {} → {}\n", where,
+                             serial_fd >= 0 ? "serial " + o.serial : sim.description)
+              << std::flush;
+
+    const auto t0 = std::chrono::steady_clock::now();
+    auto now_ms = [&] {
+        return static_cast<std::uint64_t>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count());
+    };
+    auto tap = [&](rigs::Direction d, std::span<const std::uint8_t> b, std::uint8_t flags) {
+        if (pcap && !b.empty()) pcap->record({d, 0, flags, serial_fd >= 0 ? o.baud : 0u, rigs::wall_clock_us(), {b.begin(), b.end()}});
+    };
+    int client = -1;
+    auto close_client = [&] {
+        ::close(client);
+        client = -1;
+        gw.on_disconnect(now_ms());
+    };
+    mbus::FrameReader reader;
+    rigs::ParmrkDecoder parmrk;
+    std::vector<std::uint8_t> buf(4096), data;
+    while (!g_stop) {
+        pollfd p[3];
+        nfds_t n = 0;
+        p[n++] = {listen_fd, POLLIN, 0};
+        if (client >= 0) p[n++] = {client, POLLIN, 0};
+        if (serial_fd >= 0) p[n++] = {serial_fd, POLLIN, 0};
+        const std::int64_t until = gw.ms_until_disconnect(now_ms());
+        const int rc = poll(p, n, static_cast<int>(until < 0 ? 200 : std::min<std::int64_t>(until + 1, 200)));
+        if (sim.bus) sim.bus->advance_to(now_ms());
+        if (rc > 0) {
+            for (nfds_t i = 0; i < n; ++i) {
+                if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+                if (p[i].fd == listen_fd) {
+                    const int fd = accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+                    if (fd < 0) continue;
+                    if (gw.on_connect(now_ms()) == devices::Cme3000::AcceptDecision::drop) {
+                        ::close(fd);  // one client at a time: Dropped Accepts (Figure 6)
+                        continue;
+                    }
+                    client = fd;
+                    const int one = 1, idle = static_cast<int>(std::max(1u, gs.keep_alive_s));
+                    setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+                    setsockopt(client, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+                    setsockopt(client, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+                    reader.reset();
+                } else if (p[i].fd == client) {
+                    const ssize_t got = ::read(client, buf.data(), buf.size());
+                    if (got <= 0) {
+                        if (got < 0 && errno == EINTR) continue;
+                        close_client();
+                        continue;
+                    }
+                    const std::span<const std::uint8_t> in{buf.data(), static_cast<std::size_t>(got)};
+                    gw.on_network_bytes(in.size(), now_ms());
+                    tap(rigs::Direction::master_to_slave, in, 0);
+                    if (serial_fd >= 0) {
+                        if (::write(serial_fd, in.data(), in.size()) < 0) {
+                            std::cerr << "metercert simulate: serial line lost: " << std::strerror(errno) << "\n";
+                            g_stop = true;
+                        }
+                        continue;
+                    }
+                    for (auto& ev : reader.feed(in)) {
+                        if (ev.kind != mbus::StreamEvent::Kind::frame) continue;
+                        auto reply = sim.bus->on_frame(ev.bytes, now_ms());
+                        if (!reply) continue;
+                        gw.on_serial_bytes(reply->size(), now_ms());
+                        gw.on_parity_error(sim.bus->last_line_errors());
+                        tap(rigs::Direction::slave_to_master, *reply, sim.bus->last_line_errors() ? rigs::kTapParityError : 0);
+                        if (client >= 0 && !write_all(client, *reply)) close_client();
+                    }
+                } else if (p[i].fd == serial_fd) {
+                    const ssize_t got = ::read(serial_fd, buf.data(), buf.size());
+                    if (got < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+                    if (got <= 0) {
+                        std::cerr << "metercert simulate: serial line lost\n";
+                        g_stop = true;
+                        break;
+                    }
+                    data.clear();
+                    const auto before_breaks = parmrk.breaks;
+                    const auto before_errors = parmrk.parity_errors;
+                    const bool flagged = parmrk.feed({buf.data(), static_cast<std::size_t>(got)}, data);
+                    for (auto k = before_breaks; k < parmrk.breaks; ++k) gw.on_break_received();
+                    gw.on_parity_error(parmrk.parity_errors - before_errors);
+                    gw.on_serial_bytes(data.size(), now_ms());
+                    tap(rigs::Direction::slave_to_master, data, flagged ? rigs::kTapParityError : 0);
+                    if (client >= 0 && !write_all(client, data)) close_client();
+                }
+            }
+        }
+        if (gw.should_disconnect(now_ms())) close_client();  // Table 3 disconnect timeout
+        if (stats) stats->save_if_changed(gw.statistics().to_json() + "\n");
+    }
+    if (client >= 0) close_client();
+    if (stats) stats->save_if_changed(gw.statistics().to_json() + "\n");
+    if (serial_fd >= 0) ::close(serial_fd);
+    std::cerr << "metercert simulate: stopped; statistics " << gw.statistics().to_json() << "\n";
+    return 0;
+}
+
+// `simulate cme3100`: installs meters, reads them on the cron schedule through the master (the
+// first readout at start), stores everything in the SQLite database, writes the commission
+// report, and serves the database as Virtual M-Bus on --listen (one master at a time).
+int run_cme3100(const SimOptions& o) {
+    if (o.listen.empty()) usage_error("simulate cme3100 needs --listen tcp://HOST:PORT (the Virtual M-Bus port)");
+    if (o.serial.empty() == o.bus_url.empty()) usage_error("give exactly one of --serial DEV and --bus sim:cmi1020?...");
+    if (o.meter_list.empty() == !o.search) usage_error("give exactly one of --meter-list FILE and --search");
+    std::optional<devices::cme3100::CronSchedule> schedule;
+    try {
+        schedule = devices::cme3100::CronSchedule::parse(o.schedule);
+    } catch (const devices::cme3100::CronError& e) {
+        usage_error(fmt::format("--schedule: {} ({})", e.what(), e.name()));
+    }
+    auto read_file = [](const std::string& path, const char* what) {
+        std::ifstream in(path, std::ios::binary);
+        if (!in) usage_error(fmt::format("{} {}: cannot read", what, path));
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    std::unique_ptr<rigs::PcapWriter> pcap;
+    rigs::Dut dut;
+    try {
+        if (!o.pcap.empty()) pcap = std::make_unique<rigs::PcapWriter>(o.pcap);
+        const std::string url = !o.bus_url.empty() ? o.bus_url : fmt::format("serial://{}?baud={}", o.serial, o.baud);
+        dut = rigs::open_dut(url, std::string(kDefaultE350Readout, kDefaultE350ReadoutSize), pcap.get());
+    } catch (const rigs::DutError& e) {
+        usage_error(e.what());
+    } catch (const rigs::PcapError& e) {
+        usage_error(e.what());
+    } catch (const master::PortError& e) {
+        usage_error(fmt::format("{}: {}", e.name(), e.what()));
+    }
+    master::MasterSettings ms;
+    ms.multi_telegram_limit = o.read_limit;
+    master::Master m(*dut.port, ms);
+    std::optional<devices::cme3100::Gateway> gw;
+    try {
+        gw.emplace(o.db, devices::cme3100::GatewayConfig{o.licence, std::chrono::seconds(o.expiration_s)});
+    } catch (const devices::cme3100::DatabaseError& e) {
+        usage_error(e.what());
+    }
+    if (!o.meter_list.empty()) {
+        const auto imp = gw->install_meter_list(read_file(o.meter_list, "--meter-list"));
+        for (const auto& e : imp.errors) std::cerr << "metercert simulate: meter list " << e.message() << "\n";
+        std::cerr << fmt::format("metercert simulate: {} meter(s) installed from {}\n", imp.meters.size(), o.meter_list);
+    } else {
+        const auto found = master::search_secondary(m, master::SearchAlgorithm::adaptive);
+        std::cerr << fmt::format("metercert simulate: search found {} meter(s), {} installed\n", found.found.size(),
+                                 gw->install_found(found.found, o.baud));
+    }
+    if (!o.keys.empty()) {
+        const auto keys = devices::cme3100::import_key_file(read_file(o.keys, "--keys"));
+        for (const auto& e : keys.errors) std::cerr << "metercert simulate: key file " << e.message() << "\n";
+        std::cerr << fmt::format("metercert simulate: {} encryption key(s) imported\n", keys.keys.size());
+    }
+    install_stop_signals();
+    auto readout = [&](std::chrono::sys_seconds now) {
+        std::size_t ok = 0;
+        const auto res = gw->read_all(m, now);
+        for (const auto& r : res) ok += r.ok;
+        std::cerr << fmt::format("metercert simulate: readout: {}/{} meter(s) read, status {}\n", ok, res.size(),
+                                 devices::cme3100::status_name(gw->status()));
+        if (!o.commission_report.empty()) {
+            StateFile report(o.commission_report);
+            report.save_if_changed(gw->commission_report());
+        }
+    };
+    auto now = [] { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); };
+    readout(now());
+    auto next = schedule->next(now());
+    std::string where;
+    const int listen_fd = open_listener(o.listen, where);
+    std::cerr << fmt::format("metercert simulate: CMe3100 Virtual M-Bus on {}; next readout {}\n", where,
+                             next ? schedule->resolved() : "never")
+              << std::flush;
+    int client = -1;
+    mbus::FrameReader reader;
+    std::vector<std::uint8_t> buf(4096);
+    while (!g_stop) {
+        pollfd p[2];
+        nfds_t n = 0;
+        p[n++] = {listen_fd, POLLIN, 0};
+        if (client >= 0) p[n++] = {client, POLLIN, 0};
+        const int rc = poll(p, n, 200);
+        if (next && now() >= *next) {
+            readout(*next);
+            next = schedule->next(now());
+        }
+        if (rc <= 0) continue;
+        if (p[0].revents & POLLIN) {
+            const int fd = accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+            if (fd >= 0 && client >= 0) {
+                ::close(fd);  // one master at a time on the Virtual M-Bus port
+            } else if (fd >= 0) {
+                client = fd;
+                const int one = 1;
+                setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+                reader.reset();
+            }
+        }
+        if (client >= 0 && n > 1 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+            const ssize_t got = ::read(client, buf.data(), buf.size());
+            if (got <= 0) {
+                ::close(client);
+                client = -1;
+                continue;
+            }
+            for (auto& ev : reader.feed({buf.data(), static_cast<std::size_t>(got)})) {
+                if (ev.kind != mbus::StreamEvent::Kind::frame) continue;
+                const auto reply = gw->virtual_mbus(ev.bytes, now());
+                if (reply && !write_all(client, *reply)) {
+                    ::close(client);
+                    client = -1;
+                    break;
+                }
+            }
+        }
+    }
+    if (client >= 0) ::close(client);
+    std::cerr << "metercert simulate: stopped\n";
+    return 0;
+}
+
+}  // namespace metercert::cli
