@@ -1,5 +1,6 @@
 // `metercert decode`: frames as hex from arguments or stdin (one per line) → table or canonical JSON.
 #include <algorithm>
+#include <chrono>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -9,7 +10,9 @@
 
 #include "commands.hpp"
 #include "hex.hpp"
+#include "metercert/mbus/frame_reader.hpp"
 #include "metercert/mbus/json.hpp"
+#include "metercert/rigs/pcap.hpp"
 #include "metercert/mbus/telegram.hpp"
 
 namespace metercert::cli {
@@ -141,6 +144,77 @@ int run_decode(const std::vector<std::string>& args_in, bool json) {
     return rc;
 }
 
+// Frames of a capture: our link type (147) or TCP to/from `port` in an ordinary capture. Each
+// direction's bytes go through a FrameReader; every frame is printed with its time and direction,
+// every garbled run is an error.
+int run_decode_pcap(const std::string& path, std::uint16_t port, bool json) {
+    std::vector<rigs::TapRecord> recs;
+    try {
+        recs = rigs::read_pcap(path, port);
+    } catch (const rigs::PcapError& e) {
+        std::cerr << "error: " << e.what() << "\n";
+        return 2;
+    }
+    int rc = 0;
+    mbus::FrameReader readers[2];
+    Telegram t;
+    std::string out;
+    std::size_t frames = 0;
+    for (const auto& r : recs) {
+        const int d = static_cast<int>(r.direction);
+        auto events = readers[d].feed(r.bytes);
+        if (r.baud != 0 || (r.flags & rigs::kTapGarbled)) {  // one UART burst = one reply window: flush it
+            auto tail = readers[d].finish();
+            events.insert(events.end(), tail.begin(), tail.end());
+        }
+        const std::chrono::sys_time<std::chrono::microseconds> tp{std::chrono::microseconds(r.wall_us)};
+        const auto day = std::chrono::floor<std::chrono::days>(tp);
+        const std::chrono::year_month_day ymd{day};
+        const std::chrono::hh_mm_ss hms{tp - day};
+        const std::string when = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", static_cast<int>(ymd.year()),
+                                             static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                                             hms.hours().count(), hms.minutes().count(), hms.seconds().count(),
+                                             hms.subseconds().count());
+        const char* dir = d == 0 ? "master→slave" : "slave→master";
+        for (const auto& ev : events) {
+            if (ev.kind != mbus::StreamEvent::Kind::frame) {
+                std::cerr << fmt::format("error: {} {} {}: {} bytes: {}\n", when, dir,
+                                         ev.kind == mbus::StreamEvent::Kind::garbled ? "garbled" : "garbage", ev.bytes.size(),
+                                         ev.kind == mbus::StreamEvent::Kind::garbled ? ev.error.message() : "no start character");
+                rc = 2;
+                continue;
+            }
+            ++frames;
+            DecodeError err;
+            if (!decode(ev.bytes, t, err)) {
+                std::cerr << fmt::format("error: {} {}: {}\n", when, dir, err.message());
+                rc = 2;
+                continue;
+            }
+            if (json) {
+                out = fmt::format("{{\"time\":\"{}\",\"direction\":\"{}\",\"decoded\":", when, d == 0 ? "master_to_slave" : "slave_to_master");
+                to_json(t, out);
+                out += "}\n";
+                std::cout << out;
+            } else {
+                std::cout << when << "  " << dir << "  ";
+                print_table(t);
+            }
+        }
+    }
+    for (auto& rd : readers)
+        for (const auto& ev : rd.finish())
+            if (!ev.bytes.empty()) {
+                std::cerr << fmt::format("error: {} bytes at the end of the capture form no frame\n", ev.bytes.size());
+                rc = 2;
+            }
+    if (frames == 0 && rc == 0) {
+        std::cerr << fmt::format("error: empty_input at byte 0: no M-Bus frame in {}\n", path);
+        return 2;
+    }
+    return rc;
+}
+
 }  // namespace
 
 void print_telegram_table(const mbus::Telegram& t) { print_table(t); }
@@ -154,7 +228,14 @@ void add_decode(CLI::App& app, int& exit_code) {
     cmd->add_flag("--json", *json, "canonical JSON, one object per line (schema: vectors/README.md)");
     cmd->add_option("HEX", *hex, "frames as hex, one per argument (quote a frame with spaces; unquoted\n"
                                  "single-byte arguments form one frame); stdin when none");
-    cmd->callback([json, hex, &exit_code] { exit_code = run_decode(*hex, *json); });
+    auto pcap = std::make_shared<std::string>();
+    auto port = std::make_shared<std::uint16_t>(10001);
+    cmd->add_option("--pcap", *pcap, "decode the frames of a capture: metercert's (link type 147) or a tcpdump\n"
+                                     "capture of TCP to a gateway (--port)");
+    cmd->add_option("--port", *port, "TCP port of the M-Bus stream in an ordinary capture")->capture_default_str();
+    cmd->callback([json, hex, pcap, port, &exit_code] {
+        exit_code = pcap->empty() ? run_decode(*hex, *json) : run_decode_pcap(*pcap, *port, *json);
+    });
 }
 
 }  // namespace metercert::cli

@@ -45,7 +45,7 @@ int run_cme3000(const SimOptions& o) {
     std::unique_ptr<rigs::PcapWriter> pcap;
     rigs::Dut sim;
     int serial_fd = -1;
-    try {
+    or_usage_error([&] {
         if (!o.pcap.empty()) pcap = std::make_unique<rigs::PcapWriter>(o.pcap);
         if (!o.bus_url.empty()) {
             sim = rigs::open_dut(o.bus_url, std::string(kDefaultE350Readout, kDefaultE350ReadoutSize));
@@ -53,13 +53,7 @@ int run_cme3000(const SimOptions& o) {
         } else {
             serial_fd = rigs::open_serial(o.serial, o.baud);
         }
-    } catch (const rigs::DutError& e) {
-        usage_error(e.what());
-    } catch (const rigs::PcapError& e) {
-        usage_error(e.what());
-    } catch (const master::PortError& e) {
-        usage_error(fmt::format("{}: {}", e.name(), e.what()));
-    }
+    });
     std::optional<StateFile> stats;
     if (!o.stats_file.empty()) stats.emplace(o.stats_file);
 
@@ -188,17 +182,11 @@ int run_cme3100(const SimOptions& o) {
     };
     std::unique_ptr<rigs::PcapWriter> pcap;
     rigs::Dut dut;
-    try {
+    or_usage_error([&] {
         if (!o.pcap.empty()) pcap = std::make_unique<rigs::PcapWriter>(o.pcap);
         const std::string url = !o.bus_url.empty() ? o.bus_url : fmt::format("serial://{}?baud={}", o.serial, o.baud);
         dut = rigs::open_dut(url, std::string(kDefaultE350Readout, kDefaultE350ReadoutSize), pcap.get());
-    } catch (const rigs::DutError& e) {
-        usage_error(e.what());
-    } catch (const rigs::PcapError& e) {
-        usage_error(e.what());
-    } catch (const master::PortError& e) {
-        usage_error(fmt::format("{}: {}", e.name(), e.what()));
-    }
+    });
     master::MasterSettings ms;
     ms.multi_telegram_limit = o.read_limit;
     master::Master m(*dut.port, ms);

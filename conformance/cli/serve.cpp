@@ -12,6 +12,9 @@
 
 #include <fmt/format.h>
 
+#include "metercert/rigs/dut.hpp"
+#include "metercert/rigs/pcap.hpp"
+
 namespace metercert::cli {
 
 std::atomic<bool> g_stop{false};
@@ -67,6 +70,18 @@ bool write_all(int fd, const std::vector<std::uint8_t>& b) {
         off += static_cast<std::size_t>(n);
     }
     return true;
+}
+
+void or_usage_error(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const rigs::DutError& e) {
+        usage_error(e.what());
+    } catch (const rigs::PcapError& e) {
+        usage_error(e.what());
+    } catch (const master::PortError& e) {
+        usage_error(fmt::format("{}: {}", e.name(), e.what()));
+    }
 }
 
 }  // namespace metercert::cli

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,8 @@ void install_stop_signals();
 // Listening socket for tcp://HOST:PORT (port 0: any free one); `shown` gets the bound address.
 int open_listener(const std::string& url, std::string& shown);
 bool write_all(int fd, const std::vector<std::uint8_t>& b);
+// Runs `f`; a DutError, PcapError or PortError it throws becomes a usage error (exit 2).
+void or_usage_error(const std::function<void()>& f);
 
 // `simulate cme3000` and `simulate cme3100`
 int run_cme3000(const SimOptions& o);

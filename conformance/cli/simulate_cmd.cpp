@@ -24,6 +24,7 @@
 #include "serve.hpp"
 #include "metercert/devices/bus.hpp"
 #include "metercert/mbus/frame_reader.hpp"
+#include "metercert/rigs/pcap.hpp"
 #include "state_file.hpp"
 
 extern const char kDefaultE350Readout[];
@@ -127,6 +128,13 @@ int run_simulate(const SimOptions& o) {
         return static_cast<std::uint64_t>(
             std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count());
     };
+    std::unique_ptr<rigs::PcapWriter> pcap;
+    or_usage_error([&] {
+        if (!o.pcap.empty()) pcap = std::make_unique<rigs::PcapWriter>(o.pcap);
+    });
+    auto tap = [&](rigs::Direction d, std::span<const std::uint8_t> b, std::uint8_t flags, unsigned baud) {
+        if (pcap) pcap->record({d, 0, flags, baud, rigs::wall_clock_us(), {b.begin(), b.end()}});
+    };
     mbus::FrameReader reader;
     std::vector<std::uint8_t> buf(4096);
     while (!g_stop) {
@@ -156,11 +164,14 @@ int run_simulate(const SimOptions& o) {
             continue;
         }
         for (auto& ev : reader.feed({buf.data(), static_cast<std::size_t>(got)})) {
-            if (ev.kind != mbus::StreamEvent::Kind::frame) continue;  // slaves ignore noise
             const unsigned baud_before = bus.slave(0).baud();
+            tap(rigs::Direction::master_to_slave, ev.bytes, ev.kind == mbus::StreamEvent::Kind::frame ? 0 : rigs::kTapGarbled,
+                baud_before);
+            if (ev.kind != mbus::StreamEvent::Kind::frame) continue;  // slaves ignore noise
             auto reply = bus.on_frame(ev.bytes, now_ms());
             for (std::size_t i = 0; i < states.size(); ++i) states[i].save_if_changed(bus.slave(i).state_json());
             if (!reply) continue;
+            tap(rigs::Direction::slave_to_master, *reply, bus.last_line_errors() ? rigs::kTapParityError : 0, baud_before);
             if (o.wire_timing) {  // EN 13757-2: ≥ 11 bit times, then the reply at the old baud
                 const double us = (11.0 + 11.0 * static_cast<double>(reply->size())) * 1e6 / baud_before;
                 std::this_thread::sleep_for(std::chrono::microseconds(static_cast<long>(us)));
@@ -202,7 +213,7 @@ void add_simulate(CLI::App& app, int& exit_code) {
                     "cme3000: close a connection idle this long, s (Table 3; 0 = never)")
         ->capture_default_str();
     cmd->add_option("--stats", o->stats_file, "cme3000: keep the statistics of Figures 6 and 9 in this JSON file");
-    cmd->add_option("--pcap", o->pcap, "cme3000/cme3100: write every burst on the M-Bus side to this pcap file");
+    cmd->add_option("--pcap", o->pcap, "write every frame on the M-Bus side, with timestamps, to this pcap file");
     cmd->add_option("--meter-list", o->meter_list, "cme3100: install this Meter List (CSV, §6.5)");
     cmd->add_flag("--search", o->search, "cme3100: install the meters a secondary search finds (§6.5.3)");
     cmd->add_option("--keys", o->keys, "cme3100: import this encryption key file (CSV, §6.15)");

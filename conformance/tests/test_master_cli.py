@@ -233,3 +233,26 @@ def test_cme3100_usage_errors_are_named(tmp_path):
     assert "bad_value" in p.stderr
     p = run("simulate", "cme3100", "--listen", "tcp://127.0.0.1:0", "--bus", "sim:cmi1020", check=2)
     assert "--meter-list" in p.stderr
+
+
+def test_simulator_capture_decodes_back_frame_for_frame(tmp_path):
+    cap = tmp_path / "sim.pcap"
+    proc = subprocess.Popen([BIN, "simulate", "cmi1020", "--listen", "tcp://127.0.0.1:0", "--count", "4", "--pcap", str(cap)],
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        port = int(re.search(r"tcp://[\d.]+:(\d+)", proc.stderr.readline()).group(1))
+        j = json.loads(run("scan", "--dut", f"tcp://127.0.0.1:{port}", "--json", check=0).stdout)
+        assert len(j["found"]) == 4
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    p = run("decode", "--pcap", str(cap), "--json")
+    sent = [json.loads(l) for l in p.stdout.splitlines() if '"master_to_slave"' in l]
+    assert len(sent) == j["cost"]["telegrams"]  # every request the master counted is in the capture
+    assert sent[0]["decoded"]["ci"] == "52"     # the search starts with a selection
+    # the collisions of the search are in the capture too, named (garbled/garbage), not dropped
+    errors = p.stderr.splitlines()
+    assert (p.returncode == 2) == bool(errors) and j["cost"]["collisions"] > 0
+    assert all("slave→master garb" in e for e in errors)
+    p = run("decode", "--pcap", str(tmp_path / "missing.pcap"), check=2)
+    assert "cannot read" in p.stderr
