@@ -91,7 +91,8 @@ void FdPort::write_all(std::span<const std::uint8_t> b) {
     if (options_.is_tty) tcdrain(fd_);
 }
 
-bool FdPort::read_some(double wait_ms, std::vector<std::uint8_t>& out, double& first_at, bool& parity) {
+bool FdPort::read_some(double wait_ms, std::vector<std::uint8_t>& out, double& first_at, bool& parity,
+                       std::vector<master::Exchange::Arrival>* arrivals, double t0) {
     epoll_event ev{};
     const double deadline = monotonic_ms() + wait_ms;
     for (;;) {
@@ -124,6 +125,7 @@ bool FdPort::read_some(double wait_ms, std::vector<std::uint8_t>& out, double& f
         }
         if (out.size() > before) {
             if (before == 0) first_at = at;
+            if (arrivals) arrivals->push_back({before, at - t0});
             return true;
         }
     }
@@ -164,7 +166,9 @@ master::Exchange FdPort::transact(std::span<const std::uint8_t> request, double 
         }
     }
     master::Exchange ex;
-    if (bytes.empty() && !read_some(timeout_ms + options_.latency_ms, bytes, first_at, parity)) {
+    std::vector<master::Exchange::Arrival> arrivals;
+    if (!bytes.empty()) arrivals.push_back({0, 0});
+    if (bytes.empty() && !read_some(timeout_ms + options_.latency_ms, bytes, first_at, parity, &arrivals, sent_at)) {
         ex.outcome = master::Exchange::Outcome::timeout;
         ex.window_ms = monotonic_ms() - sent_at;
         return ex;
@@ -174,9 +178,10 @@ master::Exchange FdPort::transact(std::span<const std::uint8_t> request, double 
     mbus::DecodeError err;
     for (;;) {  // until one complete frame (a frame's own length ends the window) or idle
         if (mbus::parse_link_prefix(bytes, f, err) && f.size == bytes.size()) break;
-        if (!read_some(idle_ms, bytes, first_at, parity)) break;
+        if (!read_some(idle_ms, bytes, first_at, parity, &arrivals, sent_at)) break;
     }
     ex = classify_reply(std::move(bytes));
+    ex.arrivals = std::move(arrivals);
     ex.reply_gap_ms = first_at - sent_at;
     ex.parity_error = parity;
     ex.window_ms = monotonic_ms() - sent_at;

@@ -101,6 +101,9 @@ TEST(FdPort, WrongChecksumIsGarbledWithTheLinkError) {
     const auto ex = port.transact(kNke, 200);
     EXPECT_EQ(ex.outcome, master::Exchange::Outcome::garbled);
     EXPECT_EQ(ex.error.code, mbus::ErrorCode::bad_checksum);
+    ASSERT_FALSE(ex.arrivals.empty());  // every byte's arrival is timestamped by read
+    EXPECT_EQ(ex.arrivals[0].offset, 0u);
+    EXPECT_DOUBLE_EQ(ex.arrivals[0].at_ms, ex.reply_gap_ms);
     EXPECT_EQ(ex.bytes, bad);  // nothing lost
 }
 

@@ -66,6 +66,7 @@ master::Exchange SimPort::transact(std::span<const std::uint8_t> request, double
     }
     master::Exchange ex = classify_reply(std::move(*reply));
     ex.reply_gap_ms = gap;
+    ex.arrivals.push_back({0, gap});  // the simulated line delivers the reply as one burst
     tap(Direction::slave_to_master, ex.bytes, end_of_request + gap,
         ex.outcome == master::Exchange::Outcome::garbled ? kTapGarbled : 0);
     now_ = end_of_request + gap + master::char_time_ms(ex.bytes.size(), baud_);

@@ -58,7 +58,8 @@ public:
 private:
     void write_all(std::span<const std::uint8_t> bytes);
     // Reads what is available within `wait_ms`; false on timeout. Throws PortError on EOF/EIO.
-    bool read_some(double wait_ms, std::vector<std::uint8_t>& out, double& first_at, bool& parity);
+    bool read_some(double wait_ms, std::vector<std::uint8_t>& out, double& first_at, bool& parity,
+                   std::vector<master::Exchange::Arrival>* arrivals = nullptr, double t0 = 0);
     void discard_input();
     int fd_;
     int epoll_;
