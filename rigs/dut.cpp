@@ -17,11 +17,11 @@ DutUrl DutUrl::parse(const std::string& url) {
         throw DutError(fmt::format("DUT URL '{}': no scheme (expected sim:, tcp:// or serial://)", url));
     u.scheme = url.substr(0, colon);
     std::string rest = url.substr(colon + 1);
-    if (u.scheme == "tcp" || u.scheme == "serial") {
+    if (u.scheme == "tcp" || u.scheme == "serial" || u.scheme == "tcp-listen") {
         if (rest.rfind("//", 0) != 0) throw DutError(fmt::format("DUT URL '{}': expected {}://", url, u.scheme));
         rest = rest.substr(2);
     } else if (u.scheme != "sim") {
-        throw DutError(fmt::format("DUT URL '{}': unknown scheme '{}' (sim, tcp, serial)", url, u.scheme));
+        throw DutError(fmt::format("DUT URL '{}': unknown scheme '{}' (sim, tcp, tcp-listen, serial)", url, u.scheme));
     }
     const auto q = rest.find('?');
     u.target = rest.substr(0, q);
@@ -87,7 +87,8 @@ unsigned mbus_baud(const std::string& url, unsigned long b) {
 
 }  // namespace
 
-Dut open_dut(const std::string& url, const std::string& default_readout, Tap* tap) {
+Dut open_dut(const std::string& url, const std::string& default_readout, Tap* tap,
+             const std::function<void(std::uint16_t)>& on_listening) {
     const DutUrl u = DutUrl::parse(url);
     Params p{u, url, {}};
     Dut d;
@@ -124,7 +125,7 @@ Dut open_dut(const std::string& url, const std::string& default_readout, Tap* ta
     }
     FdPortOptions fo;
     fo.latency_ms = static_cast<double>(p.num("latency", u.scheme == "tcp" ? 50 : 20, 0, 60000));
-    if (u.scheme == "tcp") {
+    if (u.scheme == "tcp" || u.scheme == "tcp-listen") {
         const auto colon = u.target.rfind(':');
         if (colon == std::string::npos) throw DutError(fmt::format("DUT URL '{}': no port (tcp://HOST:PORT)", url));
         unsigned long port_num = 0;
@@ -133,14 +134,18 @@ Dut open_dut(const std::string& url, const std::string& default_readout, Tap* ta
         } catch (...) {
             port_num = 0;
         }
-        if (port_num == 0 || port_num > 65535) throw DutError(fmt::format("DUT URL '{}': bad TCP port", url));
+        const bool listen = u.scheme == "tcp-listen";
+        if ((port_num == 0 && !listen) || port_num > 65535) throw DutError(fmt::format("DUT URL '{}': bad TCP port", url));
         fo.baud = mbus_baud(url, p.num("baud", 2400, 300, 38400));  // the gateway's M-Bus rate (timeouts)
+        const double wait_ms = static_cast<double>(p.num("wait", 60000, 1, 86400000));
         p.check_all_used();
-        const int fd = tcp_connect(u.target.substr(0, colon), static_cast<std::uint16_t>(port_num), 5000);
+        const std::string host = u.target.substr(0, colon);
+        const int fd = listen ? tcp_accept_one(host, static_cast<std::uint16_t>(port_num), wait_ms, on_listening)
+                              : tcp_connect(host, static_cast<std::uint16_t>(port_num), 5000);
         auto port = std::make_unique<FdPort>(fd, fo);
         port->set_tap(tap);
         d.port = std::move(port);
-        d.description = fmt::format("TCP {}", u.target);
+        d.description = fmt::format("TCP {}{}", listen ? "connection accepted on " : "", u.target);
         return d;
     }
     fo.is_tty = true;

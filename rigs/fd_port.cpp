@@ -254,6 +254,41 @@ int tcp_connect(const std::string& host, std::uint16_t port, double timeout_ms) 
     throw PortError("connect_failed", fmt::format("tcp://{}:{}: {}", host, port, last));
 }
 
+int tcp_accept_one(const std::string& host, std::uint16_t port, double timeout_ms,
+                   const std::function<void(std::uint16_t)>& on_listening) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    addrinfo* res = nullptr;
+    const int gai = getaddrinfo(host.empty() ? nullptr : host.c_str(), std::to_string(port).c_str(), &hints, &res);
+    if (gai != 0) throw PortError("connect_failed", fmt::format("tcp-listen://{}:{}: {}", host, port, gai_strerror(gai)));
+    const int lfd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, res->ai_protocol);
+    const int one = 1;
+    if (lfd >= 0) setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (lfd < 0 || bind(lfd, res->ai_addr, res->ai_addrlen) != 0 || listen(lfd, 1) != 0) {
+        const std::string why = std::strerror(errno);
+        freeaddrinfo(res);
+        if (lfd >= 0) ::close(lfd);
+        throw PortError("connect_failed", fmt::format("tcp-listen://{}:{}: {}", host, port, why));
+    }
+    freeaddrinfo(res);
+    sockaddr_storage sa{};
+    socklen_t len = sizeof sa;
+    getsockname(lfd, reinterpret_cast<sockaddr*>(&sa), &len);
+    const std::uint16_t bound = ntohs(sa.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&sa)->sin6_port
+                                                              : reinterpret_cast<sockaddr_in*>(&sa)->sin_port);
+    if (on_listening) on_listening(bound);
+    pollfd p{lfd, POLLIN, 0};
+    const int rc = poll(&p, 1, static_cast<int>(timeout_ms));
+    const int fd = rc == 1 ? accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC) : -1;
+    ::close(lfd);
+    if (fd < 0)
+        throw PortError("connect_failed", fmt::format("tcp-listen://{}:{}: no device connected within {} ms", host, bound, timeout_ms));
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    return fd;
+}
+
 namespace {
 speed_t speed_of(unsigned baud) {
     switch (baud) {

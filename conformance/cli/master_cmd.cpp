@@ -42,7 +42,7 @@ std::string hexs(std::span<const std::uint8_t> b) {
 }
 
 void add_common(CLI::App* cmd, MasterOptions& o) {
-    cmd->add_option("--dut", o.dut, "device under test: sim:cmi1020?count=N, tcp://HOST:PORT, serial:///dev/ttyUSB0?baud=2400")
+    cmd->add_option("--dut", o.dut, "device under test: sim:cmi1020?count=N, tcp://HOST:PORT, tcp-listen://HOST:PORT,\nserial:///dev/ttyUSB0?baud=2400")
         ->capture_default_str();
     cmd->add_option("--pcap", o.pcap, "write every frame, with timestamps, to this pcap file (link type 147)");
     cmd->add_flag("--json", o.json, "JSON on stdout");
@@ -61,7 +61,10 @@ struct Session {
 bool open_session(const MasterOptions& o, Session& s) {
     try {
         if (!o.pcap.empty()) s.pcap = std::make_unique<rigs::PcapWriter>(o.pcap);
-        s.dut = rigs::open_dut(o.dut, std::string(kDefaultE350Readout, kDefaultE350ReadoutSize), s.pcap.get());
+        s.dut = rigs::open_dut(o.dut, std::string(kDefaultE350Readout, kDefaultE350ReadoutSize), s.pcap.get(),
+                               [&](std::uint16_t port) {
+                                   std::cerr << fmt::format("waiting for a device to connect on port {}\n", port) << std::flush;
+                               });
     } catch (const rigs::DutError& e) {
         std::cerr << "error: " << e.what() << "\n";
         return false;

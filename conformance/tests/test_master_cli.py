@@ -256,3 +256,23 @@ def test_simulator_capture_decodes_back_frame_for_frame(tmp_path):
     assert all("slave→master garb" in e for e in errors)
     p = run("decode", "--pcap", str(tmp_path / "missing.pcap"), check=2)
     assert "cannot read" in p.stderr
+
+
+def test_tcp_listen_waits_for_a_device_that_connects_to_us():
+    import metercert
+    proc = subprocess.Popen([BIN, "read", "--dut", "tcp-listen://127.0.0.1:0?wait=10000", "--address", "5", "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    port = int(re.search(r"port (\d+)", proc.stderr.readline()).group(1))
+    # a device in connect mode: answers SND_NKE (§6.7.1) and REQ_UD2 with a canned RSP_UD
+    rsp = metercert.build_long(0x08, 5, 0x72, bytes.fromhex("78563412961501020100000004062A000000"))
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as dev:
+        assert dev.recv(5) == bytes.fromhex("1040054516")
+        dev.sendall(b"\xe5")
+        assert dev.recv(5) == bytes.fromhex("107B058016")
+        dev.sendall(rsp)
+        out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0, err
+    d = json.loads(out.splitlines()[0])["decoded"]
+    assert d["header"]["id"] == "12345678" and d["records"][0]["value"] == "42000"  # 42 kWh as Wh
+    p = run("read", "--dut", "tcp-listen://127.0.0.1:0?wait=200", "--address", "5", check=2)
+    assert "no device connected" in p.stderr

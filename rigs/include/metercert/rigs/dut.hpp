@@ -3,6 +3,8 @@
 //   sim:cmi1020?count=3&secondary=13647123&address=1&baud=2400&gap_bits=33
 //        in-process reference CMi1020 slaves on a simulated bus (simulated clock)
 //   tcp://HOST:PORT?latency=MS        a transparent gateway (CMe3000, port 10001) or a simulator
+//   tcp-listen://HOST:PORT?wait=MS    wait for a device that connects to us (a gateway in connect
+//                                     mode), then talk to it as over tcp://
 //   serial:///dev/ttyUSB0?baud=2400&echo=1&latency=MS
 //        a level converter / UART, 8E1 (libserialport; termios for ptys)
 //
@@ -10,6 +12,7 @@
 // PortError(connect_failed) when the device cannot be reached.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <stdexcept>
@@ -42,6 +45,8 @@ struct Dut {
 
 // Opens the DUT. `default_readout` is the IEC 62056-21 readout simulated meters answer with
 // (param readout=FILE overrides it). Every byte on the port is tapped to `tap` when given.
-Dut open_dut(const std::string& url, const std::string& default_readout, Tap* tap = nullptr);
+// tcp-listen: `on_listening` gets the bound port before the wait for the device (port 0 = any).
+Dut open_dut(const std::string& url, const std::string& default_readout, Tap* tap = nullptr,
+             const std::function<void(std::uint16_t)>& on_listening = {});
 
 }  // namespace metercert::rigs

@@ -9,6 +9,7 @@
 // master's bytes), the request's own bytes are read back first and checked.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "metercert/master/port.hpp"
@@ -71,6 +72,12 @@ private:
 
 // TCP client connection (TCP_NODELAY), with a connect timeout. Throws PortError(connect_failed).
 int tcp_connect(const std::string& host, std::uint16_t port, double timeout_ms);
+// TCP server side: listens on host:port and waits up to `timeout_ms` for one device to connect
+// (a gateway in connect mode, CMe3000 Figure 6 "Completed Connects"); returns the connection.
+// `on_listening` gets the bound port (port 0 picks a free one) before the wait. Throws
+// PortError(connect_failed) when nothing connects in time or the address cannot be bound.
+int tcp_accept_one(const std::string& host, std::uint16_t port, double timeout_ms,
+                   const std::function<void(std::uint16_t)>& on_listening = {});
 
 // A serial line, 8E1 (M-Bus, EN 13757-2), raw, with INPCK|PARMRK so parity errors are seen.
 // Real ports are opened through libserialport; pseudo-terminals and socat links (which Debian's
