@@ -6,6 +6,7 @@
 
 #include "metercert/mbus/link.hpp"
 #include "metercert/rigs/fd_port.hpp"
+#include "metercert/rigs/populations.hpp"
 #include "metercert/rigs/sim_port.hpp"
 
 namespace metercert::rigs {
@@ -108,6 +109,15 @@ Dut open_dut(const std::string& url, const std::string& default_readout, Tap* ta
             std::ifstream in(readout_file, std::ios::binary);
             if (!in) throw DutError(fmt::format("DUT URL '{}': readout={} cannot be read", url, readout_file));
             o.readout.assign(std::istreambuf_iterator<char>(in), {});
+        }
+        const std::string ids = p.str("ids", "consecutive");
+        if (ids.rfind("random:", 0) == 0) {
+            const std::string seed = ids.substr(7);
+            if (seed.empty() || seed.size() > 9 || seed.find_first_not_of("0123456789") != std::string::npos)
+                throw DutError(fmt::format("DUT URL '{}': ids={} (expected consecutive or random:SEED)", url, ids));
+            o.secondaries = random_ids(static_cast<std::uint32_t>(std::stoul(seed)), o.count);
+        } else if (ids != "consecutive") {
+            throw DutError(fmt::format("DUT URL '{}': ids={} (expected consecutive or random:SEED)", url, ids));
         }
         const double gap_bits = static_cast<double>(p.num("gap_bits", 33, 11, 100000));
         p.check_all_used();

@@ -11,6 +11,7 @@
 
 #include "metercert/devices/bus.hpp"
 #include "metercert/master/search.hpp"
+#include "metercert/rigs/populations.hpp"
 #include "metercert/rigs/sim_port.hpp"
 
 using namespace metercert;
@@ -20,26 +21,6 @@ namespace {
 std::string e350() {
     std::ifstream in(std::string(METERCERT_VECTORS_DIR) + "/obis/lgz-zmf100ac-m26.readout", std::ios::binary);
     return {std::istreambuf_iterator<char>(in), {}};
-}
-
-std::uint32_t to_bcd(std::uint32_t dec) {
-    std::uint32_t out = 0;
-    for (int i = 0; i < 8; ++i, dec /= 10) out |= (dec % 10) << (4 * i);
-    return out;
-}
-
-std::vector<std::uint32_t> consecutive(std::uint32_t first_dec, std::size_t n) {
-    std::vector<std::uint32_t> v;
-    for (std::size_t i = 0; i < n; ++i) v.push_back(to_bcd(first_dec + static_cast<std::uint32_t>(i)));
-    return v;
-}
-
-std::vector<std::uint32_t> random_ids(std::uint32_t seed, std::size_t n) {
-    std::mt19937 rng(seed);
-    std::uniform_int_distribution<std::uint32_t> d(0, 99999999);
-    std::set<std::uint32_t> s;
-    while (s.size() < n) s.insert(to_bcd(d(rng)));
-    return {s.begin(), s.end()};
 }
 
 struct SearchRun {
@@ -60,7 +41,7 @@ SearchRun search(const std::vector<std::uint32_t>& ids, master::SearchAlgorithm 
 }  // namespace
 
 TEST(SecondarySearch, FindsEverySlaveOfASmallBus) {
-    const auto ids = consecutive(13647123, 10);
+    const auto ids = rigs::consecutive_ids(13647123, 10);
     for (auto algo : {master::SearchAlgorithm::baseline, master::SearchAlgorithm::adaptive}) {
         const SearchRun r = search(ids, algo);
         EXPECT_EQ(r.ids, std::set<std::uint32_t>(ids.begin(), ids.end())) << master::search_algorithm_name(algo);
@@ -79,14 +60,14 @@ TEST(SecondarySearch, SingleSlaveAndEmptyBus) {
 TEST(SecondarySearch, BaselineCostOnConsecutiveNumbersIsTheTextbookCount) {
     // 13647123…13647372 MSD-first, digits 0–9: five shared digits cost 9 timeouts each (45);
     // the hundreds digit 7 (0, 4–9); tens under 1 and 3: 2 + 2; units: 120–122 and 373–379: 10.
-    const SearchRun r = search(consecutive(13647123, 250), master::SearchAlgorithm::baseline);
+    const SearchRun r = search(rigs::consecutive_ids(13647123, 250), master::SearchAlgorithm::baseline);
     EXPECT_EQ(r.ids.size(), 250u);
     EXPECT_EQ(r.result.cost.timeouts, 45u + 7u + 4u + 10u);
 }
 
 TEST(SecondarySearch, AdaptiveHalvesTheTimeoutsOnConsecutiveNumbers) {
     for (std::uint32_t first : {13647123u, 1u, 12345000u, 99999700u - 250u, 40000950u}) {
-        const auto ids = consecutive(first, 250);
+        const auto ids = rigs::consecutive_ids(first, 250);
         const SearchRun base = search(ids, master::SearchAlgorithm::baseline);
         const SearchRun fast = search(ids, master::SearchAlgorithm::adaptive);
         EXPECT_EQ(base.ids, std::set<std::uint32_t>(ids.begin(), ids.end()));
@@ -98,7 +79,7 @@ TEST(SecondarySearch, AdaptiveHalvesTheTimeoutsOnConsecutiveNumbers) {
 
 TEST(SecondarySearch, AdaptiveNeedsNoMoreTelegramsOnRandomNumbers) {
     for (std::uint32_t seed = 1; seed <= 20; ++seed) {
-        const auto ids = random_ids(seed, 250);
+        const auto ids = rigs::random_ids(seed, 250);
         const SearchRun base = search(ids, master::SearchAlgorithm::baseline);
         const SearchRun fast = search(ids, master::SearchAlgorithm::adaptive);
         EXPECT_EQ(base.ids, std::set<std::uint32_t>(ids.begin(), ids.end()));

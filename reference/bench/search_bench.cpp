@@ -11,6 +11,7 @@
 
 #include "metercert/devices/bus.hpp"
 #include "metercert/master/search.hpp"
+#include "metercert/rigs/populations.hpp"
 #include "metercert/rigs/sim_port.hpp"
 
 using namespace metercert;
@@ -22,23 +23,8 @@ std::string e350() {
     return {std::istreambuf_iterator<char>(in), {}};
 }
 
-std::uint32_t to_bcd(std::uint32_t dec) {
-    std::uint32_t out = 0;
-    for (int i = 0; i < 8; ++i, dec /= 10) out |= (dec % 10) << (4 * i);
-    return out;
-}
-
 std::vector<std::uint32_t> population(int kind, std::uint32_t seed) {
-    std::vector<std::uint32_t> v;
-    if (kind == 0) {
-        for (std::uint32_t i = 0; i < 250; ++i) v.push_back(to_bcd(13647123 + i));
-        return v;
-    }
-    std::mt19937 rng(seed);
-    std::uniform_int_distribution<std::uint32_t> d(0, 99999999);
-    std::set<std::uint32_t> s;
-    while (s.size() < 250) s.insert(to_bcd(d(rng)));
-    return {s.begin(), s.end()};
+    return kind == 0 ? rigs::consecutive_ids(13647123, 250) : rigs::random_ids(seed, 250);
 }
 
 void BM_SecondarySearch(benchmark::State& state) {

@@ -89,7 +89,48 @@ std::string field(const std::vector<std::string>& row, int idx) {
     return idx >= 0 && static_cast<std::size_t>(idx) < row.size() ? trim(row[static_cast<std::size_t>(idx)]) : std::string{};
 }
 
+struct CsvTable {
+    std::vector<std::vector<std::string>> rows;
+    std::size_t header = 0;  // index of the header row
+    Header h;
+};
+
 }  // namespace
+
+// The header is the first non-blank row and must name every `required` column; otherwise a
+// missing_header error (naming `expected`) and nullopt.
+static std::optional<CsvTable> read_table(const std::string& csv, std::initializer_list<const char*> required,
+                                          const char* expected, std::vector<RowError>& errors) {
+    CsvTable t;
+    t.rows = parse_csv(csv);
+    while (t.header < t.rows.size() && blank(t.rows[t.header])) ++t.header;
+    if (t.header == t.rows.size()) {
+        errors.push_back({1, "missing_header", fmt::format("the file has no header row ({})", expected)});
+        return std::nullopt;
+    }
+    t.h = header_of(t.rows[t.header]);
+    for (const char* col : required)
+        if (t.h.at(col) < 0) {
+            errors.push_back({t.header + 1, "missing_header", fmt::format("expected the columns {}", expected)});
+            return std::nullopt;
+        }
+    return t;
+}
+
+// Calls f(row, spreadsheet_row) for every non-blank data row that has no more fields than the
+// header (others: wrong_field_count).
+template <class F>
+static void for_each_row(const CsvTable& t, std::vector<RowError>& errors, F&& f) {
+    for (std::size_t i = t.header + 1; i < t.rows.size(); ++i) {
+        const auto& row = t.rows[i];
+        if (blank(row)) continue;
+        if (row.size() > t.h.fields) {
+            errors.push_back({i + 1, "wrong_field_count", fmt::format("{} fields, the header has {}", row.size(), t.h.fields)});
+            continue;
+        }
+        f(row, i + 1);
+    }
+}
 
 std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
     csv_parser p{};
@@ -140,43 +181,28 @@ std::string_view addressing_mode_name(AddressingMode m) noexcept {
 
 MeterListImport import_meter_list(const std::string& csv, std::size_t licence_limit) {
     MeterListImport out;
-    const auto rows = parse_csv(csv);
-    std::size_t r = 0;
-    while (r < rows.size() && blank(rows[r])) ++r;
-    if (r == rows.size()) {
-        out.errors.push_back({1, "missing_header", "the file has no header row (Figure 4: Position, SecondaryAddress, …)"});
-        return out;
-    }
-    const Header h = header_of(rows[r]);
+    const auto t = read_table(csv, {"position", "secondaryaddress", "baudrate", "addressingmode"},
+                              "Position, SecondaryAddress, BaudRate, AddressingMode, PrimaryAddress, EnhancedAddress (Figure 4)",
+                              out.errors);
+    if (!t) return out;
+    const Header& h = t->h;
     const int c_pos = h.at("position"), c_sec = h.at("secondaryaddress"), c_baud = h.at("baudrate"),
               c_mode = h.at("addressingmode"), c_pri = h.at("primaryaddress"), c_enh = h.at("enhancedaddress");
-    if (c_pos < 0 || c_sec < 0 || c_baud < 0 || c_mode < 0) {
-        out.errors.push_back({r + 1, "missing_header",
-                              "expected the columns Position, SecondaryAddress, BaudRate, AddressingMode (Figure 4)"});
-        return out;
-    }
     std::set<std::pair<std::uint32_t, int>> seen;
-    for (std::size_t i = r + 1; i < rows.size(); ++i) {
-        const auto& row = rows[i];
-        const std::size_t line = i + 1;
-        if (blank(row)) continue;
-        if (row.size() > h.fields) {
-            out.errors.push_back({line, "wrong_field_count", fmt::format("{} fields, the header has {}", row.size(), h.fields)});
-            continue;
-        }
+    for_each_row(*t, out.errors, [&](const std::vector<std::string>& row, std::size_t line) {
         MeterListEntry m;
         m.position = field(row, c_pos);
         const std::string sec = field(row, c_sec);
         const auto id = bcd8(sec);
         if (!id) {
             out.errors.push_back({line, "bad_secondary_address", fmt::format("'{}' is not an 8-digit number", sec)});
-            continue;
+            return;
         }
         m.secondary = *id;
         const std::string baud = field(row, c_baud);
         if (baud != "300" && baud != "2400") {
             out.errors.push_back({line, "bad_baud_rate", fmt::format("'{}': expected 300 or 2400", baud)});
-            continue;
+            return;
         }
         m.baud = baud == "300" ? 300 : 2400;
         const std::string mode = lower(field(row, c_mode));
@@ -186,28 +212,28 @@ MeterListImport import_meter_list(const std::string& csv, std::size_t licence_li
         else {
             out.errors.push_back({line, "bad_addressing_mode",
                                   fmt::format("'{}': expected primary, secondary or esecondary", field(row, c_mode))});
-            continue;
+            return;
         }
         const std::string pri = field(row, c_pri);
         if (!pri.empty()) {
             const auto a = integer(pri);
             if (!a || *a < 0 || *a > 250) {
                 out.errors.push_back({line, "bad_primary_address", fmt::format("'{}': expected 0–250", pri)});
-                continue;
+                return;
             }
             m.primary = static_cast<std::uint8_t>(*a);
         } else if (m.mode == AddressingMode::primary) {
             out.errors.push_back({line, "missing_primary_address", "primary addressing mode needs a PrimaryAddress"});
-            continue;
+            return;
         }
         m.enhanced = field(row, c_enh);
         if (!seen.insert({m.secondary, static_cast<int>(m.mode)}).second) {
             out.errors.push_back({line, "duplicate_meter", fmt::format("secondary address {:08X} is listed twice", m.secondary)});
-            continue;
+            return;
         }
         m.passive = out.meters.size() >= licence_limit;
         out.meters.push_back(std::move(m));
-    }
+    });
     return out;
 }
 
@@ -231,28 +257,13 @@ std::string KeyEntry::describe() const {
 
 KeyFileImport import_key_file(const std::string& csv) {
     KeyFileImport out;
-    const auto rows = parse_csv(csv);
-    std::size_t r = 0;
-    while (r < rows.size() && blank(rows[r])) ++r;
-    if (r == rows.size()) {
-        out.errors.push_back({1, "missing_header", "the file has no header row (Figure 7: Address, Key, Manufacturer, DeviceType, Version)"});
-        return out;
-    }
-    const Header h = header_of(rows[r]);
+    const auto t = read_table(csv, {"address", "key", "manufacturer", "devicetype", "version"},
+                              "Address, Key, Manufacturer, DeviceType, Version (Figure 7)", out.errors);
+    if (!t) return out;
+    const Header& h = t->h;
     const int c_addr = h.at("address"), c_key = h.at("key"), c_man = h.at("manufacturer"), c_type = h.at("devicetype"),
               c_ver = h.at("version");
-    if (c_addr < 0 || c_key < 0 || c_man < 0 || c_type < 0 || c_ver < 0) {
-        out.errors.push_back({r + 1, "missing_header", "expected the columns Address, Key, Manufacturer, DeviceType, Version (Figure 7)"});
-        return out;
-    }
-    for (std::size_t i = r + 1; i < rows.size(); ++i) {
-        const auto& row = rows[i];
-        const std::size_t line = i + 1;
-        if (blank(row)) continue;
-        if (row.size() > h.fields) {
-            out.errors.push_back({line, "wrong_field_count", fmt::format("{} fields, the header has {}", row.size(), h.fields)});
-            continue;
-        }
+    for_each_row(*t, out.errors, [&](const std::vector<std::string>& row, std::size_t line) {
         KeyEntry k;
         k.row = line;
         const std::string addr = field(row, c_addr);
@@ -260,14 +271,14 @@ KeyFileImport import_key_file(const std::string& csv) {
             const auto id = bcd8(addr);
             if (!id) {
                 out.errors.push_back({line, "bad_address", fmt::format("'{}': expected -1 or an 8-digit secondary address", addr)});
-                continue;
+                return;
             }
             k.address = *id;
         }
         const std::string key = field(row, c_key);
         if (key.size() != 32) {  // the length only: the key itself never goes into a message
             out.errors.push_back({line, "bad_key_length", fmt::format("the key has {} characters, expected 32 hex digits", key.size())});
-            continue;
+            return;
         }
         bool hex_ok = true;
         for (std::size_t j = 0; j < 16 && hex_ok; ++j) {
@@ -283,13 +294,13 @@ KeyFileImport import_key_file(const std::string& csv) {
         }
         if (!hex_ok) {
             out.errors.push_back({line, "bad_key", "the key is not 32 hex digits"});
-            continue;
+            return;
         }
         const std::string man = field(row, c_man);
         if (man != "*") {
             if (man.size() != 3 || !std::all_of(man.begin(), man.end(), [](char c) { return std::toupper(static_cast<unsigned char>(c)) >= 'A' && std::toupper(static_cast<unsigned char>(c)) <= 'Z'; })) {
                 out.errors.push_back({line, "bad_manufacturer", fmt::format("'{}': expected 3 letters or *", man)});
-                continue;
+                return;
             }
             auto L = [&](std::size_t j) { return static_cast<unsigned>(std::toupper(static_cast<unsigned char>(man[j])) - 64); };
             k.manufacturer = static_cast<std::uint16_t>(L(0) << 10 | L(1) << 5 | L(2));
@@ -305,10 +316,10 @@ KeyFileImport import_key_file(const std::string& csv) {
             dst = static_cast<std::uint8_t>(*n);
             return true;
         };
-        if (!byte_or_any(c_type, "bad_device_type", k.device_type)) continue;
-        if (!byte_or_any(c_ver, "bad_version", k.version)) continue;
+        if (!byte_or_any(c_type, "bad_device_type", k.device_type)) return;
+        if (!byte_or_any(c_ver, "bad_version", k.version)) return;
         out.keys.push_back(k);
-    }
+    });
     return out;
 }
 

@@ -1,7 +1,8 @@
 // Device-under-test URLs (metercert DESIGN "Interfaces"): one string names how to reach a DUT.
 //
-//   sim:cmi1020?count=3&secondary=13647123&address=1&baud=2400&gap_bits=33
-//        in-process reference CMi1020 slaves on a simulated bus (simulated clock)
+//   sim:cmi1020?count=3&secondary=13647123&address=1&baud=2400&gap_bits=33&ids=random:7
+//        in-process reference CMi1020 slaves on a simulated bus (simulated clock); IDs
+//        consecutive from `secondary` (default) or random (ids=random:SEED)
 //   tcp://HOST:PORT?latency=MS        a transparent gateway (CMe3000, port 10001) or a simulator
 //   tcp-listen://HOST:PORT?wait=MS    wait for a device that connects to us (a gateway in connect
 //                                     mode), then talk to it as over tcp://

@@ -1,0 +1,34 @@
+// Identification-number populations for simulated buses (benchmarks, tests, `sim:` DUT URLs):
+// a building's consecutive serial numbers, or random ones. IDs are 8 BCD digits.
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <set>
+#include <vector>
+
+namespace metercert::rigs {
+
+inline std::uint32_t to_bcd8(std::uint32_t decimal) {
+    std::uint32_t out = 0;
+    for (int i = 0; i < 8; ++i, decimal /= 10) out |= (decimal % 10) << (4 * i);
+    return out;
+}
+
+// first_decimal, first_decimal + 1, … (n IDs)
+inline std::vector<std::uint32_t> consecutive_ids(std::uint32_t first_decimal, std::size_t n) {
+    std::vector<std::uint32_t> v;
+    for (std::size_t i = 0; i < n; ++i) v.push_back(to_bcd8((first_decimal + static_cast<std::uint32_t>(i)) % 100000000u));
+    return v;
+}
+
+// n distinct IDs drawn uniformly from 00000000…99999999 (mt19937 seeded with `seed`), sorted.
+inline std::vector<std::uint32_t> random_ids(std::uint32_t seed, std::size_t n) {
+    std::mt19937 rng(seed);
+    std::uniform_int_distribution<std::uint32_t> d(0, 99999999);
+    std::set<std::uint32_t> s;
+    while (s.size() < n) s.insert(to_bcd8(d(rng)));
+    return {s.begin(), s.end()};
+}
+
+}  // namespace metercert::rigs
