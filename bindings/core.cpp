@@ -23,6 +23,8 @@ py::bytes to_bytes(const std::vector<std::uint8_t>& v) { return {reinterpret_cas
 
 }  // namespace
 
+void bind_master(py::module_& m);  // master.cpp
+
 PYBIND11_MODULE(_core, m) {
     m.doc() = "metercert reference codec (EN 13757-2 link layer, EN 13757-3 application layer).";
 
@@ -98,4 +100,5 @@ PYBIND11_MODULE(_core, m) {
             return py::str(std::string(error_name(e.error.code)));
         })
         .def_property_readonly("error_offset", [](const StreamEvent& e) { return e.error.offset; });
+    bind_master(m);
 }

@@ -18,6 +18,8 @@ from . import _core
 __all__ = [
     "DecodeError", "decode", "encode", "decode_hex", "checksum", "build_short", "build_long",
     "manufacturer_code", "manufacturer_letters", "medium_name", "FrameReader",
+    "MasterError", "PortError", "DutError", "Connection", "Master", "connect", "search_secondary",
+    "scan_primary", "read_pcap",
 ]
 
 
@@ -97,3 +99,99 @@ manufacturer_code = _core.manufacturer_code
 manufacturer_letters = _core.manufacturer_letters
 medium_name = _core.medium_name
 FrameReader = _core.FrameReader
+
+
+# --------------------------------------------------------------------------- master, transports
+
+
+class MasterError(RuntimeError):
+    """An M-Bus operation failed (reference/master/master.hpp).
+
+    Attributes:
+        name: ``timeout`` (no reply within the response timeout), ``collision`` (several slaves
+              answered a selection), ``bad_reply`` (garbled, or not the expected frame) or
+              ``nack`` (a reply other than ACK).
+    """
+
+    def __init__(self, name: str, message: str):
+        super().__init__(f"{name}: {message}")
+        self.name = name
+
+
+class PortError(OSError):
+    """The transport failed: ``connect_failed``, ``connection_closed``, ``port_lost``, ``io_error``."""
+
+    def __init__(self, name: str, message: str):
+        super().__init__(f"{name}: {message}")
+        self.name = name
+
+
+class DutError(ValueError):
+    """A DUT URL that cannot be used (unknown scheme, bad parameter); the message names the part."""
+
+    def __init__(self, name: str, message: str):
+        super().__init__(message)
+        self.name = name
+
+
+def _translate(fn, *args, **kwargs):
+    try:
+        return fn(*args, **kwargs)
+    except _core.MasterErrorBase as e:
+        raise MasterError(*e.args) from None
+    except _core.PortErrorBase as e:
+        raise PortError(*e.args) from None
+    except _core.DutErrorBase as e:
+        raise DutError(*e.args) from None
+
+
+class _Translating:
+    """Forwards to a _core object; its C++ errors arrive as MasterError/PortError/DutError."""
+
+    def __init__(self, inner):
+        object.__setattr__(self, "_inner", inner)
+
+    def __getattr__(self, name):
+        attr = getattr(self._inner, name)
+        if callable(attr):
+            return lambda *a, **k: _translate(attr, *a, **k)
+        return attr
+
+
+class Connection(_Translating):
+    """A device under test by URL; see ``_core.Connection`` (records(), idle(), slave_state(), …)."""
+
+    def __init__(self, url: str, pcap: str = ""):
+        super().__init__(_translate(_core.Connection, url, pcap))
+
+
+class Master(_Translating):
+    """The M-Bus master over a :class:`Connection`; see ``_core.Master`` for settings and methods.
+
+    >>> m = Master(connect("sim:cmi1020?count=3"))
+    >>> m.snd_nke(0)
+    True
+    """
+
+    def __init__(self, connection: Connection, **settings):
+        super().__init__(_translate(_core.Master, connection._inner, **settings))
+
+
+def connect(url: str, pcap: str = "") -> Connection:
+    """Open a DUT URL: ``sim:cmi1020?count=N``, ``tcp://HOST:PORT``, ``serial:///dev/ttyUSB0?baud=2400``."""
+    return Connection(url, pcap)
+
+
+def search_secondary(master: Master, algorithm: str = "adaptive", start: str = "FFFFFFFF") -> dict:
+    """Secondary address search; returns found slaves, problems and cost (telegrams, timeouts, bus_ms)."""
+    return _translate(_core.search_secondary, master._inner, algorithm, start)
+
+
+def scan_primary(master: Master, first: int = 0, last: int = 250) -> dict:
+    """Primary scan first..last (SND_NKE then REQ_UD2); returns found slaves, problems and cost."""
+    return _translate(_core.scan_primary, master._inner, first, last)
+
+
+def read_pcap(path: str, tcp_port: int = 10001) -> list:
+    """Bursts of a capture (our link type 147, or TCP on ``tcp_port``) as dicts with bytes and time."""
+    return _core.read_pcap(path, tcp_port)
