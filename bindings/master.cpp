@@ -80,6 +80,17 @@ py::dict found_dict(const master::FoundSlave& f) {
     return d;
 }
 
+py::dict scan_dict(const std::vector<master::FoundSlave>& found, const std::vector<std::string>& problems,
+                   const master::MasterCounters& cost) {
+    py::dict d;
+    py::list f;
+    for (const auto& s : found) f.append(found_dict(s));
+    d["found"] = f;
+    d["problems"] = problems;
+    d["cost"] = counters_dict(cost);
+    return d;
+}
+
 py::dict exchange_dict(const master::Exchange& ex) {
     py::dict d;
     d["outcome"] = std::string(master::outcome_name(ex.outcome));
@@ -188,12 +199,7 @@ void bind_master(py::module_& m) {
             const auto algo = algorithm == "baseline" ? master::SearchAlgorithm::baseline : master::SearchAlgorithm::adaptive;
             if (algorithm != "baseline" && algorithm != "adaptive") throw std::invalid_argument("algorithm: adaptive or baseline");
             const auto r = master::search_secondary(p.m, algo, master::SecondaryMask::parse(start));
-            py::dict d;
-            py::list found;
-            for (const auto& f : r.found) found.append(found_dict(f));
-            d["found"] = found;
-            d["problems"] = r.problems;
-            d["cost"] = counters_dict(r.cost);
+            py::dict d = scan_dict(r.found, r.problems, r.cost);
             d["probes"] = r.probes;
             return d;
         }, py::arg("master"), py::arg("algorithm") = "adaptive", py::arg("start") = "FFFFFFFF",
@@ -202,13 +208,7 @@ void bind_master(py::module_& m) {
         "retries, bus_ms}, probes}.");
     m.def("scan_primary", [](PyMaster& p, std::uint8_t first, std::uint8_t last) {
             const auto r = master::scan_primary(p.m, first, last);
-            py::dict d;
-            py::list found;
-            for (const auto& f : r.found) found.append(found_dict(f));
-            d["found"] = found;
-            d["problems"] = r.problems;
-            d["cost"] = counters_dict(r.cost);
-            return d;
+            return scan_dict(r.found, r.problems, r.cost);
         }, py::arg("master"), py::arg("first") = 0, py::arg("last") = 250,
         "Primary scan (SND_NKE then REQ_UD2 on each address) -> {found, problems, cost}.");
     m.def("read_pcap", [](const std::string& path, std::uint16_t port) {
