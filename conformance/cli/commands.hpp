@@ -17,6 +17,9 @@ void add_scan(CLI::App& app, int& exit_code);
 // `metercert read --dut URL (--address A | --secondary ID) [--json]`
 void add_read(CLI::App& app, int& exit_code);
 
+// `metercert run [--profile P ...] [--dut URL] [--report DIR] [-k EXPR]`
+void add_run(CLI::App& app, int& exit_code);
+
 // The decoded table `decode` prints, for other commands.
 void print_telegram_table(const mbus::Telegram& t);
 

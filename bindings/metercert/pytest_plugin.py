@@ -1,0 +1,191 @@
+"""pytest plugin of the conformance run: ``python3 -m pytest -p metercert.pytest_plugin``.
+
+Options: ``--dut URL`` (default ``sim:cmi1020``), ``--report DIR`` (record.json, report.html;
+junit.xml comes from pytest's ``--junitxml``), ``--station``/``--operator`` (default: the
+METERCERT_STATION/METERCERT_OPERATOR environment variables).
+
+Fixtures: ``dut`` (a :class:`metercert.Connection`, opened fresh for each case so that cases do
+not depend on each other; every byte is tapped), ``master`` (a :class:`metercert.Master` on it),
+``capture`` (the bursts the case exchanged so far), ``dut_url``.
+
+Results are appended to ``DIR/record.jsonl`` as each case ends, and ``record.json`` /
+``report.html`` are rewritten after every case, so an interrupted run keeps everything done so
+far and says it was interrupted (``"complete": false``).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import pathlib
+import time
+
+import pytest
+
+import metercert
+from metercert.conformance import CaseInfo, Mismatch
+
+_STATE: dict = {}
+
+
+def pytest_addoption(parser):
+    g = parser.getgroup("metercert")
+    g.addoption("--dut", default="sim:cmi1020", help="device under test URL (sim:cmi1020?count=N, tcp://HOST:PORT, serial:///dev/X?baud=2400)")
+    g.addoption("--report", default="", help="directory for record.json and report.html")
+    g.addoption("--station", default=os.environ.get("METERCERT_STATION", ""), help="test station name")
+    g.addoption("--operator", default=os.environ.get("METERCERT_OPERATOR", ""), help="operator name")
+
+
+def _info(item) -> CaseInfo | None:
+    return getattr(getattr(item, "function", None), "metercert_case", None)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "metercert: a conformance case")
+    report = config.getoption("--report")
+    _STATE.update(url=config.getoption("--dut"), report=pathlib.Path(report) if report else None, cases=[],
+                  started=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), total=0, done=0,
+                  station=config.getoption("--station"), operator=config.getoption("--operator"), identity={})
+    if _STATE["report"]:
+        _STATE["report"].mkdir(parents=True, exist_ok=True)
+        (_STATE["report"] / "record.jsonl").write_text("")
+
+
+def pytest_collection_modifyitems(config, items):
+    simulated = _STATE["url"].startswith("sim:")
+    for item in items:
+        info = _info(item)
+        if info is None:
+            continue
+        if "simulator" in info.needs and not simulated:
+            item.add_marker(pytest.mark.skip(reason=f"{info.id} needs the built-in simulator (meter model or fault injection)"))
+    _STATE["total"] = len(items)
+
+
+def _identity(url: str) -> dict:
+    """The DUT's identity as read from the device: the header of its first RSP_UD (address 0, or
+    the first slave a selection finds)."""
+    try:
+        m = metercert.Master(metercert.connect(url), init_idle_ms=0)
+        try:  # one DUT on the line: address 254 (broadcast with reply, EN 13757-2) is the quickest
+            m.snd_nke(254)
+            frame = m.req_ud2(254)
+        except metercert.MasterError:
+            r = metercert.search_secondary(m)
+            if not r["found"]:
+                return {"error": "no slave answered REQ_UD2 to 254 or a secondary search"}
+            frame = r["found"][0]["frame"]
+        d = metercert.decode(frame)
+        h = d["header"]
+        ident = {"manufacturer": h["manufacturer"], "id": h["id"], "version": h["version"], "medium": h["medium"]}
+        for rec in d.get("records", []):
+            if rec.get("quantity") == "software_version" or rec.get("vif", "").upper() == "FD0F":
+                ident["firmware"] = rec.get("value") or rec.get("text") or rec.get("raw")
+        return ident
+    except Exception as e:  # identity is evidence, not a verdict: record why it is missing
+        return {"error": f"{type(e).__name__}: {e}"}
+
+
+def pytest_sessionstart(session):
+    _STATE["identity"] = _identity(_STATE["url"])
+    _write(complete=False)
+
+
+@pytest.fixture
+def dut_url():
+    return _STATE["url"]
+
+
+@pytest.fixture
+def dut(request):
+    conn = metercert.connect(_STATE["url"])
+    request.node.metercert_connection = conn
+    return conn
+
+
+@pytest.fixture
+def master(dut):
+    return metercert.Master(dut)
+
+
+@pytest.fixture
+def capture(dut):
+    return dut.records
+
+
+def pytest_runtest_logstart(nodeid, location):
+    _STATE["done"] += 1
+    if _STATE["report"]:
+        print(f"\n[{_STATE['done']}/{_STATE['total']}] {nodeid}", end="", flush=True)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    info = _info(item)
+    if info is None:
+        return
+    for k, v in (("case_id", info.id), ("requirement", info.requirement), ("level", info.level)):
+        rep.user_properties.append((k, v))
+    if rep.when == "call" or (rep.when == "setup" and rep.outcome != "passed"):
+        conn = getattr(item, "metercert_connection", None)
+        frames = []
+        if conn is not None:
+            for r in conn.records():
+                frames.append({"direction": r["direction"], "wall_us": r["wall_us"], "hex": r["bytes"].hex().upper(),
+                               "flags": r["flags"], "decoded": _decoded(r["bytes"])})
+        entry = {"id": info.id, "requirement": info.requirement, "level": info.level, "profile": info.profile,
+                 "section": info.section, "test": item.nodeid, "outcome": rep.outcome,
+                 "duration_s": round(rep.duration, 4), "evidence": {"frames": frames}}
+        if rep.skipped:
+            entry["reason"] = rep.longrepr[2] if isinstance(rep.longrepr, tuple) else str(rep.longrepr)
+        if rep.failed:
+            exc = call.excinfo.value if call.excinfo else None
+            if isinstance(exc, Mismatch):
+                entry["expected"], entry["actual"], entry["what"] = repr(exc.expected), repr(exc.actual), exc.what
+            entry["message"] = str(exc) if exc is not None else str(rep.longrepr)[-2000:]
+        _STATE["cases"].append(entry)
+        if _STATE["report"]:
+            with open(_STATE["report"] / "record.jsonl", "a") as f:
+                f.write(json.dumps(entry) + "\n")
+            _write(complete=False)
+
+
+def _decoded(b: bytes) -> str:
+    try:
+        d = metercert.decode(b)
+    except metercert.DecodeError as e:
+        return f"invalid: {e}"
+    if d.get("frame") == "ack":
+        return "ACK"
+    parts = [d.get("c_name", ""), f"A={d.get('a')}"]
+    if "ci" in d:
+        parts.append(f"CI={d['ci']}")
+    if "header" in d and d["header"].get("id"):
+        parts.append(f"ID={d['header']['id']}")
+    if d.get("records"):
+        parts.append(f"{len(d['records'])} records")
+    return " ".join(p for p in parts if p)
+
+
+def _write(complete: bool):
+    if not _STATE["report"]:
+        return
+    from metercert import report as _report
+    record = {
+        "tool": "metercert", "version": "0.1.0", "dut": {"url": _STATE["url"], **_STATE["identity"]},
+        "station": _STATE["station"], "operator": _STATE["operator"], "started": _STATE["started"],
+        "finished": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds") if complete else None,
+        "complete": complete, "cases": _STATE["cases"],
+    }
+    record["verdict"] = _report.verdict(record)
+    tmp = _STATE["report"] / "record.json.tmp"
+    tmp.write_text(json.dumps(record, indent=1))
+    tmp.replace(_STATE["report"] / "record.json")
+    _report.write_html(record, _STATE["report"] / "report.html")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
+    _write(complete=not interrupted)

@@ -1,0 +1,3 @@
+"""Profile cmi1020: the Elvaco CMi1020 M-Bus slave (CMi1020 Users Manual, shared/seeds/001_…), one
+file per manual section. The DUT is one CMi1020 at its factory primary address 0 (§8.2) unless
+the DUT URL says otherwise; cases that change settings put them back."""

@@ -1,0 +1,59 @@
+"""`metercert run`: the default run on the built-in simulator passes and writes its reports; a DUT
+that deviates (here: a CMi1020 at primary address 5 instead of the factory 0, §8.2) fails the
+cases that cover it with expected vs actual and the frames; usage errors exit 2."""
+import json
+import os
+import re
+import subprocess
+import xml.etree.ElementTree as ET
+
+from conftest import BIN
+
+
+def run(*args, cwd=None):
+    return subprocess.run([os.path.abspath(BIN), "run", *args], capture_output=True, text=True, timeout=300, cwd=cwd)
+
+
+def test_default_run_passes_and_writes_every_report(tmp_path):
+    p = run(cwd=tmp_path)  # no options: every profile against the built-in simulators
+    assert p.returncode == 0, p.stdout + p.stderr
+    [rep] = list((tmp_path / "reports").iterdir())
+    assert re.fullmatch(r"\d{8}T\d{6}Z", rep.name)  # reports/<UTC timestamp>/
+    rec = json.loads((rep / "record.json").read_text())
+    assert rec["verdict"] == "PASS" and rec["complete"] is True
+    assert rec["dut"]["manufacturer"] == "ELV" and rec["dut"]["id"] == "13647123"
+    ids = [c["id"] for c in rec["cases"]]
+    assert "cmi1020/6.7.1/1" in ids and len(ids) == len(set(ids))
+    for c in rec["cases"]:
+        assert c["requirement"] and c["level"] in ("must", "should", "implementation-defined")
+        assert c["evidence"]["frames"], c["id"]  # every case exchanged frames with the DUT
+    junit = ET.parse(rep / "junit.xml").getroot()
+    assert sum(int(s.get("tests")) for s in junit.iter("testsuite")) == len(rec["cases"])
+    html = (rep / "report.html").read_text()
+    assert "PASS" in html and "cmi1020/6.7.7/1" in html
+    assert not re.search(r"<(link|script)[^>]+(href|src)=", html)  # self-contained: no network needed
+    assert "verdict PASS" in p.stdout
+
+
+def test_a_deviating_dut_fails_the_cases_that_cover_it(tmp_path):
+    p = run("--dut", "sim:cmi1020?address=5", "--report", str(tmp_path / "r"))
+    assert p.returncode == 1, p.stdout + p.stderr
+    rec = json.loads((tmp_path / "r" / "record.json").read_text())
+    assert rec["verdict"] == "FAIL"
+    failed = {c["id"]: c for c in rec["cases"] if c["outcome"] == "failed"}
+    snd_nke = failed["cmi1020/6.7.1/1"]
+    assert snd_nke["expected"] == "'frame'" and snd_nke["actual"] == "'timeout'"
+    assert snd_nke["evidence"]["frames"][0]["hex"] == "1040004016"
+    # a case that does not depend on the address still passes
+    assert "cmi1020/6.7.1/3" not in failed
+    assert "FAILED cmi1020/6.7.1/1 (must)" in p.stdout
+    assert "Failures" in (tmp_path / "r" / "report.html").read_text()
+
+
+def test_usage_and_infrastructure_errors_exit_2(tmp_path):
+    p = run("--dut", "tcp://127.0.0.1:1", "--report", str(tmp_path / "a"))
+    assert p.returncode == 2 and "connect_failed" in p.stderr
+    p = run("--profile", "nosuch", "--report", str(tmp_path / "b"))
+    assert p.returncode == 2 and "unknown profile" in p.stderr
+    p = run("--dut", "sim:cmi1020?count=x", "--report", str(tmp_path / "c"))
+    assert p.returncode == 2
