@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "metercert/mbus/link.hpp"
 #include "metercert/rigs/fd_port.hpp"
@@ -120,17 +121,25 @@ Dut open_dut(const std::string& url, const std::string& default_readout, Tap* ta
             throw DutError(fmt::format("DUT URL '{}': ids={} (expected consecutive or random:SEED)", url, ids));
         }
         const double gap_bits = static_cast<double>(p.num("gap_bits", 33, 11, 100000));
+        const std::string fault_name = p.str("fault", "none");
+        const auto fault = devices::fault_from_name(fault_name);
+        if (!fault)
+            throw DutError(fmt::format("DUT URL '{}': fault={} is unknown (none, {})", url, fault_name,
+                                       fmt::join(devices::fault_names(), ", ")));
         p.check_all_used();
         d.bus = std::make_unique<devices::Cmi1020Bus>(o);
+        d.bus->fault = *fault;
         for (std::size_t i = 0; i < d.bus->size() && baud != 2400; ++i)  // §6.7.3 through each slave's command
             d.bus->slave(i).on_frame(mbus::build_long(0x53, d.bus->slave(i).settings().primary_address,
                                                       static_cast<std::uint8_t>(0xB8 + __builtin_ctz(baud / 300)), {}));
         auto port = std::make_unique<SimPort>(*d.bus, baud);
         port->reply_gap_bits = gap_bits;
+        port->extra_reply_delay_ms = devices::fault_extra_delay_ms(*fault, baud);
         port->set_tap(tap);
         port->idle(static_cast<double>(o.first_readout_ms) + 500);  // powered long enough for a first readout
         d.port = std::move(port);
-        d.description = fmt::format("{} simulated CMi1020 slave(s) at {} baud", d.bus->size(), baud);
+        d.description = fmt::format("{} simulated CMi1020 slave(s) at {} baud{}", d.bus->size(), baud,
+                                    *fault == devices::Cmi1020Fault::none ? "" : fmt::format(", fault {}", fault_name));
         return d;
     }
     FdPortOptions fo;

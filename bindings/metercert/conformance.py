@@ -72,4 +72,4 @@ def expect(actual: Any, expected: Any, what: str) -> None:
 def expect_between(actual: float, low: float, high: float, what: str, unit: str = "") -> None:
     """Raise :class:`Mismatch` unless ``low <= actual <= high`` (a measurement against limits)."""
     if not (low <= actual <= high):
-        raise Mismatch(what, f"{low}…{high} {unit}".strip(), f"{actual:.3f} {unit}".strip())
+        raise Mismatch(what, f"{low:.4g}…{high:.4g} {unit}".strip(), f"{actual:.4g} {unit}".strip())

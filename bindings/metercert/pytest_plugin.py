@@ -103,9 +103,14 @@ def dut(request):
     return conn
 
 
+# The cases' master waits twice EN 13757-2's latest reply start (330 bit times + 50 ms at 2400
+# baud) + 100 ms: a late reply is then measured and judged by the timing case, not lost as silence.
+CASE_TIMEOUT_MS = 2 * (330 * 1000 / 2400 + 50) + 100
+
+
 @pytest.fixture
 def master(dut):
-    return metercert.Master(dut)
+    return metercert.Master(dut, response_timeout_ms=CASE_TIMEOUT_MS)
 
 
 @pytest.fixture

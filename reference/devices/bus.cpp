@@ -68,7 +68,15 @@ std::optional<std::vector<std::uint8_t>> Cmi1020Bus::on_frame(std::span<const st
     std::vector<std::size_t> senders;
     for (std::size_t i = 0; i < slaves_.size(); ++i) {
         if (baud != 0 && slaves_[i]->baud() != baud) continue;
-        if (auto r = slaves_[i]->on_frame(frame)) {
+        std::optional<std::vector<std::uint8_t>> r;
+        if (fault == Cmi1020Fault::none) {
+            r = slaves_[i]->on_frame(frame);
+        } else {
+            const auto seen = fault_on_request(fault, frame, slaves_[i]->settings().primary_address);
+            if (!seen.empty()) r = slaves_[i]->on_frame(seen);
+            if (r) r = fault_on_reply(fault, std::move(*r));
+        }
+        if (r) {
             replies.push_back(std::move(*r));
             senders.push_back(i);
         }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "metercert/devices/cmi1020.hpp"
+#include "metercert/devices/faults.hpp"
 
 namespace metercert::devices {
 
@@ -68,6 +69,8 @@ public:
                                    const std::vector<unsigned>& offsets_tenths);
     // Start offset (tenths of a bit) of slave i's reply relative to the bus's reply gap.
     static unsigned reply_offset_tenths(std::size_t i) noexcept { return static_cast<unsigned>((i * 37) % 191); }
+    // A deviation every slave of this bus shows (faults.hpp); none for the reference.
+    Cmi1020Fault fault = Cmi1020Fault::none;
     // Parity/framing errors of the most recent collision (0 without one).
     [[nodiscard]] std::size_t last_line_errors() const noexcept { return last_line_errors_; }
 

@@ -2,7 +2,8 @@
 //
 //   sim:cmi1020?count=3&secondary=13647123&address=1&baud=2400&gap_bits=33&ids=random:7
 //        in-process reference CMi1020 slaves on a simulated bus (simulated clock); IDs
-//        consecutive from `secondary` (default) or random (ids=random:SEED)
+//        consecutive from `secondary` (default) or random (ids=random:SEED); fault=NAME makes
+//        every slave deviate one way (reference/include/metercert/devices/faults.hpp)
 //   tcp://HOST:PORT?latency=MS        a transparent gateway (CMe3000, port 10001) or a simulator
 //   tcp-listen://HOST:PORT?wait=MS    wait for a device that connects to us (a gateway in connect
 //                                     mode), then talk to it as over tcp://
