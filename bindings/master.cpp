@@ -211,6 +211,22 @@ void bind_master(py::module_& m) {
             return scan_dict(r.found, r.problems, r.cost);
         }, py::arg("master"), py::arg("first") = 0, py::arg("last") = 250,
         "Primary scan (SND_NKE then REQ_UD2 on each address) -> {found, problems, cost}.");
+    py::class_<rigs::PcapWriter>(m, "PcapWriter",
+        "PcapWriter(path: str)\n\nA capture file of link type 147 (rigs/include/metercert/rigs/pcap.hpp), flushed after\n"
+        "every packet. Raises OSError when the file cannot be written.")
+        .def(py::init<const std::string&>(), py::arg("path"))
+        .def("record", [](rigs::PcapWriter& w, const py::dict& r) {
+                rigs::TapRecord t;
+                t.direction = r["direction"].cast<std::string>() == "master_to_slave" ? rigs::Direction::master_to_slave
+                                                                                       : rigs::Direction::slave_to_master;
+                t.channel = r.contains("channel") ? r["channel"].cast<std::uint8_t>() : 0;
+                t.flags = r.contains("flags") ? r["flags"].cast<std::uint8_t>() : 0;
+                t.baud = r.contains("baud") ? r["baud"].cast<std::uint32_t>() : 0;
+                t.wall_us = r["wall_us"].cast<std::int64_t>();
+                t.bytes = from_bytes(r["bytes"].cast<py::bytes>());
+                w.record(t);
+            }, py::arg("record"), "Append one burst, a dict as Connection.records() gives.")
+        .def_property_readonly("written", &rigs::PcapWriter::written);
     m.def("read_pcap", [](const std::string& path, std::uint16_t port) {
             py::list out;
             for (const auto& r : rigs::read_pcap(path, port)) out.append(record_dict(r));

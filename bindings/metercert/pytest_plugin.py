@@ -1,7 +1,7 @@
 """pytest plugin of the conformance run: ``python3 -m pytest -p metercert.pytest_plugin``.
 
-Options: ``--dut URL`` (default ``sim:cmi1020``), ``--report DIR`` (record.json, report.html;
-junit.xml comes from pytest's ``--junitxml``), ``--station``/``--operator`` (default: the
+Options: ``--dut URL`` (default ``sim:cmi1020``), ``--report DIR`` (record.json, report.html,
+capture.pcap; junit.xml comes from pytest's ``--junitxml``), ``--pcap FILE`` (the capture elsewhere), ``--station``/``--operator`` (default: the
 METERCERT_STATION/METERCERT_OPERATOR environment variables).
 
 Fixtures: ``dut`` (a :class:`metercert.Connection`, opened fresh for each case so that cases do
@@ -31,7 +31,8 @@ _STATE: dict = {}
 def pytest_addoption(parser):
     g = parser.getgroup("metercert")
     g.addoption("--dut", default="sim:cmi1020", help="device under test URL (sim:cmi1020?count=N, tcp://HOST:PORT, serial:///dev/X?baud=2400)")
-    g.addoption("--report", default="", help="directory for record.json and report.html")
+    g.addoption("--report", default="", help="directory for record.json, report.html and capture.pcap")
+    g.addoption("--pcap", default="", help="capture file of every frame of the run (default: REPORT/capture.pcap)")
     g.addoption("--station", default=os.environ.get("METERCERT_STATION", ""), help="test station name")
     g.addoption("--operator", default=os.environ.get("METERCERT_OPERATOR", ""), help="operator name")
 
@@ -46,9 +47,13 @@ def pytest_configure(config):
     _STATE.update(url=config.getoption("--dut"), report=pathlib.Path(report) if report else None, cases=[],
                   started=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), total=0, done=0,
                   station=config.getoption("--station"), operator=config.getoption("--operator"), identity={})
+    _STATE["pcap"] = None
     if _STATE["report"]:
         _STATE["report"].mkdir(parents=True, exist_ok=True)
         (_STATE["report"] / "record.jsonl").write_text("")
+    pcap = config.getoption("--pcap") or (str(_STATE["report"] / "capture.pcap") if _STATE["report"] else "")
+    if pcap:
+        _STATE["pcap"] = metercert._core.PcapWriter(pcap)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -138,6 +143,8 @@ def pytest_runtest_makereport(item, call):
         frames = []
         if conn is not None:
             for r in conn.records():
+                if _STATE["pcap"] is not None:
+                    _STATE["pcap"].record(r)
                 frames.append({"direction": r["direction"], "wall_us": r["wall_us"], "hex": r["bytes"].hex().upper(),
                                "flags": r["flags"], "decoded": _decoded(r["bytes"])})
         entry = {"id": info.id, "requirement": info.requirement, "level": info.level, "profile": info.profile,

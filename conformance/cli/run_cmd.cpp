@@ -30,6 +30,7 @@ struct RunOptions {
     std::string dut = "sim:cmi1020";
     std::string report;
     std::string k;
+    std::string pcap;
     std::string station, operator_name;
 };
 
@@ -91,6 +92,7 @@ int run_run(const RunOptions& o) {
     if (!o.station.empty()) args.insert(args.end(), {"--station", o.station});
     if (!o.operator_name.empty()) args.insert(args.end(), {"--operator", o.operator_name});
     if (!o.k.empty()) args.insert(args.end(), {"-k", o.k});
+    if (!o.pcap.empty()) args.insert(args.end(), {"--pcap", o.pcap});
     for (const auto& p : profiles) args.push_back((root / "conformance" / p).string());
     std::cerr << fmt::format("metercert run: profiles {} against {} → {}\n", fmt::join(profiles, ", "), o.dut, report.string());
     const pid_t pid = fork();
@@ -132,7 +134,8 @@ int run_run(const RunOptions& o) {
         if (c["outcome"] == "failed")
             std::cout << fmt::format("  FAILED {} ({}): {}\n", c["id"].get<std::string>(), c["level"].get<std::string>(),
                                      c.value("message", std::string{}).substr(0, 200));
-    std::cout << fmt::format("reports: {0}/junit.xml {0}/record.json {0}/report.html\n", report.string());
+    std::cout << fmt::format("reports: {0}/junit.xml {0}/record.json {0}/report.html {1}\n", report.string(),
+                             o.pcap.empty() ? (report / "capture.pcap").string() : o.pcap);
     if (rc != 0 && rc != 1) {
         std::cerr << fmt::format("error: pytest ended with exit {} (usage or infrastructure error)\n", rc);
         return 2;
@@ -155,6 +158,7 @@ void add_run(CLI::App& app, int& exit_code) {
     cmd->add_option("--dut", o->dut, "device under test URL")->capture_default_str();
     cmd->add_option("--report", o->report, "report directory (default: reports/<UTC timestamp>/)");
     cmd->add_option("-k", o->k, "only cases whose name matches this pytest expression");
+    cmd->add_option("--pcap", o->pcap, "write every frame of the run to this pcap (default: REPORT/capture.pcap)");
     cmd->add_option("--station", o->station, "test station (default: $METERCERT_STATION)");
     cmd->add_option("--operator", o->operator_name, "operator (default: $METERCERT_OPERATOR)");
     cmd->callback([o, &exit_code] { exit_code = run_run(*o); });

@@ -33,6 +33,11 @@ def test_default_run_passes_and_writes_every_report(tmp_path):
     assert "PASS" in html and "cmi1020/6.7.7/1" in html
     assert not re.search(r"<(link|script)[^>]+(href|src)=", html)  # self-contained: no network needed
     assert "verdict PASS" in p.stdout
+    # capture.pcap holds every frame of every case, in order, with our link type
+    import metercert
+    pkts = metercert.read_pcap(str(rep / "capture.pcap"))
+    assert len(pkts) == sum(len(c["evidence"]["frames"]) for c in rec["cases"])
+    assert pkts[0]["bytes"].hex().upper() == rec["cases"][0]["evidence"]["frames"][0]["hex"]
 
 
 def test_a_deviating_dut_fails_the_cases_that_cover_it(tmp_path):
