@@ -140,6 +140,8 @@ void bind_master(py::module_& m) {
             "Every burst so far: dicts with direction ('master_to_slave'|'slave_to_master'), channel,\n"
             "flags (1 parity error, 2 garbled), baud, wall_us (µs since the epoch), bytes.")
         .def("clear_records", [](Connection& c) { c.memory.records.clear(); })
+        .def("close", [](Connection& c) { c.dut.port->close(); },
+             "Release the line (a TCP connection is closed); later operations raise PortError.")
         .def("now_ms", [](const Connection& c) { return c.dut.port->now_ms(); }, "The port's clock (ms; simulated for sim:).")
         .def("idle", [](Connection& c, double ms) { c.dut.port->idle(ms); }, py::arg("ms"),
              "Let `ms` of bus time pass (simulated: the slaves' meter readouts run meanwhile).")
@@ -149,7 +151,7 @@ void bind_master(py::module_& m) {
             }, py::arg("index"), "sim: only — the EEPROM state of slave `index` as JSON (holds P1/P2: do not log it).")
         .def("power_cycle", [](Connection& c, std::size_t i) {
                 if (!c.dut.bus) throw std::invalid_argument("power_cycle: not a simulated DUT");
-                c.dut.bus->slave(i).power_cycle();
+                c.dut.bus->power_cycle(i);
             }, py::arg("index"), "sim: only — power-cycle slave `index` (RAM lost, EEPROM kept; CMi1020 §5.1).");
 
     py::class_<PyMaster>(m, "Master",
@@ -192,6 +194,8 @@ void bind_master(py::module_& m) {
              py::arg("frame"),
              "Send any frame, get the reply window: {outcome: 'frame'|'timeout'|'garbled', bytes, reply_gap_ms,\n"
              "parity_error, error}. No retries, no validation: for conformance cases.")
+        .def("set_port_baud", [](PyMaster& p, unsigned baud) { p.m.port().set_baud(baud); }, py::arg("baud"),
+             "Change only the master's line rate (to talk to a slave that switched, or to check it did not).")
         .def_property_readonly("counters", [](const PyMaster& p) { return counters_dict(p.m.counters()); })
         .def_property_readonly("response_timeout_ms", [](const PyMaster& p) { return p.m.response_timeout_ms(); });
 

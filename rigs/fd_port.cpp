@@ -69,6 +69,14 @@ FdPort::~FdPort() {
     if (fd_ >= 0) ::close(fd_);
 }
 
+void FdPort::close() {
+    if (fd_ >= 0) {
+        epoll_ctl(epoll_, EPOLL_CTL_DEL, fd_, nullptr);
+        ::close(fd_);
+        fd_ = -1;
+    }
+}
+
 void FdPort::write_all(std::span<const std::uint8_t> b) {
     std::size_t off = 0;
     while (off < b.size()) {
@@ -140,6 +148,7 @@ void FdPort::discard_input() {
 }
 
 master::Exchange FdPort::transact(std::span<const std::uint8_t> request, double timeout_ms) {
+    if (fd_ < 0) throw PortError("connection_closed", "the port was closed");
     discard_input();  // stale bytes of an earlier window never count as this reply
     const std::int64_t wall = wall_clock_us();
     write_all(request);
@@ -194,6 +203,7 @@ master::Exchange FdPort::transact(std::span<const std::uint8_t> request, double 
 }
 
 void FdPort::send(std::span<const std::uint8_t> request, double settle_ms) {
+    if (fd_ < 0) throw PortError("connection_closed", "the port was closed");
     if (tap_) tap_->record({Direction::master_to_slave, channel_, 0, options_.is_tty ? options_.baud : 0, wall_clock_us(),
                             {request.begin(), request.end()}});
     write_all(request);

@@ -4,7 +4,9 @@ Every case is a pytest test function decorated with :func:`case`: an id
 ``<profile>/<section>/<n>`` (``cmi1020/6.7.5/1``), the requirement it checks in one sentence, its
 level (``must``, ``should`` or ``implementation-defined``) and what it needs beyond an M-Bus
 line (``simulator``: only the built-in simulator can do it, e.g. power cycles or fault
-injection). On failure a case raises :class:`Mismatch` (or a plain ``assert``) and the report
+injection; ``baud_control``: the master sets the line rate itself — a serial line or the
+simulator, not a gateway whose rate is configured in the gateway; ``line_timing``: reply times
+are measured on the M-Bus line itself, which a TCP gateway hides). On failure a case raises :class:`Mismatch` (or a plain ``assert``) and the report
 shows expected vs actual beside the frames the case exchanged.
 
     @case("cmi1020/6.7.1/1", "A slave answers SND_NKE to its primary address with an ACK (E5).")
@@ -17,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 LEVELS = ("must", "should", "implementation-defined")
-NEEDS = ("simulator",)
+NEEDS = ("simulator", "baud_control", "line_timing")
 
 
 @dataclass(frozen=True)

@@ -58,12 +58,19 @@ def pytest_configure(config):
 
 def pytest_collection_modifyitems(config, items):
     simulated = _STATE["url"].startswith("sim:")
+    baud_control = simulated or _STATE["url"].startswith("serial:")
     for item in items:
         info = _info(item)
         if info is None:
             continue
         if "simulator" in info.needs and not simulated:
             item.add_marker(pytest.mark.skip(reason=f"{info.id} needs the built-in simulator (meter model or fault injection)"))
+        elif "line_timing" in info.needs and not baud_control:
+            item.add_marker(pytest.mark.skip(reason=f"{info.id} measures M-Bus reply times, which a TCP gateway hides "
+                                                    "(use serial:// or sim:)"))
+        elif "baud_control" in info.needs and not baud_control:
+            item.add_marker(pytest.mark.skip(reason=f"{info.id} needs a line whose rate the master sets (serial:// or sim:), "
+                                                    "not a gateway's"))
     _STATE["total"] = len(items)
 
 
@@ -105,7 +112,8 @@ def dut_url():
 def dut(request):
     conn = metercert.connect(_STATE["url"])
     request.node.metercert_connection = conn
-    return conn
+    yield conn
+    conn.close()  # a gateway serves one client at a time: free it for the next case
 
 
 # The cases' master waits twice EN 13757-2's latest reply start (330 bit times + 50 ms at 2400

@@ -62,3 +62,25 @@ def test_usage_and_infrastructure_errors_exit_2(tmp_path):
     assert p.returncode == 2 and "unknown profile" in p.stderr
     p = run("--dut", "sim:cmi1020?count=x", "--report", str(tmp_path / "c"))
     assert p.returncode == 2
+
+
+def test_real_device_path_skips_only_the_cases_that_need_the_simulator(tmp_path):
+    # the same cases against a CMi1020 behind TCP (as through a CMe3000): nothing assumes the
+    # simulator except the cases marked so, which are skipped with a reason
+    sim = subprocess.Popen([os.path.abspath(BIN), "simulate", "cmi1020", "--listen", "tcp://127.0.0.1:0"],
+                           stderr=subprocess.PIPE, text=True)
+    try:
+        port = int(re.search(r"tcp://[\d.]+:(\d+)", sim.stderr.readline()).group(1))
+        import time
+        time.sleep(2.2)  # the slave's first meter readout
+        p = run("--dut", f"tcp://127.0.0.1:{port}", "--report", str(tmp_path / "r"))
+    finally:
+        sim.terminate()
+        sim.wait(timeout=10)
+    assert p.returncode == 0, p.stdout + p.stderr
+    rec = json.loads((tmp_path / "r" / "record.json").read_text())
+    skipped = {c["id"]: c["reason"] for c in rec["cases"] if c["outcome"] == "skipped"}
+    assert set(skipped) == {"cmi1020/5.1/1", "cmi1020/6.7.2/5", "cmi1020/6.7.3/1", "cmi1020/6.7.3/2"}
+    assert "simulator" in skipped["cmi1020/5.1/1"] and "serial://" in skipped["cmi1020/6.7.3/1"]
+    assert all(c["outcome"] != "failed" for c in rec["cases"])
+    assert rec["dut"]["id"] == "13647123"  # identity read from the device over TCP

@@ -48,6 +48,13 @@ Cmi1020Bus::Cmi1020Bus(const BusOptions& o) {
     }
 }
 
+void Cmi1020Bus::power_cycle(std::size_t i) {
+    Cmi1020& s = slave(i);
+    s.power_cycle();
+    if (fault == Cmi1020Fault::settings_lost)  // the EEPROM forgot: factory defaults (§8.2)
+        s.on_frame(mbus::build_long(0x53, s.settings().primary_address, 0x50, std::vector<std::uint8_t>{0xB0}));
+}
+
 void Cmi1020Bus::advance_to(std::uint64_t now_ms) {
     for (auto& s : slaves_) s->advance_to(now_ms);
 }
@@ -74,7 +81,10 @@ std::optional<std::vector<std::uint8_t>> Cmi1020Bus::on_frame(std::span<const st
         } else {
             const auto seen = fault_on_request(fault, frame, slaves_[i]->settings().primary_address);
             if (!seen.empty()) r = slaves_[i]->on_frame(seen);
-            if (r) r = fault_on_reply(fault, std::move(*r));
+            if (r) {
+                r = fault_on_reply(fault, frame, std::move(*r));
+                if (r->empty()) r.reset();
+            }
         }
         if (r) {
             replies.push_back(std::move(*r));

@@ -7,7 +7,7 @@
 namespace metercert::devices {
 
 namespace {
-constexpr std::array<std::pair<Cmi1020Fault, std::string_view>, 9> kNames{{
+constexpr std::array<std::pair<Cmi1020Fault, std::string_view>, 11> kNames{{
     {Cmi1020Fault::none, "none"},
     {Cmi1020Fault::wrong_checksum, "wrong_checksum"},
     {Cmi1020Fault::ignored_fcb, "ignored_fcb"},
@@ -17,6 +17,8 @@ constexpr std::array<std::pair<Cmi1020Fault, std::string_view>, 9> kNames{{
     {Cmi1020Fault::late_reply, "late_reply"},
     {Cmi1020Fault::medium_zero, "medium_zero"},
     {Cmi1020Fault::wrong_manufacturer, "wrong_manufacturer"},
+    {Cmi1020Fault::baud_ack_new_rate, "baud_ack_new_rate"},
+    {Cmi1020Fault::settings_lost, "settings_lost"},
 }};
 
 // Recomputes the checksum of a short or long frame in place.
@@ -77,7 +79,7 @@ std::vector<std::uint8_t> fault_on_request(Cmi1020Fault f, std::span<const std::
     return b;
 }
 
-std::vector<std::uint8_t> fault_on_reply(Cmi1020Fault f, std::vector<std::uint8_t> r) {
+std::vector<std::uint8_t> fault_on_reply(Cmi1020Fault f, std::span<const std::uint8_t> request, std::vector<std::uint8_t> r) {
     const bool long_frame = r.size() >= 9 && r[0] == 0x68;
     const bool long_header = long_frame && r.size() >= 21 && (r[6] == 0x72 || r[6] == 0x76);
     switch (f) {
@@ -93,6 +95,11 @@ std::vector<std::uint8_t> fault_on_reply(Cmi1020Fault f, std::vector<std::uint8_
                 r[11] = static_cast<std::uint8_t>(elw), r[12] = static_cast<std::uint8_t>(elw >> 8);
                 fix_checksum(r);
             }
+            break;
+        case Cmi1020Fault::baud_ack_new_rate:
+            // an E5 sent at a higher rate is, at the old rate, a glitch shorter than half a bit:
+            // the master's UART sees no start bit at all
+            if (request.size() >= 9 && request[0] == 0x68 && request[6] >= 0xB8 && request[6] <= 0xBD) r.clear();
             break;
         default: break;
     }

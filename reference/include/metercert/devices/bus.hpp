@@ -44,6 +44,8 @@ public:
     std::optional<std::vector<std::uint8_t>> on_frame(std::span<const std::uint8_t> frame, std::uint64_t now_ms,
                                                       unsigned baud = 0);
     void advance_to(std::uint64_t now_ms);
+    // Power cycle of slave i (Cmi1020::power_cycle), with the bus's fault applied.
+    void power_cycle(std::size_t i);
 
     [[nodiscard]] std::size_t size() const noexcept { return slaves_.size(); }
     Cmi1020& slave(std::size_t i) { return *slaves_.at(i); }

@@ -22,6 +22,8 @@ enum class Cmi1020Fault : std::uint8_t {
     late_reply,            // replies 60 ms after EN 13757-2's latest start (330 bit times + 50 ms)
     medium_zero,           // header medium 0x00 as §6.7.2.2's byte table prints (ERRATA E-1)
     wrong_manufacturer,    // header manufacturer ELW instead of ELV
+    baud_ack_new_rate,     // switches rate before ACKing a baud switch: the ACK is unreadable at the old rate
+    settings_lost,         // EEPROM settings lost on a power cycle (back to the §8.2 factory defaults)
 };
 std::string_view fault_name(Cmi1020Fault f) noexcept;
 std::optional<Cmi1020Fault> fault_from_name(std::string_view name) noexcept;
@@ -30,8 +32,8 @@ std::vector<std::string_view> fault_names();  // every fault but none
 // The frame the faulty slaves receive instead of `frame` (empty: they ignore it), given their
 // primary address `own`.
 std::vector<std::uint8_t> fault_on_request(Cmi1020Fault f, std::span<const std::uint8_t> frame, std::uint8_t own);
-// The reply the faulty slave sends instead of `reply`.
-std::vector<std::uint8_t> fault_on_reply(Cmi1020Fault f, std::vector<std::uint8_t> reply);
+// The reply the faulty slave sends to `request` instead of `reply` (empty: nothing readable).
+std::vector<std::uint8_t> fault_on_reply(Cmi1020Fault f, std::span<const std::uint8_t> request, std::vector<std::uint8_t> reply);
 // Extra reply delay of the fault, ms (late_reply), at `baud`.
 double fault_extra_delay_ms(Cmi1020Fault f, unsigned baud) noexcept;
 

@@ -73,6 +73,8 @@ public:
     [[nodiscard]] virtual unsigned baud() const = 0;
     // Milliseconds on the port's clock (monotonic; simulated for in-process ports).
     [[nodiscard]] virtual double now_ms() const = 0;
+    // Releases the line (closes a connection); later exchanges throw PortError. Default: nothing.
+    virtual void close() {}
 };
 
 // Bus time of n characters at `baud` (11 bits per character), in ms.

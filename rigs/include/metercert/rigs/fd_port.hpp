@@ -50,6 +50,7 @@ public:
     [[nodiscard]] unsigned baud() const override { return options_.baud; }
     [[nodiscard]] double now_ms() const override { return monotonic_ms(); }
 
+    void close() override;
     // Sends a break of `ms` (tty only; ignored on TCP).
     void send_break(double ms);
     void set_tap(Tap* tap, std::uint8_t channel = 0) { tap_ = tap, channel_ = channel; }

@@ -1,0 +1,12 @@
+"""CMi1020 §5.1 — "All configuration and parameterization are stored in EEPROM": settings survive
+a power cycle (the simulator's power cycle; a real DUT needs a relay, see rigs)."""
+from metercert import build_long, build_short
+from metercert.conformance import case, expect
+
+
+@case("cmi1020/5.1/1", "A primary address set by command survives a power cycle.", needs=("simulator",))
+def test_primary_address_survives_power_cycle(dut, master):
+    expect(master.exchange(build_long(0x53, 0, 0x51, bytes.fromhex("017A2A")))["bytes"], b"\xe5", "set primary address 42")
+    dut.power_cycle(0)
+    dut.idle(2500)  # the first meter readout after power-on (§5.2.2)
+    expect(master.exchange(build_short(0x40, 42))["bytes"], b"\xe5", "SND_NKE at 42 after the power cycle")
