@@ -25,18 +25,20 @@ def verdict(record: dict) -> str:
 
 def _reply_gaps(record: dict) -> list[tuple[str, float]]:
     """(case id, ms) from each request to the start of its reply, less the request's own
-    transmission time at its baud rate (11 bits per character)."""
+    transmission time at its baud rate (11 bits per character). Bursts without a line rate (a
+    TCP gateway) carry no M-Bus timing and are left out."""
     out = []
     for c in record["cases"]:
         frames = c.get("evidence", {}).get("frames", [])
         for req, rsp in zip(frames, frames[1:]):
-            if req["direction"] == "master_to_slave" and rsp["direction"] == "slave_to_master":
-                tx_ms = len(req["hex"]) // 2 * 11 * 1000 / 2400
+            if req["direction"] == "master_to_slave" and rsp["direction"] == "slave_to_master" and req.get("baud"):
+                tx_ms = len(req["hex"]) // 2 * 11 * 1000 / req["baud"]
                 out.append((c["id"], max(0.0, (rsp["wall_us"] - req["wall_us"]) / 1000 - tx_ms)))
     return out
 
 
 def _plot(gaps: list[tuple[str, float]], limit_ms: float = 330 * 1000 / 2400 + 50) -> str:
+    """SVG scatter of the reply gaps against EN 13757-2's latest start (at 2400 baud by default)."""
     w, h, pad = 640, 180, 30
     if not gaps:
         return ""

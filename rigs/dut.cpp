@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "metercert/master/master.hpp"
 #include "metercert/mbus/link.hpp"
 #include "metercert/rigs/fd_port.hpp"
 #include "metercert/rigs/populations.hpp"
@@ -76,9 +77,9 @@ struct Params {
 };
 
 std::uint32_t bcd8(const std::string& url, const std::string& s) {
-    if (s.size() != 8 || s.find_first_not_of("0123456789") != std::string::npos)
-        throw DutError(fmt::format("DUT URL '{}': secondary={} is not 8 decimal digits", url, s));
-    return static_cast<std::uint32_t>(std::stoul(s, nullptr, 16));
+    const auto id = master::parse_identification(s);
+    if (!id) throw DutError(fmt::format("DUT URL '{}': secondary={} is not 8 decimal digits", url, s));
+    return *id;
 }
 
 unsigned mbus_baud(const std::string& url, unsigned long b) {

@@ -179,7 +179,6 @@ master::Exchange FdPort::transact(std::span<const std::uint8_t> request, double 
     if (!bytes.empty()) arrivals.push_back({0, 0});
     if (bytes.empty() && !read_some(timeout_ms + options_.latency_ms, bytes, first_at, parity, &arrivals, sent_at)) {
         ex.outcome = master::Exchange::Outcome::timeout;
-        ex.window_ms = monotonic_ms() - sent_at;
         return ex;
     }
     const std::int64_t reply_wall = wall_clock_us() - static_cast<std::int64_t>((monotonic_ms() - first_at) * 1000);
@@ -193,7 +192,6 @@ master::Exchange FdPort::transact(std::span<const std::uint8_t> request, double 
     ex.arrivals = std::move(arrivals);
     ex.reply_gap_ms = first_at - sent_at;
     ex.parity_error = parity;
-    ex.window_ms = monotonic_ms() - sent_at;
     if (tap_) {
         std::uint8_t flags = parity ? kTapParityError : 0;
         if (ex.outcome == master::Exchange::Outcome::garbled) flags |= kTapGarbled;

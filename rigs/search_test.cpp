@@ -55,6 +55,15 @@ TEST(SecondarySearch, FindsEverySlaveOfASmallBus) {
 TEST(SecondarySearch, SingleSlaveAndEmptyBus) {
     const SearchRun one = search({0x00000042}, master::SearchAlgorithm::adaptive);
     EXPECT_EQ(one.ids, std::set<std::uint32_t>{0x00000042});
+    // no slave: the ten probes of the first digit time out, and the search ends
+    devices::Cmi1020Bus empty({.count = 0, .secondary = {}, .address = 0, .readout = e350()});
+    rigs::SimPort port(empty, 2400);
+    master::Master m(port);
+    const auto r = master::search_secondary(m, master::SearchAlgorithm::adaptive);
+    EXPECT_TRUE(r.found.empty());
+    EXPECT_EQ(r.probes, 10u);
+    EXPECT_EQ(r.cost.timeouts, 10u);
+    EXPECT_TRUE(r.problems.empty());
 }
 
 TEST(SecondarySearch, BaselineCostOnConsecutiveNumbersIsTheTextbookCount) {

@@ -61,16 +61,16 @@ master::Exchange SimPort::transact(std::span<const std::uint8_t> request, double
         now_ = end_of_request + timeout_ms;
         master::Exchange ex;
         ex.outcome = master::Exchange::Outcome::timeout;
-        ex.window_ms = now_ - end_of_request + master::char_time_ms(request.size(), baud_);
         return ex;
     }
     master::Exchange ex = classify_reply(std::move(*reply));
     ex.reply_gap_ms = gap;
+    ex.parity_error = bus_.last_line_errors() > 0;  // a collision the UART flagged
     ex.arrivals.push_back({0, gap});  // the simulated line delivers the reply as one burst
     tap(Direction::slave_to_master, ex.bytes, end_of_request + gap,
-        ex.outcome == master::Exchange::Outcome::garbled ? kTapGarbled : 0);
+        static_cast<std::uint8_t>((ex.outcome == master::Exchange::Outcome::garbled ? kTapGarbled : 0) |
+                                  (ex.parity_error ? kTapParityError : 0)));
     now_ = end_of_request + gap + master::char_time_ms(ex.bytes.size(), baud_);
-    ex.window_ms = now_ - end_of_request + master::char_time_ms(request.size(), baud_);
     return ex;
 }
 

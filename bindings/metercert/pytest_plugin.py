@@ -128,6 +128,7 @@ def master(dut):
 
 @pytest.fixture
 def capture(dut):
+    """A callable: capture() -> the bursts the case exchanged so far (Connection.records())."""
     return dut.records
 
 
@@ -154,7 +155,7 @@ def pytest_runtest_makereport(item, call):
                 if _STATE["pcap"] is not None:
                     _STATE["pcap"].record(r)
                 frames.append({"direction": r["direction"], "wall_us": r["wall_us"], "hex": r["bytes"].hex().upper(),
-                               "flags": r["flags"], "decoded": _decoded(r["bytes"])})
+                               "flags": r["flags"], "baud": r["baud"], "decoded": _decoded(r["bytes"])})
         entry = {"id": info.id, "requirement": info.requirement, "level": info.level, "profile": info.profile,
                  "section": info.section, "test": item.nodeid, "outcome": rep.outcome,
                  "duration_s": round(rep.duration, 4), "evidence": {"frames": frames}}

@@ -23,6 +23,7 @@
 #include "commands.hpp"
 #include "serve.hpp"
 #include "metercert/devices/bus.hpp"
+#include "metercert/master/master.hpp"
 #include "metercert/mbus/frame_reader.hpp"
 #include "metercert/rigs/pcap.hpp"
 #include "state_file.hpp"
@@ -56,9 +57,9 @@ int open_pty(const std::string& path, int& slave_keepalive) {
 }
 
 std::uint32_t parse_bcd8(const std::string& s, const char* option) {
-    if (s.size() != 8 || s.find_first_not_of("0123456789") != std::string::npos)
-        usage_error(fmt::format("{} '{}': expected 8 decimal digits", option, s));
-    return static_cast<std::uint32_t>(std::stoul(s, nullptr, 16));
+    const auto id = master::parse_identification(s);
+    if (!id) usage_error(fmt::format("{} '{}': expected 8 decimal digits", option, s));
+    return *id;
 }
 
 

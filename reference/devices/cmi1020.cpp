@@ -69,15 +69,13 @@ void Cmi1020::power_cycle() {
     pulse_pending_ = true;
     disconnector_actual_.reset();
     selected_ = false;
-    last_fcb_.reset();
-    telegram_index_ = 0;
+    sequence_.reset();
     error_flags_ = kNotPolled;
     comm_ok_ = false;
     meter_id_.reset();
     records_.clear();
     diagnostics_.clear();
     last_readout_.reset();
-    last_reply_.clear();
 }
 
 // ------------------------------------------------------------------------------------ meter
@@ -175,7 +173,6 @@ std::vector<std::vector<std::uint8_t>> Cmi1020::telegrams() const {
 std::vector<std::uint8_t> Cmi1020::rsp_ud(std::size_t index) {
     const auto ts = telegrams();
     if (index >= ts.size()) index = 0;
-    telegram_index_ = index;
     std::vector<std::uint8_t> ud;
     put_le(ud, secondary_address(), 4);
     put_le(ud, kElv, 2);
@@ -215,30 +212,19 @@ std::optional<std::vector<std::uint8_t>> Cmi1020::on_frame(std::span<const std::
 std::optional<std::vector<std::uint8_t>> Cmi1020::on_short(std::uint8_t c, std::uint8_t a) {
     if (c == 0x40) {  // SND_NKE (§6.7.1)
         if (!addressed(a)) return std::nullopt;
-        telegram_index_ = 0;
-        last_fcb_.reset();
-        last_reply_.clear();
+        sequence_.reset();
         if (a == 253) selected_ = false;  // EN 13757-2: SND_NKE to 253 ends the selection
         if (a == 255) return std::nullopt;
         return build_ack();
     }
     if ((c & 0xCF) == 0x4B) {  // REQ_UD2 0x4B/0x5B/0x6B/0x7B (§6.7.2)
         if (!addressed(a)) return std::nullopt;
-        const bool fcv = c & 0x10, fcb = c & 0x20;
-        std::size_t next = 0;
-        bool repeat = false;
-        if (fcv && last_fcb_) {
-            if (fcb == *last_fcb_) repeat = !last_reply_.empty();  // untoggled FCB: repeat
-            else next = telegram_index_ + 1;                      // toggled: advance
-            if (next >= telegrams().size()) next = 0;
-        }
-        last_fcb_ = fcv ? std::optional<bool>(fcb) : std::nullopt;  // ERRATA E-19: FCV = 0 restarts
-        if (!repeat) {  // next is 0 unless FCV = 1 and the FCB toggled
+        if (const auto next = sequence_.on_req_ud2(c, telegrams().size())) {  // else: repeat (untoggled FCB)
             ++access_;
-            last_reply_ = rsp_ud(next);
+            sequence_.last_reply = rsp_ud(*next);
         }
         if (a == 255) return std::nullopt;
-        return last_reply_;
+        return sequence_.last_reply;
     }
     return reject();  // REQ_UD1 and others are not implemented by the CMi1020 (§6.7)
 }
@@ -269,11 +255,7 @@ std::optional<std::vector<std::uint8_t>> Cmi1020::on_long(std::uint8_t c, std::u
         if (a != 253 && a != 254 && a != 255) return std::nullopt;
         if (ud.size() > 8 || ud.size() == 5) return reject();
         selected_ = matches_selection(ud);
-        if (selected_) {  // ERRATA E-21: a (re)selection starts the link afresh, as SND_NKE does
-            telegram_index_ = 0;
-            last_fcb_.reset();
-            last_reply_.clear();
-        }
+        if (selected_) sequence_.reset();  // ERRATA E-21: a (re)selection starts the link afresh, as SND_NKE does
         if (!selected_ || a == 255) return std::nullopt;
         return build_ack();
     }

@@ -16,6 +16,16 @@ std::string_view outcome_name(Exchange::Outcome o) noexcept {
     return "?";
 }
 
+std::optional<std::uint32_t> parse_identification(std::string_view text) noexcept {
+    if (text.size() != 8) return std::nullopt;
+    std::uint32_t bcd = 0;
+    for (const char c : text) {
+        if (c < '0' || c > '9') return std::nullopt;
+        bcd = bcd << 4 | static_cast<std::uint32_t>(c - '0');
+    }
+    return bcd;
+}
+
 std::string SecondaryAddress::to_string() const {
     return fmt::format("{:08X}{:04X}{:02X}{:02X}", id, manufacturer, version, medium);
 }
@@ -136,10 +146,7 @@ bool Master::snd_nke(std::uint8_t a) {
     const auto req = mbus::build_short(mbus::kSndNke, a);
     fcb_[a] = false;  // next FCV=1 request carries FCB = 1 (EN 13757-2)
     if (a == 255) {
-        ++counters_.telegrams;
-        const double t0 = port_.now_ms();
-        port_.send(req, response_timeout_ms());
-        counters_.bus_ms += port_.now_ms() - t0;
+        broadcast(req);
         return true;
     }
     const Exchange ex = exchange(req);
@@ -153,13 +160,22 @@ bool Master::snd_nke(std::uint8_t a) {
     return true;
 }
 
-std::vector<std::uint8_t> Master::req_ud2(std::uint8_t a) {
-    const bool fcb = !fcb_[a];
-    const auto req = mbus::build_short(static_cast<std::uint8_t>(0x5B | (fcb ? 0x20 : 0)), a);
-    auto reply = expect_rsp_ud(exchange(req), a, "REQ_UD2");
-    fcb_[a] = fcb;  // toggled only after a valid reply (a retry repeats the FCB)
-    return reply;
+void Master::broadcast(std::span<const std::uint8_t> request) {
+    ++counters_.telegrams;
+    const double t0 = port_.now_ms();
+    port_.send(request, response_timeout_ms());
+    counters_.bus_ms += port_.now_ms() - t0;
 }
+
+ReadTelegram Master::request_ud2(std::uint8_t a) {
+    const bool fcb = !fcb_[a];
+    const Exchange ex = exchange(mbus::build_short(static_cast<std::uint8_t>(0x5B | (fcb ? 0x20 : 0)), a));
+    ReadTelegram t{expect_rsp_ud(ex, a, "REQ_UD2"), ex.reply_gap_ms};
+    fcb_[a] = fcb;  // toggled only after a valid reply (a retry repeats the FCB)
+    return t;
+}
+
+std::vector<std::uint8_t> Master::req_ud2(std::uint8_t a) { return request_ud2(a).frame; }
 
 std::vector<std::uint8_t> Master::req_ud1(std::uint8_t a) {
     for (unsigned attempt = 0;; ++attempt) {
@@ -185,16 +201,10 @@ Readout Master::read(std::uint8_t a) {
     Readout out;
     const unsigned limit = std::max(1u, settings_.multi_telegram_limit);
     for (;;) {
-        std::vector<std::uint8_t> frame;
-        double gap = 0;
+        ReadTelegram tg;
         for (unsigned attempt = 0;; ++attempt) {
             try {
-                const bool fcb = !fcb_[a];
-                const auto req = mbus::build_short(static_cast<std::uint8_t>(0x5B | (fcb ? 0x20 : 0)), a);
-                const Exchange ex = exchange(req);
-                frame = expect_rsp_ud(ex, a, "REQ_UD2");
-                gap = ex.reply_gap_ms;
-                fcb_[a] = fcb;
+                tg = request_ud2(a);
                 break;
             } catch (const MasterError&) {
                 if (attempt >= settings_.readout_retries) throw;
@@ -203,8 +213,8 @@ Readout Master::read(std::uint8_t a) {
         }
         mbus::Telegram t;
         mbus::DecodeError err;
-        const bool more = mbus::decode(frame, t, err) && t.more_records_follow();
-        out.telegrams.push_back({std::move(frame), gap});
+        const bool more = mbus::decode(tg.frame, t, err) && t.more_records_follow();
+        out.telegrams.push_back(std::move(tg));
         if (!more) return out;
         if (out.telegrams.size() >= limit) {
             out.truncated = true;
@@ -216,10 +226,7 @@ Readout Master::read(std::uint8_t a) {
 void Master::snd_ud(std::uint8_t a, std::uint8_t ci, std::span<const std::uint8_t> data) {
     const auto req = mbus::build_long(mbus::kSndUd, a, ci, data);
     if (a == 255) {
-        ++counters_.telegrams;
-        const double t0 = port_.now_ms();
-        port_.send(req, response_timeout_ms());
-        counters_.bus_ms += port_.now_ms() - t0;
+        broadcast(req);
         return;
     }
     for (unsigned attempt = 0;; ++attempt) {

@@ -84,6 +84,18 @@ local function bcd_id(tvb, off)
   return s
 end
 
+-- DIFE/VIFE chain after a byte whose bit 7 says "an extension follows"; returns the next offset
+local function extensions(tvb, off, stop, first, field, tree)
+  local ext = band(first, 0x80)
+  while ext ~= 0 and off < stop do
+    local e = tvb(off, 1):uint()
+    tree:add(field, tvb(off, 1))
+    off = off + 1
+    ext = band(e, 0x80)
+  end
+  return off
+end
+
 local function records(tvb, off, stop, tree)
   while off < stop do
     local start = off
@@ -97,14 +109,7 @@ local function records(tvb, off, stop, tree)
     else
       local rt = tree:add(f.record, tvb(off, 1)) -- range extended below
       rt:add(f.dif, tvb(off, 1))
-      off = off + 1
-      local ext = band(dif, 0x80)
-      while ext ~= 0 and off < stop do
-        local d = tvb(off, 1):uint()
-        rt:add(f.dife, tvb(off, 1))
-        off = off + 1
-        ext = band(d, 0x80)
-      end
+      off = extensions(tvb, off + 1, stop, dif, f.dife, rt)
       if off >= stop then rt:set_len(off - start) return end
       local vif = tvb(off, 1):uint()
       rt:add(f.vif, tvb(off, 1))
@@ -114,13 +119,7 @@ local function records(tvb, off, stop, tree)
         text_len = tvb(off, 1):uint()
         off = off + 1 + text_len
       end
-      ext = band(vif, 0x80)
-      while ext ~= 0 and off < stop do
-        local v = tvb(off, 1):uint()
-        rt:add(f.vife, tvb(off, 1))
-        off = off + 1
-        ext = band(v, 0x80)
-      end
+      off = extensions(tvb, off, stop, vif, f.vife, rt)
       local n = dlen[band(dif, 0x0F)]
       if n < 0 and off < stop then
         local lvar = tvb(off, 1):uint()

@@ -2,11 +2,14 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <array>
 #include <map>
 
 #include <fmt/format.h>
 
 #include "metercert/devices/bus.hpp"
+#include "metercert/devices/telegram_sequence.hpp"
 #include "metercert/mbus/link.hpp"
 #include "metercert/mbus/tables.hpp"
 #include "metercert/mbus/telegram.hpp"
@@ -80,9 +83,7 @@ private:
 
 struct VirtualSlave {
     bool selected = false;
-    std::optional<bool> last_fcb;
-    std::size_t index = 0;
-    std::vector<std::uint8_t> last_reply;
+    TelegramSequence sequence;
 };
 
 }  // namespace
@@ -372,31 +373,26 @@ std::optional<std::vector<std::uint8_t>> Gateway::virtual_mbus(std::span<const s
         VirtualSlave& v = impl_->virt[m.id];
         if (f.kind == mbus::FrameKind::long_frame && (c & 0xCF) == 0x43 && f.ci == 0x52) {  // selection
             if (f.a != 253 && f.a != 254 && f.a != 255) continue;
-            const auto& ud = f.user_data;
-            bool match = true;
-            for (std::size_t i = 0; i < 4 && i < ud.size(); ++i)
-                for (unsigned half = 0; half < 2; ++half) {
-                    const unsigned want = (ud[i] >> (4 * half)) & 0xF, have = (m.secondary >> (8 * i + 4 * half)) & 0xF;
-                    if (want != 0xF && want != have) match = false;
-                }
-            // manufacturer/version/medium: from the stored header when known
+            // the meter's secondary address: its installed ID, the rest from the stored header
             const auto tgs = telegrams_of(m);
             mbus::Telegram t;
             mbus::DecodeError e2;
-            if (!tgs.empty() && mbus::decode(tgs[0], t, e2) && ud.size() == 8) {
-                if ((ud[4] != 0xFF && ud[4] != (t.header.manufacturer & 0xFF)) ||
-                    (ud[5] != 0xFF && ud[5] != (t.header.manufacturer >> 8)) || (ud[6] != 0xFF && ud[6] != t.header.version) ||
-                    (ud[7] != 0xFF && ud[7] != t.header.medium))
-                    match = false;
-            }
+            if (tgs.empty() || !mbus::decode(tgs[0], t, e2)) continue;
+            std::array<std::uint8_t, 8> ud;
+            ud.fill(0xFF);  // a short mask leaves the rest wildcard
+            std::copy_n(f.user_data.begin(), std::min<std::size_t>(8, f.user_data.size()), ud.begin());
+            const master::SecondaryMask mask{
+                static_cast<std::uint32_t>(ud[0] | ud[1] << 8 | ud[2] << 16 | static_cast<std::uint32_t>(ud[3]) << 24),
+                static_cast<std::uint16_t>(ud[4] | ud[5] << 8), ud[6], ud[7]};
+            const bool match = mask.matches({m.secondary, t.header.manufacturer, t.header.version, t.header.medium});
             v.selected = match;
-            if (match) v.index = 0, v.last_fcb.reset(), v.last_reply.clear();
+            if (match) v.sequence.reset();
             if (match && f.a != 255) replies.push_back(mbus::build_ack());
             continue;
         }
         if (!addressed(m, f.a)) continue;
         if (f.kind == mbus::FrameKind::short_frame && c == 0x40) {  // SND_NKE
-            v.index = 0, v.last_fcb.reset(), v.last_reply.clear();
+            v.sequence.reset();
             if (f.a == 253) v.selected = false;
             if (f.a != 255) replies.push_back(mbus::build_ack());
             continue;
@@ -404,29 +400,19 @@ std::optional<std::vector<std::uint8_t>> Gateway::virtual_mbus(std::span<const s
         if (f.kind == mbus::FrameKind::short_frame && (c & 0xCF) == 0x4B) {  // REQ_UD2
             const auto tgs = telegrams_of(m);
             if (tgs.empty()) continue;  // never read: nothing to serve
-            const bool fcv = c & 0x10, fcb = c & 0x20;
-            bool repeat = false;
-            std::size_t next = 0;
-            if (fcv && v.last_fcb) {
-                if (fcb == *v.last_fcb) repeat = !v.last_reply.empty();
-                else next = v.index + 1;
-                if (next >= tgs.size()) next = 0;
-            }
-            v.last_fcb = fcv ? std::optional<bool>(fcb) : std::nullopt;
-            if (!repeat) {
-                v.index = next;
+            if (const auto next = v.sequence.on_req_ud2(c, tgs.size())) {  // else: repeat (untoggled FCB)
                 mbus::LinkFrame sf;
                 mbus::DecodeError e3;
-                if (!mbus::parse_link(tgs[next], sf, e3)) continue;
+                if (!mbus::parse_link(tgs[*next], sf, e3)) continue;
                 std::vector<std::uint8_t> ud(sf.user_data.begin(), sf.user_data.end());
                 const bool expired = now - std::chrono::sys_seconds{std::chrono::seconds(m.time)} > config_.value_expiration;
                 if (expired && (sf.ci == 0x72 || sf.ci == 0x76) && ud.size() >= 12) {
                     ud.resize(12);      // the header alone: no value is valid any more
                     ud[9] |= 0x10;      // status bit 4: temporary error (ERRATA E-27)
                 }
-                v.last_reply = mbus::build_long(0x08, m.primary, sf.ci, ud);
+                v.sequence.last_reply = mbus::build_long(0x08, m.primary, sf.ci, ud);
             }
-            if (f.a != 255) replies.push_back(v.last_reply);
+            if (f.a != 255) replies.push_back(v.sequence.last_reply);
             continue;
         }
     }

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "metercert/master/master.hpp"
 #include "metercert/mbus/tables.hpp"
 
 namespace metercert::devices::cme3100 {
@@ -54,11 +55,6 @@ std::string trim(const std::string& s) {
 
 bool blank(const std::vector<std::string>& row) {
     return std::all_of(row.begin(), row.end(), [](const std::string& f) { return trim(f).empty(); });
-}
-
-std::optional<std::uint32_t> bcd8(const std::string& s) {
-    if (s.size() != 8 || s.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
-    return static_cast<std::uint32_t>(std::stoul(s, nullptr, 16));
 }
 
 std::optional<long> integer(const std::string& s) {
@@ -193,7 +189,7 @@ MeterListImport import_meter_list(const std::string& csv, std::size_t licence_li
         MeterListEntry m;
         m.position = field(row, c_pos);
         const std::string sec = field(row, c_sec);
-        const auto id = bcd8(sec);
+        const auto id = master::parse_identification(sec);
         if (!id) {
             out.errors.push_back({line, "bad_secondary_address", fmt::format("'{}' is not an 8-digit number", sec)});
             return;
@@ -268,7 +264,7 @@ KeyFileImport import_key_file(const std::string& csv) {
         k.row = line;
         const std::string addr = field(row, c_addr);
         if (addr != "-1") {
-            const auto id = bcd8(addr);
+            const auto id = master::parse_identification(addr);
             if (!id) {
                 out.errors.push_back({line, "bad_address", fmt::format("'{}': expected -1 or an 8-digit secondary address", addr)});
                 return;

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "metercert/devices/e350.hpp"
+#include "metercert/devices/telegram_sequence.hpp"
 #include "metercert/obis/interpreter.hpp"
 
 namespace metercert::devices {
@@ -120,8 +121,7 @@ private:
     bool pulse_pending_ = true;              // pulse to the EEPROM state once charged (§6.7.8)
     std::optional<bool> disconnector_actual_;  // unknown after power-on until pulsed
     bool selected_ = false;
-    std::optional<bool> last_fcb_;
-    std::size_t telegram_index_ = 0;
+    TelegramSequence sequence_;  // FCB/FCV state of REQ_UD2 (ERRATA E-19)
     std::uint8_t access_ = 0;
     std::uint32_t error_flags_ = kNotPolled;
     bool comm_ok_ = false;  // last readout succeeded
@@ -129,7 +129,6 @@ private:
     std::vector<std::vector<std::uint8_t>> records_;  // interpreted records of the last good readout
     std::vector<obis::Diagnostic> diagnostics_;
     std::optional<obis::Readout> last_readout_;
-    std::vector<std::uint8_t> last_reply_;  // repeated on an untoggled FCB
     bool input_a_ = false, input_b_ = false;
     std::size_t rejected_ = 0;
 };

@@ -55,6 +55,10 @@ struct SecondaryAddress {
     [[nodiscard]] std::string to_string() const;
 };
 
+// An identification number written as 8 decimal digits ("13647123") as the 8 packed BCD digits of
+// the header (0x13647123); nullopt for anything else (EN 13757-3 §5).
+std::optional<std::uint32_t> parse_identification(std::string_view text) noexcept;
+
 // Selection mask of SND_UD CI=0x52 (EN 13757-3 secondary addressing; CMi1020 manual §6.7.7): 16 nibbles, F = any
 // in the ID, and in this master also nibble-wise in manufacturer, version and medium.
 struct SecondaryMask {
@@ -135,6 +139,8 @@ public:
     Exchange exchange(std::span<const std::uint8_t> request);
 
 private:
+    ReadTelegram request_ud2(std::uint8_t a);  // one REQ_UD2 with the FCB state of `a`
+    void broadcast(std::span<const std::uint8_t> request);  // to 255: no reply
     std::vector<std::uint8_t> expect_rsp_ud(const Exchange& ex, std::uint8_t a, const char* what);
     void expect_ack(const Exchange& ex, const char* what);
     BusPort& port_;

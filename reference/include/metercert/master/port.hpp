@@ -33,7 +33,6 @@ struct Exchange {
     std::vector<std::uint8_t> bytes;  // every reply byte received in the window
     mbus::DecodeError error{};        // for garbled
     double reply_gap_ms = 0;          // end of the request's last byte → first reply byte (ms)
-    double window_ms = 0;             // bus time the exchange took: request + gap/timeout + reply (ms)
     bool parity_error = false;        // a serial port flagged a parity/framing error in the reply
     // When the reply's bytes arrived: {byte offset, ms after the end of the request} for each
     // read that delivered bytes (a UART delivers bytes in bursts; a USB adapter batches them).
