@@ -24,6 +24,7 @@ py::bytes to_bytes(const std::vector<std::uint8_t>& v) { return {reinterpret_cas
 }  // namespace
 
 void bind_master(py::module_& m);  // master.cpp
+void bind_devices(py::module_& m);  // devices.cpp
 
 PYBIND11_MODULE(_core, m) {
     m.doc() = "metercert reference codec (EN 13757-2 link layer, EN 13757-3 application layer).";
@@ -100,5 +101,6 @@ PYBIND11_MODULE(_core, m) {
             return py::str(std::string(error_name(e.error.code)));
         })
         .def_property_readonly("error_offset", [](const StreamEvent& e) { return e.error.offset; });
+    bind_devices(m);
     bind_master(m);
 }

@@ -7,23 +7,18 @@
 
 #include <fmt/format.h>
 
+#include "common.hpp"
 #include "metercert/master/search.hpp"
 #include "metercert/rigs/dut.hpp"
 #include "metercert/rigs/pcap.hpp"
-
-extern const char kDefaultE350Readout[];
-extern const std::size_t kDefaultE350ReadoutSize;
 
 namespace py = pybind11;
 using namespace metercert;
 
 namespace {
 
-py::bytes as_bytes(const std::vector<std::uint8_t>& v) { return {reinterpret_cast<const char*>(v.data()), v.size()}; }
-std::vector<std::uint8_t> from_bytes(const py::bytes& b) {
-    const std::string s = b;
-    return {s.begin(), s.end()};
-}
+using bindings::as_bytes;
+using bindings::from_bytes;
 
 py::dict record_dict(const rigs::TapRecord& r) {
     py::dict d;
@@ -152,7 +147,18 @@ void bind_master(py::module_& m) {
         .def("power_cycle", [](Connection& c, std::size_t i) {
                 if (!c.dut.bus) throw std::invalid_argument("power_cycle: not a simulated DUT");
                 c.dut.bus->power_cycle(i);
-            }, py::arg("index"), "sim: only — power-cycle slave `index` (RAM lost, EEPROM kept; CMi1020 §5.1).");
+            }, py::arg("index"), "sim: only — power-cycle slave `index` (RAM lost, EEPROM kept; CMi1020 §5.1).")
+        .def("meter", [](Connection& c, std::size_t i) -> devices::E350& {
+                if (!c.dut.bus) throw std::invalid_argument("meter: not a simulated DUT (the meter model exists only for sim:)");
+                if (i >= c.dut.bus->size()) throw std::out_of_range("meter: no slave " + std::to_string(i));
+                return c.dut.bus->meter(i);
+            }, py::arg("index") = 0, py::return_value_policy::reference_internal,
+            "sim: only — the E350 model slave `index` reads (metercert._core.E350).")
+        .def("set_rate_inputs", [](Connection& c, std::size_t i, bool a, bool b) {
+                if (!c.dut.bus) throw std::invalid_argument("set_rate_inputs: not a simulated DUT");
+                c.dut.bus->slave(i).set_rate_inputs(a, b);
+            }, py::arg("index"), py::arg("a"), py::arg("b"),
+            "sim: only — the 230 VAC rate inputs A and B of slave `index` (CMi1020 §4.2.1, Table 2).");
 
     py::class_<PyMaster>(m, "Master",
         "Master(connection, response_timeout_ms=0, readout_retries=2, selection_retries=2,\n"

@@ -19,7 +19,7 @@ __all__ = [
     "DecodeError", "decode", "encode", "decode_hex", "checksum", "build_short", "build_long",
     "manufacturer_code", "manufacturer_letters", "medium_name", "FrameReader",
     "MasterError", "PortError", "DutError", "Connection", "Master", "connect", "search_secondary",
-    "scan_primary", "read_pcap",
+    "scan_primary", "read_pcap", "Reference", "E350",
 ]
 
 
@@ -195,3 +195,7 @@ def scan_primary(master: Master, first: int = 0, last: int = 250) -> dict:
 def read_pcap(path: str, tcp_port: int = 10001) -> list:
     """Bursts of a capture (our link type 147, or TCP on ``tcp_port``) as dicts with bytes and time."""
     return _core.read_pcap(path, tcp_port)
+
+
+Reference = _core.Reference
+E350 = _core.E350

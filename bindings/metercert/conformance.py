@@ -71,7 +71,21 @@ def expect(actual: Any, expected: Any, what: str) -> None:
         raise Mismatch(what, expected, actual)
 
 
+# Measurements of the running case (the pytest plugin empties the list before each case and
+# writes it to record.json: name, value, unit, low, high, within).
+MEASUREMENTS: list[dict] = []
+
+
+def measure(what: str, value: float, unit: str = "", low: float | None = None, high: float | None = None) -> bool:
+    """Record a measurement of the running case with its unit and limits (either may be None);
+    returns whether it lies within them. Nothing is raised: see :func:`expect_between`."""
+    within = (low is None or value >= low) and (high is None or value <= high)
+    MEASUREMENTS.append({"name": what, "value": round(value, 6), "unit": unit, "low": low, "high": high, "within": within})
+    return within
+
+
 def expect_between(actual: float, low: float, high: float, what: str, unit: str = "") -> None:
-    """Raise :class:`Mismatch` unless ``low <= actual <= high`` (a measurement against limits)."""
-    if not (low <= actual <= high):
+    """Record the measurement (:func:`measure`) and raise :class:`Mismatch` unless
+    ``low <= actual <= high``."""
+    if not measure(what, actual, unit, low, high):
         raise Mismatch(what, f"{low:.4g}…{high:.4g} {unit}".strip(), f"{actual:.4g} {unit}".strip())

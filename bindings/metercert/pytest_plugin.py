@@ -6,7 +6,10 @@ METERCERT_STATION/METERCERT_OPERATOR environment variables).
 
 Fixtures: ``dut`` (a :class:`metercert.Connection`, opened fresh for each case so that cases do
 not depend on each other; every byte is tapped), ``master`` (a :class:`metercert.Master` on it),
-``capture`` (the bursts the case exchanged so far), ``dut_url``.
+``meter`` (the E350 model behind simulated slave 0, :class:`metercert.E350`; the case is skipped
+on a real DUT), ``reference`` (a :class:`metercert.Reference` CMi1020 whose meter answers the
+same readout as the DUT's: the simulated meter's, or ``--meter-readout FILE`` for a real DUT,
+default the real E350 capture), ``capture`` (the bursts the case exchanged so far), ``dut_url``.
 
 Results are appended to ``DIR/record.jsonl`` as each case ends, and ``record.json`` /
 ``report.html`` are rewritten after every case, so an interrupted run keeps everything done so
@@ -35,6 +38,7 @@ def pytest_addoption(parser):
     g.addoption("--pcap", default="", help="capture file of every frame of the run (default: REPORT/capture.pcap)")
     g.addoption("--station", default=os.environ.get("METERCERT_STATION", ""), help="test station name")
     g.addoption("--operator", default=os.environ.get("METERCERT_OPERATOR", ""), help="operator name")
+    g.addoption("--meter-readout", default="", help="IEC 62056-21 readout the DUT's meter answers with (for the reference fixture)")
 
 
 def _info(item) -> CaseInfo | None:
@@ -127,9 +131,32 @@ def master(dut):
 
 
 @pytest.fixture
+def meter(dut):
+    """The E350 model behind simulated slave 0 (sim: only; skipped on a real DUT)."""
+    if not dut.simulated:
+        pytest.skip("needs the meter model of the built-in simulator")
+    return dut.meter(0)
+
+
+@pytest.fixture
+def reference(request, dut):
+    """A reference CMi1020 fed with the readout the DUT's meter answers with, past its first readout."""
+    path = request.config.getoption("--meter-readout")
+    readout = pathlib.Path(path).read_bytes() if path else (dut.meter(0).readout if dut.simulated else None)
+    ref = metercert.Reference(readout)
+    ref.advance_to(3000)
+    return ref
+
+
+@pytest.fixture
 def capture(dut):
     """A callable: capture() -> the bursts the case exchanged so far (Connection.records())."""
     return dut.records
+
+
+def pytest_runtest_setup(item):
+    from metercert import conformance
+    conformance.MEASUREMENTS.clear()
 
 
 def pytest_runtest_logstart(nodeid, location):
@@ -152,13 +179,18 @@ def pytest_runtest_makereport(item, call):
         frames = []
         if conn is not None:
             for r in conn.records():
+                secret = _secret_span(r["bytes"])
+                if secret is not None:  # P1/P2 never reach a report or a capture (metercert DESIGN)
+                    r = dict(r, bytes=_redact(r["bytes"], secret), flags=r["flags"] | REDACTED)
                 if _STATE["pcap"] is not None:
                     _STATE["pcap"].record(r)
                 frames.append({"direction": r["direction"], "wall_us": r["wall_us"], "hex": r["bytes"].hex().upper(),
-                               "flags": r["flags"], "baud": r["baud"], "decoded": _decoded(r["bytes"])})
+                               "flags": r["flags"], "baud": r["baud"],
+                               "decoded": _SECRET_NAMES[r["bytes"][8]] if secret else _decoded(r["bytes"])})
         entry = {"id": info.id, "requirement": info.requirement, "level": info.level, "profile": info.profile,
                  "section": info.section, "test": item.nodeid, "outcome": rep.outcome,
-                 "duration_s": round(rep.duration, 4), "evidence": {"frames": frames}}
+                 "duration_s": round(rep.duration, 4), "measurements": list(_measurements()),
+                 "evidence": {"frames": frames}}
         if rep.skipped:
             entry["reason"] = rep.longrepr[2] if isinstance(rep.longrepr, tuple) else str(rep.longrepr)
         if rep.failed:
@@ -171,6 +203,28 @@ def pytest_runtest_makereport(item, call):
             with open(_STATE["report"] / "record.jsonl", "a") as f:
                 f.write(json.dumps(entry) + "\n")
             _write(complete=False)
+
+
+REDACTED = 4  # tap/pcap flag: secret bytes replaced by 0x2A (rigs/include/metercert/rigs/pcap.hpp)
+_SECRET_NAMES = {0x01: "SND_UD CI=51 Elvaco 01 set P1 password (redacted)", 0x02: "SND_UD CI=51 Elvaco 02 set P2 key (redacted)"}
+
+
+def _secret_span(b: bytes):
+    """(first, end) of the secret in a CMi1020 set-P1 (§6.7.9) / set-P2 (§6.7.10) frame, the checksum
+    included (it would leak the secret's sum); None for any other frame."""
+    if len(b) >= 11 and b[0] == 0x68 and b[3] == 0x68 and b[6] == 0x51 and b[7] == 0x0F and b[8] in _SECRET_NAMES:
+        return 9, len(b) - 1
+    return None
+
+
+def _redact(b: bytes, span) -> bytes:
+    first, end = span
+    return b[:first] + b"*" * (end - first) + b[end:]
+
+
+def _measurements():
+    from metercert import conformance
+    return conformance.MEASUREMENTS
 
 
 def _decoded(b: bytes) -> str:

@@ -75,6 +75,7 @@ std::optional<std::vector<std::uint8_t>> Cmi1020Bus::on_frame(std::span<const st
     std::vector<std::size_t> senders;
     for (std::size_t i = 0; i < slaves_.size(); ++i) {
         if (baud != 0 && slaves_[i]->baud() != baud) continue;
+        slaves_[i]->config().static_data_every_telegram = fault == Cmi1020Fault::table5_repeated;
         std::optional<std::vector<std::uint8_t>> r;
         if (fault == Cmi1020Fault::none) {
             r = slaves_[i]->on_frame(frame);

@@ -62,10 +62,9 @@ void Cmi1020::advance_to(std::uint64_t ms) {
     now_ = std::max(now_, ms);
 }
 
-void Cmi1020::power_cycle() {
-    now_ = 0;
-    next_readout_ = config_.first_readout_ms;
-    capacitor_ready_ = 10000;
+void Cmi1020::power_cycle() {  // power returns at now_: the clock runs on
+    next_readout_ = now_ + config_.first_readout_ms;
+    capacitor_ready_ = now_ + 10000;
     pulse_pending_ = true;
     disconnector_actual_.reset();
     selected_ = false;
@@ -164,7 +163,7 @@ std::vector<std::vector<std::uint8_t>> Cmi1020::telegrams() const {
     std::vector<std::vector<std::uint8_t>> out(1, t5);
     const std::size_t room = kMaxUserData - kHeader - 1;  // minus the 0x0F/0x1F end byte
     for (const auto& r : records_) {
-        if (out.back().size() + r.size() > room) out.emplace_back();
+        if (out.back().size() + r.size() > room) out.push_back(config_.static_data_every_telegram ? t5 : std::vector<std::uint8_t>{});
         out.back().insert(out.back().end(), r.begin(), r.end());
     }
     return out;

@@ -3,11 +3,12 @@
 #include <array>
 
 #include "metercert/mbus/link.hpp"
+#include "metercert/mbus/telegram.hpp"
 
 namespace metercert::devices {
 
 namespace {
-constexpr std::array<std::pair<Cmi1020Fault, std::string_view>, 11> kNames{{
+constexpr std::array<std::pair<Cmi1020Fault, std::string_view>, 14> kNames{{
     {Cmi1020Fault::none, "none"},
     {Cmi1020Fault::wrong_checksum, "wrong_checksum"},
     {Cmi1020Fault::ignored_fcb, "ignored_fcb"},
@@ -19,6 +20,9 @@ constexpr std::array<std::pair<Cmi1020Fault, std::string_view>, 11> kNames{{
     {Cmi1020Fault::wrong_manufacturer, "wrong_manufacturer"},
     {Cmi1020Fault::baud_ack_new_rate, "baud_ack_new_rate"},
     {Cmi1020Fault::settings_lost, "settings_lost"},
+    {Cmi1020Fault::wrong_vif_exponent, "wrong_vif_exponent"},
+    {Cmi1020Fault::table5_repeated, "table5_repeated"},
+    {Cmi1020Fault::wrong_error_flag, "wrong_error_flag"},
 }};
 
 // Recomputes the checksum of a short or long frame in place.
@@ -96,6 +100,26 @@ std::vector<std::uint8_t> fault_on_reply(Cmi1020Fault f, std::span<const std::ui
                 fix_checksum(r);
             }
             break;
+        case Cmi1020Fault::wrong_vif_exponent:
+        case Cmi1020Fault::wrong_error_flag: {
+            mbus::Telegram t;
+            mbus::DecodeError err;
+            if (!long_header || !mbus::decode(r, t, err)) break;
+            for (const auto& rec : t.records) {
+                if (!rec.has_vib) continue;
+                const std::uint8_t vif = rec.vif & 0x7F;
+                if (f == Cmi1020Fault::wrong_vif_exponent && vif <= 0x06) {  // energy Wh, 10^(n−3); 0x07 has no next
+                    ++r[rec.vib.off];
+                } else if (f == Cmi1020Fault::wrong_error_flag && rec.vif == 0xFD && rec.n_vife == 1 && rec.vife[0] == 0x17 &&
+                           rec.data.len >= 1) {
+                    std::uint8_t& low = r[rec.data.off];
+                    const std::uint8_t b3 = (low >> 3) & 1, b4 = (low >> 4) & 1;
+                    low = static_cast<std::uint8_t>((low & ~0x18) | (b3 << 4) | (b4 << 3));
+                }
+            }
+            fix_checksum(r);
+            break;
+        }
         case Cmi1020Fault::baud_ack_new_rate:
             // an E5 sent at a higher rate is, at the old rate, a glitch shorter than half a bit:
             // the master's UART sees no start bit at all

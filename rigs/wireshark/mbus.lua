@@ -22,6 +22,7 @@ local f = {
   flags = ProtoField.uint8("mbus.ph.flags", "Flags", base.HEX),
   parity = ProtoField.bool("mbus.ph.parity_error", "Parity/framing error", 8, nil, 0x01),
   garbled = ProtoField.bool("mbus.ph.garbled", "Not a valid frame", 8, nil, 0x02),
+  redacted = ProtoField.bool("mbus.ph.redacted", "Secret bytes redacted (0x2A)", 8, nil, 0x04),
   baud = ProtoField.uint32("mbus.ph.baud", "Baud rate"),
   start = ProtoField.uint8("mbus.start", "Start", base.HEX),
   l = ProtoField.uint8("mbus.l", "L-field"),
@@ -151,6 +152,7 @@ function p.dissector(tvb, pinfo, tree)
   local fl = ph:add(f.flags, tvb(3, 1))
   fl:add(f.parity, tvb(3, 1))
   fl:add(f.garbled, tvb(3, 1))
+  fl:add(f.redacted, tvb(3, 1))
   ph:add(f.baud, tvb(4, 4))
   local dir = tvb(1, 1):uint() == 0 and "M→S" or "S→M"
   local n = tvb:len() - 8

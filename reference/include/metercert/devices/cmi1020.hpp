@@ -32,6 +32,8 @@ struct Cmi1020Config {
     std::string software_version = "1.2.0";         // FD0F text, Major.Minor.Patchlevel
     std::uint8_t medium = 0x02;                     // ERRATA E-1
     std::uint64_t first_readout_ms = 2000;          // first meter readout after power-on
+    // Fault hook (faults.hpp table5_repeated): the Table 5 static data opens every telegram.
+    bool static_data_every_telegram = false;
 };
 
 // Everything the CMi1020 keeps in EEPROM (§5.1: "All configuration and parameterization are
@@ -59,13 +61,14 @@ public:
     // command (counted in rejected()).
     std::optional<std::vector<std::uint8_t>> on_frame(std::span<const std::uint8_t> frame);
 
-    // Simulated time in ms since power-on; runs the readouts due (2 s after power-on, then every
+    // Simulated time in ms (the first power-on is at 0); runs the readouts due (2 s after power-on, then every
     // 30 s) and the disconnector pulse once the drive capacitor has charged (~10 s).
     void advance_to(std::uint64_t ms);
     [[nodiscard]] std::uint64_t now() const noexcept { return now_; }
 
-    // Power cycle: RAM is lost (selection, FCB, error flags, readout), EEPROM settings kept;
-    // error flag bit 5 until the first readout; disconnector state unknown until pulsed.
+    // Power cycle at now(): RAM is lost (selection, FCB, error flags, readout), EEPROM settings
+    // kept; error flag bit 5 until the first readout (first_readout_ms later); disconnector state
+    // unknown until pulsed (the capacitor charges 10 s). The clock is not reset.
     void power_cycle();
 
     // Baud rate to use for the *next* frame: a baud switch takes effect after its ACK (§6.7.3).
@@ -77,6 +80,7 @@ public:
     void load_state(const std::string& json);
 
     [[nodiscard]] const Cmi1020Settings& settings() const noexcept { return settings_; }
+    [[nodiscard]] Cmi1020Config& config() noexcept { return config_; }
     [[nodiscard]] std::uint32_t error_flags() const noexcept { return error_flags_; }
     [[nodiscard]] std::uint8_t status_byte() const noexcept;
     [[nodiscard]] std::uint32_t secondary_address() const noexcept;  // Table 4 priority

@@ -24,6 +24,9 @@ enum class Cmi1020Fault : std::uint8_t {
     wrong_manufacturer,    // header manufacturer ELW instead of ELV
     baud_ack_new_rate,     // switches rate before ACKing a baud switch: the ACK is unreadable at the old rate
     settings_lost,         // EEPROM settings lost on a power cycle (back to the §8.2 factory defaults)
+    wrong_vif_exponent,    // energy records (VIF 0000 0nnn, Wh) sent with the exponent one too high: 10× the value
+    table5_repeated,       // Table 5 static data in every telegram, not only the first (§6.6, §6.7.2.2)
+    wrong_error_flag,      // FD17 bits 3 and 4 swapped: a receive error reported as a timeout and back (Table 5)
 };
 std::string_view fault_name(Cmi1020Fault f) noexcept;
 std::optional<Cmi1020Fault> fault_from_name(std::string_view name) noexcept;

@@ -6,7 +6,8 @@
 //   offset 0  version    0x01
 //   offset 1  direction  0 = master → slave, 1 = slave → master
 //   offset 2  channel    port/bus number of the rig (0 for a single port)
-//   offset 3  flags      bit 0 parity/framing error seen, bit 1 not a valid frame (garbled)
+//   offset 3  flags      bit 0 parity/framing error seen, bit 1 not a valid frame (garbled),
+//                        bit 2 redacted (secret bytes of a P1/P2 command replaced by 0x2A '*')
 //   offset 4  baud       uint32, line rate in bit/s (0 = not a UART, e.g. TCP)
 //   offset 8  the M-Bus bytes as they crossed the wire
 //

@@ -14,6 +14,7 @@ enum class Direction : std::uint8_t { master_to_slave = 0, slave_to_master = 1 }
 // Flags of a tapped burst (also the pcap pseudo-header's flags byte).
 inline constexpr std::uint8_t kTapParityError = 0x01;  // the UART flagged a parity/framing error
 inline constexpr std::uint8_t kTapGarbled = 0x02;      // the bytes form no valid frame (collision, noise)
+inline constexpr std::uint8_t kTapRedacted = 0x04;     // secret bytes (P1/P2) replaced by 0x2A before recording
 
 struct TapRecord {
     Direction direction = Direction::master_to_slave;

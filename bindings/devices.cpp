@@ -1,0 +1,108 @@
+// Bindings of the device models (reference/devices): the E350 meter model the simulated CMi1020s
+// read, and a stand-alone reference CMi1020 that a case holds a DUT against.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <memory>
+
+#include "common.hpp"
+#include "metercert/devices/cmi1020.hpp"
+#include "metercert/devices/e350.hpp"
+
+namespace py = pybind11;
+using namespace metercert;
+
+namespace {
+
+using bindings::as_bytes;
+
+// A reference CMi1020 with its own E350 model (CMi1020 manual §5–§8).
+struct Reference {
+    devices::E350 meter;
+    devices::Cmi1020 slave;
+    Reference(const std::string& readout, std::uint32_t fabrication_number)
+        : meter(readout), slave(devices::Cmi1020Config{.fabrication_number = fabrication_number}, meter) {}
+};
+
+}  // namespace
+
+void bind_devices(py::module_& m) {
+    py::class_<devices::E350>(m, "E350",
+        "The Landis+Gyr E350 model behind a CMi1020 (reference/include/metercert/devices/e350.hpp): it\n"
+        "answers IEC 62056-21 mode C readouts, checks the P1 password / P2 key at sign-on and executes\n"
+        "the meter commands 0xFF05 (rate), 0xFF21 (disconnector), 0xFF22–0xFF29 (LCD). Obtained from\n"
+        "Connection.meter(i) (sim: only) or Reference.meter; not constructed directly.")
+        .def_property("readout", [](const devices::E350& e) { return py::bytes(e.readout_bytes()); },
+                      [](devices::E350& e, const py::bytes& b) { e.set_readout(std::string(b)); },
+                      "The readout (bytes: identification line, STX, data lines, !, ETX, BCC) the meter answers with;\n"
+                      "the CMi1020 sees a new one at its next readout cycle (every 30 s).")
+        .def_property("fault", [](const devices::E350& e) { return std::string(devices::meter_fault_name(e.fault)); },
+                      [](devices::E350& e, const std::string& name) {
+                          const auto f = devices::meter_fault_from_name(name);
+                          if (!f) throw py::value_error("unknown meter fault '" + name + "' (none, no_meter, id_timeout, "
+                                                        "id_receive_error, unexpected_id_char, readout_timeout, receive_error, "
+                                                        "signon_failure, command_failure)");
+                          e.fault = *f;
+                      },
+                      "How the meter misbehaves on its optical port: 'none', 'no_meter', 'id_timeout',\n"
+                      "'id_receive_error', 'unexpected_id_char', 'readout_timeout', 'receive_error',\n"
+                      "'signon_failure', 'command_failure' (each maps to a CMi1020 Table 5 error flag).")
+        .def_property("p1_password", [](const devices::E350& e) { return e.p1_password; },
+                      [](devices::E350& e, const std::string& p) { e.p1_password = p; },
+                      "The P1 password the meter accepts (8 ASCII digits; §8.2 default 88888888). Never log it.")
+        .def_property("p2_key", [](const devices::E350& e) { return py::bytes(reinterpret_cast<const char*>(e.p2_key.data()), 16); },
+                      [](devices::E350& e, const py::bytes& b) {
+                          const std::string s = b;
+                          if (s.size() != 16) throw py::value_error("p2_key: 16 bytes expected");
+                          std::copy(s.begin(), s.end(), e.p2_key.begin());
+                      }, "The P2 key the meter accepts (16 bytes; §8.2 default 16 × 0x99). Never log it.")
+        .def_readwrite("has_disconnector", &devices::E350::has_disconnector)
+        .def_property_readonly("executed", [](const devices::E350& e) {
+                py::list out;
+                for (const auto& c : e.executed) {
+                    py::dict d;
+                    d["code"] = c.code;
+                    d["method"] = c.method == devices::SignOn::p1 ? "p1" : "p2";
+                    d["fields"] = as_bytes(c.fields);
+                    out.append(d);
+                }
+                return out;
+            }, "Meter commands executed so far: [{code: 0xFF21, method: 'p1'|'p2', fields: bytes}] in order.")
+        .def_property_readonly("disconnector_closed", [](const devices::E350& e) -> py::object {
+                return e.disconnector_closed ? py::object(py::bool_(*e.disconnector_closed)) : py::none();
+            }, "Disconnector state after the last 0xFF21 (True = closed/on), None before any.")
+        .def_property_readonly("rate", [](const devices::E350& e) { return e.rate; }, "Rate set by the last 0xFF05 (0 before any).")
+        .def_property_readonly("reads", [](const devices::E350& e) { return e.reads; }, "Readout cycles the meter has answered.");
+
+    py::class_<Reference>(m, "Reference",
+        "Reference(readout: bytes = <the real E350 capture>, fabrication_number: int = 0x70000001)\n\n"
+        "A stand-alone reference CMi1020 (reference/include/metercert/devices/cmi1020.hpp) with its own\n"
+        "E350 model answering `readout`: the behaviour a DUT is held against. Time is simulated\n"
+        "(advance_to); on_frame() answers a frame as the CMi1020 manual §6.7 says.")
+        .def(py::init([](const py::object& readout, std::uint32_t fab) {
+                 std::string r = readout.is_none() ? std::string(kDefaultE350Readout, kDefaultE350ReadoutSize)
+                                                   : std::string(readout.cast<py::bytes>());
+                 return std::make_unique<Reference>(r, fab);
+             }), py::arg("readout") = py::none(), py::arg("fabrication_number") = 0x70000001u)
+        .def_property_readonly("meter", [](Reference& r) -> devices::E350& { return r.meter; }, py::return_value_policy::reference_internal)
+        .def("advance_to", [](Reference& r, std::uint64_t ms) { r.slave.advance_to(ms); }, py::arg("ms"),
+             "Simulated ms since power-on; runs the meter readouts due (2 s after power-on, then every 30 s).")
+        .def("on_frame", [](Reference& r, const py::bytes& b) -> py::object {
+                const std::string s = b;
+                const auto reply = r.slave.on_frame({reinterpret_cast<const std::uint8_t*>(s.data()), s.size()});
+                return reply ? py::object(as_bytes(*reply)) : py::none();
+            }, py::arg("frame"), "The reply to one whole frame as received, or None (silence).")
+        .def("telegrams", [](const Reference& r) {
+                py::list out;
+                for (const auto& t : r.slave.telegrams()) out.append(as_bytes(t));
+                return out;
+            }, "User data (from CI on) of each RSP_UD a REQ_UD2 sequence returns now.")
+        .def("power_cycle", [](Reference& r) { r.slave.power_cycle(); })
+        .def_property_readonly("error_flags", [](const Reference& r) { return r.slave.error_flags(); },
+                               "Table 5 FD17 error flags (24 bits).")
+        .def_property_readonly("status_byte", [](const Reference& r) { return r.slave.status_byte(); })
+        .def_property_readonly("secondary_address", [](const Reference& r) { return r.slave.secondary_address(); },
+                               "Identification number in use (BCD as an int; Table 4 priority).")
+        .def("state_json", [](const Reference& r) { return r.slave.state_json(); },
+             "EEPROM settings as JSON (holds P1/P2: do not log it).");
+}

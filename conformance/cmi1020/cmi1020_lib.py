@@ -1,0 +1,112 @@
+"""Helpers of the cmi1020 profile: reading every telegram, Table 5's static records, Elvaco
+commands (CMi1020 manual §6.7.9–§6.7.23: SND_UD CI 0x51, DIF 0x0F, command byte, fields) and
+IEC 62056-21 readouts for the meter model. Expectations never come from the reference code: they
+are the manual's bytes and tables, transcribed here and in table6.py."""
+from __future__ import annotations
+
+import functools
+import re
+
+import metercert
+from metercert import build_long
+from metercert.conformance import Mismatch, expect
+
+# Table 5 "First M-Bus telegram static data": (DIF, VIF) as printed, in hex.
+TABLE5 = (("01", "FD1A"), ("01", "FD1B"), ("8340", "FD17"), ("0D", "FD0F"), ("8C40", "78"))
+
+# The CMi1020 reads its meter 2 s after power-on and then every 30 s (§5, ERRATA E-18): a case
+# that changes the meter waits one period and a margin for the change to reach the telegrams.
+READOUT_PERIOD_MS = 30_000 + 1_000
+
+
+def read_telegrams(master, a: int = 0) -> list[dict]:
+    """SND_NKE, then REQ_UD2 with FCB toggling until DIF 0x0F (§6.5): the decoded telegrams."""
+    expect(master.snd_nke(a), True, f"SND_NKE to {a} ACKed")
+    frames, truncated = master.read(a)
+    expect(truncated, False, "readout ended with DIF 0x0F within the multi-telegram limit")
+    return [metercert.decode(f) for f, _gap in frames]
+
+
+def header_id(master, a: int = 0) -> str:
+    """The ID of the RSP_UD header (every telegram has it: SND_NKE and one REQ_UD2 are enough)."""
+    master.snd_nke(a)
+    return metercert.decode(master.req_ud2(a))["header"]["id"]
+
+
+def records(telegrams: list[dict]) -> list[dict]:
+    return [r for t in telegrams for r in t.get("records", [])]
+
+
+def record(telegram: dict, dif: str, vif: str) -> dict:
+    """The one record of `telegram` with this DIF(+DIFEs) and VIB; Mismatch when absent."""
+    found = [r for r in telegram.get("records", []) if r["dif"] == dif and r["vif"] == vif]
+    if len(found) != 1:
+        raise Mismatch(f"records {dif} {vif} in the telegram", 1, len(found))
+    return found[0]
+
+
+def error_flags(master, a: int = 0) -> int:
+    """The CMi1020 communication error flags (Table 5: DIF 8340, VIF FD17, 24 bits)."""
+    return int(record(read_telegrams(master, a)[0], "8340", "FD17")["value"])
+
+
+def elvaco(master, command: int, fields: bytes = b"", a: int = 0, c: int = 0x53) -> None:
+    """An Elvaco command (§6.7.9 ff.: CI 0x51, DIF 0x0F, command byte, fields); ACK expected."""
+    ex = master.exchange(build_long(c, a, 0x51, bytes([0x0F, command]) + fields))
+    expect(ex["bytes"], b"\xe5", f"ACK to Elvaco command 0x{command:02X}")
+
+
+def snd_ud(master, data: bytes, a: int = 0, ci: int = 0x51) -> None:
+    """A standard SND_UD (§6.7.5, §6.7.6, §6.7.8); ACK expected."""
+    ex = master.exchange(build_long(0x53, a, ci, data))
+    expect(ex["bytes"], b"\xe5", f"ACK to SND_UD CI {ci:02X} {data.hex().upper()}")
+
+
+def bcd(number: int) -> bytes:
+    """8 decimal digits as 4 bytes of packed BCD, LSByte first (§6.7.6)."""
+    return bytes.fromhex(f"{number:08d}")[::-1]
+
+
+def make_readout(lines: list[str], ident: str = "/LGZ4ZMF100AC.M26") -> bytes:
+    """An IEC 62056-21 mode C readout: identification, STX, data lines, '!', ETX, BCC (XOR of every
+    byte after STX up to and including ETX)."""
+    payload = "".join(f"{ln}\r\n" for ln in lines).encode() + b"!\r\n\x03"
+    return f"{ident}\r\n".encode() + b"\x02" + payload + bytes([functools.reduce(lambda x, y: x ^ y, payload, 0)])
+
+
+_LINE = re.compile(rb"^([0-9A-Z.:*\-]+)\((.*)\)\r?$")
+
+
+def readout_values(readout: bytes) -> list[tuple[str, str, str]]:
+    """(OBIS, value, unit) of each data line of a readout, as sent (padding kept)."""
+    body = readout.split(b"\x02", 1)[1].split(b"!", 1)[0]
+    out = []
+    for line in body.split(b"\n"):
+        m = _LINE.match(line.strip(b"\n"))
+        if not m:
+            continue
+        value, _, unit = m.group(2).decode("latin-1").partition("*")
+        out.append((m.group(1).decode(), value, unit))
+    return out
+
+
+# Every row of Table 6 that a 3-phase E350 may send (values partly from the real capture in
+# shared/data/e350): enough data for more than one telegram (§6.5).
+ALL_ROWS = [
+    "F.F(00)", "0.0(12345678)", "C.1.0(13647123)", "1.8.0(061561.289*kWh)", "1.8.1(042951.721*kWh)",
+    "1.8.2(018609.568*kWh)", "1.8.3(000001.000*kWh)", "1.8.4(000002.000*kWh)", "1.8.5(000003.000*kWh)",
+    "1.8.6(000004.000*kWh)", "2.8.0(000010.490*kWh)", "2.8.1(000000.302*kWh)", "2.8.2(000010.188*kWh)",
+    "3.8.0(000123.400*kvarh)", "3.8.1(000023.400*kvarh)", "4.8.0(000012.340*kvarh)", "15.8.0(061571.780*kWh)",
+    "16.7(01.234*kW)", "36.7(00.411*kW)", "56.7(00.412*kW)", "76.7(00.411*kW)", "131.7(00.120*kvar)",
+    "13.7(0.98)", "14.7(50.01*Hz)", "32.7(241*V)", "52.7(243*V)", "72.7(242*V)", "31.7(000.35*A)",
+    "51.7(000.52*A)", "71.7(000.47*A)", "C.7.0(0008)", "C.7.1(0003)", "C.7.2(0002)", "C.7.3(0001)",
+    "82.8.1(0000)", "82.8.2(0000)", "9.8.0(000456.700*kVAh)", "0.2.0(M26)", "0.2.1(SCHEME01)", "C.5.0(0401)",
+]
+
+
+def feed_meter(dut, meter, readout: bytes) -> None:
+    """Give the simulated meter a new readout and wait until the CMi1020 has read it."""
+    meter.readout = readout
+    before = meter.reads
+    dut.idle(READOUT_PERIOD_MS)
+    expect(meter.reads > before, True, "the CMi1020 read its meter within 31 s")

@@ -1,0 +1,43 @@
+"""CMi1020 §6.2 / Table 4 — where the secondary address comes from: the serial number from the
+factory, the meter's 0.0 (customer number) when its last 8 characters are BCD digits, else the
+meter's C.1.0, and a manually set address above both."""
+from cmi1020_lib import header_id, ALL_ROWS, feed_meter, make_readout, read_telegrams, readout_values, record, snd_ud, bcd
+from metercert.conformance import case, expect
+
+
+@case("cmi1020/6.2/1", "0.0 whose last 8 characters are BCD digits becomes the header ID (Table 4 row 2, Table 6 row 58).",
+      needs=("simulator",))
+def test_customer_number_is_id(dut, master, meter):
+    feed_meter(dut, meter, make_readout([r for r in ALL_ROWS if not r.startswith("0.0")] + ["0.0(0000098765432)"]))
+    expect(header_id(master), "98765432", "header ID from 0.0(0000098765432)")
+
+
+@case("cmi1020/6.2/2", "0.0 that is not 8 BCD digits falls back to C.1.0 as the header ID (Table 4 row 2).",
+      needs=("simulator",))
+def test_meter_number_fallback(dut, master, meter):
+    feed_meter(dut, meter, make_readout(["0.0(12AB5678)", "C.1.0(24681357)", "1.8.0(000001.000*kWh)"]))
+    expect(header_id(master), "24681357", "header ID from C.1.0 when 0.0 is not BCD")
+
+
+@case("cmi1020/6.2/3", "The real E350's space-padded 0.0 is not 8 digits, so its C.1.0 is the ID (ERRATA E-17).",
+      level="implementation-defined", needs=("simulator",))
+def test_padded_customer_number(master, meter):
+    values = {obis: v for obis, v, _ in readout_values(meter.readout)}
+    expect(header_id(master), f"{int(values['C.1.0']):08d}", f"header ID with 0.0({values['0.0']})")
+
+
+@case("cmi1020/6.2/4", "Without meter communication the header ID is the CMi1020's serial number (Table 4 row 1).",
+      needs=("simulator",))
+def test_factory_id_without_meter(dut, master, meter):
+    meter.fault = "no_meter"
+    dut.power_cycle(0)
+    dut.idle(3000)
+    first = read_telegrams(master)[0]
+    expect(first["header"]["id"], record(first, "8C40", "78")["value"], "header ID = fabrication number (8C40 78)")
+
+
+@case("cmi1020/6.2/5", "A manually set secondary address is used whatever the meter sends (Table 4 row 3).", needs=("simulator",))
+def test_manual_address_wins(dut, master, meter):
+    snd_ud(master, bytes([0x0C, 0x79]) + bcd(55443322))
+    feed_meter(dut, meter, make_readout(["0.0(11112222)", "C.1.0(33334444)"]))
+    expect(header_id(master), "55443322", "header ID after 0C 79 55443322 and a new meter readout")

@@ -1,0 +1,52 @@
+"""CMi1020 §6.7.9 / §6.7.10 — P1 sign-on password (command 0x01, 8 ASCII digits) and P2 sign-on
+key (command 0x02, 16 bytes): the CMi1020 signs on to the meter with what was set. The secrets of
+these frames are redacted in every report and capture."""
+from cmi1020_lib import elvaco, error_flags
+from metercert.conformance import case, expect
+
+LCD_RATE = (0x25, bytes([0x00, 0x02]))  # §6.7.19, sign-on method bit 6
+
+
+@case("cmi1020/6.7.9/1", "After P1 is set to the meter's password, a P1 command signs on and executes.", needs=("simulator",))
+def test_p1_password_used(master, meter):
+    meter.p1_password = "97531864"
+    elvaco(master, 0x01, b"97531864")
+    elvaco(master, *LCD_RATE)
+    expect([(c["code"], c["method"]) for c in meter.executed], [(0xFF25, "p1")], "meter commands executed")
+    expect(error_flags(master) & (1 << 23), 0, "FD17 bit 23")
+
+
+@case("cmi1020/6.7.9/2", "A P1 password with a character other than a digit is refused (no ACK) and not stored (ERRATA E-20).",
+      level="implementation-defined", needs=("simulator",))
+def test_p1_non_digit_refused(master, meter):
+    import metercert
+    ex = master.exchange(metercert.build_long(0x53, 0, 0x51, bytes([0x0F, 0x01]) + b"1234567A"))
+    expect(ex["outcome"], "timeout", "reply to a P1 password with 'A'")
+    elvaco(master, *LCD_RATE)  # still the factory 88888888, which the meter accepts
+    expect(len(meter.executed), 1, "meter commands executed with the factory password")
+
+
+@case("cmi1020/6.7.10/1", "After P2 is set to the meter's key and P2 chosen for a command (§6.7.15), it signs on with P2.",
+      needs=("simulator",))
+def test_p2_key_used(master, meter):
+    key = bytes(range(0x10, 0x20))
+    meter.p2_key = key
+    elvaco(master, 0x02, key)
+    elvaco(master, 0x06, (1 << 6).to_bytes(2, "little"))  # method bit 6: 0xFF25 by P2
+    try:
+        elvaco(master, *LCD_RATE)
+        expect([(c["code"], c["method"]) for c in meter.executed], [(0xFF25, "p2")], "meter commands executed")
+        expect(error_flags(master) & (1 << 23), 0, "FD17 bit 23")
+    finally:
+        elvaco(master, 0x06, b"\x00\x00")
+
+
+@case("cmi1020/6.7.10/2", "A P2 command with a key the meter does not accept fails sign-on (bit 23).", needs=("simulator",))
+def test_p2_wrong_key(master, meter):
+    elvaco(master, 0x06, (1 << 6).to_bytes(2, "little"))
+    try:
+        meter.p2_key = bytes(16)  # the CMi1020 still holds the factory 16 × 0x99
+        elvaco(master, *LCD_RATE)
+        expect(bool(error_flags(master) & (1 << 23)), True, "FD17 bit 23")
+    finally:
+        elvaco(master, 0x06, b"\x00\x00")
