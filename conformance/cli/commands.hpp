@@ -20,6 +20,9 @@ void add_read(CLI::App& app, int& exit_code);
 // `metercert run [--profile P ...] [--dut URL] [--report DIR] [-k EXPR]`
 void add_run(CLI::App& app, int& exit_code);
 
+// `metercert vectors [--decoder CMD] [--junit F] [--json F]`: the third-party parser harness
+void add_vectors(CLI::App& app, int& exit_code);
+
 // The decoded table `decode` prints, for other commands.
 void print_telegram_table(const mbus::Telegram& t);
 

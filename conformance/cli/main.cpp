@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
     metercert::cli::add_scan(app, exit_code);
     metercert::cli::add_read(app, exit_code);
     metercert::cli::add_run(app, exit_code);
+    metercert::cli::add_vectors(app, exit_code);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -1,9 +1,6 @@
 // `metercert run`: the conformance run. Runs the profiles' pytest cases (conformance/<profile>/)
 // through metercert.pytest_plugin against the DUT and writes the reports: junit.xml (pytest),
 // record.json and report.html (metercert.report), results appended as each case ends.
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -14,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "python.hpp"
 #include "metercert/rigs/dut.hpp"
 
 extern const char kDefaultE350Readout[];
@@ -59,7 +57,6 @@ std::string utc_stamp() {
 
 int run_run(const RunOptions& o) {
     const fs::path root = METERCERT_SOURCE_DIR;
-    const fs::path exe_dir = fs::canonical("/proc/self/exe").parent_path();
     const auto available = all_profiles(root);
     const auto profiles = o.profiles.empty() ? available : o.profiles;
     for (const auto& p : profiles)
@@ -83,9 +80,8 @@ int run_run(const RunOptions& o) {
         std::cerr << fmt::format("error: --report {}: {}\n", report.string(), ec.message());
         return 2;
     }
-    const char* py_env = std::getenv("METERCERT_PYTHON");
-    const std::string python = py_env ? py_env : "/usr/bin/python3";
-    std::vector<std::string> args{python, "-m", "pytest", "-p", "metercert.pytest_plugin", "-p", "no:cacheprovider",
+    const std::string python = python_interpreter();
+    std::vector<std::string> args{"-m", "pytest", "-p", "metercert.pytest_plugin", "-p", "no:cacheprovider",
                                   "-q", "--no-header", "-rN", "--tb=no", "--dut", o.dut, "--report", report.string(),
                                   "--junitxml", (report / "junit.xml").string(), "-o", "junit_family=xunit2",
                                   "--rootdir", root.string()};
@@ -95,21 +91,7 @@ int run_run(const RunOptions& o) {
     if (!o.pcap.empty()) args.insert(args.end(), {"--pcap", o.pcap});
     for (const auto& p : profiles) args.push_back((root / "conformance" / p).string());
     std::cerr << fmt::format("metercert run: profiles {} against {} → {}\n", fmt::join(profiles, ", "), o.dut, report.string());
-    const pid_t pid = fork();
-    if (pid == 0) {
-        const std::string pp = (exe_dir / "python").string();
-        const char* old = std::getenv("PYTHONPATH");
-        setenv("PYTHONPATH", old && *old ? (pp + ":" + old).c_str() : pp.c_str(), 1);
-        std::vector<char*> argv;
-        for (auto& a : args) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        execv(python.c_str(), argv.data());
-        std::cerr << fmt::format("error: cannot run {}: {}\n", python, std::strerror(errno));
-        _exit(127);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    const int rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+    const int rc = run_python(args);
     std::ifstream in(report / "record.json");
     if (!in) {
         std::cerr << fmt::format("error: the run wrote no record (pytest exit {}): is {} with python3-pytest installed?\n", rc, python);

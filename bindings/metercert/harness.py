@@ -1,0 +1,167 @@
+"""Third-party parser harness (``metercert vectors``), in the style of toml-test.
+
+Every golden vector of ``vectors/mbus/*.json`` (schema ``mbus_vectors_v1``, vectors/README.md)
+is fed to a decoder command: the frame as one line of hex on stdin. A decoder passes a vector
+
+- *valid*: it exits 0 and prints canonical JSON whose content includes every key of the vector's
+  ``expected`` with an equal value (objects key by key, arrays element by element and of the
+  same length; keys the vector does not name are not compared);
+- *invalid*: it exits non-zero (any code but a crash). The error it names is shown, not judged.
+
+Outcomes per vector: ``pass``, ``fail`` (with a diff: the JSON path, expected, got), ``crash``
+(killed by a signal), ``timeout`` (no exit within ``--timeout`` seconds; the process is
+killed). Results go to the terminal as a table, and to ``--junit FILE`` and ``--json FILE``.
+Exit status: 0 all pass, 1 any other outcome, 2 usage error (no vectors, decoder not found).
+
+    python3 -m metercert.harness --decoder "python3 mydecoder.py" [--timeout 5] [-k link]
+"""
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import json
+import os
+import pathlib
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+
+
+def load_vectors(directory: pathlib.Path) -> list[dict]:
+    """Every vector of every ``*.json`` file: file, tcId, comment, flags, frame, result, expected."""
+    out = []
+    for path in sorted(directory.glob("*.json")):
+        doc = json.loads(path.read_text())
+        if not str(doc.get("schema", "")).startswith("mbus_vectors_v1"):
+            continue
+        for group in doc["testGroups"]:
+            for t in group["tests"]:
+                out.append({"file": path.name, "id": f"{path.stem}#{t['tcId']}", "comment": t.get("comment", ""),
+                            "flags": t.get("flags", []), "source": group.get("source", ""), "frame": t["frame"],
+                            "result": t["result"], "expected": t.get("expected"), "error": t.get("error")})
+    return out
+
+
+def diff(expected, got, path: str = "$") -> list[str]:
+    """Where ``got`` does not include ``expected`` (vectors/README.md's comparison rule)."""
+    if isinstance(expected, dict):
+        if not isinstance(got, dict):
+            return [f"{path}: expected an object, got {json.dumps(got)[:80]}"]
+        out = []
+        for k, v in expected.items():
+            if k not in got:
+                out.append(f"{path}.{k}: missing (expected {json.dumps(v)[:80]})")
+            else:
+                out += diff(v, got[k], f"{path}.{k}")
+        return out
+    if isinstance(expected, list):
+        if not isinstance(got, list):
+            return [f"{path}: expected an array, got {json.dumps(got)[:80]}"]
+        out = [] if len(got) == len(expected) else [f"{path}: expected {len(expected)} elements, got {len(got)}"]
+        for i, (e, g) in enumerate(zip(expected, got)):
+            out += diff(e, g, f"{path}[{i}]")
+        return out
+    if expected != got or type(expected) is not type(got):
+        return [f"{path}: expected {json.dumps(expected)}, got {json.dumps(got)}"]
+    return []
+
+
+def run_one(argv: list[str], vector: dict, timeout: float) -> dict:
+    """Feed one vector to the decoder; the vector's outcome with its evidence."""
+    start = time.monotonic()
+    try:
+        p = subprocess.run(argv, input=vector["frame"].upper() + "\n", capture_output=True, text=True, timeout=timeout,
+                           errors="replace")
+    except subprocess.TimeoutExpired:
+        return {"outcome": "timeout", "detail": f"no exit within {timeout:g} s", "seconds": timeout}
+    res = {"seconds": round(time.monotonic() - start, 4), "exit": p.returncode, "stderr": p.stderr[-500:]}
+    if p.returncode < 0:
+        name = signal.Signals(-p.returncode).name if -p.returncode in signal.Signals._value2member_map_ else str(-p.returncode)
+        return {**res, "outcome": "crash", "detail": f"killed by {name}"}
+    if vector["result"] == "invalid":
+        if p.returncode == 0:
+            return {**res, "outcome": "fail", "detail": f"accepted an invalid frame (the vector expects "
+                                                       f"{vector['error']['name']} at byte {vector['error']['offset']})",
+                    "stdout": p.stdout[:500]}
+        return {**res, "outcome": "pass", "detail": p.stderr.strip().splitlines()[-1][:120] if p.stderr.strip() else ""}
+    if p.returncode != 0:
+        return {**res, "outcome": "fail", "detail": f"exit {p.returncode} on a valid frame: {p.stderr.strip()[:200]}"}
+    try:
+        got = json.loads(p.stdout)
+    except json.JSONDecodeError as e:
+        return {**res, "outcome": "fail", "detail": f"stdout is not one JSON document ({e})", "stdout": p.stdout[:500]}
+    problems = diff(vector["expected"], got)
+    if problems:
+        return {**res, "outcome": "fail", "detail": f"{len(problems)} difference(s)", "diff": problems}
+    return {**res, "outcome": "pass", "detail": ""}
+
+
+def write_junit(path: str, vectors: list[dict], results: list[dict], decoder: str) -> None:
+    suites = ET.Element("testsuites", name=f"metercert vectors: {decoder}")
+    for file in sorted({v["file"] for v in vectors}):
+        rows = [(v, r) for v, r in zip(vectors, results) if v["file"] == file]
+        suite = ET.SubElement(suites, "testsuite", name=file, tests=str(len(rows)),
+                              failures=str(sum(r["outcome"] == "fail" for _, r in rows)),
+                              errors=str(sum(r["outcome"] in ("crash", "timeout") for _, r in rows)))
+        for v, r in rows:
+            tc = ET.SubElement(suite, "testcase", classname=file, name=f"{v['id']} {v['comment']}"[:200],
+                               time=str(r.get("seconds", 0)))
+            if r["outcome"] == "fail":
+                ET.SubElement(tc, "failure", message=r["detail"]).text = "\n".join(r.get("diff", [])) or r.get("stdout", "")
+            elif r["outcome"] in ("crash", "timeout"):
+                ET.SubElement(tc, "error", type=r["outcome"], message=r["detail"]).text = r.get("stderr", "")
+    ET.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `| head` ends the table quietly
+    ap = argparse.ArgumentParser(prog="metercert vectors", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--decoder", required=True, help='decoder command, e.g. "python3 mydecoder.py" (hex on stdin)')
+    ap.add_argument("--vectors", required=True, help="directory of mbus_vectors_v1 files (vectors/mbus)")
+    ap.add_argument("--timeout", type=float, default=5.0, help="seconds per vector (default 5)")
+    ap.add_argument("--junit", default="", help="write JUnit XML here")
+    ap.add_argument("--json", default="", help="write the per-vector results as JSON here")
+    ap.add_argument("-k", default="", help="only vectors whose id or comment contains this text")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="decoders run at once")
+    ap.add_argument("--quiet", action="store_true", help="table rows only for vectors that do not pass")
+    a = ap.parse_args(argv)
+    try:
+        cmd = shlex.split(a.decoder)
+    except ValueError as e:
+        print(f"error: --decoder: {e}", file=sys.stderr)
+        return 2
+    if not cmd or not shutil.which(cmd[0]):
+        print(f"error: --decoder: {cmd[0] if cmd else '(empty)'}: command not found", file=sys.stderr)
+        return 2
+    vectors = [v for v in load_vectors(pathlib.Path(a.vectors)) if a.k in v["id"] or a.k in v["comment"]]
+    if not vectors:
+        print(f"error: no vectors in {a.vectors}" + (f" matching -k {a.k!r}" if a.k else ""), file=sys.stderr)
+        return 2
+    with concurrent.futures.ThreadPoolExecutor(max(1, a.jobs)) as pool:
+        results = list(pool.map(lambda v: run_one(cmd, v, a.timeout), vectors))
+    counts = {k: sum(r["outcome"] == k for r in results) for k in ("pass", "fail", "crash", "timeout")}
+    width = max(len(v["id"]) for v in vectors)
+    print(f"{'vector':<{width}}  {'kind':<7}  {'outcome':<7}  detail")
+    for v, r in zip(vectors, results):
+        if a.quiet and r["outcome"] == "pass":
+            continue
+        print(f"{v['id']:<{width}}  {v['result']:<7}  {r['outcome'].upper():<7}  {r['detail'] or v['comment'][:70]}")
+        for line in r.get("diff", [])[:10]:
+            print(f"{'':<{width}}      {line}")
+    print(f"\n{len(vectors)} vectors ({sum(v['result'] == 'valid' for v in vectors)} valid, "
+          f"{sum(v['result'] == 'invalid' for v in vectors)} invalid): {counts['pass']} pass, {counts['fail']} fail, "
+          f"{counts['crash']} crash, {counts['timeout']} timeout — decoder: {a.decoder}")
+    if a.junit:
+        write_junit(a.junit, vectors, results, a.decoder)
+    if a.json:
+        pathlib.Path(a.json).write_text(json.dumps({"decoder": a.decoder, "counts": counts, "vectors": [
+            {k: v[k] for k in ("id", "file", "comment", "flags", "result")} | r for v, r in zip(vectors, results)]}, indent=1))
+    return 0 if counts["pass"] == len(vectors) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+// `metercert vectors [--decoder CMD]`: the third-party parser harness (toml-test style). Feeds
+// every golden vector of vectors/mbus to a decoder command (hex on stdin) and reports per vector
+// pass / fail (with a diff) / crash / timeout as a table, JUnit and JSON. The work is done by
+// metercert.harness (bindings/metercert/harness.py); without --decoder the decoder is this
+// executable's own `decode --json`, so the reference is held against the same vectors the
+// same way.
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "python.hpp"
+
+namespace metercert::cli {
+
+namespace {
+
+struct VectorsOptions {
+    std::string decoder;
+    std::string vectors;
+    double timeout = 5.0;
+    std::string junit, json, k;
+    bool quiet = false;
+};
+
+}  // namespace
+
+void add_vectors(CLI::App& app, int& exit_code) {
+    auto o = std::make_shared<VectorsOptions>();
+    auto* cmd = app.add_subcommand(
+        "vectors",
+        "Hold an M-Bus decoder against the golden vectors: each frame as a hex line on its stdin;\n"
+        "a valid frame must give canonical JSON (vectors/README.md) on stdout and exit 0, an invalid\n"
+        "one a non-zero exit. Per vector: PASS, FAIL (with a diff), CRASH (signal), TIMEOUT.\n"
+        "Without --decoder the reference ('metercert decode --json') is checked.\n"
+        "Exit 0 when every vector passes, 1 otherwise, 2 on a usage error.");
+    cmd->add_option("--decoder", o->decoder, "decoder command line, e.g. \"python3 mydecoder.py\"");
+    cmd->add_option("--vectors", o->vectors, "directory of vector files (default: the source tree's vectors/mbus)");
+    cmd->add_option("--timeout", o->timeout, "seconds allowed per vector")->capture_default_str();
+    cmd->add_option("--junit", o->junit, "write JUnit XML to this file");
+    cmd->add_option("--json", o->json, "write per-vector results as JSON to this file");
+    cmd->add_option("-k", o->k, "only vectors whose id (file#tcId) or comment contains this text");
+    cmd->add_flag("--quiet", o->quiet, "list only the vectors that do not pass");
+    cmd->callback([o, &exit_code] {
+        const std::string self = std::filesystem::canonical("/proc/self/exe").string();
+        std::vector<std::string> args{"-m", "metercert.harness",
+                                      "--decoder", o->decoder.empty() ? fmt::format("'{}' decode --json", self) : o->decoder,
+                                      "--vectors", o->vectors.empty() ? std::string(METERCERT_SOURCE_DIR) + "/vectors/mbus" : o->vectors,
+                                      "--timeout", fmt::format("{}", o->timeout)};
+        if (!o->junit.empty()) args.insert(args.end(), {"--junit", o->junit});
+        if (!o->json.empty()) args.insert(args.end(), {"--json", o->json});
+        if (!o->k.empty()) args.insert(args.end(), {"-k", o->k});
+        if (o->quiet) args.push_back("--quiet");
+        const int rc = run_python(args);
+        exit_code = rc <= 2 ? rc : 2;
+    });
+}
+
+}  // namespace metercert::cli
