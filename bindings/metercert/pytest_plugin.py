@@ -21,7 +21,6 @@ import datetime as _dt
 import json
 import os
 import pathlib
-import time
 
 import pytest
 
@@ -33,7 +32,8 @@ _STATE: dict = {}
 
 def pytest_addoption(parser):
     g = parser.getgroup("metercert")
-    g.addoption("--dut", default="sim:cmi1020", help="device under test URL (sim:cmi1020?count=N, tcp://HOST:PORT, serial:///dev/X?baud=2400)")
+    g.addoption("--dut", default="", help="device under test URL (sim:cmi1020?count=N, tcp://HOST:PORT, serial:///dev/X?baud=2400); "
+                                           "default: each profile's built-in simulator (its conftest's default_dut)")
     g.addoption("--report", default="", help="directory for record.json, report.html and capture.pcap")
     g.addoption("--pcap", default="", help="capture file of every frame of the run (default: REPORT/capture.pcap)")
     g.addoption("--station", default=os.environ.get("METERCERT_STATION", ""), help="test station name")
@@ -61,21 +61,49 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    simulated = _STATE["url"].startswith("sim:")
-    baud_control = simulated or _STATE["url"].startswith("serial:")
-    for item in items:
-        info = _info(item)
-        if info is None:
-            continue
-        if "simulator" in info.needs and not simulated:
-            item.add_marker(pytest.mark.skip(reason=f"{info.id} needs the built-in simulator (meter model or fault injection)"))
-        elif "line_timing" in info.needs and not baud_control:
-            item.add_marker(pytest.mark.skip(reason=f"{info.id} measures M-Bus reply times, which a TCP gateway hides "
-                                                    "(use serial:// or sim:)"))
-        elif "baud_control" in info.needs and not baud_control:
-            item.add_marker(pytest.mark.skip(reason=f"{info.id} needs a line whose rate the master sets (serial:// or sim:), "
-                                                    "not a gateway's"))
     _STATE["total"] = len(items)
+
+
+def _needs_skip(info: CaseInfo, url: str, simulated: bool) -> str | None:
+    """Why the case cannot run against this DUT (None: it can)."""
+    baud_control = url.startswith("sim:") or url.startswith("serial:")
+    if "simulator" in info.needs and not simulated:
+        return f"{info.id} needs the built-in simulator (meter model, fault injection or its statistics)"
+    if "line_timing" in info.needs and not baud_control:
+        return f"{info.id} measures M-Bus reply times, which a TCP gateway hides (use serial:// or sim:)"
+    if "baud_control" in info.needs and not baud_control:
+        return f"{info.id} needs a line whose rate the master sets (serial:// or sim:), not a gateway's"
+    return None
+
+
+class DutTarget:
+    """Where a profile's cases find their DUT: a URL, and whether it is one of metercert's own
+    simulators (in process for sim:, or a simulator process behind TCP), plus what a profile's
+    conftest wants to hand its cases (``extra``: e.g. the statistics file of a simulated gateway)."""
+
+    def __init__(self, url: str, simulated: bool | None = None, **extra):
+        self.url = url
+        self.simulated = url.startswith("sim:") if simulated is None else simulated
+        self.extra = extra
+
+
+@pytest.fixture
+def dut_target(request) -> DutTarget:
+    """The DUT of the running case: ``--dut`` when given, else the profile's ``default_dut``."""
+    url = request.config.getoption("--dut")
+    target = DutTarget(url) if url else request.getfixturevalue("default_dut")
+    if isinstance(target, str):
+        target = DutTarget(target)
+    info = _info(request.node)
+    if info is not None:
+        reason = _needs_skip(info, target.url, target.simulated)
+        if reason:
+            pytest.skip(reason)
+        key = info.profile if not url else "*"
+        if key not in _STATE["identity"]:
+            _STATE["identity"][key] = {"url": target.url, **_identity(target.url)}
+            _write(complete=False)
+    return target
 
 
 def _identity(url: str) -> dict:
@@ -103,18 +131,24 @@ def _identity(url: str) -> dict:
 
 
 def pytest_sessionstart(session):
-    _STATE["identity"] = _identity(_STATE["url"])
     _write(complete=False)
 
 
-@pytest.fixture
-def dut_url():
-    return _STATE["url"]
+@pytest.fixture(autouse=True)
+def _metercert_needs(request):
+    """Every case, whatever fixtures it uses, is checked against what it needs (skip with a reason)."""
+    if _info(request.node) is not None:
+        request.getfixturevalue("dut_target")
 
 
 @pytest.fixture
-def dut(request):
-    conn = metercert.connect(_STATE["url"])
+def dut_url(dut_target):
+    return dut_target.url
+
+
+@pytest.fixture
+def dut(request, dut_target):
+    conn = metercert.connect(dut_target.url)
     request.node.metercert_connection = conn
     yield conn
     conn.close()  # a gateway serves one client at a time: free it for the next case
@@ -248,8 +282,15 @@ def _write(complete: bool):
     if not _STATE["report"]:
         return
     from metercert import report as _report
+    ids = _STATE["identity"]
+    if "*" in ids or len(ids) == 1:  # one DUT for the whole run
+        dut = next(iter(ids.values()))
+    else:  # each profile against its own built-in simulator
+        dut = {"url": "each profile's built-in simulator", "profiles": ids}
+    if not ids:
+        dut = {"url": _STATE["url"] or "each profile's built-in simulator"}
     record = {
-        "tool": "metercert", "version": "0.1.0", "dut": {"url": _STATE["url"], **_STATE["identity"]},
+        "tool": "metercert", "version": "0.1.0", "dut": dut,
         "station": _STATE["station"], "operator": _STATE["operator"], "started": _STATE["started"],
         "finished": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds") if complete else None,
         "complete": complete, "cases": _STATE["cases"],

@@ -29,6 +29,7 @@ int run_python(const std::vector<std::string>& args) {
     if (pid == 0) {
         const char* old = std::getenv("PYTHONPATH");
         setenv("PYTHONPATH", old && *old ? (pp + ":" + old).c_str() : pp.c_str(), 1);
+        setenv("METERCERT_EXE", std::filesystem::canonical("/proc/self/exe").c_str(), 1);  // for profiles that start simulators
         std::vector<std::string> full{python};
         full.insert(full.end(), args.begin(), args.end());
         std::vector<char*> argv;

@@ -25,7 +25,7 @@ namespace fs = std::filesystem;
 
 struct RunOptions {
     std::vector<std::string> profiles;
-    std::string dut = "sim:cmi1020";
+    std::string dut;  // empty: each profile's built-in simulator
     std::string report;
     std::string k;
     std::string pcap;
@@ -65,7 +65,7 @@ int run_run(const RunOptions& o) {
             return 2;
         }
     try {  // the DUT must be reachable before anything runs: exit 2, not a page of failed cases
-        rigs::open_dut(o.dut, std::string(kDefaultE350Readout, kDefaultE350ReadoutSize));
+        if (!o.dut.empty()) rigs::open_dut(o.dut, std::string(kDefaultE350Readout, kDefaultE350ReadoutSize));
     } catch (const rigs::DutError& e) {
         std::cerr << "error: " << e.what() << "\n";
         return 2;
@@ -82,15 +82,17 @@ int run_run(const RunOptions& o) {
     }
     const std::string python = python_interpreter();
     std::vector<std::string> args{"-m", "pytest", "-p", "metercert.pytest_plugin", "-p", "no:cacheprovider",
-                                  "-q", "--no-header", "-rN", "--tb=no", "--dut", o.dut, "--report", report.string(),
+                                  "-q", "--no-header", "-rN", "--tb=no", "--report", report.string(),
                                   "--junitxml", (report / "junit.xml").string(), "-o", "junit_family=xunit2",
                                   "--rootdir", root.string()};
+    if (!o.dut.empty()) args.insert(args.end(), {"--dut", o.dut});
     if (!o.station.empty()) args.insert(args.end(), {"--station", o.station});
     if (!o.operator_name.empty()) args.insert(args.end(), {"--operator", o.operator_name});
     if (!o.k.empty()) args.insert(args.end(), {"-k", o.k});
     if (!o.pcap.empty()) args.insert(args.end(), {"--pcap", o.pcap});
     for (const auto& p : profiles) args.push_back((root / "conformance" / p).string());
-    std::cerr << fmt::format("metercert run: profiles {} against {} → {}\n", fmt::join(profiles, ", "), o.dut, report.string());
+    std::cerr << fmt::format("metercert run: profiles {} against {} → {}\n", fmt::join(profiles, ", "),
+                             o.dut.empty() ? "their built-in simulators" : o.dut, report.string());
     const int rc = run_python(args);
     std::ifstream in(report / "record.json");
     if (!in) {
@@ -137,7 +139,8 @@ void add_run(CLI::App& app, int& exit_code) {
                                           "Exit 0 when every 'must' case passes, 1 when one fails, 2 on a usage or\n"
                                           "infrastructure error (DUT unreachable, bad URL).");
     cmd->add_option("--profile", o->profiles, "profile to run (repeatable; default: all, e.g. cmi1020)");
-    cmd->add_option("--dut", o->dut, "device under test URL")->capture_default_str();
+    cmd->add_option("--dut", o->dut, "device under test URL (default: each profile's built-in simulator: sim:cmi1020 for\n"
+                                     "cmi1020, a simulated CMe3000 in front of it for cme3000, simulated slaves for cme3100-master)");
     cmd->add_option("--report", o->report, "report directory (default: reports/<UTC timestamp>/)");
     cmd->add_option("-k", o->k, "only cases whose name matches this pytest expression");
     cmd->add_option("--pcap", o->pcap, "write every frame of the run to this pcap (default: REPORT/capture.pcap)");

@@ -21,16 +21,22 @@ def test_default_run_passes_and_writes_every_report(tmp_path):
     assert re.fullmatch(r"\d{8}T\d{6}Z", rep.name)  # reports/<UTC timestamp>/
     rec = json.loads((rep / "record.json").read_text())
     assert rec["verdict"] == "PASS" and rec["complete"] is True
-    assert rec["dut"]["manufacturer"] == "ELV" and rec["dut"]["id"] == "13647123"
+    # each profile against its own simulator, each identity read from the device
+    assert set(rec["dut"]["profiles"]) == {"cmi1020", "cme3000", "cme3100-master"}
+    assert rec["dut"]["profiles"]["cmi1020"]["manufacturer"] == "ELV" and rec["dut"]["profiles"]["cmi1020"]["id"] == "13647123"
+    assert rec["dut"]["profiles"]["cme3000"]["url"].startswith("tcp://127.0.0.1:")
     ids = [c["id"] for c in rec["cases"]]
-    assert "cmi1020/6.7.1/1" in ids and len(ids) == len(set(ids))
+    assert {"cmi1020/6.7.1/1", "cme3000/6.3/1", "cme3100-master/6.5.3/1"} <= set(ids) and len(ids) == len(set(ids))
     for c in rec["cases"]:
         assert c["requirement"] and c["level"] in ("must", "should", "implementation-defined")
-        assert c["evidence"]["frames"], c["id"]  # every case exchanged frames with the DUT
+        if c["profile"] == "cmi1020":
+            assert c["evidence"]["frames"], c["id"]  # every CMi1020 case exchanged frames with the DUT
+    timeout = next(c for c in rec["cases"] if c["id"] == "cme3000/table3/1")["measurements"][0]
+    assert timeout["unit"] == "s" and timeout["low"] == 9.5 and timeout["high"] == 11.0 and timeout["within"]
     junit = ET.parse(rep / "junit.xml").getroot()
     assert sum(int(s.get("tests")) for s in junit.iter("testsuite")) == len(rec["cases"])
     html = (rep / "report.html").read_text()
-    assert "PASS" in html and "cmi1020/6.7.7/1" in html
+    assert "PASS" in html and "cmi1020/6.7.7/1" in html and "cme3000/table3/1" in html
     assert not re.search(r"<(link|script)[^>]+(href|src)=", html)  # self-contained: no network needed
     assert "verdict PASS" in p.stdout
     # capture.pcap holds every frame of every case, in order, with our link type
@@ -73,7 +79,7 @@ def test_real_device_path_skips_only_the_cases_that_need_the_simulator(tmp_path)
         port = int(re.search(r"tcp://[\d.]+:(\d+)", sim.stderr.readline()).group(1))
         import time
         time.sleep(2.2)  # the slave's first meter readout
-        p = run("--dut", f"tcp://127.0.0.1:{port}", "--report", str(tmp_path / "r"))
+        p = run("--profile", "cmi1020", "--dut", f"tcp://127.0.0.1:{port}", "--report", str(tmp_path / "r"))
     finally:
         sim.terminate()
         sim.wait(timeout=10)
