@@ -21,6 +21,7 @@ import datetime as _dt
 import json
 import os
 import pathlib
+import time
 
 import pytest
 
@@ -152,6 +153,13 @@ def dut(request, dut_target):
     request.node.metercert_connection = conn
     yield conn
     conn.close()  # a gateway serves one client at a time: free it for the next case
+    if dut_target.url.startswith("tcp"):
+        time.sleep(TCP_RELEASE_S)
+
+
+# After closing a TCP connection, the time a gateway gets to see it go before the next case
+# connects (a CMe3000 serves one client at a time and drops a second one).
+TCP_RELEASE_S = 0.3
 
 
 # The cases' master waits twice EN 13757-2's latest reply start (330 bit times + 50 ms at 2400

@@ -84,8 +84,8 @@ int run_cme3000(const SimOptions& o) {
     while (!g_stop) {
         pollfd p[3];
         nfds_t n = 0;
+        if (client >= 0) p[n++] = {client, POLLIN, 0};  // first: a client's close frees the slot before an accept
         p[n++] = {listen_fd, POLLIN, 0};
-        if (client >= 0) p[n++] = {client, POLLIN, 0};
         if (serial_fd >= 0) p[n++] = {serial_fd, POLLIN, 0};
         const std::int64_t until = gw.ms_until_disconnect(now_ms());
         const int rc = poll(p, n, static_cast<int>(until < 0 ? 200 : std::min<std::int64_t>(until + 1, 200)));

@@ -30,6 +30,7 @@ struct RunOptions {
     std::string k;
     std::string pcap;
     std::string station, operator_name;
+    std::string meter_readout;
 };
 
 std::vector<std::string> all_profiles(const fs::path& root) {
@@ -86,6 +87,7 @@ int run_run(const RunOptions& o) {
                                   "--junitxml", (report / "junit.xml").string(), "-o", "junit_family=xunit2",
                                   "--rootdir", root.string()};
     if (!o.dut.empty()) args.insert(args.end(), {"--dut", o.dut});
+    if (!o.meter_readout.empty()) args.insert(args.end(), {"--meter-readout", o.meter_readout});
     if (!o.station.empty()) args.insert(args.end(), {"--station", o.station});
     if (!o.operator_name.empty()) args.insert(args.end(), {"--operator", o.operator_name});
     if (!o.k.empty()) args.insert(args.end(), {"-k", o.k});
@@ -144,6 +146,8 @@ void add_run(CLI::App& app, int& exit_code) {
     cmd->add_option("--report", o->report, "report directory (default: reports/<UTC timestamp>/)");
     cmd->add_option("-k", o->k, "only cases whose name matches this pytest expression");
     cmd->add_option("--pcap", o->pcap, "write every frame of the run to this pcap (default: REPORT/capture.pcap)");
+    cmd->add_option("--meter-readout", o->meter_readout,
+                    "IEC 62056-21 readout the real DUT's meter gives (what the reference CMi1020 is fed)");
     cmd->add_option("--station", o->station, "test station (default: $METERCERT_STATION)");
     cmd->add_option("--operator", o->operator_name, "operator (default: $METERCERT_OPERATOR)");
     cmd->callback([o, &exit_code] { exit_code = run_run(*o); });
