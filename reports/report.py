@@ -57,6 +57,11 @@ def _plot(gaps: list[tuple[str, float]], limit_ms: float = 330 * 1000 / 2400 + 5
             + "".join(pts) + "</svg>")
 
 
+def _section_key(section: str) -> tuple:
+    """Manual order: 6.7.2 before 6.7.11; numbered sections before named ones (table3, figure6)."""
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in section.split("."))
+
+
 def write_html(record: dict, path: pathlib.Path) -> None:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(_TEMPLATES)), autoescape=True)
     sections: dict = defaultdict(lambda: defaultdict(list))
@@ -65,7 +70,8 @@ def write_html(record: dict, path: pathlib.Path) -> None:
         sections[c["profile"]][c["section"]].append(c)
         counts[c["outcome"]] += 1
     html = env.get_template("report.html.j2").render(
-        record=record, sections={p: dict(s) for p, s in sections.items()}, counts=dict(counts),
+        record=record, sections={p: dict(sorted(s.items(), key=lambda kv: _section_key(kv[0]))) for p, s in sections.items()},
+        counts=dict(counts),
         failures=[c for c in record["cases"] if c["outcome"] == "failed"], plot=_plot(_reply_gaps(record)))
     tmp = pathlib.Path(str(path) + ".tmp")
     tmp.write_text(html)
