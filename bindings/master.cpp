@@ -160,6 +160,8 @@ void bind_master(py::module_& m) {
             }, py::arg("index"), py::arg("a"), py::arg("b"),
             "sim: only — the 230 VAC rate inputs A and B of slave `index` (CMi1020 §4.2.1, Table 2).");
 
+    m.attr("TAP_REDACTED") = rigs::kTapRedacted;  // pcap/tap flag of a record whose secret bytes were replaced
+
     py::class_<PyMaster>(m, "Master",
         "Master(connection, response_timeout_ms=0, readout_retries=2, selection_retries=2,\n"
         "       init_idle_ms=50, collision_idle_ms=100, request_idle_ms=0, multi_telegram_limit=10)\n\n"

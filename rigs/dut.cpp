@@ -129,7 +129,7 @@ Dut open_dut(const std::string& url, const std::string& default_readout, Tap* ta
                                        fmt::join(devices::fault_names(), ", ")));
         p.check_all_used();
         d.bus = std::make_unique<devices::Cmi1020Bus>(o);
-        d.bus->fault = *fault;
+        d.bus->set_fault(*fault);
         for (std::size_t i = 0; i < d.bus->size() && baud != 2400; ++i)  // §6.7.3 through each slave's command
             d.bus->slave(i).on_frame(mbus::build_long(0x53, d.bus->slave(i).settings().primary_address,
                                                       static_cast<std::uint8_t>(0xB8 + __builtin_ctz(baud / 300)), {}));

@@ -80,7 +80,10 @@ def run_one(argv: list[str], vector: dict, timeout: float) -> dict:
         return {"outcome": "timeout", "detail": f"no exit within {timeout:g} s", "seconds": timeout}
     res = {"seconds": round(time.monotonic() - start, 4), "exit": p.returncode, "stderr": p.stderr[-500:]}
     if p.returncode < 0:
-        name = signal.Signals(-p.returncode).name if -p.returncode in signal.Signals._value2member_map_ else str(-p.returncode)
+        try:
+            name = signal.Signals(-p.returncode).name
+        except ValueError:
+            name = f"signal {-p.returncode}"
         return {**res, "outcome": "crash", "detail": f"killed by {name}"}
     if vector["result"] == "invalid":
         if p.returncode == 0:

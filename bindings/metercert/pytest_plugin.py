@@ -26,6 +26,7 @@ import time
 import pytest
 
 import metercert
+from metercert import conformance
 from metercert.conformance import CaseInfo, Mismatch
 
 _STATE: dict = {}
@@ -80,11 +81,13 @@ def _needs_skip(info: CaseInfo, url: str, simulated: bool) -> str | None:
 class DutTarget:
     """Where a profile's cases find their DUT: a URL, and whether it is one of metercert's own
     simulators (in process for sim:, or a simulator process behind TCP), plus what a profile's
-    conftest wants to hand its cases (``extra``: e.g. the statistics file of a simulated gateway)."""
+    conftest wants to hand its cases (``extra``: e.g. the statistics file of a simulated gateway).
+    ``identify``: read the identity from the URL (False when it names no M-Bus device to read)."""
 
-    def __init__(self, url: str, simulated: bool | None = None, **extra):
+    def __init__(self, url: str, simulated: bool | None = None, identify: bool = True, **extra):
         self.url = url
         self.simulated = url.startswith("sim:") if simulated is None else simulated
+        self.identify = identify
         self.extra = extra
 
 
@@ -102,7 +105,7 @@ def dut_target(request) -> DutTarget:
             pytest.skip(reason)
         key = info.profile if not url else "*"
         if key not in _STATE["identity"]:
-            _STATE["identity"][key] = {"url": target.url, **_identity(target.url)}
+            _STATE["identity"][key] = {"url": target.url, **(_identity(target.url) if target.identify else {})}
             _write(complete=False)
     return target
 
@@ -110,8 +113,10 @@ def dut_target(request) -> DutTarget:
 def _identity(url: str) -> dict:
     """The DUT's identity as read from the device: the header of its first RSP_UD (address 0, or
     the first slave a selection finds)."""
+    conn = None
     try:
-        m = metercert.Master(metercert.connect(url), init_idle_ms=0)
+        conn = metercert.connect(url)
+        m = metercert.Master(conn, init_idle_ms=0)
         try:  # one DUT on the line: address 254 (broadcast with reply, EN 13757-2) is the quickest
             m.snd_nke(254)
             frame = m.req_ud2(254)
@@ -129,6 +134,11 @@ def _identity(url: str) -> dict:
         return ident
     except Exception as e:  # identity is evidence, not a verdict: record why it is missing
         return {"error": f"{type(e).__name__}: {e}"}
+    finally:
+        if conn is not None:
+            conn.close()
+            if url.startswith("tcp"):
+                time.sleep(TCP_RELEASE_S)
 
 
 def pytest_sessionstart(session):
@@ -182,9 +192,12 @@ def meter(dut):
 
 @pytest.fixture
 def reference(request, dut):
-    """A reference CMi1020 fed with the readout the DUT's meter answers with, past its first readout."""
+    """A reference CMi1020 fed with the readout the DUT's meter answers with, past its first readout;
+    skipped on a real DUT unless --meter-readout names that readout."""
     path = request.config.getoption("--meter-readout")
-    readout = pathlib.Path(path).read_bytes() if path else (dut.meter(0).readout if dut.simulated else None)
+    if not path and not dut.simulated:
+        pytest.skip("needs the readout the DUT's meter gives: --meter-readout FILE")
+    readout = pathlib.Path(path).read_bytes() if path else dut.meter(0).readout
     ref = metercert.Reference(readout)
     ref.advance_to(3000)
     return ref
@@ -197,7 +210,6 @@ def capture(dut):
 
 
 def pytest_runtest_setup(item):
-    from metercert import conformance
     conformance.MEASUREMENTS.clear()
 
 
@@ -231,7 +243,7 @@ def pytest_runtest_makereport(item, call):
                                "decoded": _SECRET_NAMES[r["bytes"][8]] if secret else _decoded(r["bytes"])})
         entry = {"id": info.id, "requirement": info.requirement, "level": info.level, "profile": info.profile,
                  "section": info.section, "test": item.nodeid, "outcome": rep.outcome,
-                 "duration_s": round(rep.duration, 4), "measurements": list(_measurements()),
+                 "duration_s": round(rep.duration, 4), "measurements": list(conformance.MEASUREMENTS),
                  "evidence": {"frames": frames}}
         if rep.skipped:
             entry["reason"] = rep.longrepr[2] if isinstance(rep.longrepr, tuple) else str(rep.longrepr)
@@ -247,7 +259,7 @@ def pytest_runtest_makereport(item, call):
             _write(complete=False)
 
 
-REDACTED = 4  # tap/pcap flag: secret bytes replaced by 0x2A (rigs/include/metercert/rigs/pcap.hpp)
+REDACTED = metercert._core.TAP_REDACTED  # tap/pcap flag: secret bytes replaced by 0x2A (rigs/.../tap.hpp)
 _SECRET_NAMES = {0x01: "SND_UD CI=51 Elvaco 01 set P1 password (redacted)", 0x02: "SND_UD CI=51 Elvaco 02 set P2 key (redacted)"}
 
 
@@ -262,11 +274,6 @@ def _secret_span(b: bytes):
 def _redact(b: bytes, span) -> bytes:
     first, end = span
     return b[:first] + b"*" * (end - first) + b[end:]
-
-
-def _measurements():
-    from metercert import conformance
-    return conformance.MEASUREMENTS
 
 
 def _decoded(b: bytes) -> str:
@@ -291,12 +298,10 @@ def _write(complete: bool):
         return
     from metercert import report as _report
     ids = _STATE["identity"]
-    if "*" in ids or len(ids) == 1:  # one DUT for the whole run
+    if len(ids) == 1:  # one DUT for the whole run (--dut, or a single profile)
         dut = next(iter(ids.values()))
-    else:  # each profile against its own built-in simulator
-        dut = {"url": "each profile's built-in simulator", "profiles": ids}
-    if not ids:
-        dut = {"url": _STATE["url"] or "each profile's built-in simulator"}
+    else:  # none read yet, or each profile against its own built-in simulator
+        dut = {"url": _STATE["url"] or "each profile's built-in simulator", **({"profiles": ids} if ids else {})}
     record = {
         "tool": "metercert", "version": "0.1.0", "dut": dut,
         "station": _STATE["station"], "operator": _STATE["operator"], "started": _STATE["started"],

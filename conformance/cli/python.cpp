@@ -20,7 +20,8 @@ std::string python_interpreter() {
 
 int run_python(const std::vector<std::string>& args) {
     const std::string python = python_interpreter();
-    const std::string pp = (std::filesystem::canonical("/proc/self/exe").parent_path() / "python").string();
+    const auto exe = std::filesystem::canonical("/proc/self/exe");
+    const std::string pp = (exe.parent_path() / "python").string();
     const pid_t pid = fork();
     if (pid < 0) {
         std::cerr << fmt::format("error: fork: {}\n", std::strerror(errno));
@@ -29,7 +30,7 @@ int run_python(const std::vector<std::string>& args) {
     if (pid == 0) {
         const char* old = std::getenv("PYTHONPATH");
         setenv("PYTHONPATH", old && *old ? (pp + ":" + old).c_str() : pp.c_str(), 1);
-        setenv("METERCERT_EXE", std::filesystem::canonical("/proc/self/exe").c_str(), 1);  // for profiles that start simulators
+        setenv("METERCERT_EXE", exe.c_str(), 1);  // for profiles that start simulators
         std::vector<std::string> full{python};
         full.insert(full.end(), args.begin(), args.end());
         std::vector<char*> argv;

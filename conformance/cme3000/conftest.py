@@ -34,7 +34,7 @@ def _reference_gateway():
     if not m:
         proc.kill()
         raise RuntimeError(f"the reference CMe3000 did not start: {line}")
-    yield DutTarget(f"tcp://127.0.0.1:{m.group(1)}", simulated=True, stats=stats, disconnect_timeout_s=10)
+    yield DutTarget(f"tcp://127.0.0.1:{m.group(1)}", simulated=True, stats=stats)
     proc.terminate()
     proc.wait(timeout=10)
 

@@ -10,10 +10,26 @@ Virtual M-Bus port. A real CMe3100 is configured through its web interface, whic
 not drive: every case here needs the built-in simulator and is skipped with --dut."""
 import pytest
 
+from cme3100_lib import Gateway
 from metercert.pytest_plugin import DutTarget
 
 
 @pytest.fixture
 def default_dut():
-    # each case starts its own gateway (cme3100_lib.Gateway); the bus URL is the gateway's M-Bus
-    return DutTarget("sim:cmi1020", simulated=True)
+    # each case starts its own gateway (cme3100_lib.Gateway) on its own simulated bus
+    return DutTarget("metercert simulate cme3100 (one per case)", simulated=True, identify=False)
+
+
+@pytest.fixture
+def start_gateway(tmp_path):
+    """start_gateway(bus_url, *options) -> a running cme3100_lib.Gateway in the case's tmp_path,
+    stopped when the case ends."""
+    started = []
+
+    def start(bus: str, *args: str) -> Gateway:
+        started.append(Gateway(tmp_path, bus, *args))
+        return started[-1]
+
+    yield start
+    for g in started:
+        g.close()

@@ -4,15 +4,12 @@ of 061561.289 kWh arrives as 61561289 Wh; CMi1020 Table 6), multi-telegram as re
 import pytest
 
 import metercert
-from cme3100_lib import Gateway
 from metercert.conformance import case, expect
 
 
 @pytest.fixture
-def gateway(tmp_path):
-    g = Gateway(tmp_path, "sim:cmi1020?count=3&secondary=27182810", "--search")
-    yield g
-    g.close()
+def gateway(start_gateway):
+    return start_gateway("sim:cmi1020?count=3&secondary=27182810", "--search")
 
 
 @case("cme3100-master/6.27/1", "Each installed meter answers through Virtual M-Bus by selection with its ID and its meter's values.",

@@ -1,29 +1,13 @@
 """CMe3100 §6.5 — installing meters: by secondary address search (§6.5.3) and from a Meter List
 (§6.5.1, Figure 5), with every faulty row named and the others imported."""
-import pytest
-
-from cme3100_lib import Gateway
+import metercert
 from metercert.conformance import case, expect
-
-
-@pytest.fixture
-def gateways(tmp_path):
-    made = []
-
-    def start(bus, *args):
-        made.append(Gateway(tmp_path / str(len(made)), bus, *args))
-        (tmp_path / str(len(made) - 1)).mkdir(exist_ok=True)
-        return made[-1]
-
-    yield start
-    for g in made:
-        g.close()
 
 
 @case("cme3100-master/6.5.3/1", "A search installs every slave of the bus, each under its identification number, and reads it.",
       needs=("simulator",))
-def test_search_installs_every_slave(tmp_path, gateways):
-    g = gateways("sim:cmi1020?count=7&secondary=31415920", "--search")
+def test_search_installs_every_slave(start_gateway):
+    g = start_gateway("sim:cmi1020?count=7&secondary=31415920", "--search")
     rows = g.commission()
     expect(sorted(r["SecondaryAddress"] for r in rows), [f"{31415920 + i}" for i in range(7)], "installed secondary addresses")
     expect({(r["Manufacturer"], r["Medium"], r["Status"]) for r in rows}, {("ELV", "0x02", "1")},
@@ -32,12 +16,12 @@ def test_search_installs_every_slave(tmp_path, gateways):
 
 @case("cme3100-master/6.5.1/1", "A Meter List row with an 7-digit secondary address is refused by its row number; the rest install.",
       needs=("simulator",))
-def test_meter_list_row_errors(tmp_path, gateways):
+def test_meter_list_row_errors(tmp_path, start_gateway):
     ml = tmp_path / "meters.csv"
     ml.write_text("Position,SecondaryAddress,BaudRate,AddressingMode,PrimaryAddress,EnhancedAddress\n"
                   "Kitchen,13647123,2400,Secondary,,\n"
                   "Attic,1364712,2400,Secondary,,\n")
-    g = gateways("sim:cmi1020", "--meter-list", str(ml))
+    g = start_gateway("sim:cmi1020", "--meter-list", str(ml))
     expect(any("row 3" in m and "bad_secondary_address" in m for m in g.messages), True,
            f"a message naming row 3 and bad_secondary_address in {g.messages}")
     expect([(r["Position"], r["Status"]) for r in g.commission()], [("Kitchen", "1")], "installed and read meters")
@@ -45,11 +29,11 @@ def test_meter_list_row_errors(tmp_path, gateways):
 
 @case("cme3100-master/6.15/1", "A key of 31 hex digits is refused by its row; no key byte appears in any message (§6.15, E-24).",
       needs=("simulator",))
-def test_key_file_errors_hide_keys(tmp_path, gateways):
+def test_key_file_errors_hide_keys(tmp_path, start_gateway):
     good, short = "00112233445566778899AABBCCDDEEFF", "0123456789ABCDEF0123456789ABCDE"
     kf = tmp_path / "keys.csv"
     kf.write_text(f"Address,Key,Manufacturer,DeviceType,Version\n13647123,{good},ELV,-1,-1\n-1,{short},*,-1,-1\n")
-    g = gateways("sim:cmi1020", "--search", "--keys", str(kf))
+    g = start_gateway("sim:cmi1020", "--search", "--keys", str(kf))
     text = "\n".join(g.messages)
     expect("row 3" in text and "bad_key_length" in text, True, f"row 3 bad_key_length named in {g.messages}")
     expect(any(k in text.upper() for k in (good, short, good[:16], short[:16])), False, "key bytes in the gateway's messages")
@@ -58,11 +42,11 @@ def test_key_file_errors_hide_keys(tmp_path, gateways):
 
 @case("cme3100-master/6.25/1", "A listed meter that never answers is reported as not read after the retries; the others are read.",
       needs=("simulator",))
-def test_silent_meter_reported(tmp_path, gateways):
+def test_silent_meter_reported(tmp_path, start_gateway):
     ml = tmp_path / "meters.csv"
     ml.write_text("Position,SecondaryAddress,BaudRate,AddressingMode,PrimaryAddress,EnhancedAddress\n"
                   "Present,13647123,2400,Secondary,,\nMissing,99999999,2400,Secondary,,\n")
-    g = gateways("sim:cmi1020", "--meter-list", str(ml))
+    g = start_gateway("sim:cmi1020", "--meter-list", str(ml))
     status = {r["Position"]: (r["Status"], r["Error"]) for r in g.commission()}
     expect(status["Present"], ("1", ""), "the present meter's status and error (§6.31 Meter Status List: 1 = read)")
     expect(status["Missing"][0], "3", "the missing meter's status (§6.31: 3 = the last readout failed)")
@@ -72,13 +56,12 @@ def test_silent_meter_reported(tmp_path, gateways):
 
 @case("cme3100-master/6.25.2/1", "A meter that does not answer its selection is addressed 1 + 'Selection retries' (2) times (E-28).",
       level="implementation-defined", needs=("simulator",))
-def test_selection_retries(tmp_path, gateways):
-    import metercert
+def test_selection_retries(tmp_path, start_gateway):
     ml = tmp_path / "meters.csv"
     ml.write_text("Position,SecondaryAddress,BaudRate,AddressingMode,PrimaryAddress,EnhancedAddress\n"
                   "Missing,99999999,2400,Secondary,,\n")
     pcap = tmp_path / "bus.pcap"
-    gateways("sim:cmi1020", "--meter-list", str(ml), "--pcap", str(pcap))
+    start_gateway("sim:cmi1020", "--meter-list", str(ml), "--pcap", str(pcap))
     selections = [r for r in metercert.read_pcap(str(pcap))
                   if r["direction"] == "master_to_slave" and r["bytes"][6:7] == b"\x52" and r["bytes"][7:11] == b"\x99" * 4]
     expect(len(selections), 3, "selections of 99999999 on the M-Bus")

@@ -5,6 +5,7 @@ are the manual's bytes and tables, transcribed here and in table6.py."""
 from __future__ import annotations
 
 import functools
+import pathlib
 import re
 
 import metercert
@@ -90,18 +91,9 @@ def readout_values(readout: bytes) -> list[tuple[str, str, str]]:
     return out
 
 
-# Every row of Table 6 that a 3-phase E350 may send (values partly from the real capture in
-# shared/data/e350): enough data for more than one telegram (§6.5).
-ALL_ROWS = [
-    "F.F(00)", "0.0(12345678)", "C.1.0(13647123)", "1.8.0(061561.289*kWh)", "1.8.1(042951.721*kWh)",
-    "1.8.2(018609.568*kWh)", "1.8.3(000001.000*kWh)", "1.8.4(000002.000*kWh)", "1.8.5(000003.000*kWh)",
-    "1.8.6(000004.000*kWh)", "2.8.0(000010.490*kWh)", "2.8.1(000000.302*kWh)", "2.8.2(000010.188*kWh)",
-    "3.8.0(000123.400*kvarh)", "3.8.1(000023.400*kvarh)", "4.8.0(000012.340*kvarh)", "15.8.0(061571.780*kWh)",
-    "16.7(01.234*kW)", "36.7(00.411*kW)", "56.7(00.412*kW)", "76.7(00.411*kW)", "131.7(00.120*kvar)",
-    "13.7(0.98)", "14.7(50.01*Hz)", "32.7(241*V)", "52.7(243*V)", "72.7(242*V)", "31.7(000.35*A)",
-    "51.7(000.52*A)", "71.7(000.47*A)", "C.7.0(0008)", "C.7.1(0003)", "C.7.2(0002)", "C.7.3(0001)",
-    "82.8.1(0000)", "82.8.2(0000)", "9.8.0(000456.700*kVAh)", "0.2.0(M26)", "0.2.1(SCHEME01)", "C.5.0(0401)",
-]
+# vectors/obis/table6-all-rows.readout: one value for every row of Table 6 (the first registers
+# from the real capture): more data than one telegram holds (§6.5).
+ALL_ROWS_READOUT = (pathlib.Path(__file__).resolve().parents[2] / "vectors" / "obis" / "table6-all-rows.readout").read_bytes()
 
 
 def feed_meter(dut, meter, readout: bytes) -> None:

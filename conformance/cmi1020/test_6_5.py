@@ -1,6 +1,6 @@
 """CMi1020 §6.5, §6.6, §6.7.2.2 — multi-telegram readout by FCB toggling: the Table 5 static data
 opens the first telegram only; every telegram but the last ends with DIF 0x1F, the last with 0x0F."""
-from cmi1020_lib import ALL_ROWS, TABLE5, feed_meter, make_readout, read_telegrams
+from cmi1020_lib import ALL_ROWS_READOUT, TABLE5, feed_meter, read_telegrams, readout_values
 from metercert.conformance import Mismatch, case, expect
 
 
@@ -25,7 +25,7 @@ def test_static_data_first_only(master):
 @case("cmi1020/6.5/2", "With more meter data than one telegram holds, the readout spans telegrams and Table 5 is not repeated.",
       needs=("simulator",))
 def test_static_data_multi_telegram(dut, master, meter):
-    feed_meter(dut, meter, make_readout(ALL_ROWS))
+    feed_meter(dut, meter, ALL_ROWS_READOUT)
     telegrams = read_telegrams(master)
-    expect(len(telegrams) >= 2, True, f"{len(telegrams)} telegrams for {len(ALL_ROWS)} readout lines")
+    expect(len(telegrams) >= 2, True, f"{len(telegrams)} telegrams for the {len(readout_values(ALL_ROWS_READOUT))} values of every Table 6 row")
     check_sequence(telegrams)

@@ -1,6 +1,7 @@
 """CMi1020 §6.7.9 / §6.7.10 — P1 sign-on password (command 0x01, 8 ASCII digits) and P2 sign-on
 key (command 0x02, 16 bytes): the CMi1020 signs on to the meter with what was set. The secrets of
 these frames are redacted in every report and capture."""
+import metercert
 from cmi1020_lib import elvaco, error_flags
 from metercert.conformance import case, expect
 
@@ -19,7 +20,6 @@ def test_p1_password_used(master, meter):
 @case("cmi1020/6.7.9/2", "A P1 password with a character other than a digit is refused (no ACK) and not stored (ERRATA E-20).",
       level="implementation-defined", needs=("simulator",))
 def test_p1_non_digit_refused(master, meter):
-    import metercert
     ex = master.exchange(metercert.build_long(0x53, 0, 0x51, bytes([0x0F, 0x01]) + b"1234567A"))
     expect(ex["outcome"], "timeout", "reply to a P1 password with 'A'")
     elvaco(master, *LCD_RATE)  # still the factory 88888888, which the meter accepts

@@ -7,7 +7,7 @@ import re
 import subprocess
 import xml.etree.ElementTree as ET
 
-from conftest import BIN
+from conftest import BIN, ROOT
 
 
 def run(*args, cwd=None):
@@ -79,7 +79,9 @@ def test_real_device_path_skips_only_the_cases_that_need_the_simulator(tmp_path)
         port = int(re.search(r"tcp://[\d.]+:(\d+)", sim.stderr.readline()).group(1))
         import time
         time.sleep(2.2)  # the slave's first meter readout
-        p = run("--profile", "cmi1020", "--dut", f"tcp://127.0.0.1:{port}", "--report", str(tmp_path / "r"))
+        # the readout of the simulator's meter, as a lab names its real meter's for the reference
+        p = run("--profile", "cmi1020", "--dut", f"tcp://127.0.0.1:{port}", "--report", str(tmp_path / "r"),
+                "--meter-readout", str(ROOT / "vectors" / "obis" / "lgz-zmf100ac-m26.readout"))
     finally:
         sim.terminate()
         sim.wait(timeout=10)

@@ -51,8 +51,13 @@ Cmi1020Bus::Cmi1020Bus(const BusOptions& o) {
 void Cmi1020Bus::power_cycle(std::size_t i) {
     Cmi1020& s = slave(i);
     s.power_cycle();
-    if (fault == Cmi1020Fault::settings_lost)  // the EEPROM forgot: factory defaults (§8.2)
+    if (fault_ == Cmi1020Fault::settings_lost)  // the EEPROM forgot: factory defaults (§8.2)
         s.on_frame(mbus::build_long(0x53, s.settings().primary_address, 0x50, std::vector<std::uint8_t>{0xB0}));
+}
+
+void Cmi1020Bus::set_fault(Cmi1020Fault f) {
+    fault_ = f;
+    for (auto& s : slaves_) s->repeat_static_data(f == Cmi1020Fault::table5_repeated);
 }
 
 void Cmi1020Bus::advance_to(std::uint64_t now_ms) {
@@ -75,15 +80,14 @@ std::optional<std::vector<std::uint8_t>> Cmi1020Bus::on_frame(std::span<const st
     std::vector<std::size_t> senders;
     for (std::size_t i = 0; i < slaves_.size(); ++i) {
         if (baud != 0 && slaves_[i]->baud() != baud) continue;
-        slaves_[i]->config().static_data_every_telegram = fault == Cmi1020Fault::table5_repeated;
         std::optional<std::vector<std::uint8_t>> r;
-        if (fault == Cmi1020Fault::none) {
+        if (fault_ == Cmi1020Fault::none) {
             r = slaves_[i]->on_frame(frame);
         } else {
-            const auto seen = fault_on_request(fault, frame, slaves_[i]->settings().primary_address);
+            const auto seen = fault_on_request(fault_, frame, slaves_[i]->settings().primary_address);
             if (!seen.empty()) r = slaves_[i]->on_frame(seen);
             if (r) {
-                r = fault_on_reply(fault, frame, std::move(*r));
+                r = fault_on_reply(fault_, frame, std::move(*r));
                 if (r->empty()) r.reset();
             }
         }

@@ -111,7 +111,7 @@ std::vector<std::uint8_t> fault_on_reply(Cmi1020Fault f, std::span<const std::ui
                 if (f == Cmi1020Fault::wrong_vif_exponent && vif <= 0x06) {  // energy Wh, 10^(n−3); 0x07 has no next
                     ++r[rec.vib.off];
                 } else if (f == Cmi1020Fault::wrong_error_flag && rec.vif == 0xFD && rec.n_vife == 1 && rec.vife[0] == 0x17 &&
-                           rec.data.len >= 1) {
+                           rec.subunit == 1 && rec.data.len >= 1) {  // the CMi1020's own flags (8340 FD17), not the meter's F.F
                     std::uint8_t& low = r[rec.data.off];
                     const std::uint8_t b3 = (low >> 3) & 1, b4 = (low >> 4) & 1;
                     low = static_cast<std::uint8_t>((low & ~0x18) | (b3 << 4) | (b4 << 3));

@@ -72,13 +72,15 @@ public:
     // Start offset (tenths of a bit) of slave i's reply relative to the bus's reply gap.
     static unsigned reply_offset_tenths(std::size_t i) noexcept { return static_cast<unsigned>((i * 37) % 191); }
     // A deviation every slave of this bus shows (faults.hpp); none for the reference.
-    Cmi1020Fault fault = Cmi1020Fault::none;
+    void set_fault(Cmi1020Fault f);
+    [[nodiscard]] Cmi1020Fault fault() const noexcept { return fault_; }
     // Parity/framing errors of the most recent collision (0 without one).
     [[nodiscard]] std::size_t last_line_errors() const noexcept { return last_line_errors_; }
 
 private:
     std::vector<std::unique_ptr<E350>> meters_;
     std::vector<std::unique_ptr<Cmi1020>> slaves_;
+    Cmi1020Fault fault_ = Cmi1020Fault::none;
     std::size_t collisions_ = 0;
     std::size_t last_line_errors_ = 0;
 };

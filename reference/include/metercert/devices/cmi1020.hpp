@@ -80,7 +80,8 @@ public:
     void load_state(const std::string& json);
 
     [[nodiscard]] const Cmi1020Settings& settings() const noexcept { return settings_; }
-    [[nodiscard]] Cmi1020Config& config() noexcept { return config_; }
+    // Fault hook (faults.hpp table5_repeated): the Table 5 static data opens every telegram.
+    void repeat_static_data(bool on) noexcept { config_.static_data_every_telegram = on; }
     [[nodiscard]] std::uint32_t error_flags() const noexcept { return error_flags_; }
     [[nodiscard]] std::uint8_t status_byte() const noexcept;
     [[nodiscard]] std::uint32_t secondary_address() const noexcept;  // Table 4 priority
