@@ -96,6 +96,10 @@ Dut open_dut(const std::string& url, const std::string& default_readout, Tap* ta
     Params p{u, url, {}};
     Dut d;
     d.url = url;
+    if (tap) {
+        d.redaction = std::make_unique<RedactingTap>(tap);
+        tap = d.redaction.get();
+    }
     if (u.scheme == "sim") {
         if (u.target != "cmi1020")
             throw DutError(fmt::format("DUT URL '{}': unknown simulated device '{}' (available: cmi1020)", url, u.target));

@@ -42,11 +42,13 @@ struct Dut {
     std::string url;
     std::string description;                      // e.g. "3 simulated CMi1020 slave(s)"
     std::unique_ptr<devices::Cmi1020Bus> bus;     // sim: the reference slaves (the meter model)
+    std::unique_ptr<RedactingTap> redaction;      // between the port and the caller's tap
     std::unique_ptr<master::BusPort> port;
 };
 
 // Opens the DUT. `default_readout` is the IEC 62056-21 readout simulated meters answer with
-// (param readout=FILE overrides it). Every byte on the port is tapped to `tap` when given.
+// (param readout=FILE overrides it). Every byte on the port is tapped to `tap` when given,
+// through a RedactingTap: the caller's tap never sees a secret (P1/P2, devices/secrets.hpp).
 // tcp-listen: `on_listening` gets the bound port before the wait for the device (port 0 = any).
 Dut open_dut(const std::string& url, const std::string& default_readout, Tap* tap = nullptr,
              const std::function<void(std::uint16_t)>& on_listening = {});

@@ -4,8 +4,12 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <span>
+#include <utility>
 #include <vector>
+
+#include "metercert/devices/secrets.hpp"
 
 namespace metercert::rigs {
 
@@ -36,6 +40,26 @@ class MemoryTap : public Tap {
 public:
     void record(const TapRecord& r) override { records.push_back(r); }
     std::vector<TapRecord> records;
+};
+
+// The redaction stage of a tap chain (metercert DESIGN "Secrets"): every record passes through
+// devices::SecretRedactor (one stream per channel and direction, so a secret split over TCP
+// segments or serial reads is caught) before `next` sees it; redacted records carry
+// kTapRedacted. Every writer of evidence (pcap files, the run's records) sits behind one.
+class RedactingTap : public Tap {
+public:
+    explicit RedactingTap(Tap* next = nullptr) : next_(next) {}
+    void set_next(Tap* next) { next_ = next; }
+    void record(const TapRecord& r) override {
+        if (!next_) return;
+        TapRecord copy = r;
+        if (streams_[{copy.channel, copy.direction}].redact(copy.bytes)) copy.flags |= kTapRedacted;
+        next_->record(copy);
+    }
+
+private:
+    Tap* next_;
+    std::map<std::pair<std::uint8_t, Direction>, devices::SecretRedactor> streams_;
 };
 
 // CLOCK_REALTIME in µs.
