@@ -1,12 +1,15 @@
 #include "metercert/rigs/dut.hpp"
 
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include "metercert/master/master.hpp"
 #include "metercert/mbus/link.hpp"
+#include "metercert/obis/readout.hpp"
 #include "metercert/rigs/fd_port.hpp"
 #include "metercert/rigs/populations.hpp"
 #include "metercert/rigs/sim_port.hpp"
@@ -88,6 +91,26 @@ unsigned mbus_baud(const std::string& url, unsigned long b) {
     throw DutError(fmt::format("DUT URL '{}': baud={} is not an M-Bus rate (300…38400)", url, b));
 }
 
+// readout=FILE: an IEC 62056-21 readout, framed or a bare data block (obis::normalize_readout),
+// checked here so that a bad file is a usage error naming the parameter, line and column.
+std::string readout_param(const std::string& url, const std::string& path) {
+    if (path.empty()) throw DutError(fmt::format("DUT URL '{}': readout= needs a file", url));
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+        throw DutError(fmt::format("DUT URL '{}': readout={}: is a directory, not a readout file", url, path));
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw DutError(fmt::format("DUT URL '{}': readout={}: cannot be read ({})", url, path,
+                                   std::filesystem::exists(path, ec) ? "permission denied" : "no such file"));
+    std::string bytes(std::istreambuf_iterator<char>(in), {});
+    if (in.bad()) throw DutError(fmt::format("DUT URL '{}': readout={}: read error", url, path));
+    try {
+        return obis::normalize_readout(bytes);
+    } catch (const obis::ReadoutError& e) {
+        throw DutError(fmt::format("DUT URL '{}': readout={}: {}", url, path, e.what()));
+    }
+}
+
 }  // namespace
 
 Dut open_dut(const std::string& url, const std::string& default_readout, Tap* tap,
@@ -108,13 +131,10 @@ Dut open_dut(const std::string& url, const std::string& default_readout, Tap* ta
         if (p.has("secondary")) o.secondary = bcd8(url, u.params.at("secondary"));
         o.address = static_cast<std::uint8_t>(p.num("address", 0, 0, 250));
         const unsigned baud = mbus_baud(url, p.num("baud", 2400, 300, 38400));
-        const std::string readout_file = p.str("readout", "");
-        if (readout_file.empty()) {
-            o.readout = default_readout;
+        if (p.has("readout")) {
+            o.readout = readout_param(url, u.params.at("readout"));
         } else {
-            std::ifstream in(readout_file, std::ios::binary);
-            if (!in) throw DutError(fmt::format("DUT URL '{}': readout={} cannot be read", url, readout_file));
-            o.readout.assign(std::istreambuf_iterator<char>(in), {});
+            o.readout = default_readout;
         }
         const std::string ids = p.str("ids", "consecutive");
         if (ids.rfind("random:", 0) == 0) {

@@ -30,7 +30,23 @@ std::string_view meter_fault_name(MeterFault f) {
     return "unknown";
 }
 
-E350::E350(std::string readout_bytes) : readout_(std::move(readout_bytes)) { p2_key.fill(0x99); }
+namespace {
+// The wire form of a readout file: a bare data block framed (identification line, STX … ETX,
+// BCC), LF line ends made CR LF. Bytes normalize_readout rejects are kept as they are: read()
+// then reports them the way a CMi1020 sees a meter it cannot read (receive error / timeout), so
+// a deliberately broken readout still exercises those flags. Commands validate files up front.
+std::string framed(std::string bytes) {
+    try {
+        return obis::normalize_readout(bytes);
+    } catch (const obis::ReadoutError&) {
+        return bytes;
+    }
+}
+}  // namespace
+
+E350::E350(std::string readout_bytes) : readout_(framed(std::move(readout_bytes))) { p2_key.fill(0x99); }
+
+void E350::set_readout(std::string bytes) { readout_ = framed(std::move(bytes)); }
 
 E350::ReadResult E350::read() {
     ++reads;

@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <new>
 #include <set>
 #include <stdexcept>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -128,26 +130,120 @@ static void for_each_row(const CsvTable& t, std::vector<RowError>& errors, F&& f
     }
 }
 
-std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
-    csv_parser p{};
-    if (csv_init(&p, CSV_APPEND_NULL | CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL) != 0)
-        throw std::runtime_error("csv: cannot initialise libcsv");
-    // A header with ';' but no ',' is a semicolon-separated file (Excel in many locales).
-    const std::string first = text.substr(0, text.find('\n'));
-    if (first.find(';') != std::string::npos && first.find(',') == std::string::npos) csv_set_delim(&p, ';');
-    CsvState st;
-    const std::size_t done = csv_parse(&p, text.data(), text.size(), on_field, on_record, &st);
-    if (done != text.size()) {
-        const std::string why = csv_strerror(csv_error(&p));
-        csv_free(&p);
-        throw std::runtime_error(fmt::format("csv: {} at byte {}", why, done));
+CsvError::CsvError(std::string n, std::size_t r, std::size_t o, const std::string& text)
+    : std::runtime_error(fmt::format("row {}: {}", r, text)), name(std::move(n)), row(r), offset(o) {}
+
+namespace {
+
+// Offset of the first byte that is not text: a control byte other than TAB, LF, CR, or a byte
+// sequence that is not UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing above
+// U+10FFFF). `why` says which. npos when the whole text is UTF-8 text.
+std::size_t first_binary(std::string_view t, const char*& why) {
+    const auto* b = reinterpret_cast<const unsigned char*>(t.data());
+    const std::size_t n = t.size();
+    for (std::size_t i = 0; i < n;) {
+        const unsigned char c = b[i];
+        if (c < 0x80) {
+            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+                why = c == 0 ? "a NUL byte" : "a control character";
+                return i;
+            }
+            ++i;
+            continue;
+        }
+        why = "bytes that are not UTF-8 (save the file as \"CSV UTF-8\")";
+        std::size_t len;
+        unsigned char lo = 0x80, hi = 0xBF;
+        if (c >= 0xC2 && c <= 0xDF) len = 2;
+        else if (c >= 0xE0 && c <= 0xEF) {
+            len = 3;
+            if (c == 0xE0) lo = 0xA0;       // overlong
+            else if (c == 0xED) hi = 0x9F;  // surrogates
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            len = 4;
+            if (c == 0xF0) lo = 0x90;       // overlong
+            else if (c == 0xF4) hi = 0x8F;  // above U+10FFFF
+        } else {
+            return i;
+        }
+        if (i + len > n) return i;
+        if (b[i + 1] < lo || b[i + 1] > hi) return i;
+        for (std::size_t k = 2; k < len; ++k)
+            if (b[i + k] < 0x80 || b[i + k] > 0xBF) return i;
+        i += len;
     }
-    if (csv_fini(&p, on_field, on_record, &st) != 0) {
-        csv_free(&p);
-        throw std::runtime_error(fmt::format("csv: unterminated quoted field at the end of the file (byte {})", text.size()));
+    return std::string_view::npos;
+}
+
+struct Parse {
+    CsvState st;
+    std::size_t failed_at = std::string_view::npos;  // offset of the byte libcsv rejected
+    std::size_t open_quote = std::string_view::npos;  // offset of the quote that opened the current field
+    bool unterminated = false;
+    int error = 0;
+};
+
+// Runs libcsv over `t` (offsets relative to `t`). The text is fed in pieces that end
+// at quote characters, so that the quote that opens a quoted field is known by its offset
+// (csv_parser's pstate/quoted/entry_pos are public in csv.h: FIELD_BEGUN = 2, nothing
+// collected yet = the quote just opened the field).
+Parse run_libcsv(std::string_view t, unsigned char delim, bool finish) {
+    Parse r;
+    csv_parser p{};
+    if (csv_init(&p, CSV_APPEND_NULL | CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL) != 0) throw std::bad_alloc();
+    csv_set_delim(&p, delim);
+    std::size_t pos = 0;
+    while (pos < t.size()) {
+        const std::size_t q = t.find('"', pos);
+        const std::size_t end = q == std::string_view::npos ? t.size() : q + 1;
+        const std::size_t done = csv_parse(&p, t.data() + pos, end - pos, on_field, on_record, &r.st);
+        if (done != end - pos) {
+            r.error = csv_error(&p);
+            r.failed_at = pos + done;
+            csv_free(&p);
+            return r;
+        }
+        if (q != std::string_view::npos && p.pstate == 2 && p.quoted && p.entry_pos == 0) r.open_quote = q;
+        pos = end;
+    }
+    if (finish && csv_fini(&p, on_field, on_record, &r.st) != 0) {
+        r.error = csv_error(&p);
+        r.unterminated = true;
     }
     csv_free(&p);
-    return std::move(st.rows);
+    return r;
+}
+
+}  // namespace
+
+std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
+    std::string_view t = text;
+    std::size_t base = 0;
+    if (t.substr(0, 3) == "\xEF\xBB\xBF") t.remove_prefix(base = 3);  // Excel's "CSV UTF-8"
+    if (text.size() > kMaxCsvBytes)
+        throw CsvError("too_large", 1, kMaxCsvBytes, fmt::format("the file has {} bytes; the limit is {}", text.size(), kMaxCsvBytes));
+    // A header with ';' but no ',' is a semicolon-separated file (Excel in many locales).
+    const std::string_view first = t.substr(0, t.find('\n'));
+    const unsigned char delim = first.find(';') != std::string_view::npos && first.find(',') == std::string_view::npos ? ';' : ',';
+    auto fail = [&](const Parse& r) -> CsvError {
+        if (r.error == CSV_ENOMEM || r.error == CSV_ETOOBIG) throw std::bad_alloc();  // cannot happen below the size limit
+        return CsvError("bad_quote", r.st.rows.size() + 1, base + r.failed_at,
+                        fmt::format("quote inside an unquoted field, or text after a closing quote (byte {})", base + r.failed_at));
+    };
+    const char* why = "";
+    if (const std::size_t bad = first_binary(t, why); bad != std::string_view::npos) {
+        // the row it is on, as the CSV reader counts rows; a quote error before it comes first
+        const Parse r = run_libcsv(t.substr(0, bad), delim, false);
+        if (r.error) throw fail(r);
+        if (t.substr(0, 2) == "\xFF\xFE" || t.substr(0, 2) == "\xFE\xFF") why = "a UTF-16 byte-order mark (save the file as \"CSV UTF-8\")";
+        throw CsvError("binary_content", r.st.rows.size() + 1, base + bad, fmt::format("binary content at byte {}: {}", base + bad, why));
+    }
+    Parse r = run_libcsv(t, delim, true);
+    if (r.unterminated)
+        throw CsvError("unterminated_quoted_field", r.st.rows.size() + 1,
+                       base + (r.open_quote == std::string_view::npos ? t.size() : r.open_quote), "unterminated quoted field");
+    if (r.error) throw fail(r);
+    return std::move(r.st.rows);
 }
 
 std::string csv_line(const std::vector<std::string>& fields) {
@@ -244,6 +340,14 @@ std::string export_meter_list(const std::vector<MeterListEntry>& meters) {
 
 // ---------------------------------------------------------------------- encryption key file
 
+namespace {
+// A key-file field as a message may show it: quoted when it has at most 10 characters, else its
+// length only, so that a key typed into another column never reaches a message.
+std::string shown(const std::string& f) {
+    return f.size() <= 10 ? fmt::format("'{}'", f) : fmt::format("a value of {} characters", f.size());
+}
+}  // namespace
+
 std::string KeyEntry::describe() const {
     return fmt::format("row {}: address {}, manufacturer {}, device type {}, version {}", row,
                        address ? fmt::format("{:08X}", *address) : "any",
@@ -266,7 +370,7 @@ KeyFileImport import_key_file(const std::string& csv) {
         if (addr != "-1") {
             const auto id = master::parse_identification(addr);
             if (!id) {
-                out.errors.push_back({line, "bad_address", fmt::format("'{}': expected -1 or an 8-digit secondary address", addr)});
+                out.errors.push_back({line, "bad_address", fmt::format("{}: expected -1 or an 8-digit secondary address", shown(addr))});
                 return;
             }
             k.address = *id;
@@ -295,7 +399,7 @@ KeyFileImport import_key_file(const std::string& csv) {
         const std::string man = field(row, c_man);
         if (man != "*") {
             if (man.size() != 3 || !std::all_of(man.begin(), man.end(), [](char c) { return std::toupper(static_cast<unsigned char>(c)) >= 'A' && std::toupper(static_cast<unsigned char>(c)) <= 'Z'; })) {
-                out.errors.push_back({line, "bad_manufacturer", fmt::format("'{}': expected 3 letters or *", man)});
+                out.errors.push_back({line, "bad_manufacturer", fmt::format("{}: expected 3 letters or *", shown(man))});
                 return;
             }
             auto L = [&](std::size_t j) { return static_cast<unsigned>(std::toupper(static_cast<unsigned char>(man[j])) - 64); };
@@ -306,7 +410,7 @@ KeyFileImport import_key_file(const std::string& csv) {
             if (v == "-1") return true;
             const auto n = integer(v);
             if (!n || *n < 0 || *n > 255) {
-                out.errors.push_back({line, name, fmt::format("'{}': expected -1 or 0–255", v)});
+                out.errors.push_back({line, name, fmt::format("{}: expected -1 or 0–255", shown(v))});
                 return false;
             }
             dst = static_cast<std::uint8_t>(*n);

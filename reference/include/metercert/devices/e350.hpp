@@ -38,7 +38,11 @@ struct MeterCommand {
 
 class E350 {
 public:
-    // `readout_bytes`: the IEC 62056-21 readout the meter answers with (e.g. the real E350's).
+    // `readout_bytes`: the IEC 62056-21 readout the meter answers with (e.g. the real E350's),
+    // framed or a bare data block: it is kept as obis::normalize_readout frames it. Bytes that
+    // function rejects are kept unchanged and read() fails on them (receive_error for a bad BCC,
+    // else readout_timeout); callers that take a file from a user validate it with
+    // normalize_readout first (a named error, line and column).
     explicit E350(std::string readout_bytes);
 
     enum class ReadStatus : std::uint8_t { ok, id_timeout, id_receive_error, unexpected_id_char, readout_timeout, receive_error };
@@ -66,8 +70,9 @@ public:
     std::uint8_t rate = 0;                    // last rate set by 0xFF05
     std::size_t reads = 0;
 
+    // The readout as the meter sends it (the canonical wire form when it was readable).
     const std::string& readout_bytes() const noexcept { return readout_; }
-    void set_readout(std::string bytes) { readout_ = std::move(bytes); }
+    void set_readout(std::string bytes);  // as the constructor
 
 private:
     std::string readout_;

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -21,8 +22,31 @@ struct RowError {
     [[nodiscard]] std::string message() const;  // "row 3: bad_baud_rate: …"
 };
 
-// Splits CSV text into rows of fields (libcsv). Throws std::runtime_error("csv: …") on a
-// malformed file (an unterminated quote), naming the byte offset.
+// A problem of the whole file, found before any row is imported: `name` is stable, `row` the
+// spreadsheet row it is on (header = 1; a quoted field may span lines, a row is a record),
+// `offset` the byte offset in the file (a byte-order mark included). what() = "row 3:
+// unterminated quoted field". Names:
+//   unterminated_quoted_field  a quote opens a field and is never closed (offset: that quote)
+//   bad_quote                  a quote inside an unquoted field, or text after a closing quote
+//                              (RFC 4180 §2.5–2.7; libcsv strict mode)
+//   binary_content             NUL or another control byte (TAB, CR, LF are text), or bytes that
+//                              are not UTF-8 (a UTF-16 file, an ANSI-code-page export)
+//   too_large                  more than kMaxCsvBytes
+// Messages never hold a byte of the file: no key material, whatever the column.
+struct CsvError : std::runtime_error {
+    std::string name;
+    std::size_t row = 0;
+    std::size_t offset = 0;
+    CsvError(std::string name, std::size_t row, std::size_t offset, const std::string& text);  // what() = "row R: text"
+};
+
+// Limit of parse_csv (error too_large): 16 MiB, far beyond the CMe3100's meter licences (§6.5).
+inline constexpr std::size_t kMaxCsvBytes = std::size_t{16} << 20;
+
+// Splits CSV text into rows of fields (libcsv, strict RFC 4180 quoting; every line end ends a
+// row, so blank lines keep the spreadsheet numbering). A leading UTF-8 byte-order mark (Excel's
+// "CSV UTF-8") is skipped. The delimiter is ',' unless the first line has ';' and no ','.
+// Throws CsvError, nothing else.
 std::vector<std::vector<std::string>> parse_csv(const std::string& text);
 // One CSV line (RFC 4180 quoting where needed), without the line end.
 std::string csv_line(const std::vector<std::string>& fields);
@@ -51,6 +75,7 @@ struct MeterListImport {
 // bad_primary_address (not 0–250; ERRATA E-23), duplicate_meter (same secondary address and
 // mode twice), wrong_field_count. Blank rows are skipped. Rows beyond `licence_limit` meters
 // are imported as passive (§6.5).
+// Throws CsvError for a file that is not CSV (see parse_csv); every other problem is a RowError.
 MeterListImport import_meter_list(const std::string& csv, std::size_t licence_limit = 500);
 // The Figure 4 header and one row per meter (passive meters included).
 std::string export_meter_list(const std::vector<MeterListEntry>& meters);
@@ -77,6 +102,8 @@ struct KeyFileImport {
 // (not 32 hex digits — three rows of the manual's own Figure 8 have 31 or 33: ERRATA E-24),
 // bad_key (non-hex), bad_manufacturer (not 3 letters A–Z or *), bad_device_type, bad_version
 // (not -1 or 0–255).
+// Throws CsvError for a file that is not CSV (see parse_csv). Details quote a field only when it
+// has at most 10 characters (never a key, even one typed into the wrong column).
 KeyFileImport import_key_file(const std::string& csv);
 
 // The key for a meter (ERRATA E-24 defines the precedence): a key linked to the meter (§6.15.3)
