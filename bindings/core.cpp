@@ -41,21 +41,22 @@ PYBIND11_MODULE(_core, m) {
 
     m.def(
         "decode_json",
-        [](const py::bytes& frame) {
+        [](const py::bytes& frame, bool strict) {
             std::string keep;
             Telegram t;
             DecodeError err;
             bool ok;
             {
                 py::gil_scoped_release release;
-                ok = decode(view(frame, keep), t, err);
+                ok = decode(view(frame, keep), t, err, DecodeOptions{.strict = strict});
             }
             if (!ok) throw DecodeFailure(std::move(err));
             return to_json(t);
         },
-        py::arg("frame"),
-        "decode_json(frame: bytes) -> str\n\nCanonical JSON of one frame (schema: vectors/README.md).\n"
-        "Raises DecodeErrorBase(name, offset, detail) on any invalid frame (EN 13757-2 §5, EN 13757-3 §5–6).");
+        py::arg("frame"), py::arg("strict") = false,
+        "decode_json(frame: bytes, strict: bool = False) -> str\n\nCanonical JSON of one frame (schema: vectors/README.md).\n"
+        "Raises DecodeErrorBase(name, offset, detail) on any invalid frame (EN 13757-2 §5, EN 13757-3 §5–6).\n"
+        "Recoverable deviations are listed under \"violations\"; with strict=True the first one is raised instead.");
     m.def(
         "encode_json", [](const std::string& json) { return to_bytes(from_json(json)); }, py::arg("json"),
         "encode_json(json: str) -> bytes\n\nThe frame a canonical JSON object describes (inverse of decode_json).\n"

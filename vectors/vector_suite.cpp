@@ -1,10 +1,13 @@
 // Boost.Test suite over the golden vectors (BoringSSL FileTest style): one test case per vector,
 // registered at start-up from every vectors/mbus/*.json — adding a vector needs no code.
 //
-// valid:   decode succeeds; the canonical JSON contains every key of `expected` with that value
-//          (arrays element by element, same length); encode(decode(b)) == b; and
-//          from_json(to_json(decode(b))) == b.
-// invalid: decode fails with the named error at the byte offset of `error`.
+// valid:      decode succeeds with no violation, also in strict mode; the canonical JSON contains
+//             every key of `expected` with that value (arrays element by element, same length);
+//             encode(decode(b)) == b; and from_json(to_json(decode(b))) == b.
+// acceptable: (Wycheproof's third result) decode succeeds and everything above holds, the
+//             expected `violations` included; and strict decoding rejects the frame with the named
+//             error at the byte offset of `error`.
+// invalid:    decode fails with the named error at the byte offset of `error` (strict or not).
 #define BOOST_TEST_DYN_LINK
 #define BOOST_TEST_NO_MAIN
 #include <boost/test/unit_test.hpp>
@@ -70,14 +73,30 @@ void check(const json& tc) {
     Telegram t;
     DecodeError err;
     const bool ok = decode(bytes, t, err);
+    Telegram strict_t;
+    DecodeError strict_err;
+    const bool strict_ok = decode(bytes, strict_t, strict_err, DecodeOptions{.strict = true});
     BOOST_TEST_INFO("tcId " << tc.at("tcId") << ": " << tc.at("comment").get<std::string>());
-    if (tc.at("result") == "invalid") {
+    const std::string result = tc.at("result").get<std::string>();
+    BOOST_REQUIRE(result == "valid" || result == "invalid" || result == "acceptable");
+    if (result == "invalid") {
         BOOST_REQUIRE_MESSAGE(!ok, "decoded a frame that must be rejected: " << to_json(t));
         BOOST_TEST(std::string(error_name(err.code)) == tc.at("error").at("name").get<std::string>());
         BOOST_TEST(err.offset == tc.at("error").at("offset").get<std::size_t>());
+        BOOST_TEST(!strict_ok);
         return;
     }
     BOOST_REQUIRE_MESSAGE(ok, "decode failed: " << err.message());
+    if (result == "acceptable") {
+        BOOST_TEST(!t.violations.empty(), "an acceptable vector's frame must carry a violation");
+        BOOST_REQUIRE_MESSAGE(!strict_ok, "strict decoding accepted a frame with violations");
+        BOOST_TEST(std::string(error_name(strict_err.code)) == tc.at("error").at("name").get<std::string>());
+        BOOST_TEST(strict_err.offset == tc.at("error").at("offset").get<std::size_t>());
+        BOOST_TEST(is_violation(strict_err.code));
+    } else {
+        BOOST_TEST(t.violations.empty(), "a valid frame reported violations: " << to_json(t));
+        BOOST_TEST(strict_ok, "strict decoding rejected a valid frame: " << strict_err.message());
+    }
     const std::string text = to_json(t);
     json got;
     BOOST_REQUIRE_NO_THROW(got = json::parse(text));

@@ -48,24 +48,26 @@ def _wrap(fn, *args):
 Frame = Union[bytes, bytearray, memoryview]
 
 
-def decode(frame: Frame) -> dict[str, Any]:
+def decode(frame: Frame, strict: bool = False) -> dict[str, Any]:
     """Decode one whole M-Bus frame into canonical JSON (a dict).
 
     ``frame`` must hold exactly one frame: 0xE5, a short frame ``10 C A CS 16``, a control frame
     or a long frame ``68 L L 68 C A CI data CS 16`` (EN 13757-2 §5). Raises :class:`DecodeError`
     with the error name and byte offset otherwise. Values are exact decimal strings in the SI
     unit of ``unit`` (e.g. ``{"quantity": "energy", "unit": "Wh", "value": "12345678000"}``).
+    Recoverable deviations (a non-BCD identification number, …) are listed under
+    ``"violations"``; with ``strict=True`` the first of them raises :class:`DecodeError` instead.
     """
-    return _json.loads(_wrap(_core.decode_json, bytes(frame)))
+    return _json.loads(_wrap(_core.decode_json, bytes(frame), strict))
 
 
-def decode_hex(text: str) -> dict[str, Any]:
+def decode_hex(text: str, strict: bool = False) -> dict[str, Any]:
     """:func:`decode` for hex text; spaces are allowed ("10 40 01 41 16")."""
     try:
         frame = bytes.fromhex(text)
     except ValueError as e:
         raise DecodeError("bad_hex", 0, str(e)) from None
-    return decode(frame)
+    return decode(frame, strict)
 
 
 def encode(model: Union[dict, str]) -> bytes:

@@ -5,13 +5,17 @@ is fed to a decoder command: the frame as one line of hex on stdin. A decoder pa
 
 - *valid*: it exits 0 and prints canonical JSON whose content includes every key of the vector's
   ``expected`` with an equal value (objects key by key, arrays element by element and of the
-  same length; keys the vector does not name are not compared);
+  same length; keys the vector does not name are not compared), and lists no ``violations``;
+- *acceptable* (Wycheproof's third result: a recoverable deviation): it either rejects the frame
+  (non-zero exit, any code but a crash) or accepts it and prints the expected JSON, the listed
+  ``violations`` included. The table says which the decoder did;
 - *invalid*: it exits non-zero (any code but a crash). The error it names is shown, not judged.
 
 Outcomes per vector: ``pass``, ``fail`` (with a diff: the JSON path, expected, got), ``crash``
 (killed by a signal), ``timeout`` (no exit within ``--timeout`` seconds; the process is
-killed). Results go to the terminal as a table, and to ``--junit FILE`` and ``--json FILE``.
-Exit status: 0 all pass, 1 any other outcome, 2 usage error (no vectors, decoder not found).
+killed). Results go to the terminal as a table, and to ``--junit FILE`` and ``--json FILE``;
+both paths are checked before any decoder runs. Exit status: 0 all pass, 1 any other outcome,
+2 usage error (no vectors, decoder not found, an output path that cannot be written).
 
     python3 -m metercert.harness --decoder "python3 mydecoder.py" [--timeout 5] [-k link]
 """
@@ -85,12 +89,15 @@ def run_one(argv: list[str], vector: dict, timeout: float) -> dict:
         except ValueError:
             name = f"signal {-p.returncode}"
         return {**res, "outcome": "crash", "detail": f"killed by {name}"}
+    said = p.stderr.strip().splitlines()[-1][:120] if p.stderr.strip() else ""
     if vector["result"] == "invalid":
         if p.returncode == 0:
             return {**res, "outcome": "fail", "detail": f"accepted an invalid frame (the vector expects "
                                                        f"{vector['error']['name']} at byte {vector['error']['offset']})",
                     "stdout": p.stdout[:500]}
-        return {**res, "outcome": "pass", "detail": p.stderr.strip().splitlines()[-1][:120] if p.stderr.strip() else ""}
+        return {**res, "outcome": "pass", "detail": said}
+    if vector["result"] == "acceptable" and p.returncode != 0:  # rejecting a recoverable deviation is allowed
+        return {**res, "outcome": "pass", "accepted": False, "detail": f"rejected (allowed): {said}"}
     if p.returncode != 0:
         return {**res, "outcome": "fail", "detail": f"exit {p.returncode} on a valid frame: {p.stderr.strip()[:200]}"}
     try:
@@ -98,8 +105,13 @@ def run_one(argv: list[str], vector: dict, timeout: float) -> dict:
     except json.JSONDecodeError as e:
         return {**res, "outcome": "fail", "detail": f"stdout is not one JSON document ({e})", "stdout": p.stdout[:500]}
     problems = diff(vector["expected"], got)
+    if vector["result"] == "valid" and isinstance(got, dict) and got.get("violations"):
+        problems.append(f"$.violations: a valid frame has none, got {json.dumps(got['violations'])[:120]}")
     if problems:
         return {**res, "outcome": "fail", "detail": f"{len(problems)} difference(s)", "diff": problems}
+    if vector["result"] == "acceptable":
+        names = ", ".join(f"{v.get('name')}@{v.get('offset')}" for v in got.get("violations", []))
+        return {**res, "outcome": "pass", "accepted": True, "detail": f"accepted with violations {names}"}
     return {**res, "outcome": "pass", "detail": ""}
 
 
@@ -118,6 +130,26 @@ def write_junit(path: str, vectors: list[dict], results: list[dict], decoder: st
             elif r["outcome"] in ("crash", "timeout"):
                 ET.SubElement(tc, "error", type=r["outcome"], message=r["detail"]).text = r.get("stderr", "")
     ET.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
+
+
+def check_output_path(option: str, path: str) -> str | None:
+    """Why `path` cannot take the output of `option`, or None. Checked before any decoder runs; a
+    file this check creates is removed again."""
+    p = pathlib.Path(path)
+    if p.is_dir():
+        return f"error: {option} {path}: is a directory"
+    existed = p.exists()
+    try:
+        with open(p, "a", encoding="utf-8"):
+            pass
+    except OSError as e:
+        return f"error: {option} {path}: {e.strerror or e}"
+    if not existed:
+        try:
+            p.unlink()
+        except OSError:
+            pass
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -140,6 +172,10 @@ def main(argv: list[str] | None = None) -> int:
     if not cmd or not shutil.which(cmd[0]):
         print(f"error: --decoder: {cmd[0] if cmd else '(empty)'}: command not found", file=sys.stderr)
         return 2
+    for option, path in (("--junit", a.junit), ("--json", a.json)):
+        if path and (problem := check_output_path(option, path)):
+            print(problem, file=sys.stderr)
+            return 2
     vectors = [v for v in load_vectors(pathlib.Path(a.vectors)) if a.k in v["id"] or a.k in v["comment"]]
     if not vectors:
         print(f"error: no vectors in {a.vectors}" + (f" matching -k {a.k!r}" if a.k else ""), file=sys.stderr)
@@ -148,21 +184,28 @@ def main(argv: list[str] | None = None) -> int:
         results = list(pool.map(lambda v: run_one(cmd, v, a.timeout), vectors))
     counts = {k: sum(r["outcome"] == k for r in results) for k in ("pass", "fail", "crash", "timeout")}
     width = max(len(v["id"]) for v in vectors)
-    print(f"{'vector':<{width}}  {'kind':<7}  {'outcome':<7}  detail")
+    print(f"{'vector':<{width}}  {'kind':<10}  {'outcome':<7}  detail")
     for v, r in zip(vectors, results):
         if a.quiet and r["outcome"] == "pass":
             continue
-        print(f"{v['id']:<{width}}  {v['result']:<7}  {r['outcome'].upper():<7}  {r['detail'] or v['comment'][:70]}")
+        print(f"{v['id']:<{width}}  {v['result']:<10}  {r['outcome'].upper():<7}  {r['detail'] or v['comment'][:70]}")
         for line in r.get("diff", [])[:10]:
-            print(f"{'':<{width}}      {line}")
+            print(f"{'':<{width}}         {line}")
+    acceptable = [r for v, r in zip(vectors, results) if v["result"] == "acceptable"]
     print(f"\n{len(vectors)} vectors ({sum(v['result'] == 'valid' for v in vectors)} valid, "
-          f"{sum(v['result'] == 'invalid' for v in vectors)} invalid): {counts['pass']} pass, {counts['fail']} fail, "
+          f"{sum(v['result'] == 'invalid' for v in vectors)} invalid, {len(acceptable)} acceptable: "
+          f"{sum(r.get('accepted') is True for r in acceptable)} accepted, {sum(r.get('accepted') is False for r in acceptable)} "
+          f"rejected): {counts['pass']} pass, {counts['fail']} fail, "
           f"{counts['crash']} crash, {counts['timeout']} timeout — decoder: {a.decoder}")
-    if a.junit:
-        write_junit(a.junit, vectors, results, a.decoder)
-    if a.json:
-        pathlib.Path(a.json).write_text(json.dumps({"decoder": a.decoder, "counts": counts, "vectors": [
-            {k: v[k] for k in ("id", "file", "comment", "flags", "result")} | r for v, r in zip(vectors, results)]}, indent=1))
+    try:
+        if a.junit:
+            write_junit(a.junit, vectors, results, a.decoder)
+        if a.json:
+            pathlib.Path(a.json).write_text(json.dumps({"decoder": a.decoder, "counts": counts, "vectors": [
+                {k: v[k] for k in ("id", "file", "comment", "flags", "result")} | r for v, r in zip(vectors, results)]}, indent=1))
+    except OSError as e:  # e.g. the disk filled up after the check
+        print(f"error: {e.filename or ''}: {e.strerror or e}", file=sys.stderr)
+        return 2
     return 0 if counts["pass"] == len(vectors) else 1
 
 

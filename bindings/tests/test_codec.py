@@ -73,5 +73,67 @@ def test_golden_vectors_through_python(path):
                 with pytest.raises(metercert.DecodeError) as e:
                     metercert.decode(frame)
                 assert (e.value.name, e.value.offset) == (tc["error"]["name"], tc["error"]["offset"]), tc["comment"]
+                continue
+            model = metercert.decode(frame)
+            assert metercert.encode(model) == frame, tc["comment"]
+            if tc["result"] == "acceptable":  # decoded with the deviation listed; strict decoding rejects it by name
+                assert [(v["name"], v["offset"]) for v in model["violations"]] == \
+                       [(v["name"], v["offset"]) for v in tc["expected"]["violations"]], tc["comment"]
+                with pytest.raises(metercert.DecodeError) as e:
+                    metercert.decode(frame, strict=True)
+                assert (e.value.name, e.value.offset) == (tc["error"]["name"], tc["error"]["offset"]), tc["comment"]
             else:
-                assert metercert.encode(metercert.decode(frame)) == frame, tc["comment"]
+                assert "violations" not in model, tc["comment"]
+                assert metercert.decode(frame, strict=True) == model, tc["comment"]
+
+
+def test_fixed_data_structure_encodes_from_its_model():
+    # m-bus.com's CI 73 example: ID 12345678, access 10, status 00, medium 7 (water); counter 1 in
+    # litres (unit 0x29): 1 l = 0.001 m3; counter 2 "same but historic" (0x3E): 135 l = 0.135 m3.
+    model = {"frame": "long", "c": "08", "a": 5, "ci": "73",
+             "header": {"id": "12345678", "access_number": 10, "status": "00", "medium": "07"},
+             "records": [{"unit_code": "29", "type": "bcd8", "value": "0.001"},
+                         {"unit_code": "3E", "type": "bcd8", "value": "0.135"}]}
+    assert metercert.encode(model) == bytes.fromhex("68131368080573785634120A00E97E01000000350100003C16")
+    model["ci"] = "77"  # mode 2: every multi-byte field MSB first; checksum by hand: 0x3C + 0x77 − 0x73 = 0x40
+    assert metercert.encode(model) == bytes.fromhex("6813136808057712345678 0A00 7EE9 00000001 00000135 4016".replace(" ", ""))
+    model["records"][0]["value"] = "0.0001"  # finer than the litre of unit 0x29
+    with pytest.raises(metercert.DecodeError) as e:
+        metercert.encode(model)
+    assert e.value.name == "bad_model"
+
+
+def test_strict_decoding_of_a_non_bcd_identification_number():
+    # CI 72 header with ID bytes 23 71 6A 13 (digit A at byte 9), ELV, version 1, electricity
+    frame = metercert.build_long(0x08, 0x01, 0x72, bytes.fromhex("23716A13 9615 01 02 07 00 0000".replace(" ", "")))
+    d = metercert.decode(frame)
+    assert d["header"]["id"] == "136A7123" and d["violations"][0]["name"] == "bad_bcd" and d["violations"][0]["offset"] == 9
+    with pytest.raises(metercert.DecodeError) as e:
+        metercert.decode_hex(frame.hex(), strict=True)
+    assert (e.value.name, e.value.offset) == ("bad_bcd", 9)
+
+
+def test_every_fixed_structure_decodes_round_trips_and_agrees_with_strict():
+    # Any 16 bytes after CI 73/77 are a fixed data structure (layout in vectors/ERRATA.md): it decodes,
+    # re-encodes byte for byte (model and canonical JSON), and strict decoding rejects it exactly when
+    # it lists a violation, with the first one. Other lengths are rejected by name (none at all is a control frame).
+    import random
+    rng = random.Random(7313)
+    for n in range(2000):
+        ci = 0x73 if n % 2 else 0x77
+        ud = rng.randbytes(16)
+        if n % 3 == 0:  # mostly BCD digits, so that conforming frames are common too
+            ud = bytes(((b >> 4) % 10) << 4 | (b & 15) % 10 for b in ud[:4]) + ud[4:5] + bytes([ud[5] & 0xFC]) + ud[6:]
+        frame = metercert.build_long(0x08, 1, ci, ud)
+        d = metercert.decode(frame)
+        assert metercert.encode(d) == frame and [r["counter"] for r in d["records"]] == [1, 2]
+        if "violations" in d:
+            with pytest.raises(metercert.DecodeError) as e:
+                metercert.decode(frame, strict=True)
+            assert (e.value.name, e.value.offset) == (d["violations"][0]["name"], d["violations"][0]["offset"])
+        else:
+            assert metercert.decode(frame, strict=True) == d
+    for size, name, offset in ((15, "truncated_header", 22), (17, "bad_fixed_length", 23), (1, "truncated_header", 8)):
+        with pytest.raises(metercert.DecodeError) as e:
+            metercert.decode(metercert.build_long(0x08, 1, 0x73, bytes(size)))
+        assert (e.value.name, e.value.offset) == (name, offset)

@@ -1,4 +1,8 @@
 // `metercert decode`: frames as hex from arguments or stdin (one per line) → table or canonical JSON.
+// Recoverable deviations are decoded and listed (violations); --strict rejects them instead.
+// Secrets in frames (devices/secrets.hpp: CMi1020 P1 password, P2 key) are never printed: the
+// secret bytes and the checksum are masked in the table, the JSON and the --pcap output, and an
+// error on such a frame names the error and its offset but withholds the detail.
 #include <algorithm>
 #include <chrono>
 #include <iostream>
@@ -10,6 +14,7 @@
 
 #include "commands.hpp"
 #include "hex.hpp"
+#include "metercert/devices/secrets.hpp"
 #include "metercert/mbus/frame_reader.hpp"
 #include "metercert/mbus/json.hpp"
 #include "metercert/rigs/pcap.hpp"
@@ -52,6 +57,11 @@ std::string value_text(const Telegram& t, const Record& r) {
     return "?";
 }
 
+void print_violations(const Telegram& t) {
+    for (const Violation& v : t.violations)
+        fmt::print("  violation: {} at byte {}: {}\n", error_name(v.code), v.offset, v.detail);
+}
+
 void print_table(const Telegram& t) {
     fmt::print("{} frame", frame_kind_name(t.kind));
     if (t.kind == FrameKind::ack) {
@@ -62,6 +72,18 @@ void print_table(const Telegram& t) {
     if (t.kind != FrameKind::short_frame) fmt::print("  CI=0x{:02X} {}", t.ci, ci_info(t.ci).name);
     fmt::print("\n");
     const Header& h = t.header;
+    if (h.kind == Header::Kind::fixed) {
+        std::string_view flags[8];
+        const std::size_t nf = fixed_status_flags(h.status, flags);
+        fmt::print("  id {:08X}  access number {}  status 0x{:02X}{}{}  medium 0x{:X} {}\n", h.id, h.access_number, h.status,
+                   nf ? " " : "", fmt::join(flags, flags + nf, ","), h.medium, fixed_medium_name(h.medium));
+        fmt::print("  {:>3}  {:<9} {:<5} {:>3}  {:<24} {:>20} {}\n", "#", "unit code", "type", "st", "quantity", "value", "unit");
+        for (const Record& r : t.records)
+            fmt::print("  {:>3}  0x{:02X}      {:<5} {:>3}  {:<24} {:>20} {}\n", r.counter, r.unit_code,
+                       r.kind == ValueKind::integer ? "int32" : "bcd8", r.storage, r.meaning.quantity, value_text(t, r),
+                       r.meaning.unit_view());
+        return print_violations(t);
+    }
     if (h.kind == Header::Kind::long_header)
         fmt::print("  id {:08X}  manufacturer {}  version {}  medium 0x{:02X} {}\n", h.id, manufacturer_letters(h.manufacturer),
                    h.version, h.medium, medium_name(h.medium));
@@ -73,10 +95,13 @@ void print_table(const Telegram& t) {
     }
     if (!t.has_records) {
         if (t.kind == FrameKind::long_frame) fmt::print("  user data {}\n", hexs(t.span(t.user_data)));
-        return;
+        if (t.ci == 0x70 && t.user_data.len > 0)
+            fmt::print("  application error 0x{:02X} {}\n", t.bytes[t.user_data.off], application_error_name(t.bytes[t.user_data.off]));
+        return print_violations(t);
     }
-    fmt::print("  {:>3}  {:<10} {:<14} {:<13} {:>3} {:>3} {:>3}  {:<24} {:>20} {}\n", "#", "DIF/DIFE", "VIF/VIFE", "function",
-               "st", "tf", "su", "quantity", "value", "unit");
+    if (!t.records.empty())
+        fmt::print("  {:>3}  {:<10} {:<14} {:<13} {:>3} {:>3} {:>3}  {:<24} {:>20} {}\n", "#", "DIF/DIFE", "VIF/VIFE", "function",
+                   "st", "tf", "su", "quantity", "value", "unit");
     for (std::size_t i = 0; i < t.records.size(); ++i) {
         const Record& r = t.records[i];
         const std::string dib = fmt::format("{:02X}", r.dif) + hexs({r.dife.data(), r.n_dife});
@@ -95,6 +120,55 @@ void print_table(const Telegram& t) {
     if (t.special)
         fmt::print("  DIF 0x{:02X}: {}manufacturer data {}\n", t.special, t.more_records_follow() ? "more records follow; " : "",
                    hexs(t.span(t.manufacturer_data)));
+    print_violations(t);
+}
+
+// ---------------------------------------------------------------- secrets (devices/secrets.hpp)
+
+// True when a tap has already redacted the frame's secret (rigs RedactingTap): the secret bytes
+// and the checksum are all kRedactedByte and the stop character is in place.
+bool tap_redacted(std::span<const std::uint8_t> b, const devices::SecretSpan& s) {
+    if (s.end >= b.size() || b[s.end] != kStop) return false;
+    return std::all_of(b.begin() + static_cast<std::ptrdiff_t>(s.first), b.begin() + static_cast<std::ptrdiff_t>(s.end),
+                       [](std::uint8_t x) { return x == devices::kRedactedByte; });
+}
+
+// Decodes a frame for display. A frame that carries a secret is decoded as sent (or, when a tap
+// already masked it, with its checksum recomputed over the mask) and then shown masked: its
+// secret bytes become kRedactedByte in `t` and `redacted` names what was withheld. On an error
+// the name and offset are kept, the detail (which could hold the checksum) is withheld.
+bool decode_for_display(std::span<const std::uint8_t> bytes, Telegram& t, DecodeError& err, const DecodeOptions& opt,
+                        std::string_view& redacted) {
+    redacted = {};
+    const auto s = devices::find_secret(bytes);
+    if (!s) return decode(bytes, t, err, opt);
+    redacted = s->what;
+    std::vector<std::uint8_t> b(bytes.begin(), bytes.end());
+    if (tap_redacted(b, *s)) b[s->end - 1] = checksum(std::span(b).subspan(4, s->end - 5));
+    if (!decode(b, t, err, opt)) {
+        err.detail = fmt::format("detail withheld: the frame carries a {}", s->what);
+        return false;
+    }
+    for (std::size_t i = s->first; i < std::min(s->end, t.bytes.size()); ++i) t.bytes[i] = devices::kRedactedByte;
+    return true;
+}
+
+void print_frame(const Telegram& t, bool json, std::string_view redacted, std::string& out, std::string_view prefix = {},
+                 std::string_view suffix = {}) {
+    if (!json) {
+        print_table(t);
+        if (!redacted.empty()) fmt::print("  redacted: {} (its bytes and the checksum are not shown)\n", redacted);
+        return;
+    }
+    out.assign(prefix);
+    to_json(t, out);
+    if (!redacted.empty()) {  // the canonical object gains "redacted": what was withheld
+        out.pop_back();
+        out += fmt::format(",\"redacted\":\"{}\"}}", redacted);
+    }
+    out += suffix;
+    out.push_back('\n');
+    std::cout << out;
 }
 
 // Arguments are frames, one each ("68 0A …" quoted). When every argument is a single byte
@@ -107,7 +181,7 @@ std::vector<std::string> frames_of(const std::vector<std::string>& args) {
     return {joined};
 }
 
-int run_decode(const std::vector<std::string>& args_in, bool json) {
+int run_decode(const std::vector<std::string>& args_in, bool json, bool strict) {
     const std::vector<std::string> args = frames_of(args_in);
     std::vector<std::string> lines = args;
     if (lines.empty())
@@ -122,20 +196,14 @@ int run_decode(const std::vector<std::string>& args_in, bool json) {
         if (line.find_first_not_of(" \t\r") == std::string::npos || line[line.find_first_not_of(" \t")] == '#') continue;
         ++n;
         DecodeError err;
+        std::string_view redacted;
         const std::string where = args.empty() ? fmt::format("line {}: ", i + 1) : (lines.size() > 1 ? fmt::format("argument {}: ", i + 1) : "");
-        if (!parse_hex(line, bytes, err) || !decode(bytes, t, err)) {
+        if (!parse_hex(line, bytes, err) || !decode_for_display(bytes, t, err, DecodeOptions{.strict = strict}, redacted)) {
             std::cerr << "error: " << where << err.message() << "\n";
             rc = 2;
             continue;
         }
-        if (json) {
-            out.clear();
-            to_json(t, out);
-            out.push_back('\n');
-            std::cout << out;
-        } else {
-            print_table(t);
-        }
+        print_frame(t, json, redacted, out);
     }
     if (n == 0) {
         std::cerr << "error: empty_input at byte 0: no frame given\n";
@@ -147,7 +215,7 @@ int run_decode(const std::vector<std::string>& args_in, bool json) {
 // Frames of a capture: our link type (147) or TCP to/from `port` in an ordinary capture. Each
 // direction's bytes go through a FrameReader; every frame is printed with its time and direction,
 // every garbled run is an error.
-int run_decode_pcap(const std::string& path, std::uint16_t port, bool json) {
+int run_decode_pcap(const std::string& path, std::uint16_t port, bool json, bool strict) {
     std::vector<rigs::TapRecord> recs;
     try {
         recs = rigs::read_pcap(path, port);
@@ -176,30 +244,44 @@ int run_decode_pcap(const std::string& path, std::uint16_t port, bool json) {
                                              hms.hours().count(), hms.minutes().count(), hms.seconds().count(),
                                              hms.subseconds().count());
         const char* dir = d == 0 ? "master→slave" : "slave→master";
-        for (const auto& ev : events) {
-            if (ev.kind != mbus::StreamEvent::Kind::frame) {
-                std::cerr << fmt::format("error: {} {} {}: {} bytes: {}\n", when, dir,
-                                         ev.kind == mbus::StreamEvent::Kind::garbled ? "garbled" : "garbage", ev.bytes.size(),
-                                         ev.kind == mbus::StreamEvent::Kind::garbled ? ev.error.message() : "no start character");
-                rc = 2;
-                continue;
-            }
+        auto show = [&](std::span<const std::uint8_t> frame) {
             ++frames;
             DecodeError err;
-            if (!decode(ev.bytes, t, err)) {
+            std::string_view redacted;
+            if (!decode_for_display(frame, t, err, DecodeOptions{.strict = strict}, redacted)) {
                 std::cerr << fmt::format("error: {} {}: {}\n", when, dir, err.message());
                 rc = 2;
+                return;
+            }
+            if (!json) std::cout << when << "  " << dir << "  ";
+            print_frame(t, json, redacted, out,
+                        fmt::format("{{\"time\":\"{}\",\"direction\":\"{}\",\"decoded\":", when, d == 0 ? "master_to_slave" : "slave_to_master"),
+                        "}");
+        };
+        for (const auto& ev : events) {
+            if (ev.kind == mbus::StreamEvent::Kind::frame) {
+                show(ev.bytes);
                 continue;
             }
-            if (json) {
-                out = fmt::format("{{\"time\":\"{}\",\"direction\":\"{}\",\"decoded\":", when, d == 0 ? "master_to_slave" : "slave_to_master");
-                to_json(t, out);
-                out += "}\n";
-                std::cout << out;
-            } else {
-                std::cout << when << "  " << dir << "  ";
-                print_table(t);
+            const auto secret = devices::find_secret(ev.bytes);
+            if (ev.kind == mbus::StreamEvent::Kind::garbled && secret && tap_redacted(ev.bytes, *secret)) {
+                // a secret frame a tap masked (its checksum too): show it as the redacted frame it is
+                const std::size_t n = secret->end + 1;
+                show(std::span(ev.bytes).first(n));
+                if (ev.bytes.size() > n) {
+                    std::cerr << fmt::format("error: {} {} garbled: {} bytes after a redacted frame form no frame\n", when, dir,
+                                             ev.bytes.size() - n);
+                    rc = 2;
+                }
+                continue;
             }
+            std::string why = ev.kind == mbus::StreamEvent::Kind::garbled ? ev.error.message() : "no start character";
+            if (secret)  // the detail (a computed checksum) could tell the secret's sum
+                why = fmt::format("{} at byte {}: detail withheld: the bytes carry a {}", error_name(ev.error.code), ev.error.offset,
+                                  secret->what);
+            std::cerr << fmt::format("error: {} {} {}: {} bytes: {}\n", when, dir,
+                                     ev.kind == mbus::StreamEvent::Kind::garbled ? "garbled" : "garbage", ev.bytes.size(), why);
+            rc = 2;
         }
     }
     for (auto& rd : readers)
@@ -217,15 +299,30 @@ int run_decode_pcap(const std::string& path, std::uint16_t port, bool json) {
 
 }  // namespace
 
-void print_telegram_table(const mbus::Telegram& t) { print_table(t); }
+void print_telegram_table(const mbus::Telegram& t) {
+    const auto s = devices::find_secret(t.bytes);
+    if (!s) return print_table(t);
+    mbus::Telegram masked = t;  // the same rule as `decode`: never print a secret
+    for (std::size_t i = s->first; i < std::min(s->end, masked.bytes.size()); ++i) masked.bytes[i] = devices::kRedactedByte;
+    print_table(masked);
+    fmt::print("  redacted: {} (its bytes and the checksum are not shown)\n", s->what);
+}
 
 void add_decode(CLI::App& app, int& exit_code) {
-    auto* cmd = app.add_subcommand("decode", "Decode M-Bus frames given as hex (arguments, or stdin one per line; spaces allowed).\n"
-                                             "Exit 0 when all decode, 2 on any invalid input with\n"
-                                             "'error: <name> at byte <offset>: <detail>' on stderr.");
+    auto* cmd = app.add_subcommand(
+        "decode",
+        "Decode M-Bus frames given as hex (arguments, or stdin one per line; spaces allowed): EN 13757-2\n"
+        "frames, EN 13757-3 variable data (CI 72/76/7A/78/…), the fixed data structure (CI 73/77),\n"
+        "application errors (CI 70). Exit 0 when all decode, 2 on any invalid input with\n"
+        "'error: <name> at byte <offset>: <detail>' on stderr.\n"
+        "Recoverable deviations (a non-BCD identification number, a manufacturer letter outside A..Z,\n"
+        "a reserved fixed-structure code) are decoded and listed as violations; --strict rejects them.\n"
+        "Secrets (CMi1020 P1 password, P2 key) and the checksum are never printed, only 'redacted'.");
     auto json = std::make_shared<bool>(false);
+    auto strict = std::make_shared<bool>(false);
     auto hex = std::make_shared<std::vector<std::string>>();
     cmd->add_flag("--json", *json, "canonical JSON, one object per line (schema: vectors/README.md)");
+    cmd->add_flag("--strict", *strict, "reject a frame with any violation: exit 2, 'error: <name> at byte <offset>'");
     cmd->add_option("HEX", *hex, "frames as hex, one per argument (quote a frame with spaces; unquoted\n"
                                  "single-byte arguments form one frame); stdin when none");
     auto pcap = std::make_shared<std::string>();
@@ -233,8 +330,8 @@ void add_decode(CLI::App& app, int& exit_code) {
     cmd->add_option("--pcap", *pcap, "decode the frames of a capture: metercert's (link type 147) or a tcpdump\n"
                                      "capture of TCP to a gateway (--port)");
     cmd->add_option("--port", *port, "TCP port of the M-Bus stream in an ordinary capture")->capture_default_str();
-    cmd->callback([json, hex, pcap, port, &exit_code] {
-        exit_code = pcap->empty() ? run_decode(*hex, *json) : run_decode_pcap(*pcap, *port, *json);
+    cmd->callback([json, strict, hex, pcap, port, &exit_code] {
+        exit_code = pcap->empty() ? run_decode(*hex, *json, *strict) : run_decode_pcap(*pcap, *port, *json, *strict);
     });
 }
 

@@ -19,13 +19,14 @@ def vectors(tmp_path, *args):
 
 
 def counts_in_files():
-    valid = invalid = 0
+    valid = invalid = acceptable = 0
     for f in VECTORS.glob("*.json"):
         for g in json.loads(f.read_text())["testGroups"]:
             for t in g["tests"]:
                 valid += t["result"] == "valid"
                 invalid += t["result"] == "invalid"
-    return valid, invalid
+                acceptable += t["result"] == "acceptable"
+    return valid, invalid, acceptable
 
 
 def script(tmp_path, body: str) -> str:
@@ -37,13 +38,63 @@ def script(tmp_path, body: str) -> str:
 def test_reference_passes_every_vector(tmp_path):
     p = vectors(tmp_path)
     assert p.returncode == 0, p.stdout[-2000:] + p.stderr
-    valid, invalid = counts_in_files()
+    valid, invalid, acceptable = counts_in_files()
+    total = valid + invalid + acceptable
     rec = json.loads((tmp_path / "v.json").read_text())
-    assert rec["counts"] == {"pass": valid + invalid, "fail": 0, "crash": 0, "timeout": 0}
-    assert f"{valid + invalid} vectors ({valid} valid, {invalid} invalid)" in p.stdout
+    assert rec["counts"] == {"pass": total, "fail": 0, "crash": 0, "timeout": 0}
+    # the reference accepts every recoverable deviation and lists it
+    assert acceptable >= 10
+    assert f"{total} vectors ({valid} valid, {invalid} invalid, {acceptable} acceptable: {acceptable} accepted, 0 rejected)" in p.stdout
+    assert all(v["accepted"] is True for v in rec["vectors"] if v["result"] == "acceptable")
     junit = ET.parse(tmp_path / "v.xml").getroot()
-    assert sum(int(s.get("tests")) for s in junit.iter("testsuite")) == valid + invalid
+    assert sum(int(s.get("tests")) for s in junit.iter("testsuite")) == total
     assert not list(junit.iter("failure")) and not list(junit.iter("error"))
+
+
+def test_strict_reference_rejects_acceptable_vectors_and_passes(tmp_path):
+    p = vectors(tmp_path, "--strict", "-k", "violations#")
+    assert p.returncode == 0, p.stdout + p.stderr
+    res = {v["id"]: v for v in json.loads((tmp_path / "v.json").read_text())["vectors"]}
+    acc = [v for v in res.values() if v["result"] == "acceptable"]
+    assert acc and all(v["accepted"] is False and v["detail"].startswith("rejected (allowed)") for v in acc)
+    assert "bad_bcd at byte 9" in res["violations#1"]["detail"]  # the table shows what the decoder said
+
+
+def test_acceptable_vectors_need_the_listed_violations(tmp_path):
+    # A decoder that accepts every frame of violations.json without listing violations fails the
+    # acceptable ones; listing one on a valid frame fails the valid one.
+    dec = script(tmp_path, "import json\nprint(json.dumps({'violations': [{'name': 'bad_bcd', 'offset': 9}]}))\n")
+    p = vectors(tmp_path, "--decoder", dec, "-k", "violations#")
+    res = {v["id"]: v for v in json.loads((tmp_path / "v.json").read_text())["vectors"]}
+    assert p.returncode == 1
+    assert any("$.violations: a valid frame has none" in d for d in res["violations#5"]["diff"])
+    dec = script(tmp_path, "print('{}')\n")
+    vectors(tmp_path, "--decoder", dec, "-k", "violations#1")
+    res = {v["id"]: v for v in json.loads((tmp_path / "v.json").read_text())["vectors"]}
+    assert res["violations#1"]["outcome"] == "fail" and "$.violations: missing" in " ".join(res["violations#1"]["diff"])
+
+
+def test_unwritable_output_paths_are_one_line_exit_2_before_any_decoder_runs(tmp_path):
+    marker = tmp_path / "decoder-ran"
+    dec = script(tmp_path, f"open({str(marker)!r}, 'w').write('ran')\nsys.exit(1)\n")
+    cases = [("--junit", "/proc/x"), ("--json", str(tmp_path)), ("--json", "/nonexistent-dir/v.json"),
+             ("--junit", str(tmp_path / "missing" / "j.xml"))]
+    for option, path in cases:
+        p = subprocess.run([os.path.abspath(BIN), "vectors", "--decoder", dec, option, path], capture_output=True, text=True,
+                           timeout=120)
+        assert p.returncode == 2, (option, path, p.stdout, p.stderr)
+        assert p.stderr.count("\n") == 1 and p.stderr.startswith(f"error: {option} {path}: "), p.stderr
+        assert "Traceback" not in p.stderr and p.stdout == ""
+    assert not marker.exists()  # the check comes before the decoders run
+    # the harness itself (python3 -m metercert.harness) checks the same way
+    p = subprocess.run([sys.executable, "-m", "metercert.harness", "--decoder", dec, "--vectors", str(VECTORS), "--junit",
+                        "/proc/x"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 2 and p.stderr.strip() == "error: --junit /proc/x: No such file or directory", p.stderr
+    assert not marker.exists()
+    # writable paths pass the check (its probe file is removed) and get their report after the run
+    assert not (tmp_path / "v.json").exists()
+    p = vectors(tmp_path, "--decoder", dec, "-k", "link#1")
+    assert p.returncode == 1 and (tmp_path / "v.json").exists() and (tmp_path / "v.xml").exists()
 
 
 def test_example_decoder_passes_ack_and_rejections_fails_the_rest(tmp_path):

@@ -144,12 +144,56 @@ void encode_value(std::uint8_t dif, const Value& v, std::uint8_t lvar_hint, std:
     }
 }
 
-void encode_header(const Header& h, std::vector<std::uint8_t>& out, bool msb_first) {
+namespace {
+void check_id(std::uint32_t id, bool keep_violations) {
+    if (keep_violations) return;
+    for (int i = 0; i < 8; ++i)
+        if (((id >> (4 * i)) & 0xF) > 9) bad(ErrorCode::bad_bcd, fmt::format("identification number {:08X} is not BCD", id));
+}
+}  // namespace
+
+std::vector<std::uint8_t> fixed_user_data(const Header& h, const std::uint8_t (&unit)[2], const Value (&counter)[2],
+                                          bool msb_first, bool keep_violations) {
+    check_id(h.id, keep_violations);
+    if (h.medium > 0x0F) bad(ErrorCode::value_out_of_range, fmt::format("fixed data medium 0x{:X} has more than 4 bits", h.medium));
+    const bool binary = (h.status & kFixedStatusBinary) != 0;
+    std::vector<std::uint8_t> out;
+    auto field = [&](std::uint64_t v, std::size_t n) {  // n bytes, in the mode's byte order
+        const std::size_t at = out.size();
+        put_le(out, v, n);
+        if (msb_first) std::reverse(out.begin() + static_cast<std::ptrdiff_t>(at), out.end());
+    };
+    field(h.id, 4);
+    out.push_back(h.access_number);
+    out.push_back(h.status);
+    for (const std::uint8_t u : unit)
+        if (u > 0x3F) bad(ErrorCode::value_out_of_range, fmt::format("fixed data unit code 0x{:02X} has more than 6 bits", u));
+    const unsigned mu = unit[0] | ((h.medium & 3u) << 6) | (static_cast<unsigned>(unit[1]) << 8) | ((h.medium >> 2) << 14);
+    field(mu, 2);
+    for (unsigned i = 0; i < 2; ++i) {
+        const Value& v = counter[i];
+        const std::size_t at = out.size();
+        if (binary) {
+            if (v.kind != ValueKind::integer)
+                bad(ErrorCode::bad_model, fmt::format("counter {}: status 0x{:02X} selects binary counters", i + 1, h.status));
+            const i128 x = integral(v);
+            if (x < INT32_MIN || x > INT32_MAX)
+                bad(ErrorCode::value_out_of_range, fmt::format("counter {}: {} does not fit 32 bits", i + 1, i128_string(x)));
+            put_le(out, static_cast<std::uint64_t>(static_cast<std::uint32_t>(static_cast<std::int32_t>(x))), 4);
+        } else {
+            if (v.kind != ValueKind::bcd)
+                bad(ErrorCode::bad_model, fmt::format("counter {}: status 0x{:02X} selects BCD counters", i + 1, h.status));
+            put_bcd(out, integral(v), 4);
+        }
+        if (msb_first) std::reverse(out.begin() + static_cast<std::ptrdiff_t>(at), out.end());
+    }
+    return out;
+}
+
+void encode_header(const Header& h, std::vector<std::uint8_t>& out, bool msb_first, bool keep_violations) {
     const std::size_t at = out.size();
     if (h.kind == Header::Kind::long_header) {
-        for (int i = 0; i < 8; ++i)
-            if (((h.id >> (4 * i)) & 0xF) > 9)
-                bad(ErrorCode::bad_bcd, fmt::format("identification number {:08X} is not BCD", h.id));
+        check_id(h.id, keep_violations);
         put_le(out, h.id, 4);
         put_le(out, h.manufacturer, 2);
         out.push_back(h.version);
@@ -222,7 +266,23 @@ std::vector<std::uint8_t> encode(const Telegram& t) {
         case FrameKind::long_frame: break;
     }
     std::vector<std::uint8_t> ud;
-    encode_header(t.header, ud, ci_info(t.ci).msb_first);
+    if (t.header.kind == Header::Kind::fixed && t.records.size() == 2) {  // CI 0x73 / 0x77
+        const bool msb_first = ci_info(t.ci).msb_first;
+        const std::uint8_t unit[2] = {t.records[0].unit_code, t.records[1].unit_code};
+        Value v[2];
+        for (unsigned i = 0; i < 2; ++i) v[i] = value_of(t, t.records[i]);
+        const bool error_state[2] = {t.records[0].kind == ValueKind::error_state, t.records[1].kind == ValueKind::error_state};
+        for (unsigned i = 0; i < 2; ++i)
+            if (error_state[i]) v[i] = Value::bcd(0);  // placeholder: the bytes as sent are put back below
+        ud = fixed_user_data(t.header, unit, v, msb_first, true);
+        for (unsigned i = 0; i < 2; ++i)
+            if (error_state[i]) {
+                const auto d = t.span(t.records[i].data);
+                std::copy(d.begin(), d.end(), ud.begin() + 8 + 4 * i);
+            }
+        return build_long(t.c.raw, t.a, t.ci, ud);
+    }
+    encode_header(t.header, ud, ci_info(t.ci).msb_first, true);
     if (!t.has_records) {
         const auto u = t.span(t.user_data);
         ud.insert(ud.end(), u.begin(), u.end());

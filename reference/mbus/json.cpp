@@ -73,6 +73,7 @@ std::string_view type_name(const Record& r) {
     static constexpr std::string_view kCode[16] = {"none", "int8", "int16", "int24", "int32", "real32",
                                                    "int48", "int64", "selection", "bcd2", "bcd4", "bcd6",
                                                    "bcd8", "lvar", "bcd12", "special"};
+    if (r.counter) return r.kind == ValueKind::integer ? "int32" : "bcd8";  // fixed data structure counter
     if (r.kind == ValueKind::date) {
         switch (r.date.type) {
             case 'G': return "date_g";
@@ -90,7 +91,39 @@ std::string_view type_name(const Record& r) {
     return kCode[r.data_code()];
 }
 
+// A counter of the fixed data structure (CI 0x73/0x77): no DIB/VIB; `unit_code` is the 6-bit
+// code as sent (telegram.hpp), `raw` the four counter bytes as sent.
+void counter_json(Out& o, const Telegram& t, const Record& r) {
+    o.lit("{\"counter\":");
+    o.num(r.counter);
+    o.lit(",\"function\":");
+    o.str(function_name(r.function));
+    o.lit(",\"storage\":");
+    o.num(r.storage);
+    o.lit(",\"tariff\":0,\"subunit\":0,\"type\":");
+    o.str(type_name(r));
+    o.lit(",\"quantity\":");
+    o.str(r.meaning.quantity);
+    o.lit(",\"unit\":");
+    o.str(r.meaning.unit_view());
+    o.lit(",\"value\":");
+    if (r.kind == ValueKind::integer || r.kind == ValueKind::bcd) o.decimal(r.value);
+    else o.lit("null");
+    if (r.kind == ValueKind::error_state) {  // the digits as sent, most significant first
+        const bool msb_first = ci_info(t.ci).msb_first;
+        o.lit(",\"error_digits\":\"");
+        for (std::size_t i = 0; i < 4; ++i) o.hex(t.bytes.data() + r.data.off + (msb_first ? i : 3 - i), 1);
+        o.lit("\"");
+    }
+    o.lit(",\"unit_code\":");
+    o.qbyte(r.unit_code);
+    o.lit(",\"raw\":");
+    o.qhex(t.bytes.data() + r.raw.off, r.raw.len);
+    o.lit("}");
+}
+
 void record_json(Out& o, const Telegram& t, const Record& r) {
+    if (r.counter) return counter_json(o, t, r);
     o.lit("{\"dif\":\"");
     o.hex(&r.dif, 1);
     o.hex(r.dife.data(), r.n_dife);
@@ -183,6 +216,25 @@ void record_json(Out& o, const Telegram& t, const Record& r) {
     o.lit("}");
 }
 
+// Recoverable deviations (vectors/README.md): present only when there is one. Details are our
+// own ASCII text (a few hundred bytes at most for the few kinds that exist).
+void violations_json(Out& o, const Telegram& t) {
+    if (t.violations.empty()) return;
+    o.lit(",\"violations\":[");
+    for (std::size_t i = 0; i < t.violations.size(); ++i) {
+        const Violation& v = t.violations[i];
+        if (i) o.lit(",");
+        o.lit("{\"name\":");
+        o.str(error_name(v.code));
+        o.lit(",\"offset\":");
+        o.num(v.offset);
+        o.lit(",\"detail\":");
+        o.bytes_str(std::string_view(v.detail).substr(0, 200), false);
+        o.lit("}");
+    }
+    o.lit("]");
+}
+
 }  // namespace
 
 void to_json(const Telegram& t, std::string& s) {
@@ -230,14 +282,43 @@ void to_json(const Telegram& t, std::string& s) {
         return flush();
     }
     const Header& h = t.header;
-    if (h.kind != Header::Kind::none) {
+    // "id":"…" (8 digits as sent), and "access_number", "status", "status_flags" (both header kinds)
+    auto write_id = [&] {
+        char id[8];
+        for (int i = 0; i < 8; ++i) id[i] = kHex[(h.id >> (28 - 4 * i)) & 0xF];
+        o.lit("\"id\":\"");
+        o.lit({id, 8});
+        o.lit("\"");
+    };
+    auto write_status = [&](std::size_t (*flags_of)(std::uint8_t, std::string_view*)) {
+        o.lit("\"access_number\":");
+        o.num(h.access_number);
+        o.lit(",\"status\":");
+        o.qbyte(h.status);
+        o.lit(",\"status_flags\":[");
+        std::string_view flags[8];
+        const std::size_t nf = flags_of(h.status, flags);
+        for (std::size_t i = 0; i < nf; ++i) {
+            if (i) o.lit(",");
+            o.str(flags[i]);
+        }
+        o.lit("]");
+    };
+    if (h.kind == Header::Kind::fixed) {
+        o.lit(",\"header\":{");
+        write_id();
+        o.lit(",");
+        write_status(fixed_status_flags);
+        o.lit(",\"medium\":");
+        o.qbyte(h.medium);
+        o.lit(",\"medium_name\":");
+        o.str(fixed_medium_name(h.medium));
+        o.lit("}");
+    } else if (h.kind != Header::Kind::none) {
         o.lit(",\"header\":{");
         if (h.kind == Header::Kind::long_header) {
-            char id[8];
-            for (int i = 0; i < 8; ++i) id[i] = kHex[(h.id >> (28 - 4 * i)) & 0xF];
-            o.lit("\"id\":\"");
-            o.lit({id, 8});
-            o.lit("\",\"manufacturer\":");
+            write_id();
+            o.lit(",\"manufacturer\":");
             char m[3] = {static_cast<char>('@' + ((h.manufacturer >> 10) & 0x1F)),
                          static_cast<char>('@' + ((h.manufacturer >> 5) & 0x1F)),
                          static_cast<char>('@' + (h.manufacturer & 0x1F))};
@@ -254,18 +335,7 @@ void to_json(const Telegram& t, std::string& s) {
             o.str(medium_name(h.medium));
             o.lit(",");
         }
-        o.lit("\"access_number\":");
-        o.num(h.access_number);
-        o.lit(",\"status\":");
-        o.qbyte(h.status);
-        o.lit(",\"status_flags\":[");
-        std::string_view flags[8];
-        const std::size_t nf = status_flags(h.status, flags);
-        for (std::size_t i = 0; i < nf; ++i) {
-            if (i) o.lit(",");
-            o.str(flags[i]);
-        }
-        o.lit("]");
+        write_status(status_flags);
         o.lit(",\"signature\":\"");
         char sig[4] = {kHex[(h.signature >> 12) & 0xF], kHex[(h.signature >> 8) & 0xF], kHex[(h.signature >> 4) & 0xF],
                        kHex[h.signature & 0xF]};
@@ -275,6 +345,11 @@ void to_json(const Telegram& t, std::string& s) {
     if (!t.has_records) {
         o.lit(t.selection ? ",\"selection\":" : ",\"user_data\":");
         o.qhex(t.bytes.data() + t.user_data.off, t.user_data.len);
+        if (t.ci == 0x70 && t.user_data.len > 0) {  // EN 13757-3 application error report: first byte is the code
+            o.lit(",\"application_error\":");
+            o.str(application_error_name(t.bytes[t.user_data.off]));
+        }
+        violations_json(o, t);
         o.lit("}");
         return flush();
     }
@@ -292,6 +367,8 @@ void to_json(const Telegram& t, std::string& s) {
         o.lit(",\"manufacturer_data\":");
         o.qhex(t.bytes.data() + t.manufacturer_data.off, t.manufacturer_data.len);
     }
+    flush();
+    violations_json(o, t);
     o.lit("}");
     flush();
 }

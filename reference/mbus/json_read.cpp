@@ -127,6 +127,43 @@ Value value_for(const json& r, const Record& meaning, const std::string& where) 
     return Value::integer(*whole);
 }
 
+// The 16 bytes of a fixed data structure from its canonical JSON (header id, access_number,
+// status, medium; per counter unit_code, type, value — or raw when value is null).
+std::vector<std::uint8_t> fixed_from_json(const json& j, bool msb_first) {
+    if (!j.contains("header") || !j.contains("records")) bad("", "a fixed data structure needs \"header\" and \"records\"");
+    const json& h = j.at("header");
+    Header hd;
+    hd.kind = Header::Kind::fixed;
+    if (!h.contains("id") || !h.at("id").is_string()) bad("/header/id", "expected 8 digits");
+    hd.id = static_cast<std::uint32_t>(std::strtoul(h.at("id").get<std::string>().c_str(), nullptr, 16));
+    hd.access_number = static_cast<std::uint8_t>(h.value("access_number", 0u));
+    hd.status = byte(h, "status", "/header");
+    hd.medium = byte(h, "medium", "/header");
+    const json& rs = j.at("records");
+    if (!rs.is_array() || rs.size() != 2) bad("/records", "a fixed data structure has exactly two counters");
+    std::uint8_t unit[2];
+    for (unsigned i = 0; i < 2; ++i) unit[i] = byte(rs[i], "unit_code", fmt::format("/records/{}", i));
+    Value v[2];
+    std::vector<std::uint8_t> raw[2];
+    for (unsigned i = 0; i < 2; ++i) {
+        const std::string where = fmt::format("/records/{}", i);
+        const json& r = rs[i];
+        if (r.contains("value") && r.at("value").is_null()) {  // BCD in error state: the bytes as sent
+            raw[i] = unhex(r.at("raw"), where + "/raw");
+            if (raw[i].size() != 4) bad(where + "/raw", "a counter is 4 bytes");
+            v[i] = Value::bcd(0);
+            continue;
+        }
+        Record m;  // the counter's scale: its own unit, or counter 1's for 0x3E (same but historic)
+        m.meaning = fixed_unit(i == 1 && unit[1] == kFixedUnitSameButHistoric ? unit[0] : unit[i]);
+        v[i] = value_for(r, m, where);
+    }
+    std::vector<std::uint8_t> ud = fixed_user_data(hd, unit, v, msb_first, true);
+    for (unsigned i = 0; i < 2; ++i)
+        if (!raw[i].empty()) std::copy(raw[i].begin(), raw[i].end(), ud.begin() + 8 + 4 * i);
+    return ud;
+}
+
 }  // namespace
 
 std::vector<std::uint8_t> from_json(std::string_view text) {
@@ -146,6 +183,7 @@ std::vector<std::uint8_t> from_json(std::string_view text) {
     if (kind != "long") bad("/frame", "expected ack, short, control or long");
 
     std::vector<std::uint8_t> ud;
+    if (ci_info(ci).fixed) return build_long(c, a, ci, fixed_from_json(j, ci_info(ci).msb_first));
     if (j.contains("header")) {
         const json& h = j.at("header");
         Header hd;
@@ -167,7 +205,7 @@ std::vector<std::uint8_t> from_json(std::string_view text) {
         hd.access_number = static_cast<std::uint8_t>(h.value("access_number", 0u));
         hd.status = byte(h, "status", "/header");
         hd.signature = static_cast<std::uint16_t>(std::strtoul(h.value("signature", "0").c_str(), nullptr, 16));
-        encode_header(hd, ud, ci_info(ci).msb_first);
+        encode_header(hd, ud, ci_info(ci).msb_first, true);
     }
     for (const char* key : {"user_data", "selection"})
         if (j.contains(key)) {

@@ -28,6 +28,9 @@ std::string_view error_name(ErrorCode code) noexcept {
         case ErrorCode::lvar_overflow: return "lvar_overflow";
         case ErrorCode::value_out_of_range: return "value_out_of_range";
         case ErrorCode::bad_model: return "bad_model";
+        case ErrorCode::bad_manufacturer: return "bad_manufacturer";
+        case ErrorCode::reserved_fixed_code: return "reserved_fixed_code";
+        case ErrorCode::bad_fixed_length: return "bad_fixed_length";
     }
     return "unknown_error";
 }
@@ -93,9 +96,9 @@ CiInfo ci_info(std::uint8_t ci) noexcept {
         case 0x70: return {"application_error", 0, false, false};
         case 0x71: return {"alarm", 0, false, false};
         case 0x72: return {"rsp_ud_long_header", 12, true, false};
-        case 0x73: return {"rsp_ud_fixed", 0, false, false};
+        case 0x73: return {"rsp_ud_fixed", 0, true, false, true};
         case 0x76: return {"rsp_ud_long_header_msb_first", 12, true, true};
-        case 0x77: return {"rsp_ud_fixed_msb_first", 0, false, false};
+        case 0x77: return {"rsp_ud_fixed_msb_first", 0, true, true, true};
         case 0x78: return {"rsp_ud_no_header", 0, true, false};
         case 0x7A: return {"rsp_ud_short_header", 4, true, false};
         case 0xB1: return {"request_ram_readout", 0, false, false};

@@ -459,3 +459,65 @@ std::string_view vife_description_view(std::uint8_t vife) noexcept {
 }
 
 }  // namespace metercert::mbus
+
+// ---------------------------------------------------------------- fixed data structure
+// m-bus.com "Application layer" §6.2 (fixed data structure) and the appendix's data type E
+// (compound CP16: unit 1 in bits 1–6, unit 2 in bits 9–14, medium in bits 7, 8, 15, 16).
+
+namespace metercert::mbus {
+
+std::string_view fixed_medium_name(std::uint8_t m) noexcept {
+    static constexpr std::array<std::string_view, 16> kNames{
+        "other", "oil", "electricity", "gas", "heat", "steam", "hot_water", "water", "heat_cost_allocator", "reserved",
+        "gas_mode_2", "heat_mode_2", "hot_water_mode_2", "water_mode_2", "heat_cost_allocator_mode_2", "reserved"};
+    return kNames[m & 0x0F];
+}
+
+VibMeaning fixed_unit(std::uint8_t code) noexcept {
+    VibMeaning m;
+    const int c = code & 0x3F;
+    auto put = [&m](std::string_view q, std::string_view unit, int exp) {
+        m.quantity = q;
+        m.set_unit(unit);
+        m.scale = {1, exp};
+    };
+    if (c == 0x00) put("time_hms", "", 0);                          // "h,m,s": the register as sent
+    else if (c == 0x01) put("date_dmy", "", 0);                     // "D,M,Y": the register as sent
+    else if (c <= 0x0A) put("energy", "Wh", c - 0x02);              // Wh … 100 MWh
+    else if (c <= 0x13) put("energy", "J", c - 0x0B + 3);           // kJ … 100 GJ
+    else if (c <= 0x1C) put("power", "W", c - 0x14);                // W … 100 MW
+    else if (c <= 0x25) put("power", "J/h", c - 0x1D + 3);          // kJ/h … 100 GJ/h
+    else if (c <= 0x2E) put("volume", "m3", c - 0x26 - 6);          // ml … 100 m3
+    else if (c <= 0x37) put("volume_flow", "m3/h", c - 0x2F - 6);   // ml/h … 100 m3/h
+    else if (c == 0x38) put("temperature", "°C", -3);               // °C · 10^-3
+    else if (c == 0x39) put("hca_units", "", 0);                    // units for HCA
+    else if (c == 0x3F) put("dimensionless", "", 0);                // without units
+    else {                                                          // 3A–3D reserved; 3E see telegram.hpp
+        m.quantity = "reserved";
+        m.reserved = true;
+    }
+    return m;
+}
+
+std::size_t fixed_status_flags(std::uint8_t st, std::string_view* out) noexcept {
+    static constexpr std::array<std::string_view, 8> kNames{"counter_binary", "counter_fixed_date", "power_low",
+                                                            "permanent_error", "temporary_error", "manufacturer_5",
+                                                            "manufacturer_6", "manufacturer_7"};
+    std::size_t n = 0;
+    for (unsigned i = 0; i < 8; ++i)
+        if (st & (1u << i)) out[n++] = kNames[i];
+    return n;
+}
+
+}  // namespace metercert::mbus
+
+namespace metercert::mbus {
+
+std::string_view application_error_name(std::uint8_t code) noexcept {
+    static constexpr std::array<std::string_view, 10> kNames{
+        "unspecified_error", "unimplemented_ci", "buffer_too_long", "too_many_records", "premature_end_of_record",
+        "too_many_difes", "too_many_vifes", "reserved", "application_busy", "too_many_readouts"};
+    return code < kNames.size() ? kNames[code] : "reserved";
+}
+
+}  // namespace metercert::mbus

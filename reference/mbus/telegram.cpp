@@ -458,10 +458,114 @@ bool parse_records(Telegram& t, std::size_t pos, std::size_t end, bool msb_first
 
 }  // namespace
 
-bool decode(std::span<const std::uint8_t> frame, Telegram& t, DecodeError& err) noexcept {
+namespace {
+
+// Records a recoverable deviation (vectors/README.md "violations"). Strict decoding stops at the
+// first one: it becomes the error and decoding returns false.
+template <typename... A>
+bool violation(Telegram& t, DecodeError& err, bool strict, ErrorCode code, std::size_t off, fmt::format_string<A...> f,
+               A&&... a) noexcept {
+    try {
+        std::string detail = fmt::format(f, std::forward<A>(a)...);
+        if (strict) return fail(err, code, off, detail);
+        t.violations.push_back({code, off, std::move(detail)});
+        return true;
+    } catch (...) {
+        return fail(err, ErrorCode::bad_model, 0, "out of memory");
+    }
+}
+
+// Identification number (EN 13757-3 §5.3): 8 BCD digits. A digit A–F (real electricity meters
+// send them) is kept as sent and listed once, at the first byte that holds one (ERRATA E-7).
+bool check_id(Telegram& t, DecodeError& err, bool strict, std::size_t at) noexcept {
+    const std::uint8_t* b = t.bytes.data();
+    for (std::size_t i = 0; i < 4; ++i)
+        if ((b[at + i] >> 4) > 9 || (b[at + i] & 0xF) > 9)
+            return violation(t, err, strict, ErrorCode::bad_bcd, at + i,
+                             "identification number byte 0x{:02X} is not BCD (digits kept as sent)", b[at + i]);
+    return true;
+}
+
+// Manufacturer (EN 13757-3 §5.5): three letters A..Z in 5 bits each.
+bool check_manufacturer(Telegram& t, DecodeError& err, bool strict, std::size_t at, std::uint16_t code) noexcept {
+    for (unsigned shift : {10u, 5u, 0u}) {
+        const unsigned l = (code >> shift) & 0x1F;
+        if (l == 0 || l > 26)
+            return violation(t, err, strict, ErrorCode::bad_manufacturer, at,
+                             "manufacturer code 0x{:04X} has a letter outside A..Z ({})", code, l);
+    }
+    return true;
+}
+
+// Fixed data structure (CI 0x73 / 0x77): layout and sources in telegram.hpp.
+bool parse_fixed(Telegram& t, std::size_t pos, std::size_t end, bool msb_first, bool strict, DecodeError& err) noexcept {
+    const std::uint8_t* b = t.bytes.data();
+    if (end - pos < kFixedDataSize)
+        return failf(err, ErrorCode::truncated_header, end, "CI 0x{:02X} needs the 16 bytes of the fixed data structure, user data has {}",
+                     t.ci, end - pos);
+    if (end - pos > kFixedDataSize)
+        return failf(err, ErrorCode::bad_fixed_length, pos + kFixedDataSize,
+                     "CI 0x{:02X}: the fixed data structure is 16 bytes, user data has {}", t.ci, end - pos);
+    auto field = [&](std::size_t at, std::size_t n) {
+        std::uint64_t v = 0;
+        for (std::size_t i = 0; i < n; ++i) v = (v << 8) | b[msb_first ? at + i : at + n - 1 - i];
+        return v;
+    };
+    if (!check_id(t, err, strict, pos)) return false;
+    Header& h = t.header;
+    h.kind = Header::Kind::fixed;
+    h.id = static_cast<std::uint32_t>(field(pos, 4));
+    h.access_number = b[pos + 4];
+    h.status = b[pos + 5];
+    const auto mu = static_cast<unsigned>(field(pos + 6, 2));
+    h.medium = static_cast<std::uint8_t>(((mu >> 6) & 3) | (((mu >> 14) & 3) << 2));
+    const std::uint8_t unit[2] = {static_cast<std::uint8_t>(mu & 0x3F), static_cast<std::uint8_t>((mu >> 8) & 0x3F)};
+    const std::size_t unit_at[2] = {pos + 6 + (msb_first ? 1 : 0), pos + 6 + (msb_first ? 0 : 1)};  // byte holding each unit
+    if ((h.medium == 0x9 || h.medium == 0xF) &&
+        !violation(t, err, strict, ErrorCode::reserved_fixed_code, pos + 6, "fixed data medium 0x{:X} is reserved", h.medium))
+        return false;
+    try {
+        t.records.resize(2);
+    } catch (...) {
+        return fail(err, ErrorCode::bad_model, 0, "out of memory");
+    }
+    for (unsigned i = 0; i < 2; ++i) {
+        Record& r = t.records[i];
+        const std::size_t at = pos + 8 + 4 * i;
+        r.offset = static_cast<std::uint16_t>(at);
+        r.counter = static_cast<std::uint8_t>(i + 1);
+        r.unit_code = unit[i];
+        r.data = r.raw = {static_cast<std::uint16_t>(at), 4};
+        r.storage = (h.status & kFixedStatusFixedDate) ? 1 : 0;
+        const bool historic = i == 1 && unit[1] == kFixedUnitSameButHistoric;  // counter 1's unit, stored value
+        r.meaning = fixed_unit(historic ? unit[0] : unit[i]);
+        if (historic) r.storage = 1;
+        // 3A–3D are reserved; 3E ("same but historic") refers to counter 1, so counter 1 cannot use it
+        const bool reserved = (unit[i] >= 0x3A && unit[i] <= 0x3D) || (i == 0 && unit[0] == kFixedUnitSameButHistoric);
+        if (reserved && !violation(t, err, strict, ErrorCode::reserved_fixed_code, unit_at[i],
+                                   "unit code 0x{:02X} of counter {} is reserved", unit[i], i + 1))
+            return false;
+        std::uint8_t reg[4];
+        for (std::size_t k = 0; k < 4; ++k) reg[k] = b[msb_first ? at + 3 - k : at + k];  // LSB first
+        if (h.status & kFixedStatusBinary) {  // type B: signed binary integer
+            r.kind = ValueKind::integer;
+            r.number = {static_cast<i128>(static_cast<std::int32_t>(le(reg, 4))), 0};
+            scale(r);
+        } else {  // type A: BCD (Annex B: hex digits make the value one in error state)
+            r.kind = read_bcd(reg, 4, r.number);
+            if (r.kind == ValueKind::bcd) scale(r);
+        }
+    }
+    t.has_records = true;
+    t.user_data = {static_cast<std::uint16_t>(pos), static_cast<std::uint16_t>(kFixedDataSize)};
+    return true;
+}
+
+bool decode_impl(std::span<const std::uint8_t> frame, Telegram& t, DecodeError& err, bool strict) noexcept {
     try {
         t.bytes.assign(frame.begin(), frame.end());
         t.records.clear();
+        t.violations.clear();
     } catch (...) {
         return fail(err, ErrorCode::bad_model, 0, "out of memory");
     }
@@ -483,6 +587,7 @@ bool decode(std::span<const std::uint8_t> frame, Telegram& t, DecodeError& err) 
     std::size_t pos = 7;
     const std::size_t end = 7 + lf.user_data.size();
     const CiInfo ci = ci_info(lf.ci);
+    if (ci.fixed) return parse_fixed(t, pos, end, ci.msb_first, strict, err);
     Header& h = t.header;
     auto field = [&](std::size_t at, std::size_t n) {
         if (!ci.msb_first) return le(b + at, n);
@@ -494,9 +599,6 @@ bool decode(std::span<const std::uint8_t> frame, Telegram& t, DecodeError& err) 
         if (end - pos < 12)
             return failf(err, ErrorCode::truncated_header, end, "CI 0x{:02X} needs a 12-byte header, user data has {}",
                          lf.ci, end - pos);
-        for (std::size_t i = 0; i < 4; ++i)
-            if ((b[pos + i] >> 4) > 9 || (b[pos + i] & 0xF) > 9)
-                return failf(err, ErrorCode::bad_bcd, pos + i, "identification number byte 0x{:02X} is not BCD", b[pos + i]);
         h.kind = Header::Kind::long_header;
         h.id = static_cast<std::uint32_t>(field(pos, 4));
         h.manufacturer = static_cast<std::uint16_t>(field(pos + 4, 2));
@@ -505,6 +607,7 @@ bool decode(std::span<const std::uint8_t> frame, Telegram& t, DecodeError& err) 
         h.access_number = b[pos + 8];
         h.status = b[pos + 9];
         h.signature = static_cast<std::uint16_t>(field(pos + 10, 2));
+        if (!check_id(t, err, strict, pos) || !check_manufacturer(t, err, strict, pos + 4, h.manufacturer)) return false;
         pos += 12;
     } else if (ci.header == 4) {
         if (end - pos < 4)
@@ -524,10 +627,20 @@ bool decode(std::span<const std::uint8_t> frame, Telegram& t, DecodeError& err) 
     return parse_records(t, pos, end, ci.msb_first, err);
 }
 
-Telegram decode_or_throw(std::span<const std::uint8_t> frame) {
+}  // namespace
+
+bool decode(std::span<const std::uint8_t> frame, Telegram& t, DecodeError& err) noexcept {
+    return decode_impl(frame, t, err, false);
+}
+
+bool decode(std::span<const std::uint8_t> frame, Telegram& t, DecodeError& err, const DecodeOptions& opt) noexcept {
+    return decode_impl(frame, t, err, opt.strict);
+}
+
+Telegram decode_or_throw(std::span<const std::uint8_t> frame, const DecodeOptions& opt) {
     Telegram t;
     DecodeError err;
-    if (!decode(frame, t, err)) throw DecodeFailure(std::move(err));
+    if (!decode(frame, t, err, opt)) throw DecodeFailure(std::move(err));
     return t;
 }
 

@@ -132,3 +132,80 @@ TEST(Telegram, RandomBytesNeverCrashAndValidFramesRoundTrip) {
     }
     EXPECT_GT(decoded, 1000);
 }
+
+TEST(Telegram, ViolationsAreListedOrStrictlyRejected) {
+    // CI 72 header, ID bytes 23 71 6A 13 (digit A at byte 9), manufacturer 00 00 (letters 0: byte 11).
+    const auto f = build_long(0x08, 1, 0x72, hx("23716A13 0000 01 02 07 00 0000 0403 01000000"));
+    Telegram t;
+    DecodeError err;
+    ASSERT_TRUE(decode(f, t, err)) << err.message();
+    EXPECT_EQ(t.header.id, 0x136A7123u);  // digits kept as sent
+    ASSERT_EQ(t.violations.size(), 2u);
+    EXPECT_EQ(t.violations[0].code, ErrorCode::bad_bcd);
+    EXPECT_EQ(t.violations[0].offset, 9u);
+    EXPECT_EQ(t.violations[1].code, ErrorCode::bad_manufacturer);
+    EXPECT_EQ(t.violations[1].offset, 11u);
+    EXPECT_EQ(encode(t), f);
+    EXPECT_FALSE(decode(f, t, err, DecodeOptions{.strict = true}));
+    EXPECT_EQ(err.code, ErrorCode::bad_bcd);
+    EXPECT_EQ(err.offset, 9u);
+    EXPECT_TRUE(is_violation(err.code));
+    EXPECT_THROW(decode_or_throw(f, DecodeOptions{.strict = true}), DecodeFailure);
+    // the telegram is reused: a conforming frame next leaves no violation behind
+    ASSERT_TRUE(decode(build_long(0x08, 1, 0x72, hx("78563412 9615 01 02 07 00 0000")), t, err));
+    EXPECT_TRUE(t.violations.empty());
+}
+
+TEST(Telegram, FixedDataStructure) {
+    // m-bus.com's CI 73 example: 78 56 34 12 | 0A | 00 | E9 7E | 01 00 00 00 | 35 01 00 00.
+    // E9 = 11 101001 (unit 1 = 0x29 litres, medium bits 1..0 = 11), 7E = 01 111110 (unit 2 = 0x3E,
+    // medium bits 3..2 = 01): medium 7 = water; 1 l and 135 l (historic, storage 1).
+    const auto f = hx("68131368080573785634120A00E97E01000000350100003C16");
+    const Telegram t = decode_or_throw(f);
+    EXPECT_EQ(t.header.kind, Header::Kind::fixed);
+    EXPECT_EQ(t.header.id, 0x12345678u);
+    EXPECT_EQ(t.header.access_number, 10);
+    EXPECT_EQ(t.header.medium, 7);
+    ASSERT_EQ(t.records.size(), 2u);
+    EXPECT_EQ(t.records[0].counter, 1);
+    EXPECT_EQ(t.records[0].unit_code, 0x29);
+    EXPECT_EQ(t.records[0].value, (Decimal{1, -3}));
+    EXPECT_EQ(t.records[0].meaning.unit_view(), "m3");
+    EXPECT_EQ(t.records[1].storage, 1u);
+    EXPECT_EQ(t.records[1].value, (Decimal{135, -3}));
+    EXPECT_EQ(encode(t), f);
+    EXPECT_EQ(from_json(to_json(t)), f);
+    // the builder: status 01 (binary), medium 4 heat, kWh and m3
+    Header h;
+    h.kind = Header::Kind::fixed;
+    h.id = 0x00000001;
+    h.status = kFixedStatusBinary;
+    h.medium = 4;
+    const std::uint8_t units[2] = {0x05, 0x2C};
+    const Value values[2] = {Value::integer(-1), Value::integer(789)};
+    const auto ud = fixed_user_data(h, units, values);
+    // medium/unit: 0x05 | 0 << 6, 0x2C | 1 << 6 = 6C; counter 1: FF FF FF FF, counter 2: 0x315 LSB first
+    EXPECT_EQ(ud, hx("01000000 00 01 05 6C FFFFFFFF 15030000"));
+    const Telegram b = decode_or_throw(build_long(0x08, 5, 0x73, ud));
+    EXPECT_EQ(b.records[0].value, (Decimal{-1000, 0}));  // −1 kWh in Wh
+    const Value bcd_values[2] = {Value::bcd(1), Value::bcd(2)};
+    EXPECT_THROW(fixed_user_data(h, units, bcd_values), DecodeFailure);  // status 01 says binary
+    h.medium = 16;
+    EXPECT_THROW(fixed_user_data(h, units, values), DecodeFailure);
+}
+
+TEST(Tables, FixedUnitsAndApplicationErrors) {
+    // m-bus.com §6.2 unit table: 02 Wh … 0A 100 MWh; 0B kJ, 0D 100 kJ, 0E MJ (libmbus's code swaps 0D/0E); 29 l; 35 m3/h.
+    EXPECT_EQ(fixed_unit(0x02).scale, (Decimal{1, 0}));
+    EXPECT_EQ(fixed_unit(0x0A).scale, (Decimal{1, 8}));
+    EXPECT_EQ(fixed_unit(0x0D).unit_view(), "J");
+    EXPECT_EQ(fixed_unit(0x0D).scale, (Decimal{1, 5}));
+    EXPECT_EQ(fixed_unit(0x0E).scale, (Decimal{1, 6}));
+    EXPECT_EQ(fixed_unit(0x29).scale, (Decimal{1, -3}));
+    EXPECT_EQ(fixed_unit(0x35).unit_view(), "m3/h");
+    EXPECT_EQ(fixed_unit(0x38).scale, (Decimal{1, -3}));
+    EXPECT_TRUE(fixed_unit(0x3B).reserved);
+    EXPECT_EQ(fixed_medium_name(0x0D), "water_mode_2");
+    EXPECT_EQ(application_error_name(8), "application_busy");
+    EXPECT_EQ(application_error_name(0x0A), "reserved");
+}

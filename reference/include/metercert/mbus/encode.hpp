@@ -65,8 +65,19 @@ private:
 };
 
 // Appends the data header; with `msb_first` (CI 0x76, mode 2) the identification number,
-// manufacturer and signature go most significant byte first (ERRATA E-13).
-void encode_header(const Header& h, std::vector<std::uint8_t>& out, bool msb_first = false);
+// manufacturer and signature go most significant byte first (ERRATA E-13). A non-BCD
+// identification number is refused (bad_bcd) unless `keep_violations` — re-encoding a decoded
+// frame that carried one as a violation (ERRATA E-7).
+void encode_header(const Header& h, std::vector<std::uint8_t>& out, bool msb_first = false, bool keep_violations = false);
+
+// The 16 bytes of a fixed data structure (CI 0x73; 0x77 with `msb_first`), layout in
+// telegram.hpp: h.id, h.access_number, h.status (bit 0 selects binary counters, else BCD),
+// h.medium (4 bits), the counters' 6-bit unit codes and values (integer when status bit 0 is
+// set, else bcd). Throws DecodeFailure: value_out_of_range (a counter does not fit 8 BCD digits
+// or 32 bits, medium > 15, unit > 63), bad_model (value kind and status disagree), bad_bcd
+// (non-BCD identification number, unless `keep_violations`).
+std::vector<std::uint8_t> fixed_user_data(const Header& h, const std::uint8_t (&unit)[2], const Value (&counter)[2],
+                                          bool msb_first = false, bool keep_violations = false);
 // Re-serialises a decoded telegram: encode(decode(b)) == b for every valid frame.
 std::vector<std::uint8_t> encode(const Telegram& t);
 

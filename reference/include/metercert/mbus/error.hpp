@@ -23,7 +23,7 @@ enum class ErrorCode {
     bad_stop,           // last byte is not 0x16
     trailing_bytes,     // bytes after the stop character
     truncated_header,   // CI-field announces a data header longer than the user data
-    bad_bcd,            // identification number of a header is not BCD (EN 13757-3 §5.3)
+    bad_bcd,            // violation: identification number holds a digit A–F (EN 13757-3 §5.3; ERRATA E-7)
     truncated_record,   // a record's DIF/DIFE/VIF/VIFE/LVAR/data runs past the user data
     too_many_dife,      // more than 10 DIFEs (EN 13757-3 §6.3.4)
     too_many_vife,      // more than 10 VIFEs (EN 13757-3 §6.4.3)
@@ -32,7 +32,18 @@ enum class ErrorCode {
     lvar_overflow,      // LVAR announces more bytes than the user data holds
     value_out_of_range, // encoder: value does not fit the data field
     bad_model,          // encoder: the model is inconsistent (e.g. text on a numeric field)
+    // --- added with the fixed data structure and violations (vectors/README.md)
+    bad_manufacturer,     // violation: a manufacturer letter is outside A..Z (EN 13757-3 §5.5)
+    reserved_fixed_code,  // violation: CI 73/77 medium 9/F, unit 3A–3D, or unit 3E on counter 1
+    bad_fixed_length,     // CI 73/77: more than the 16 bytes of the fixed data structure
 };
+
+// A recoverable deviation (vectors/README.md "violations"): the decoder knows what the bytes
+// mean without guessing, so it decodes the frame and lists the problem. Strict decoding turns
+// the first violation into the error. The names are ErrorCode names.
+inline constexpr bool is_violation(ErrorCode c) noexcept {
+    return c == ErrorCode::bad_bcd || c == ErrorCode::bad_manufacturer || c == ErrorCode::reserved_fixed_code;
+}
 
 std::string_view error_name(ErrorCode code) noexcept;
 

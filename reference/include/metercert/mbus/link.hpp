@@ -53,8 +53,9 @@ std::string_view address_kind_name(AddressKind k) noexcept;
 struct CiInfo {
     std::string_view name;    // e.g. "rsp_ud_long_header"
     std::uint8_t header = 0;  // data header length after CI: 0, 4 (short) or 12 (long)
-    bool records = false;     // user data is a variable data structure (DIB/VIB records)
-    bool msb_first = false;   // mode 2 (0x76): multi-byte data fields are MSB first
+    bool records = false;     // user data carries records (DIB/VIB records, or the two counters of CI 73/77)
+    bool msb_first = false;   // mode 2 (0x76, 0x77): multi-byte data fields are MSB first
+    bool fixed = false;       // fixed data structure (0x73, 0x77): 16 bytes, see telegram.hpp FixedData
 };
 CiInfo ci_info(std::uint8_t ci) noexcept;
 // Baud rate selected by CI 0xB8..0xBF (300 … 38400); nullopt for other CI values.

@@ -54,6 +54,29 @@ std::string_view vife_description_view(std::uint8_t vife) noexcept;
 // Writes at most 7 names into `out`; returns how many.
 std::size_t status_flags(std::uint8_t status, std::string_view* out) noexcept;
 
+// Fixed data structure (CI 0x73/0x77, see telegram.hpp): the 4-bit medium code and the 6-bit
+// unit codes of the two counters (m-bus.com "Application layer" §6.2 and appendix; the same
+// table is in rscada/libmbus mbus-protocol.c, whose code swaps 0x0D and 0x0E, ERRATA).
+// fixed_medium_name: other, oil, electricity, gas, heat, steam, hot_water, water,
+// heat_cost_allocator, reserved (9), gas_mode_2, heat_mode_2, hot_water_mode_2, water_mode_2,
+// heat_cost_allocator_mode_2, reserved (F).
+std::string_view fixed_medium_name(std::uint8_t medium4) noexcept;
+// Unit code → quantity, SI unit and exact scale: 02–0A Wh·10^(c−2), 0B–13 J·10^(c−0B+3),
+// 14–1C W·10^(c−14), 1D–25 J/h·10^(c−1D+3), 26–2E m3·10^(c−26−6), 2F–37 m3/h·10^(c−2F−6),
+// 38 °C·10^−3, 39 HCA units, 3F without units; 00 (h,m,s) and 01 (D,M,Y) registers are given as
+// numbers (quantity time_hms / date_dmy); 3A–3D and 3E (meaningful only for counter 2: counter
+// 1's unit, historic value) give quantity "reserved".
+VibMeaning fixed_unit(std::uint8_t code) noexcept;
+// Status of the fixed structure: "counter_binary" (bit 0), "counter_fixed_date" (bit 1),
+// "power_low", "permanent_error", "temporary_error", "manufacturer_5".."manufacturer_7".
+std::size_t fixed_status_flags(std::uint8_t status, std::string_view* out) noexcept;
+
+// Application error code of an error report (CI 0x70, EN 13757-3 table of application errors):
+// 0 unspecified_error, 1 unimplemented_ci, 2 buffer_too_long, 3 too_many_records,
+// 4 premature_end_of_record, 5 too_many_difes, 6 too_many_vifes, 7 reserved, 8 application_busy,
+// 9 too_many_readouts; "reserved" beyond.
+std::string_view application_error_name(std::uint8_t code) noexcept;
+
 // Function field of a DIF (bits 5..4): instantaneous, maximum, minimum, error (value during error state).
 std::string_view function_name(std::uint8_t function) noexcept;
 

@@ -26,17 +26,35 @@ struct Span {
     std::uint16_t len = 0;
 };
 
-// Fixed data header (EN 13757-3 §5): long (CI 0x72/0x76, 12 bytes) or short (CI 0x7A, 4 bytes).
+// Fixed data header (EN 13757-3 §5): long (CI 0x72/0x76, 12 bytes) or short (CI 0x7A, 4 bytes);
+// or the head of the fixed data structure (CI 0x73/0x77, described below).
 struct Header {
-    enum class Kind : std::uint8_t { none, short_header, long_header } kind = Kind::none;
+    enum class Kind : std::uint8_t { none, short_header, long_header, fixed } kind = Kind::none;
     std::uint32_t id = 0;             // identification number as 8 BCD digits, e.g. 0x12345678 = "12345678"
+                                      // (a digit A–F is kept as sent and listed as a bad_bcd violation)
     std::uint16_t manufacturer = 0;   // packed code, see manufacturer_letters()
     std::uint8_t version = 0;         // generation
-    std::uint8_t medium = 0;          // device type
+    std::uint8_t medium = 0;          // device type; fixed: the 4-bit medium of the medium/unit bytes
     std::uint8_t access_number = 0;
     std::uint8_t status = 0;          // bits 1..0 application, 2 power low, 3 permanent, 4 temporary error
+                                      // (fixed: bit 0 counters binary, bit 1 counters at fixed date)
     std::uint16_t signature = 0;      // signature / configuration word
 };
+
+// Fixed data structure (CI 0x73 mode 1 LSB first, 0x77 mode 2 MSB first), the EN 1434-3:1997
+// layout EN 13757-3 keeps for compatibility; public reference: m-bus.com "Application layer",
+// §6.2 "Fixed Data Structure" (and its appendix data type E). 16 bytes after the CI-field:
+//   identification number (4, BCD) · access number (1) · status (1) · medium/unit (2) ·
+//   counter 1 (4) · counter 2 (4)
+// Status: bit 0 set = counters binary (type B), else BCD (type A); bit 1 set = counters stored
+// at a fixed date, else actual values; bits 2–4 as in the variable structure; 5–7 manufacturer.
+// Medium/unit (a 16-bit value, byte order per mode): bits 0–5 unit of counter 1, bits 8–13
+// unit of counter 2, and the 4-bit medium in bits 6, 7 (its low bits) and 14, 15 (its high
+// bits). Unit codes: fixed_unit() in tables.hpp. See vectors/ERRATA.md (fixed data structure).
+inline constexpr std::size_t kFixedDataSize = 16;
+inline constexpr std::uint8_t kFixedStatusBinary = 0x01;
+inline constexpr std::uint8_t kFixedStatusFixedDate = 0x02;
+inline constexpr std::uint8_t kFixedUnitSameButHistoric = 0x3E;
 
 // Value of a data record's data field (EN 13757-3 Annex A).
 enum class ValueKind : std::uint8_t {
@@ -114,6 +132,11 @@ struct Record {
     std::uint32_t tariff = 0;   // 2 bits per DIFE
     std::uint16_t subunit = 0;  // 1 bit per DIFE
 
+    // Fixed data structure (CI 0x73/0x77): 1 or 2 for its counters, which have no DIB/VIB
+    // (dif 0, has_vib false); 0 for every other record.
+    std::uint8_t counter = 0;
+    std::uint8_t unit_code = 0;  // the counter's 6-bit unit code as sent (0x3E: counter 1's, historic)
+
     // From the VIB and data
     VibMeaning meaning{};
     ValueKind kind = ValueKind::none;
@@ -122,6 +145,19 @@ struct Record {
     DateTime date{};
 
     [[nodiscard]] std::uint8_t data_code() const noexcept { return dif & 0x0F; }
+};
+
+// A recoverable deviation found while decoding (vectors/README.md "violations"): the frame is
+// decoded without guessing and the problem is listed. Strict decoding rejects the frame with the
+// first violation as its error. `code` is one of is_violation() (error.hpp).
+struct Violation {
+    ErrorCode code = ErrorCode::bad_bcd;
+    std::size_t offset = 0;  // byte offset from the start of the frame
+    std::string detail;      // one line, human readable
+};
+
+struct DecodeOptions {
+    bool strict = false;  // reject a frame with any violation (the first one becomes the error)
 };
 
 // A decoded frame. `bytes` holds the whole frame; Spans point into it.
@@ -138,6 +174,7 @@ struct Telegram {
     Span manufacturer_data{};        // bytes after 0x0F/0x1F
     Span user_data{};                // bytes after CI (and after the header, if any), before CS
     bool selection = false;          // CI 0x52: header holds a selection mask (wildcards allowed)
+    std::vector<Violation> violations;  // recoverable deviations, in frame order (empty for a conforming frame)
 
     [[nodiscard]] std::span<const std::uint8_t> span(Span s) const noexcept { return {bytes.data() + s.off, s.len}; }
     [[nodiscard]] std::string_view text(Span s) const noexcept {
@@ -147,9 +184,11 @@ struct Telegram {
 };
 
 // Decodes one frame (all of `frame`). Returns false and fills `err` on any error; `out` is then
-// unspecified. Never throws, never reads out of bounds.
+// unspecified. Never throws, never reads out of bounds. Recoverable deviations are accepted and
+// listed in `out.violations`; with `opt.strict` the first of them is the error instead.
 bool decode(std::span<const std::uint8_t> frame, Telegram& out, DecodeError& err) noexcept;
-Telegram decode_or_throw(std::span<const std::uint8_t> frame);  // throws DecodeFailure
+bool decode(std::span<const std::uint8_t> frame, Telegram& out, DecodeError& err, const DecodeOptions& opt) noexcept;
+Telegram decode_or_throw(std::span<const std::uint8_t> frame, const DecodeOptions& opt = {});  // throws DecodeFailure
 
 // Value-level helpers (EN 13757-3 Annex A), also used by the encoder.
 // Reads a BCD register of `n` bytes (LSB first). With `signed_msd` a most significant nibble 0xF
