@@ -41,3 +41,21 @@ def statistics(target) -> dict:
     gateway to write the latest state (it saves at most every 200 ms)."""
     time.sleep(0.5)
     return json.loads(target.extra["stats"].read_text())
+
+
+def received(sock: socket.socket, seconds: float) -> bytes:
+    """The bytes the peer sent within `seconds` (b"" when none, or when it closed or reset)."""
+    data = b""
+    end = time.monotonic() + seconds
+    while (left := end - time.monotonic()) > 0:
+        sock.settimeout(left)
+        try:
+            chunk = sock.recv(256)
+        except socket.timeout:
+            break
+        except OSError:
+            break
+        if not chunk:
+            break
+        data += chunk
+    return data

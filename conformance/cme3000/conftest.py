@@ -16,6 +16,10 @@ import pytest
 
 from metercert.pytest_plugin import DutTarget
 
+# What this profile certifies and which DUT URLs can be such a DUT (metercert.pytest_plugin).
+METERCERT_PROFILE = {"dut_kind": "a gateway DUT: a transparent TCP/M-Bus gateway (CMe3000) with a slave behind it",
+                     "accepts": ("tcp://",), "identity": "behind"}
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 

@@ -8,26 +8,39 @@ The cases drive the reference gateway (``metercert simulate cme3100``) against s
 slaves and inspect what a lab inspects on a real one: its commission report, its messages and its
 Virtual M-Bus port. A real CMe3100 is configured through its web interface, which the suite does
 not drive: every case here needs the built-in simulator and is skipped with --dut."""
+import urllib.parse
+
 import pytest
 
 from cme3100_lib import Gateway
 from metercert.pytest_plugin import DutTarget
 
+# What this profile certifies and which DUT URLs can be such a DUT (metercert.pytest_plugin).
+METERCERT_PROFILE = {"dut_kind": "a gateway DUT: a metering gateway (CMe3100) as M-Bus master, at its Virtual M-Bus port",
+                     "accepts": ("tcp://", "sim:cme3100"), "identity": "none"}
+
 
 @pytest.fixture
 def default_dut():
     # each case starts its own gateway (cme3100_lib.Gateway) on its own simulated bus
-    return DutTarget("metercert simulate cme3100 (one per case)", simulated=True, identify=False)
+    return DutTarget("sim:cme3100", simulated=True, identify=False)
 
 
 @pytest.fixture
-def start_gateway(tmp_path):
+def start_gateway(tmp_path, dut_target):
     """start_gateway(bus_url, *options) -> a running cme3100_lib.Gateway in the case's tmp_path,
-    stopped when the case ends."""
+    stopped when the case ends. ``--dut sim:cme3100?fault=NAME`` starts every gateway with that
+    fault (conformance/cme3100-master/faults.json)."""
     started = []
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(dut_target.url).query) if dut_target.url.startswith("sim:") else {}
+    extra = [a for f in query.pop("fault", []) for a in ("--fault", f)]
+    if query:
+        raise ValueError(f"{dut_target.url}: unknown parameter(s) {', '.join(query)} (sim:cme3100 takes fault=NAME)")
 
     def start(bus: str, *args: str) -> Gateway:
-        started.append(Gateway(tmp_path, bus, *args))
+        started.append(Gateway(tmp_path, bus, *args, *extra))
+        if started[-1].url is None:
+            raise RuntimeError("the reference CMe3100 did not start: " + " / ".join(started[-1].messages[-3:]))
         return started[-1]
 
     yield start

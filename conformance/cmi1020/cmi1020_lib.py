@@ -20,18 +20,28 @@ TABLE5 = (("01", "FD1A"), ("01", "FD1B"), ("8340", "FD17"), ("0D", "FD0F"), ("8C
 READOUT_PERIOD_MS = 30_000 + 1_000
 
 
+def rsp_ud(frame: bytes) -> dict:
+    """A reply decoded as the RSP_UD of §6.7.2.2 (C 0x08, CI 0x72 with its long header); Mismatch
+    when it is another frame, so that cases index its header and records safely."""
+    d = metercert.decode(frame)
+    if "header" not in d or not isinstance(d.get("records"), list):
+        raise Mismatch("reply to REQ_UD2", "RSP_UD with the long header of §6.7.2.2 (CI 0x72)",
+                       " ".join(str(d.get(k, "")) for k in ("c_name", "ci")).strip() or frame.hex(" ").upper())
+    return d
+
+
 def read_telegrams(master, a: int = 0) -> list[dict]:
     """SND_NKE, then REQ_UD2 with FCB toggling until DIF 0x0F (§6.5): the decoded telegrams."""
     expect(master.snd_nke(a), True, f"SND_NKE to {a} ACKed")
     frames, truncated = master.read(a)
     expect(truncated, False, "readout ended with DIF 0x0F within the multi-telegram limit")
-    return [metercert.decode(f) for f, _gap in frames]
+    return [rsp_ud(f) for f, _gap in frames]
 
 
 def header_id(master, a: int = 0) -> str:
     """The ID of the RSP_UD header (every telegram has it: SND_NKE and one REQ_UD2 are enough)."""
     master.snd_nke(a)
-    return metercert.decode(master.req_ud2(a))["header"]["id"]
+    return rsp_ud(master.req_ud2(a))["header"]["id"]
 
 
 def records(telegrams: list[dict]) -> list[dict]:
@@ -46,9 +56,17 @@ def record(telegram: dict, dif: str, vif: str) -> dict:
     return found[0]
 
 
+def record_int(telegram: dict, dif: str, vif: str) -> int:
+    """The integer value of the one record of `telegram` with this DIF and VIB; Mismatch when absent or no integer."""
+    value = record(telegram, dif, vif).get("value")
+    if not isinstance(value, str) or not re.fullmatch(r"-?\d+", value):
+        raise Mismatch(f"value of record {dif} {vif}", "an integer", value)
+    return int(value)
+
+
 def error_flags(master, a: int = 0) -> int:
     """The CMi1020 communication error flags (Table 5: DIF 8340, VIF FD17, 24 bits)."""
-    return int(record(read_telegrams(master, a)[0], "8340", "FD17")["value"])
+    return record_int(read_telegrams(master, a)[0], "8340", "FD17")
 
 
 def elvaco(master, command: int, fields: bytes = b"", a: int = 0, c: int = 0x53) -> None:
@@ -79,13 +97,18 @@ _LINE = re.compile(rb"^([0-9A-Z.:*\-]+)\((.*)\)\r?$")
 
 
 def readout_values(readout: bytes) -> list[tuple[str, str, str]]:
-    """(OBIS, value, unit) of each data line of a readout, as sent (padding kept)."""
-    body = readout.split(b"\x02", 1)[1].split(b"!", 1)[0]
+    """(OBIS, value, unit) of each data line of a readout, as sent (padding kept). The readout may
+    come with its IEC 62056-21 framing (identification line, STX … '!' ETX BCC) or as the bare data
+    lines a lab saves (CRLF or LF): the data block is what lies after STX, if there is one, up to '!'."""
+    body = readout.split(b"\x02", 1)[1] if b"\x02" in readout else readout
+    body = body.split(b"\r\n!", 1)[0].split(b"\n!", 1)[0]
+    if body.startswith(b"!"):
+        body = b""
     out = []
     for line in body.split(b"\n"):
         m = _LINE.match(line.strip(b"\n"))
         if not m:
-            continue
+            continue  # the identification line (/LGZ…), a blank line, ETX/BCC
         value, _, unit = m.group(2).decode("latin-1").partition("*")
         out.append((m.group(1).decode(), value, unit))
     return out

@@ -6,7 +6,7 @@ cases compare the DUT's records against this table and the readout's own text.""
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 ROWS = [
     (0, "1.8.0", "04", "(83-86)3B", "Uint32"),
@@ -103,17 +103,66 @@ def vif_matches(pattern: str, vif_hex: str) -> bool:
 HEX_FIELDS = {"F.F", "C.5.0"}
 
 
-def expected_value(obis: str, value: str, unit: str, decoded_unit: str, type_: str) -> str | Decimal:
+def expected_value(obis: str, value: str, unit: str, decoded_unit: str, type_: str) -> str | Decimal | None:
     """What the record's value must be for a readout value: text as sent for TEXT rows, hex fields
     (F.F, C.5.0) as their number, otherwise the decimal in the record's unit — the readout's unit or
-    its SI base when the record drops the 'k' (kWh → Wh ×1000; CMi1020 §6.6, EN 13757-3 VIF tables)."""
+    its SI base when the record drops the 'k' (kWh → Wh ×1000; CMi1020 §6.6, EN 13757-3 VIF tables).
+    None when the readout value is no value of the row's kind (then no record can be right)."""
     if "TEXT" in type_:
         return value.strip()
-    if type_ == "BCD8":
-        return Decimal(int(value))
-    if obis in HEX_FIELDS:
-        return Decimal(int(value, 16))
-    number = Decimal(value)
+    try:
+        if type_ == "BCD8":
+            return Decimal(int(value.strip(), 10)) if value.strip().isdigit() else None
+        if obis in HEX_FIELDS:
+            return Decimal(int(value.strip(), 16))
+        number = Decimal(value.strip())
+    except (ValueError, InvalidOperation):
+        return None
+    if not number.is_finite():
+        return None
     if unit and decoded_unit != unit and unit.lower().startswith("k") and decoded_unit.lower() == unit[1:].lower():
         number *= 1000
     return number.normalize()
+
+
+# Data bits of a DIF's data field (EN 13757-3 Table 4: 1, 2, 3, 4, 6, 8 bytes; 0x0C = 8-digit BCD).
+_DATA_BITS = {0x1: 8, 0x2: 16, 0x3: 24, 0x4: 32, 0x6: 48, 0x7: 64}
+
+
+def representable(row: tuple, value: str) -> bool:
+    """Whether a readout value can be sent exactly as its Table 6 row's record: the manual's printed
+    type, data field and VIF range (ERRATA E-16: a value that cannot is left out, never rounded).
+
+    Every ranged VIF of Table 6 spans four exponents, the finest standing for 10^-3 of the readout's
+    unit and the coarsest for 10^0 (kWh ↔ 0x83–0x86 = Wh·10^0…10^3; V ↔ FD 46–49; NOTES "Scaling
+    to M-Bus": n = offset − d); a fixed VIF (C.7.0's FD75, the 7C counters) carries integers. Integer
+    fields are signed (ERRATA E-11), hex bit fields unsigned. Blank values have nothing to send."""
+    _bit, obis, dif, vif_pattern, type_ = row
+    text = value.strip()
+    if not text or dif == "HEADER":
+        return False
+    if "TEXT" in type_:
+        m = re.match(r"\((\d+)-(\d+|nn)\)", type_)
+        return m is None or m.group(2) == "nn" or len(text) <= int(m.group(2))
+    if type_ == "BCD8":
+        return text.isdigit() and len(text) <= 8
+    bits = _DATA_BITS.get(int(dif[:2], 16) & 0x0F)
+    if bits is None:
+        return False
+    if obis in HEX_FIELDS:
+        try:
+            return 0 <= int(text, 16) < 1 << bits
+        except ValueError:
+            return False
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return False
+    if not number.is_finite():
+        return False
+    exponents = (0, -1, -2, -3) if "(" in vif_pattern else (0,)
+    for e in exponents:  # the coarsest exponent that carries the value exactly holds the smallest register
+        register = number.scaleb(-e)
+        if register == register.to_integral_value():
+            return -(1 << (bits - 1)) <= register < 1 << (bits - 1)
+    return False

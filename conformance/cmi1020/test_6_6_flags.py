@@ -1,7 +1,7 @@
 """CMi1020 §6.6 Table 5 (DIF 8340 VIF FD17) and §6.7.2.2 (status byte) — the meter communication
 error flags under injected meter faults: each failure of the meter's optical port sets its own bit,
 the status byte says 0x12 (temporary + application error) while the meter does not answer."""
-from cmi1020_lib import READOUT_PERIOD_MS, elvaco, error_flags, read_telegrams, record
+from cmi1020_lib import READOUT_PERIOD_MS, elvaco, error_flags, read_telegrams, record_int
 from metercert.conformance import case, expect
 
 SPECIFIC = 0x1F  # bits 0–4: which step of the readout failed
@@ -11,7 +11,7 @@ def flags_under(dut, master, meter, fault: str) -> tuple[int, str]:
     meter.fault = fault
     dut.idle(READOUT_PERIOD_MS)
     first = read_telegrams(master)[0]
-    return int(record(first, "8340", "FD17")["value"]), first["header"]["status"]
+    return record_int(first, "8340", "FD17"), first["header"]["status"]
 
 
 def check_bit(dut, master, meter, fault: str, bit: int):
@@ -50,6 +50,15 @@ def test_flag_receive_error(dut, master, meter):
 def test_flag_bit8(dut, master, meter):
     flags, _ = flags_under(dut, master, meter, "readout_timeout")
     expect(bool(flags & 0x100), True, f"FD17 bit 8 in {flags:06X}")
+
+
+@case("cmi1020/6.6/16", "While every meter readout succeeds, bit 8 'error during meter data readout' stays clear (Table 5; "
+      "when a failed readout sets it is ERRATA E-18, case 6.6/10).", needs=("simulator",))
+def test_flag_bit8_clear_without_failure(dut, master):
+    elvaco(master, 0x04)  # whatever was latched before this case (§6.7.13)
+    dut.idle(READOUT_PERIOD_MS)  # a readout of the working meter
+    flags = error_flags(master)
+    expect(f"{flags >> 8 & 1}", "0", f"FD17 bit 8 in {flags:06X} after good readouts only")
 
 
 @case("cmi1020/6.6/11", "The status byte returns to 0x00 once the meter answers again (non-latching, §6.7.2.2).",

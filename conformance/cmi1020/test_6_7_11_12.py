@@ -1,6 +1,7 @@
 """CMi1020 §6.7.11 / §6.7.12, §4.2.1 Table 2 — meter rate: set by command (0x03: 0 none, 1–6, 0xFF
 rate inputs), and the mapping of inputs A/B to rates (0x00, four rates: B/A = 00, 01, 10, 11)."""
-from cmi1020_lib import elvaco, read_telegrams, record
+import metercert
+from cmi1020_lib import elvaco, read_telegrams, record_int
 from metercert.conformance import case, expect
 
 
@@ -17,16 +18,21 @@ def test_rate_inputs_default_map(dut, master, meter):
     elvaco(master, 0x03, b"\xff")
     dut.set_rate_inputs(0, True, False)
     expect(meter.rate, 2, "meter rate with input A active, B inactive")
-    expect(int(record(read_telegrams(master)[0], "01", "FD1B")["value"]), 0b10, "FD1B (bit 1 = A, bit 0 = B)")
+    expect(record_int(read_telegrams(master)[0], "01", "FD1B"), 0b10, "FD1B (bit 1 = A, bit 0 = B)")
 
 
-@case("cmi1020/6.7.11/3", "A rate outside 0, 1–6 and 0xFF is refused with no ACK (ERRATA E-20).",
+@case("cmi1020/6.7.11/3", "A rate outside 0, 1–6 and 0xFF gets no ACK, like an unknown command (ERRATA E-20).",
       level="implementation-defined", needs=("simulator",))
-def test_rate_out_of_range(master, meter):
-    import metercert
+def test_rate_out_of_range_not_acked(master):
     ex = master.exchange(metercert.build_long(0x53, 0, 0x51, bytes([0x0F, 0x03, 0x07])))
     expect(ex["outcome"], "timeout", "reply to rate 7")
-    expect(meter.executed, [], "meter commands executed")
+
+
+@case("cmi1020/6.7.11/4", "A rate outside 0, 1–6 and 0xFF (§6.7.11.1) is not applied: the meter gets no rate command.",
+      needs=("simulator",))
+def test_rate_out_of_range_not_applied(master, meter):
+    master.exchange(metercert.build_long(0x53, 0, 0x51, bytes([0x0F, 0x03, 0x07])))  # whether it is ACKed: 6.7.11/3
+    expect([(c["code"], c["fields"].hex()) for c in meter.executed], [], "meter commands executed after rate 7")
 
 
 @case("cmi1020/6.7.12/1", "A new mapping table decides the rate for each input combination.", needs=("simulator",))

@@ -15,15 +15,30 @@ COMMANDS = [
 ]
 
 
-@case("cmi1020/6.7.15/1", "Each command uses P2 exactly when its bit of the method list is set, else P1.", needs=("simulator",))
-def test_method_per_command(master, meter):
-    mask = (1 << 3) | (1 << 6) | (1 << 8)  # 0xFF22, 0xFF25, 0xFF27 by P2
-    elvaco(master, 0x06, mask.to_bytes(2, "little"))
+def methods_with(master, meter, mask: bytes) -> list[tuple[int, str]]:
+    elvaco(master, 0x06, mask)
     try:
         for command, fields, _code, _bit in COMMANDS:
             elvaco(master, command, fields)
-        got = [(c["code"], c["method"]) for c in meter.executed]
-        want = [(code, "p2" if mask >> bit & 1 else "p1") for _c, _f, code, bit in COMMANDS]
-        expect(got, want, "meter command and sign-on method, in order")
+        return [(c["code"], c["method"]) for c in meter.executed]
     finally:
         elvaco(master, 0x06, b"\x00\x00")
+
+
+def expected(bits: int) -> list[tuple[int, str]]:
+    return [(code, "p2" if bits >> bit & 1 else "p1") for _c, _f, code, bit in COMMANDS]
+
+
+@case("cmi1020/6.7.15/1", "Each command uses P2 exactly when its bit of the method list is set, else P1 (a list whose two bytes "
+      "are equal, so that both byte orders read the same, ERRATA E-20).", needs=("simulator",))
+def test_method_per_command(master, meter):
+    # bits 3 and 6 (0xFF22, 0xFF25) in either byte; bits 11 and 14 are unused (§6.7.15.1)
+    expect(methods_with(master, meter, bytes([0x48, 0x48])), expected(0x4848),
+           "meter command and sign-on method, in order, with method list 48 48")
+
+
+@case("cmi1020/6.7.15/2", "The method list's two bytes are taken LSByte first, as all M-Bus data (ERRATA E-20): 48 01 sets bits "
+      "3, 6 and 8.", level="implementation-defined", needs=("simulator",))
+def test_method_list_lsbyte_first(master, meter):
+    expect(methods_with(master, meter, bytes([0x48, 0x01])), expected(0x0148),
+           "meter command and sign-on method, in order, with method list 48 01")

@@ -49,12 +49,20 @@ def test_lcd_text(master, meter):
     lcd_case(master, meter, 0x28, bytes([12, 30]) + b"HELLO METER\r")
 
 
-@case("cmi1020/6.7.22/2", "A text message index above 12 is refused with no ACK (§6.7.22.1: index 0–12).",
+TEXT_INDEX_13 = bytes([0x0F, 0x28, 13, 30]) + b"X"
+
+
+@case("cmi1020/6.7.22/2", "A text message index above 12 gets no ACK, like an unknown command (ERRATA E-20).",
       level="implementation-defined", needs=("simulator",))
-def test_lcd_text_index_range(master, meter):
-    ex = master.exchange(metercert.build_long(0x53, 0, 0x51, bytes([0x0F, 0x28, 13, 30]) + b"X"))
+def test_lcd_text_index_not_acked(master):
+    ex = master.exchange(metercert.build_long(0x53, 0, 0x51, TEXT_INDEX_13))
     expect(ex["outcome"], "timeout", "reply to text index 13")
-    expect(meter.executed, [], "meter commands executed")
+
+
+@case("cmi1020/6.7.22/3", "A text message index above 12 (§6.7.22.1: index 0–12) does not reach the meter.", needs=("simulator",))
+def test_lcd_text_index_not_executed(master, meter):
+    master.exchange(metercert.build_long(0x53, 0, 0x51, TEXT_INDEX_13))  # whether it is ACKed: case 6.7.22/2
+    expect([(c["code"], c["fields"].hex()) for c in meter.executed], [], "meter commands executed after text index 13")
 
 
 @case("cmi1020/6.7.23/1", "'Value+OBIS+Unit' (0x29: index, mantissa, format, unit, A–E) reaches the meter as 0xFF29.",

@@ -57,7 +57,10 @@ void Cmi1020Bus::power_cycle(std::size_t i) {
 
 void Cmi1020Bus::set_fault(Cmi1020Fault f) {
     fault_ = f;
-    for (auto& s : slaves_) s->repeat_static_data(f == Cmi1020Fault::table5_repeated);
+    for (auto& s : slaves_) {
+        s->repeat_static_data(f == Cmi1020Fault::table5_repeated);
+        s->set_fault(f);  // the faults the slave's own logic shows (faults.hpp: padded_id_*, out_of_range_applied)
+    }
 }
 
 void Cmi1020Bus::advance_to(std::uint64_t now_ms) {
@@ -89,6 +92,9 @@ std::optional<std::vector<std::uint8_t>> Cmi1020Bus::on_frame(std::span<const st
             if (r) {
                 r = fault_on_reply(fault_, frame, std::move(*r));
                 if (r->empty()) r.reset();
+            } else if (!seen.empty()) {
+                auto said = fault_on_silence(fault_, seen, slaves_[i]->settings().primary_address);
+                if (!said.empty()) r = std::move(said);
             }
         }
         if (r) {

@@ -102,6 +102,9 @@ void Cmi1020::reinterpret() {
     records_ = std::move(in.records);
     diagnostics_ = std::move(in.diagnostics);
     meter_id_ = in.header_id;
+    if (fault_ != Cmi1020Fault::none)  // faults.hpp padded_id_*
+        if (const obis::DataLine* l = last_readout_->find("0.0"); l && !l->values.empty())
+            if (const auto id = fault_meter_id(fault_, l->values[0].raw)) meter_id_ = *id;
 }
 
 void Cmi1020::meter_command(std::uint16_t code, unsigned signon_bit, std::uint32_t error_bit, std::vector<std::uint8_t> fields) {
@@ -259,6 +262,7 @@ std::optional<std::vector<std::uint8_t>> Cmi1020::on_long(std::uint8_t c, std::u
         return build_ack();
     }
     if (!addressed(a)) return std::nullopt;
+    const bool lax = fault_ == Cmi1020Fault::out_of_range_applied;  // faults.hpp: values the manual excludes taken
     auto ack = [&]() -> std::optional<std::vector<std::uint8_t>> {
         if (a == 255) return std::nullopt;
         return build_ack();
@@ -281,14 +285,14 @@ std::optional<std::vector<std::uint8_t>> Cmi1020::on_long(std::uint8_t c, std::u
     }
     if (ci != 0x51) return reject();
     if (ud.size() == 3 && ud[0] == 0x01 && ud[1] == 0x7A) {  // set primary address (§6.7.5)
-        if (ud[2] > 0xFA) return reject();
+        if (ud[2] > 0xFA && !lax) return reject();
         settings_.primary_address = ud[2];
         return ack();
     }
     if (ud.size() == 6 && ud[0] == 0x0C && ud[1] == 0x79) {  // set secondary address (§6.7.6)
         const std::uint32_t id = static_cast<std::uint32_t>(ud[2]) | (static_cast<std::uint32_t>(ud[3]) << 8) |
                                  (static_cast<std::uint32_t>(ud[4]) << 16) | (static_cast<std::uint32_t>(ud[5]) << 24);
-        if (!is_bcd(id)) return reject();
+        if (!is_bcd(id) && !lax) return reject();
         settings_.secondary_address = id;
         return ack();
     }
@@ -304,11 +308,11 @@ std::optional<std::vector<std::uint8_t>> Cmi1020::on_long(std::uint8_t c, std::u
         advance_to(now_);  // pulses now if the capacitor is charged
         return ack();
     }
-    if (ud.size() >= 2 && ud[0] == 0x0F && elvaco_command(ud)) return ack();
+    if (ud.size() >= 2 && ud[0] == 0x0F && elvaco_command(ud, lax)) return ack();
     return reject();
 }
 
-bool Cmi1020::elvaco_command(std::span<const std::uint8_t> ud) {
+bool Cmi1020::elvaco_command(std::span<const std::uint8_t> ud, bool lax) {
     const std::uint8_t cmd = ud[1];
     const auto p = ud.subspan(2);
     auto lcd = [&](std::size_t size, unsigned signon_bit) {
@@ -325,7 +329,7 @@ bool Cmi1020::elvaco_command(std::span<const std::uint8_t> ud) {
         case 0x01:  // P1 password: 8 ASCII digits (§6.7.9)
             if (p.size() != 8) return false;
             for (auto ch : p)
-                if (ch < '0' || ch > '9') return false;
+                if ((ch < '0' || ch > '9') && !lax) return false;
             settings_.p1.assign(p.begin(), p.end());
             return true;
         case 0x02:  // P2 key: 16 bytes, MSByte first (§6.7.10; ERRATA)
@@ -333,7 +337,7 @@ bool Cmi1020::elvaco_command(std::span<const std::uint8_t> ud) {
             std::copy(p.begin(), p.end(), settings_.p2.begin());
             return true;
         case 0x03:  // meter rate (§6.7.11)
-            if (p.size() != 1 || !(p[0] <= 0x06 || p[0] == 0xFF)) return false;
+            if (p.size() != 1 || (!(p[0] <= 0x06 || p[0] == 0xFF) && !lax)) return false;
             settings_.rate = p[0];
             apply_rate();
             return true;
@@ -342,7 +346,8 @@ bool Cmi1020::elvaco_command(std::span<const std::uint8_t> ud) {
             error_flags_ &= kNotPolled;
             return true;
         case 0x05:  // OBIS selection list (§6.7.14)
-            if (p.size() != 10) return false;
+            if (p.size() != 10 && !(lax && p.size() < 10)) return false;
+            settings_.obis_mask.fill(0);
             std::copy(p.begin(), p.end(), settings_.obis_mask.begin());
             reinterpret();
             return true;
@@ -357,7 +362,7 @@ bool Cmi1020::elvaco_command(std::span<const std::uint8_t> ud) {
         case 0x26: return lcd(3, 7);   // electricity status: index, 16-bit mask
         case 0x27: return lcd(2, 8);   // generic status: index, 8-bit mask
         case 0x28:                     // text: index 0–12, timeout, 1..14 characters (ERRATA)
-            if (p.size() < 3 || p.size() > 16 || p[0] > 12) return false;
+            if (p.size() < 3 || p.size() > 16 || (p[0] > 12 && !lax)) return false;
             meter_command(0xFF28, 9, lcd_error_bit(0x28), {p.begin(), p.end()});
             return true;
         case 0x29: return lcd(12, 10);  // value + OBIS + unit

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "metercert/devices/e350.hpp"
+#include "metercert/devices/faults.hpp"
 #include "metercert/devices/telegram_sequence.hpp"
 #include "metercert/obis/interpreter.hpp"
 
@@ -82,6 +83,12 @@ public:
     [[nodiscard]] const Cmi1020Settings& settings() const noexcept { return settings_; }
     // Fault hook (faults.hpp table5_repeated): the Table 5 static data opens every telegram.
     void repeat_static_data(bool on) noexcept { config_.static_data_every_telegram = on; }
+    // Fault hook (faults.hpp): the deviations of the slave's own logic (padded_id_*: the header ID
+    // from a padded 0.0; out_of_range_applied: values the manual excludes are taken). none: the reference.
+    void set_fault(Cmi1020Fault f) noexcept {
+        fault_ = f;
+        reinterpret();
+    }
     [[nodiscard]] std::uint32_t error_flags() const noexcept { return error_flags_; }
     [[nodiscard]] std::uint8_t status_byte() const noexcept;
     [[nodiscard]] std::uint32_t secondary_address() const noexcept;  // Table 4 priority
@@ -108,7 +115,7 @@ private:
                                                      std::span<const std::uint8_t> ud);
     bool addressed(std::uint8_t a) const noexcept;
     bool matches_selection(std::span<const std::uint8_t> mask) const noexcept;
-    bool elvaco_command(std::span<const std::uint8_t> ud);
+    bool elvaco_command(std::span<const std::uint8_t> ud, bool lax);
     void do_readout();
     void reinterpret();
     void meter_command(std::uint16_t code, unsigned signon_bit, std::uint32_t error_bit, std::vector<std::uint8_t> fields);
@@ -136,6 +143,7 @@ private:
     std::optional<obis::Readout> last_readout_;
     bool input_a_ = false, input_b_ = false;
     std::size_t rejected_ = 0;
+    Cmi1020Fault fault_ = Cmi1020Fault::none;
 };
 
 }  // namespace metercert::devices
