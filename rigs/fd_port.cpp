@@ -9,6 +9,8 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -312,19 +314,51 @@ speed_t speed_of(unsigned baud) {
     }
 }
 
+// Unix98 pseudo-terminal slaves (/dev/pts/N, socat links to them): majors 136–143 (Linux
+// Documentation/admin-guide/devices.txt, UNIX98_PTY_SLAVE_MAJOR .. + UNIX98_PTY_MAJOR_COUNT).
+bool is_pty_slave(int fd) {
+    struct stat st{};
+    if (fstat(fd, &st) != 0 || !S_ISCHR(st.st_mode)) return false;
+    const unsigned maj = major(st.st_rdev);
+    return maj >= 136 && maj <= 143;
+}
+
+// 8E1 raw at `baud`, INPCK|PARMRK. A pty has no parity: Linux's pty driver clears PARENB (and
+// forces CS8) in every tcsetattr, and glibc's tcsetattr reports EINVAL when, read back, none of
+// the requested changes took effect (POSIX: success when any was performed). The first open of a
+// simulator's pty succeeded only because it also changed the speed; every later open (the
+// termios of a pty live as long as it is open, and the simulator keeps it open) asked for
+// nothing but PARENB and failed with "tcsetattr: Invalid argument". So on a pty PARENB is not
+// requested, and on every line the result is read back and checked instead of trusting the
+// return value alone.
 void configure_8e1(int fd, unsigned baud) {
     termios t{};
     if (tcgetattr(fd, &t) != 0) throw PortError("connect_failed", fmt::format("tcgetattr: {}", std::strerror(errno)));
+    const bool pty = is_pty_slave(fd);
     cfmakeraw(&t);
     t.c_cflag &= ~static_cast<tcflag_t>(CSIZE | CSTOPB | PARODD | CRTSCTS);
-    t.c_cflag |= CS8 | PARENB | CLOCAL | CREAD;
+    t.c_cflag |= CS8 | CLOCAL | CREAD;
+    if (!pty) t.c_cflag |= PARENB;  // even parity (EN 13757-2); ptys carry bytes only (NOTES.md)
     t.c_iflag &= ~static_cast<tcflag_t>(IGNPAR | IXON | IXOFF | IXANY | ISTRIP);
     t.c_iflag |= INPCK | PARMRK;  // NOTES.md: libserialport 0.1.1 never reports parity errors
     t.c_cc[VMIN] = 0;
     t.c_cc[VTIME] = 0;
     cfsetispeed(&t, speed_of(baud));
     cfsetospeed(&t, speed_of(baud));
-    if (tcsetattr(fd, TCSANOW, &t) != 0) throw PortError("connect_failed", fmt::format("tcsetattr: {}", std::strerror(errno)));
+    const int rc = tcsetattr(fd, TCSANOW, &t);
+    const int set_errno = errno;
+    termios got{};
+    if (tcgetattr(fd, &got) != 0) throw PortError("connect_failed", fmt::format("tcgetattr: {}", std::strerror(errno)));
+    const tcflag_t cmask = CSIZE | CSTOPB | PARENB | PARODD | CRTSCTS | CREAD;
+    const bool applied = (got.c_cflag & cmask) == (t.c_cflag & cmask) && cfgetospeed(&got) == speed_of(baud) &&
+                         (got.c_iflag & (INPCK | PARMRK | IXON | IXOFF)) == (t.c_iflag & (INPCK | PARMRK | IXON | IXOFF)) &&
+                         (got.c_lflag & (ICANON | ECHO | ISIG)) == 0;
+    if (!applied) {
+        if (rc != 0) throw PortError("connect_failed", fmt::format("tcsetattr: {}", std::strerror(set_errno)));
+        throw PortError("connect_failed",
+                        fmt::format("the line did not take 8{}1 raw at {} baud{}", pty ? 'N' : 'E', baud,
+                                    (got.c_cflag & PARENB) || pty ? "" : " (no even parity on this port)"));
+    }
 }
 }  // namespace
 

@@ -3,10 +3,16 @@
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include "metercert/master/master.hpp"
@@ -187,4 +193,135 @@ TEST(ParmrkDecoder, EscapesOfTermios) {
     EXPECT_EQ(out, (Bytes{0x41, 0xE5}));
     EXPECT_EQ(d.parity_errors, 1u);
     EXPECT_EQ(d.breaks, 1u);
+}
+
+namespace {
+
+// Answers every SND_NKE it reads on `fd` with an ACK (E5), until `stop`: the slave side of a line.
+struct AckPeer {
+    int fd;
+    std::atomic<bool> stop{false};
+    std::atomic<int> acks{0};
+    std::thread th;
+    explicit AckPeer(int peer_fd) : fd(peer_fd) {
+        th = std::thread([this] {
+            Bytes got;
+            while (!stop) {
+                pollfd p{fd, POLLIN, 0};
+                if (::poll(&p, 1, 20) <= 0) continue;
+                std::uint8_t buf[64];
+                const ssize_t n = ::read(fd, buf, sizeof buf);
+                if (n <= 0) continue;  // a pty master reads EIO while no slave is open: keep waiting
+                got.insert(got.end(), buf, buf + n);
+                while (got.size() >= kNke.size()) {
+                    const bool nke = std::equal(kNke.begin(), kNke.end(), got.begin());
+                    got.erase(got.begin(), got.begin() + (nke ? static_cast<long>(kNke.size()) : 1));
+                    if (nke && ::write(fd, "\xE5", 1) == 1) ++acks;
+                }
+            }
+        });
+    }
+    ~AckPeer() {
+        stop = true;
+        th.join();
+    }
+};
+
+// Opens, configures (8E1 raw, as serial:// does), uses and closes the line at `path` `n` times;
+// returns how many rounds got the ACK. Baud rates rotate through repeats of the same rate (the
+// case that failed: nothing but PARENB left to change) and changes of rate.
+int reopen_rounds(const std::string& path, int n) {
+    static const unsigned rates[] = {2400, 2400, 2400, 9600, 300, 2400};
+    int ok = 0;
+    for (int i = 0; i < n; ++i) {
+        const unsigned baud = rates[i % 6];
+        rigs::FdPort port(rigs::open_serial(path, baud), {.is_tty = true, .baud = baud});  // throws on failure
+        if (port.transact(kNke, 1000).bytes == Bytes{0xE5}) ++ok;
+    }
+    return ok;
+}
+
+}  // namespace
+
+// The simulator's arrangement (conformance/cli/simulate_cmd.cpp open_pty): the pty master is the
+// bus, a second descriptor keeps the slave side open. Linux ptys have no parity (the driver
+// clears PARENB); a second open used to fail with "tcsetattr: Invalid argument".
+TEST(FdPort, SimulatorPtyOpensConfiguresAndClosesFiftyTimes) {
+    const int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    ASSERT_GE(m, 0);
+    ASSERT_EQ(grantpt(m), 0);
+    ASSERT_EQ(unlockpt(m), 0);
+    const std::string name = ptsname(m);
+    const int keep = ::open(name.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC);
+    ASSERT_GE(keep, 0);
+    termios t{};
+    ASSERT_EQ(tcgetattr(keep, &t), 0);
+    cfmakeraw(&t);
+    ASSERT_EQ(tcsetattr(keep, TCSANOW, &t), 0);
+    {
+        AckPeer peer(m);
+        int ok = 0;
+        EXPECT_NO_THROW(ok = reopen_rounds(name, 50));
+        EXPECT_EQ(ok, 50);
+        EXPECT_EQ(peer.acks.load(), 50);
+    }
+    ::close(keep);
+    ::close(m);
+}
+
+// A socat pty pair (NOTES.md: `socat pty,rawer,link=A pty,rawer,link=B`), as a lab bridges a
+// remote line: our side is reopened 50 times, the peer side stays open.
+TEST(FdPort, SocatPtyPairOpensConfiguresAndClosesFiftyTimes) {
+    const char* socat = "/usr/bin/socat";
+    if (::access(socat, X_OK) != 0) GTEST_SKIP() << "socat not installed (ci/setup installs it)";
+    const auto dir = std::filesystem::temp_directory_path() / ("metercert-socat-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    const std::string a = (dir / "a").string(), b = (dir / "b").string();
+    const std::string arg_a = "pty,rawer,link=" + a, arg_b = "pty,rawer,link=" + b;
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        execl(socat, "socat", arg_a.c_str(), arg_b.c_str(), static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    for (int i = 0; i < 200 && !(std::filesystem::exists(a) && std::filesystem::exists(b)); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    const int peer_fd = ::open(b.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (peer_fd >= 0) {
+        termios t{};
+        tcgetattr(peer_fd, &t);
+        cfmakeraw(&t);
+        tcsetattr(peer_fd, TCSANOW, &t);
+        {
+            AckPeer peer(peer_fd);
+            int ok = 0;
+            EXPECT_NO_THROW(ok = reopen_rounds(a, 50));
+            EXPECT_EQ(ok, 50);
+        }
+        ::close(peer_fd);
+    }
+    ::kill(pid, SIGTERM);
+    ::waitpid(pid, nullptr, 0);
+    std::filesystem::remove_all(dir);
+    ASSERT_GE(peer_fd, 0) << "socat did not create " << b;
+}
+
+// A real UART keeps even parity: the check that reads the settings back accepts only what was
+// asked. (A pty is the only line where PARENB may be missing; open_serial says which it took.)
+TEST(FdPort, PtyLineIsConfiguredRawAtTheRequestedRate) {
+    const int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    ASSERT_GE(m, 0);
+    ASSERT_EQ(grantpt(m), 0);
+    ASSERT_EQ(unlockpt(m), 0);
+    for (unsigned baud : {300u, 2400u, 2400u, 9600u}) {
+        const int fd = rigs::open_serial(ptsname(m), baud);
+        termios t{};
+        ASSERT_EQ(tcgetattr(fd, &t), 0);
+        EXPECT_EQ(cfgetospeed(&t), baud == 300 ? B300 : baud == 2400 ? B2400 : B9600);
+        EXPECT_EQ(t.c_cflag & CSIZE, static_cast<tcflag_t>(CS8));
+        EXPECT_EQ(t.c_lflag & (ICANON | ECHO | ISIG), 0u);
+        EXPECT_EQ(t.c_iflag & (INPCK | PARMRK), static_cast<tcflag_t>(INPCK | PARMRK));  // parity marks when a UART has them
+        ::close(fd);
+    }
+    ::close(m);
 }

@@ -9,12 +9,13 @@ namespace metercert::cli {
 
 // `metercert decode [--json] [HEX ...]`: registers the subcommand; the callback sets the exit code.
 void add_decode(CLI::App& app, int& exit_code);
-// `metercert simulate cmi1020 --listen tcp://HOST:PORT | --pty PATH [options]`
+// `metercert simulate cmi1020|cme3000|cme3100 [options]`: one subcommand per device, each with its
+// own options (simulate_cmd.cpp; the gateways' loops in gateway_cmd.cpp)
 void add_simulate(CLI::App& app, int& exit_code);
 
-// `metercert scan --dut URL [--primary|--secondary] [--json]`
+// `metercert scan --dut URL [--primary|--secondary] [--json] [--timeout S]`
 void add_scan(CLI::App& app, int& exit_code);
-// `metercert read --dut URL (--address A | --secondary ID) [--json]`
+// `metercert read --dut URL (--address A | --secondary ID) [--json] [--timeout S]`
 void add_read(CLI::App& app, int& exit_code);
 
 // `metercert run [--profile P ...] [--dut URL] [--report DIR] [-k EXPR]`

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -17,6 +18,7 @@
 
 #include "metercert/devices/cme3000.hpp"
 #include "metercert/devices/cme3100/gateway.hpp"
+#include "metercert/devices/cme3100/meter_list.hpp"
 #include "metercert/devices/cme3100/schedule.hpp"
 #include "metercert/mbus/frame_reader.hpp"
 #include "metercert/rigs/dut.hpp"
@@ -36,9 +38,12 @@ namespace metercert::cli {
 int run_cme3000(const SimOptions& o) {
     if (o.listen.empty()) usage_error("simulate cme3000 needs --listen tcp://HOST:PORT");
     if (o.serial.empty() == o.bus_url.empty()) usage_error("give exactly one of --serial DEV and --bus sim:cmi1020?...");
+    if (!(o.disconnect_timeout_s >= 0) || o.disconnect_timeout_s != std::floor(o.disconnect_timeout_s) ||
+        o.disconnect_timeout_s > 86400.0 * 365)
+        usage_error("--disconnect-timeout: whole seconds, 0 (never) or more (the CMe3000's setting, Table 3)");
     devices::Cme3000Settings gs;
     gs.keep_alive_s = o.keep_alive_s;
-    gs.disconnect_timeout_s = o.disconnect_timeout_s;
+    gs.disconnect_timeout_s = static_cast<unsigned>(o.disconnect_timeout_s);
     gs.baud = o.baud;
     devices::Cme3000 gw(gs);
 
@@ -55,7 +60,16 @@ int run_cme3000(const SimOptions& o) {
         }
     });
     std::optional<StateFile> stats;
-    if (!o.stats_file.empty()) stats.emplace(o.stats_file);
+    if (!o.stats_file.empty()) {
+        stats.emplace(o.stats_file);
+        try {
+            stats->save_if_changed(gw.statistics().to_json() + "\n");  // writable: checked now, not later
+        } catch (const std::exception& e) {
+            usage_error(fmt::format("--stats {}: {}", o.stats_file, e.what()));
+        }
+    }
+    // every record passes the redaction stage before the file sees it (DESIGN "Secrets")
+    rigs::RedactingTap redact(pcap.get());
 
     install_stop_signals();
     std::string where;
@@ -70,15 +84,18 @@ int run_cme3000(const SimOptions& o) {
             std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count());
     };
     auto tap = [&](rigs::Direction d, std::span<const std::uint8_t> b, std::uint8_t flags) {
-        if (pcap && !b.empty()) pcap->record({d, 0, flags, serial_fd >= 0 ? o.baud : 0u, rigs::wall_clock_us(), {b.begin(), b.end()}});
+        if (pcap && !b.empty()) redact.record({d, 0, flags, serial_fd >= 0 ? o.baud : 0u, rigs::wall_clock_us(), {b.begin(), b.end()}});
     };
     int client = -1;
+    mbus::FrameReader reader;  // --bus: frames the client's bytes for the simulated slaves
+    std::uint64_t last_byte = 0;
+    auto drop_partial = [&] { (void)reader.finish(); };  // the slaves' receivers give up (bytes already tapped)
     auto close_client = [&] {
         ::close(client);
         client = -1;
         gw.on_disconnect(now_ms());
+        drop_partial();
     };
-    mbus::FrameReader reader;
     rigs::ParmrkDecoder parmrk;
     std::vector<std::uint8_t> buf(4096), data;
     while (!g_stop) {
@@ -88,7 +105,13 @@ int run_cme3000(const SimOptions& o) {
         p[n++] = {listen_fd, POLLIN, 0};
         if (serial_fd >= 0) p[n++] = {serial_fd, POLLIN, 0};
         const std::int64_t until = gw.ms_until_disconnect(now_ms());
-        const int rc = poll(p, n, static_cast<int>(until < 0 ? 200 : std::min<std::int64_t>(until + 1, 200)));
+        std::int64_t wait = until < 0 ? 200 : std::min<std::int64_t>(until + 1, 200);
+        if (reader.buffered() > 0)
+            wait = std::min<std::int64_t>(
+                wait, std::max<std::int64_t>(0, static_cast<std::int64_t>(last_byte) +
+                                               static_cast<std::int64_t>(partial_frame_silence_ms(o.baud, true)) -
+                                               static_cast<std::int64_t>(now_ms())) + 1);
+        const int rc = poll(p, n, static_cast<int>(wait));
         if (sim.bus) sim.bus->advance_to(now_ms());
         if (rc > 0) {
             for (nfds_t i = 0; i < n; ++i) {
@@ -114,6 +137,7 @@ int run_cme3000(const SimOptions& o) {
                         continue;
                     }
                     const std::span<const std::uint8_t> in{buf.data(), static_cast<std::size_t>(got)};
+                    last_byte = now_ms();
                     gw.on_network_bytes(in.size(), now_ms());
                     tap(rigs::Direction::master_to_slave, in, 0);
                     if (serial_fd >= 0) {
@@ -152,7 +176,9 @@ int run_cme3000(const SimOptions& o) {
                 }
             }
         }
-        if (gw.should_disconnect(now_ms())) close_client();  // Table 3 disconnect timeout
+        if (reader.buffered() > 0 && static_cast<double>(now_ms() - last_byte) >= partial_frame_silence_ms(o.baud, true))
+            drop_partial();  // a frame cut short over TCP (serve.hpp): the simulated slaves drop it
+        if (client >= 0 && gw.should_disconnect(now_ms())) close_client();  // Table 3 disconnect timeout
         if (stats) stats->save_if_changed(gw.statistics().to_json() + "\n");
     }
     if (client >= 0) close_client();
@@ -169,17 +195,36 @@ int run_cme3100(const SimOptions& o) {
     if (o.listen.empty()) usage_error("simulate cme3100 needs --listen tcp://HOST:PORT (the Virtual M-Bus port)");
     if (o.serial.empty() == o.bus_url.empty()) usage_error("give exactly one of --serial DEV and --bus sim:cmi1020?...");
     if (o.meter_list.empty() == !o.search) usage_error("give exactly one of --meter-list FILE and --search");
+    if (o.fault != "none" && std::none_of(std::begin(kCme3100Faults), std::end(kCme3100Faults),
+                                          [&](const GatewayFault& f) { return o.fault == f.name; })) {
+        std::string names;
+        for (const auto& f : kCme3100Faults) names += fmt::format(", {}", f.name);
+        usage_error(fmt::format("--fault {}: unknown (none{})", o.fault, names));
+    }
     std::optional<devices::cme3100::CronSchedule> schedule;
     try {
         schedule = devices::cme3100::CronSchedule::parse(o.schedule);
     } catch (const devices::cme3100::CronError& e) {
         usage_error(fmt::format("--schedule: {} ({})", e.what(), e.name()));
     }
-    auto read_file = [](const std::string& path, const char* what) {
-        std::ifstream in(path, std::ios::binary);
-        if (!in) usage_error(fmt::format("{} {}: cannot read", what, path));
-        return std::string(std::istreambuf_iterator<char>(in), {});
-    };
+    // the files are read and checked before anything starts: a broken one is exit 2, named
+    const std::string meter_list_csv = o.meter_list.empty() ? "" : read_input_file(o.meter_list, "--meter-list");
+    const std::string keys_csv = o.keys.empty() ? "" : read_input_file(o.keys, "--keys");
+    if (!o.meter_list.empty()) {
+        try {
+            (void)devices::cme3100::parse_csv(meter_list_csv);  // CSV itself, before the database or a line is opened
+        } catch (const devices::cme3100::CsvError& e) {
+            usage_error(fmt::format("--meter-list {}: {}", o.meter_list, e.what()));
+        }
+    }
+    std::optional<devices::cme3100::KeyFileImport> keys;
+    if (!o.keys.empty()) {
+        try {
+            keys = devices::cme3100::import_key_file(keys_csv);
+        } catch (const devices::cme3100::CsvError& e) {
+            usage_error(fmt::format("--keys {}: {}", o.keys, e.what()));
+        }
+    }
     std::unique_ptr<rigs::PcapWriter> pcap;
     rigs::Dut dut;
     or_usage_error([&] {
@@ -189,6 +234,8 @@ int run_cme3100(const SimOptions& o) {
     });
     master::MasterSettings ms;
     ms.multi_telegram_limit = o.read_limit;
+    ms.readout_retries = o.readout_retries;
+    ms.selection_retries = o.fault == "no_selection_retry" ? 0 : o.selection_retries;
     master::Master m(*dut.port, ms);
     std::optional<devices::cme3100::Gateway> gw;
     try {
@@ -197,7 +244,12 @@ int run_cme3100(const SimOptions& o) {
         usage_error(e.what());
     }
     if (!o.meter_list.empty()) {
-        const auto imp = gw->install_meter_list(read_file(o.meter_list, "--meter-list"));
+        devices::cme3100::MeterListImport imp;
+        try {
+            imp = gw->install_meter_list(meter_list_csv);
+        } catch (const devices::cme3100::CsvError& e) {
+            usage_error(fmt::format("--meter-list {}: {}", o.meter_list, e.what()));
+        }
         for (const auto& e : imp.errors) std::cerr << "metercert simulate: meter list " << e.message() << "\n";
         std::cerr << fmt::format("metercert simulate: {} meter(s) installed from {}\n", imp.meters.size(), o.meter_list);
     } else {
@@ -205,10 +257,9 @@ int run_cme3100(const SimOptions& o) {
         std::cerr << fmt::format("metercert simulate: search found {} meter(s), {} installed\n", found.found.size(),
                                  gw->install_found(found.found, o.baud));
     }
-    if (!o.keys.empty()) {
-        const auto keys = devices::cme3100::import_key_file(read_file(o.keys, "--keys"));
-        for (const auto& e : keys.errors) std::cerr << "metercert simulate: key file " << e.message() << "\n";
-        std::cerr << fmt::format("metercert simulate: {} encryption key(s) imported\n", keys.keys.size());
+    if (keys) {
+        for (const auto& e : keys->errors) std::cerr << "metercert simulate: key file " << e.message() << "\n";
+        std::cerr << fmt::format("metercert simulate: {} encryption key(s) imported\n", keys->keys.size());
     }
     install_stop_signals();
     auto readout = [&](std::chrono::sys_seconds now) {
@@ -219,7 +270,11 @@ int run_cme3100(const SimOptions& o) {
                                  devices::cme3100::status_name(gw->status()));
         if (!o.commission_report.empty()) {
             StateFile report(o.commission_report);
-            report.save_if_changed(gw->commission_report());
+            try {
+                report.save_if_changed(gw->commission_report());
+            } catch (const std::exception& e) {
+                usage_error(fmt::format("--commission-report {}: {}", o.commission_report, e.what()));
+            }
         }
     };
     auto now = [] { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); };
@@ -230,15 +285,32 @@ int run_cme3100(const SimOptions& o) {
     std::cerr << fmt::format("metercert simulate: CMe3100 Virtual M-Bus on {}; next readout {}\n", where,
                              next ? schedule->resolved() : "never")
               << std::flush;
+    // the Virtual M-Bus side goes to the pcap too (channel 1), through its own redaction stage
+    rigs::RedactingTap vmb_redact(pcap.get());
+    auto vmb_tap = [&](rigs::Direction d, std::span<const std::uint8_t> b, std::uint8_t flags) {
+        if (pcap && !b.empty()) vmb_redact.record({d, 1, flags, 0u, rigs::wall_clock_us(), {b.begin(), b.end()}});
+    };
     int client = -1;
     mbus::FrameReader reader;
+    auto mono_ms = [] { return rigs::monotonic_ms(); };
+    double last_byte = 0;
+    auto drop_partial = [&] {
+        for (auto& ev : reader.finish()) vmb_tap(rigs::Direction::master_to_slave, ev.bytes, rigs::kTapGarbled);
+    };
+    auto close_client = [&] {
+        ::close(client);
+        client = -1;
+        drop_partial();
+        reader.reset();
+    };
     std::vector<std::uint8_t> buf(4096);
     while (!g_stop) {
         pollfd p[2];
         nfds_t n = 0;
         p[n++] = {listen_fd, POLLIN, 0};
         if (client >= 0) p[n++] = {client, POLLIN, 0};
-        const int rc = poll(p, n, 200);
+        const int rc = poll(p, n, reader.buffered() > 0 ? 50 : 200);
+        if (reader.buffered() > 0 && mono_ms() - last_byte >= partial_frame_silence_ms(o.baud, true)) drop_partial();
         if (next && now() >= *next) {
             readout(*next);
             next = schedule->next(now());
@@ -258,22 +330,24 @@ int run_cme3100(const SimOptions& o) {
         if (client >= 0 && n > 1 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
             const ssize_t got = ::read(client, buf.data(), buf.size());
             if (got <= 0) {
-                ::close(client);
-                client = -1;
+                if (got < 0 && errno == EINTR) continue;
+                close_client();
                 continue;
             }
+            last_byte = mono_ms();
             for (auto& ev : reader.feed({buf.data(), static_cast<std::size_t>(got)})) {
+                vmb_tap(rigs::Direction::master_to_slave, ev.bytes, ev.kind == mbus::StreamEvent::Kind::frame ? 0 : rigs::kTapGarbled);
                 if (ev.kind != mbus::StreamEvent::Kind::frame) continue;
                 const auto reply = gw->virtual_mbus(ev.bytes, now());
+                if (reply) vmb_tap(rigs::Direction::slave_to_master, *reply, 0);
                 if (reply && !write_all(client, *reply)) {
-                    ::close(client);
-                    client = -1;
+                    close_client();
                     break;
                 }
             }
         }
     }
-    if (client >= 0) ::close(client);
+    if (client >= 0) close_client();
     std::cerr << "metercert simulate: stopped\n";
     return 0;
 }

@@ -23,7 +23,7 @@ struct MasterOptions {
     std::string dut = "sim:cmi1020";
     std::string pcap;
     bool json = false;
-    double timeout_ms = 0;
+    double timeout_s = 0;  // seconds, as every --timeout of metercert
     unsigned retries = 2;
     unsigned limit = 10;
     // scan
@@ -46,7 +46,9 @@ void add_common(CLI::App* cmd, MasterOptions& o) {
         ->capture_default_str();
     cmd->add_option("--pcap", o.pcap, "write every frame, with timestamps, to this pcap file (link type 147)");
     cmd->add_flag("--json", o.json, "JSON on stdout");
-    cmd->add_option("--timeout", o.timeout_ms, "response timeout in ms (0: EN 13757-2 limit, 330 bit times + 50 ms)")
+    cmd->add_option("--timeout", o.timeout_s,
+                    "response timeout, s, decimals allowed (e.g. 0.5); 0: the EN 13757-2 limit, 330 bit times\n"
+                    "+ 50 ms at the line's baud rate")
         ->capture_default_str();
     cmd->add_option("--retries", o.retries, "readout and selection retries (CMe3100 §6.25.2)")->capture_default_str();
 }
@@ -59,6 +61,10 @@ struct Session {
 };
 
 bool open_session(const MasterOptions& o, Session& s) {
+    if (!(o.timeout_s >= 0) || o.timeout_s > 3600) {
+        std::cerr << fmt::format("error: --timeout {}: expected 0…3600 seconds (0: the EN 13757-2 limit)\n", o.timeout_s);
+        return false;
+    }
     try {
         if (!o.pcap.empty()) s.pcap = std::make_unique<rigs::PcapWriter>(o.pcap);
         s.dut = rigs::open_dut(o.dut, std::string(kDefaultE350Readout, kDefaultE350ReadoutSize), s.pcap.get(),
@@ -76,7 +82,7 @@ bool open_session(const MasterOptions& o, Session& s) {
         return false;
     }
     master::MasterSettings ms;
-    ms.response_timeout_ms = o.timeout_ms;
+    ms.response_timeout_ms = o.timeout_s * 1000.0;
     ms.readout_retries = ms.selection_retries = o.retries;
     ms.multi_telegram_limit = o.limit;
     s.m = std::make_unique<master::Master>(*s.dut.port, ms);

@@ -5,6 +5,7 @@ import json
 import os
 import select
 import signal
+import socket
 import subprocess
 import termios
 import time
@@ -14,7 +15,7 @@ import pytest
 
 import metercert
 
-from conftest import BIN, Sim
+from conftest import BIN, Sim, frame_complete, recv_until
 
 
 def snd_ud(a, ci, ud=b""):
@@ -135,3 +136,114 @@ def test_wire_timing_delays_the_reply():
     elapsed = time.monotonic() - t0
     s.stop()
     assert len(reply) == 195 and elapsed >= 0.85, (len(reply), elapsed)
+
+
+# ------------------------------------------------ a bus behind a gateway (issue 11, section 5)
+# The simulator over TCP stands for CMi1020 slaves behind a CMe3000 (CMe3000 manual §6.3,
+# Table 3): one client at a time, a second connection closed at once, a client idle for the
+# disconnect timeout (Table 3 factory default: 10 s) closed. EN 13757-2 takes IEC 60870-5-1's
+# FT 1.2 rules: no line idle between the characters of a frame, so a frame the master stops
+# sending half-way is dropped and the next frame is read on its own.
+
+SND_NKE_0 = bytes.fromhex("1040004016")  # §6.7.1, address 0
+
+
+def test_second_client_is_closed_at_once_while_one_is_connected():
+    s = Sim("--listen", "tcp://127.0.0.1:0").connect()
+    try:
+        second = socket.create_connection(("127.0.0.1", s.port), timeout=5)
+        second.settimeout(2)
+        t0 = time.monotonic()
+        assert second.recv(16) == b""  # closed by the simulator, not left waiting
+        assert time.monotonic() - t0 < 1.5
+        second.close()
+        assert s.exchange(SND_NKE_0) == b"\xe5"  # the first client still has the bus
+        s.sock.close()
+        time.sleep(0.3)
+        s.connect()  # the slot is free again once the first client is gone
+        assert s.exchange(SND_NKE_0) == b"\xe5"
+    finally:
+        s.stop()
+
+
+def test_idle_client_is_closed_after_the_table_3_default_of_10_s():
+    s = Sim("--listen", "tcp://127.0.0.1:0").connect()
+    try:
+        assert s.exchange(SND_NKE_0) == b"\xe5"  # activity: the 10 s count from here
+        t0 = time.monotonic()
+        s.sock.settimeout(20)
+        assert s.sock.recv(16) == b""
+        idle = time.monotonic() - t0
+        assert 9.5 <= idle <= 12.0, idle  # CMe3000 Table 3: disconnect timeout 10 s
+    finally:
+        s.stop()
+
+
+def test_one_idle_client_does_not_block_everyone():
+    s = Sim("--listen", "tcp://127.0.0.1:0", "--disconnect-timeout", "1.5").connect()  # connected, sends nothing
+    try:
+        t0 = time.monotonic()
+        while True:  # another master retries until the idle one has been closed
+            assert time.monotonic() - t0 < 6, "the idle client kept the bus"
+            c = socket.create_connection(("127.0.0.1", s.port), timeout=5)
+            c.sendall(SND_NKE_0)
+            got = recv_until(c, frame_complete, wait=0.5)
+            c.close()
+            if got == b"\xe5":
+                break
+            time.sleep(0.2)
+        assert 1.3 <= time.monotonic() - t0 <= 4.0
+    finally:
+        s.stop()
+
+
+def test_disconnect_timeout_0_never_closes():
+    s = Sim("--listen", "tcp://127.0.0.1:0", "--disconnect-timeout", "0").connect()
+    try:
+        time.sleep(2.5)
+        assert s.exchange(SND_NKE_0) == b"\xe5"
+    finally:
+        s.stop()
+
+
+def test_a_partial_frame_is_dropped_and_the_next_frame_is_answered():
+    s = Sim("--listen", "tcp://127.0.0.1:0", "--first-readout-ms", "0").connect()
+    try:
+        s.sock.sendall(bytes.fromhex("680D0D6853"))  # a long frame's start, then nothing
+        time.sleep(1.0)  # longer than the simulator's 500 ms allowance for split TCP segments
+        assert s.exchange(SND_NKE_0) == b"\xe5"
+        rc, err = s.stop()
+        assert rc == 0 and "1 partial frame(s) dropped" in err
+    finally:
+        s.stop()
+
+
+def test_a_frame_split_over_tcp_segments_is_still_one_frame():
+    s = Sim("--listen", "tcp://127.0.0.1:0", "--first-readout-ms", "0").connect()
+    try:
+        s.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        req = bytes.fromhex("105B005B16")  # REQ_UD2 to 0 (§6.7.2) in three segments, 150 ms apart
+        for part in (req[:1], req[1:3], req[3:]):
+            s.sock.sendall(part)
+            time.sleep(0.15)
+        rsp = recv_until(s.sock, frame_complete, wait=2)
+        assert metercert.decode(rsp)["c_name"] == "RSP_UD"
+    finally:
+        s.stop()
+
+
+def test_pty_partial_frame_is_dropped_after_the_line_idle(tmp_path):
+    link = tmp_path / "mbus"
+    s = Sim("--pty", str(link), "--first-readout-ms", "0")
+    fd = os.open(link, os.O_RDWR | os.O_NOCTTY)
+    try:
+        tty.setraw(fd)
+        termios.tcflush(fd, termios.TCIOFLUSH)
+        os.write(fd, bytes.fromhex("680D0D68"))
+        time.sleep(0.2)  # 33 bit times at 2400 Bd are 13.75 ms: far past them
+        os.write(fd, SND_NKE_0)
+        r, _, _ = select.select([fd], [], [], 3)
+        assert r and os.read(fd, 16) == b"\xe5"
+    finally:
+        os.close(fd)
+        s.stop()
