@@ -4,10 +4,12 @@
 #include <pybind11/stl.h>
 
 #include <memory>
+#include <optional>
 
 #include "common.hpp"
 #include "metercert/devices/cmi1020.hpp"
 #include "metercert/devices/e350.hpp"
+#include "metercert/devices/secrets.hpp"
 
 namespace py = pybind11;
 using namespace metercert;
@@ -27,6 +29,14 @@ struct Reference {
 }  // namespace
 
 void bind_devices(py::module_& m) {
+    m.def("secret_name", [](const py::bytes& frame) -> std::optional<std::string> {
+            const std::string s = frame;
+            const auto span = devices::find_secret({reinterpret_cast<const std::uint8_t*>(s.data()), s.size()});
+            if (!span) return std::nullopt;
+            return std::string(span->what);
+        }, py::arg("frame"),
+        "What secret a frame carries (the one rule of reference/include/metercert/devices/secrets.hpp:\n"
+        "CMi1020 §6.7.9 'P1 password', §6.7.10 'P2 key'), or None. Works on redacted frames too.");
     py::class_<devices::E350>(m, "E350",
         "The Landis+Gyr E350 model behind a CMi1020 (reference/include/metercert/devices/e350.hpp): it\n"
         "answers IEC 62056-21 mode C readouts, checks the P1 password / P2 key at sign-on and executes\n"

@@ -7,11 +7,16 @@
 #include <fstream>
 #include <iostream>
 
+#include <unistd.h>
+#include <csignal>
+#include <cstring>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
 #include "python.hpp"
+#include "metercert/obis/readout.hpp"
 #include "metercert/rigs/dut.hpp"
 
 extern const char kDefaultE350Readout[];
@@ -31,6 +36,7 @@ struct RunOptions {
     std::string pcap;
     std::string station, operator_name;
     std::string meter_readout;
+    bool force = false;
 };
 
 std::vector<std::string> all_profiles(const fs::path& root) {
@@ -56,7 +62,37 @@ std::string utc_stamp() {
                        static_cast<unsigned>(ymd.day()), hms.hours().count(), hms.minutes().count(), hms.seconds().count());
 }
 
-int run_run(const RunOptions& o) {
+// This process's command line (for the record's provenance).
+std::vector<std::string> command_line() {
+    std::ifstream in("/proc/self/cmdline", std::ios::binary);
+    std::vector<std::string> out;
+    for (std::string arg; std::getline(in, arg, '\0');) out.push_back(arg);
+    return out;
+}
+
+// One line per group of `must` cases that were not verified: how many, why, which.
+void print_not_verified(const nlohmann::json& summary) {
+    const auto& groups = summary.value("not_verified", nlohmann::json::array());
+    if (groups.empty()) return;
+    std::size_t n = 0;
+    for (const auto& g : groups) n += g["cases"].size();
+    std::cout << fmt::format("  {} must case(s) not verified:\n", n);
+    for (const auto& g : groups) {
+        std::vector<std::string> ids;
+        for (const auto& id : g["cases"]) ids.push_back(id.get<std::string>());
+        const std::string list = ids.size() <= 6 ? fmt::format("{}", fmt::join(ids, ", "))
+                                                 : fmt::format("{}, … ({} more)", fmt::join(ids.begin(), ids.begin() + 5, ", "), ids.size() - 5);
+        std::cout << fmt::format("    {:>3} {}\n        {}\n", ids.size(), g["reason"].get<std::string>(), list);
+    }
+}
+
+// Whether `dir` holds anything (a missing directory holds nothing).
+bool has_entries(const fs::path& dir) {
+    std::error_code ec;
+    return fs::is_directory(dir, ec) && fs::directory_iterator(dir, ec) != fs::directory_iterator();
+}
+
+int run_run(const RunOptions& o, const std::vector<std::string>& argv) {
     const fs::path root = METERCERT_SOURCE_DIR;
     const auto available = all_profiles(root);
     const auto profiles = o.profiles.empty() ? available : o.profiles;
@@ -65,8 +101,32 @@ int run_run(const RunOptions& o) {
             std::cerr << fmt::format("error: unknown profile '{}' (available: {})\n", p, fmt::join(available, ", "));
             return 2;
         }
-    try {  // the DUT must be reachable before anything runs: exit 2, not a page of failed cases
-        if (!o.dut.empty()) rigs::open_dut(o.dut, std::string(kDefaultE350Readout, kDefaultE350ReadoutSize));
+    if (!o.meter_readout.empty()) {  // the meter reference: an IEC 62056-21 readout, framed or a bare data block
+        std::error_code ec;
+        if (!fs::is_regular_file(o.meter_readout, ec)) {
+            std::cerr << fmt::format("error: --meter-readout {}: {}\n", o.meter_readout,
+                                     fs::exists(o.meter_readout, ec) ? "not a regular file" : "no such file");
+            return 2;
+        }
+        if (fs::file_size(o.meter_readout, ec) > obis::kMaxReadoutBytes) {
+            std::cerr << fmt::format("error: --meter-readout {}: larger than {} bytes: no meter readout\n", o.meter_readout,
+                                     obis::kMaxReadoutBytes);
+            return 2;
+        }
+        std::ifstream f(o.meter_readout, std::ios::binary);
+        const std::string bytes{std::istreambuf_iterator<char>(f), {}};
+        try {
+            (void)obis::normalize_readout(std::string_view(bytes));
+        } catch (const obis::ReadoutError& e) {
+            std::cerr << fmt::format("error: --meter-readout {}: {}\n", o.meter_readout, e.what());
+            return 2;
+        }
+    }
+    // The DUT must be reachable before anything runs: exit 2, not a page of failed cases. A simulated
+    // gateway (sim:cme3100) is started by its profile for each case; its profile checks the URL.
+    const bool profile_simulator = o.dut.rfind("sim:", 0) == 0 && o.dut.rfind("sim:cmi1020", 0) != 0;
+    try {
+        if (!o.dut.empty() && !profile_simulator) rigs::open_dut(o.dut, std::string(kDefaultE350Readout, kDefaultE350ReadoutSize));
     } catch (const rigs::DutError& e) {
         std::cerr << "error: " << e.what() << "\n";
         return 2;
@@ -74,20 +134,43 @@ int run_run(const RunOptions& o) {
         std::cerr << fmt::format("error: {}: {}\n", e.name(), e.what());
         return 2;
     }
-    const fs::path report = o.report.empty() ? fs::path("reports") / utc_stamp() : fs::path(o.report);
+    // The report directory: never over earlier evidence (unless --force); created here so that an
+    // unwritable place is named before anything runs, removed again if the run writes nothing.
+    fs::path report;
+    if (o.report.empty()) {
+        const std::string stamp = utc_stamp();
+        report = fs::path("reports") / stamp;
+        for (int i = 2; has_entries(report); ++i) report = fs::path("reports") / fmt::format("{}-{}", stamp, i);
+    } else {
+        report = o.report;
+        if (has_entries(report) && !o.force) {
+            std::cerr << fmt::format("error: --report {}: the directory is not empty (earlier evidence is never "
+                                     "overwritten; give another directory, or --force)\n", report.string());
+            return 2;
+        }
+    }
     std::error_code ec;
+    const bool created = !fs::exists(report, ec);
     fs::create_directories(report, ec);
-    if (ec) {
-        std::cerr << fmt::format("error: --report {}: {}\n", report.string(), ec.message());
+    if (ec || access(report.c_str(), W_OK) != 0) {
+        std::cerr << fmt::format("error: --report {}: {}\n", report.string(), ec ? ec.message() : std::strerror(errno));
         return 2;
     }
-    const std::string python = python_interpreter();
+    for (const char* f : {"record.json", "record.jsonl", "junit.xml", "report.html", "report.pdf", "capture.pcap"})
+        fs::remove(report / f, ec);  // --force: nothing of the earlier run is left to be mistaken for this one
+    if (!o.pcap.empty()) {
+        const fs::path dir = fs::absolute(o.pcap).parent_path();
+        if (fs::is_directory(o.pcap, ec) || access(dir.c_str(), W_OK) != 0) {
+            std::cerr << fmt::format("error: --pcap {}: {}\n", o.pcap,
+                                     fs::is_directory(o.pcap, ec) ? "is a directory" : std::strerror(errno));
+            if (created) fs::remove(report, ec);
+            return 2;
+        }
+    }
     std::vector<std::string> args{"-m", "pytest", "-p", "metercert.pytest_plugin", "-p", "no:cacheprovider",
-                                  "-q", "--no-header", "-rN", "--tb=no", "--report", report.string(),
-                                  "--junitxml", (report / "junit.xml").string(), "-o", "junit_family=xunit2",
-                                  "--rootdir", root.string()};
+                                  "-p", "no:terminal", "--report", report.string(), "--rootdir", root.string()};
     if (!o.dut.empty()) args.insert(args.end(), {"--dut", o.dut});
-    if (!o.meter_readout.empty()) args.insert(args.end(), {"--meter-readout", o.meter_readout});
+    if (!o.meter_readout.empty()) args.insert(args.end(), {"--meter-readout", fs::absolute(o.meter_readout).string()});
     if (!o.station.empty()) args.insert(args.end(), {"--station", o.station});
     if (!o.operator_name.empty()) args.insert(args.end(), {"--operator", o.operator_name});
     if (!o.k.empty()) args.insert(args.end(), {"-k", o.k});
@@ -95,10 +178,18 @@ int run_run(const RunOptions& o) {
     for (const auto& p : profiles) args.push_back((root / "conformance" / p).string());
     std::cerr << fmt::format("metercert run: profiles {} against {} → {}\n", fmt::join(profiles, ", "),
                              o.dut.empty() ? "their built-in simulators" : o.dut, report.string());
-    const int rc = run_python(args);
+    const auto res = run_python(args, {{"METERCERT_ARGV", nlohmann::json(argv).dump()}, {"METERCERT_SOURCE_DIR", root.string()}});
+    const int stopped = res.stop_signal ? 128 + res.stop_signal : 0;
     std::ifstream in(report / "record.json");
     if (!in) {
-        std::cerr << fmt::format("error: the run wrote no record (pytest exit {}): is {} with python3-pytest installed?\n", rc, python);
+        if (created && !has_entries(report)) fs::remove(report, ec);
+        if (stopped) {
+            std::cout << "\nverdict INTERRUPTED before any case ran; no report written\n";
+            return stopped;
+        }
+        if (res.status == 4) return 2;  // the plugin named the usage error; nothing was written
+        std::cerr << fmt::format("error: the run wrote no record (pytest exit {}): is {} with python3-pytest installed?\n",
+                                 res.status, python_interpreter());
         return 2;
     }
     nlohmann::json rec;
@@ -108,29 +199,33 @@ int run_run(const RunOptions& o) {
         std::cerr << fmt::format("error: {}: {}\n", (report / "record.json").string(), e.what());
         return 2;
     }
-    std::map<std::string, int> counts;
-    int must_failed = 0;
-    for (const auto& c : rec["cases"]) {
-        ++counts[c["outcome"].get<std::string>()];
-        if (c["outcome"] == "failed" && c["level"] == "must") ++must_failed;
-    }
-    std::cout << fmt::format("\nverdict {}: {} case(s), {} passed, {} failed ({} must), {} skipped\n", rec["verdict"].get<std::string>(),
-                             rec["cases"].size(), counts["passed"], counts["failed"], must_failed, counts["skipped"]);
+    const std::string verdict = rec.value("verdict", "ERROR");
+    const auto& sum = rec["summary"];
+    const auto& must = sum["must"];
+    std::cout << fmt::format("\nverdict {}: {} case(s): {} passed, {} failed, {} skipped, {} error; must: {} of {} verified\n",
+                             verdict, sum["total"].get<int>(), sum["passed"].get<int>(), sum["failed"].get<int>(),
+                             sum["skipped"].get<int>(), sum["error"].get<int>(), must["passed"].get<int>() + must["failed"].get<int>(),
+                             must["total"].get<int>());
     for (const auto& c : rec["cases"])
-        if (c["outcome"] == "failed")
-            std::cout << fmt::format("  FAILED {} ({}): {}\n", c["id"].get<std::string>(), c["level"].get<std::string>(),
-                                     c.value("message", std::string{}).substr(0, 200));
-    std::cout << fmt::format("reports: {0}/junit.xml {0}/record.json {0}/report.html {1}\n", report.string(),
-                             o.pcap.empty() ? (report / "capture.pcap").string() : o.pcap);
-    if (rc != 0 && rc != 1) {
-        std::cerr << fmt::format("error: pytest ended with exit {} (usage or infrastructure error)\n", rc);
-        return 2;
+        if (c["outcome"] == "failed" || c["outcome"] == "error")
+            std::cout << fmt::format("  {} {} ({}): {}\n", c["outcome"] == "failed" ? "FAILED" : "ERROR ", c["id"].get<std::string>(),
+                                     c["level"].get<std::string>(), c.value("message", std::string{}).substr(0, 200));
+    print_not_verified(sum);
+    std::cout << fmt::format("reports: {}/ (record.json, record.jsonl, junit.xml, report.html, report.pdf){}\n", report.string(),
+                             o.pcap.empty() ? ", capture.pcap" : ", capture " + o.pcap);
+    if (stopped) {
+        std::cout << fmt::format("stopped by {}: the record keeps the {} case(s) done (\"complete\": false)\n",
+                                 res.stop_signal == SIGINT ? "SIGINT" : "SIGTERM", rec["cases"].size());
+        return stopped;
     }
-    if (!rec.value("complete", false)) {
-        std::cerr << "error: the run did not complete (interrupted); the record keeps the cases done so far\n";
-        return must_failed > 0 ? 1 : 2;
+    if (res.status != 0 && res.status != 1) {
+        std::cerr << fmt::format("error: pytest ended with exit {} (infrastructure error)\n", res.status);
+        return verdict == "FAIL" ? 1 : 2;
     }
-    return must_failed > 0 ? 1 : 0;
+    if (verdict == "PASS") return 0;
+    if (verdict == "FAIL") return 1;
+    if (verdict == "INCOMPLETE") return 3;
+    return 2;  // ERROR (a case broke: the suite's fault), or a record that says it is not complete
 }
 
 }  // namespace
@@ -138,19 +233,24 @@ int run_run(const RunOptions& o) {
 void add_run(CLI::App& app, int& exit_code) {
     auto o = std::make_shared<RunOptions>();
     auto* cmd = app.add_subcommand("run", "The conformance run: every case of the profiles against the DUT, with reports.\n"
-                                          "Exit 0 when every 'must' case passes, 1 when one fails, 2 on a usage or\n"
-                                          "infrastructure error (DUT unreachable, bad URL).");
+                                          "Verdict and exit code: PASS 0 (every 'must' case ran and passed), FAIL 1 (a\n"
+                                          "'must' case failed), 2 usage or infrastructure error (bad URL, DUT unreachable,\n"
+                                          "a selection with no case, a profile that cannot take the DUT, or ERROR: the suite\n"
+                                          "itself broke in a case), INCOMPLETE 3 (a 'must' case could not run on this DUT;\n"
+                                          "the summary says which and why), 130/143 stopped by SIGINT/SIGTERM.");
     cmd->add_option("--profile", o->profiles, "profile to run (repeatable; default: all, e.g. cmi1020)");
     cmd->add_option("--dut", o->dut, "device under test URL (default: each profile's built-in simulator: sim:cmi1020 for\n"
-                                     "cmi1020, a simulated CMe3000 in front of it for cme3000, simulated slaves for cme3100-master)");
-    cmd->add_option("--report", o->report, "report directory (default: reports/<UTC timestamp>/)");
+                                     "cmi1020, a simulated CMe3000 in front of it for cme3000, sim:cme3100 for cme3100-master). Fault-injected\n"
+                                     "simulators: sim:cmi1020?fault=NAME, sim:cme3100?fault=NAME (faults.json of each profile)");
+    cmd->add_option("--report", o->report, "report directory (default: reports/<UTC timestamp>/); must be empty or new");
+    cmd->add_flag("--force", o->force, "write into a --report directory that is not empty (its earlier reports are removed)");
     cmd->add_option("-k", o->k, "only cases whose name matches this pytest expression");
     cmd->add_option("--pcap", o->pcap, "write every frame of the run to this pcap (default: REPORT/capture.pcap)");
     cmd->add_option("--meter-readout", o->meter_readout,
                     "IEC 62056-21 readout the real DUT's meter gives (what the reference CMi1020 is fed)");
     cmd->add_option("--station", o->station, "test station (default: $METERCERT_STATION)");
     cmd->add_option("--operator", o->operator_name, "operator (default: $METERCERT_OPERATOR)");
-    cmd->callback([o, &exit_code] { exit_code = run_run(*o); });
+    cmd->callback([o, &exit_code] { exit_code = run_run(*o, command_line()); });
 }
 
 }  // namespace metercert::cli

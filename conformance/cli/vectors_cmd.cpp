@@ -4,7 +4,11 @@
 // metercert.harness (bindings/metercert/harness.py); without --decoder the decoder is this
 // executable's own `decode --json`, so the reference is held against the same vectors the
 // same way.
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <iostream>
 
 #include <fmt/format.h>
 
@@ -21,7 +25,21 @@ struct VectorsOptions {
     double timeout = 5.0;
     std::string junit, json, k;
     bool quiet = false;
+    bool strict = false;
 };
+
+// Why an output file cannot be written ("" when it can), checked before any decoder runs: a
+// directory, a missing or read-only directory, /proc. A file the check creates is removed.
+std::string unwritable(const std::string& path) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) return "is a directory";
+    const bool existed = std::filesystem::exists(path, ec);
+    std::FILE* f = std::fopen(path.c_str(), "a");
+    if (!f) return std::strerror(errno);
+    std::fclose(f);
+    if (!existed) std::filesystem::remove(path, ec);
+    return "";
+}
 
 }  // namespace
 
@@ -32,8 +50,11 @@ void add_vectors(CLI::App& app, int& exit_code) {
         "Hold an M-Bus decoder against the golden vectors: each frame as a hex line on its stdin;\n"
         "a valid frame must give canonical JSON (vectors/README.md) on stdout and exit 0, an invalid\n"
         "one a non-zero exit. Per vector: PASS, FAIL (with a diff), CRASH (signal), TIMEOUT.\n"
-        "Without --decoder the reference ('metercert decode --json') is checked.\n"
-        "Exit 0 when every vector passes, 1 otherwise, 2 on a usage error.");
+        "An acceptable vector (a recoverable deviation) passes when the decoder rejects it, or accepts it\n"
+        "and lists the expected violations; the table says which it did.\n"
+        "Without --decoder the reference ('metercert decode --json', with --strict 'decode --json --strict')\n"
+        "is checked. Exit 0 when every vector passes, 1 otherwise, 2 on a usage error (one line on stderr:\n"
+        "'error: --junit PATH: <reason>' for an output that cannot be written, before any decoder runs).");
     cmd->add_option("--decoder", o->decoder, "decoder command line, e.g. \"python3 mydecoder.py\"");
     cmd->add_option("--vectors", o->vectors, "directory of vector files (default: the source tree's vectors/mbus)");
     cmd->add_option("--timeout", o->timeout, "seconds allowed per vector")->capture_default_str();
@@ -41,18 +62,29 @@ void add_vectors(CLI::App& app, int& exit_code) {
     cmd->add_option("--json", o->json, "write per-vector results as JSON to this file");
     cmd->add_option("-k", o->k, "only vectors whose id (file#tcId) or comment contains this text");
     cmd->add_flag("--quiet", o->quiet, "list only the vectors that do not pass");
+    cmd->add_flag("--strict", o->strict, "hold the reference in strict mode (it rejects every acceptable vector)")
+        ->excludes(cmd->get_option("--decoder"));
     cmd->callback([o, &exit_code] {
+        for (const auto& [option, path] : {std::pair{"--junit", o->junit}, std::pair{"--json", o->json}}) {
+            if (path.empty()) continue;
+            if (const std::string why = unwritable(path); !why.empty()) {
+                std::cerr << fmt::format("error: {} {}: {}\n", option, path, why);
+                exit_code = 2;
+                return;
+            }
+        }
         const std::string self = std::filesystem::canonical("/proc/self/exe").string();
         std::vector<std::string> args{"-m", "metercert.harness",
-                                      "--decoder", o->decoder.empty() ? fmt::format("'{}' decode --json", self) : o->decoder,
+                                      "--decoder", o->decoder.empty() ? fmt::format("'{}' decode --json{}", self, o->strict ? " --strict" : "")
+                                                                      : o->decoder,
                                       "--vectors", o->vectors.empty() ? std::string(METERCERT_SOURCE_DIR) + "/vectors/mbus" : o->vectors,
                                       "--timeout", fmt::format("{}", o->timeout)};
         if (!o->junit.empty()) args.insert(args.end(), {"--junit", o->junit});
         if (!o->json.empty()) args.insert(args.end(), {"--json", o->json});
         if (!o->k.empty()) args.insert(args.end(), {"-k", o->k});
         if (o->quiet) args.push_back("--quiet");
-        const int rc = run_python(args);
-        exit_code = rc <= 2 ? rc : 2;
+        const auto res = run_python(args);
+        exit_code = res.stop_signal ? 128 + res.stop_signal : res.status <= 2 ? res.status : 2;
     });
 }
 
