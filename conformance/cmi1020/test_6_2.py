@@ -34,16 +34,16 @@ def padded_id_readings(readout: bytes) -> tuple[str, str]:
 
 
 @case("cmi1020/6.2/3", "The real E350's space-padded 0.0 is not 8 digits as sent, so its C.1.0 is the header ID (ERRATA E-17).",
-      level="implementation-defined", needs=("simulator",))
-def test_padded_customer_number(master, meter):
-    as_sent, _lenient = padded_id_readings(meter.readout)
+      level="implementation-defined")
+def test_padded_customer_number(master, meter_readout):
+    as_sent, _lenient = padded_id_readings(meter_readout)
     expect(header_id(master), as_sent, "header ID with the padded 0.0")
 
 
 @case("cmi1020/6.2/6", "With the real E350's space-padded 0.0 the header ID is one of Table 4's two readings: C.1.0, or 0.0's digits "
-      "zero-filled to 8 (ERRATA E-17).", needs=("simulator",))
-def test_padded_customer_number_readings(master, meter):
-    allowed = sorted(set(padded_id_readings(meter.readout)))
+      "zero-filled to 8 (ERRATA E-17).")
+def test_padded_customer_number_readings(master, meter_readout):
+    allowed = sorted(set(padded_id_readings(meter_readout)))
     got = header_id(master)
     if got not in allowed:
         raise Mismatch("header ID with the padded 0.0", allowed, got)
