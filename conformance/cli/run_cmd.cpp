@@ -247,7 +247,8 @@ void add_run(CLI::App& app, int& exit_code) {
     cmd->add_option("-k", o->k, "only cases whose name matches this pytest expression");
     cmd->add_option("--pcap", o->pcap, "write every frame of the run to this pcap (default: REPORT/capture.pcap)");
     cmd->add_option("--meter-readout", o->meter_readout,
-                    "IEC 62056-21 readout the real DUT's meter gives (what the reference CMi1020 is fed)");
+                    "the meter reference of a real DUT: the IEC 62056-21 readout its meter gives (with or\n"
+                    "without the wire framing); every value the DUT reports must then equal it (a 'must')");
     cmd->add_option("--station", o->station, "test station (default: $METERCERT_STATION)");
     cmd->add_option("--operator", o->operator_name, "operator (default: $METERCERT_OPERATOR)");
     cmd->callback([o, &exit_code] { exit_code = run_run(*o, command_line()); });
