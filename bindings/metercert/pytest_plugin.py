@@ -219,6 +219,8 @@ def dut_target(request) -> DutTarget:
         if info.profile not in _STATE["identity"]:
             decl = _STATE["profiles"].get(info.profile, {})
             ident = {"url": target.url, "kind": decl.get("dut_kind", ""), "simulated": target.simulated}
+            if target.extra.get("model"):  # what a simulated DUT is (a real gateway's own identity is not readable over M-Bus)
+                ident["model"] = target.extra["model"]
             how = decl.get("identity", "slave")
             if target.identify and how == "slave":
                 ident.update(_identity(target.url))

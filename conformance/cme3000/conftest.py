@@ -38,7 +38,8 @@ def _reference_gateway():
     if not m:
         proc.kill()
         raise RuntimeError(f"the reference CMe3000 did not start: {line}")
-    yield DutTarget(f"tcp://127.0.0.1:{m.group(1)}", simulated=True, stats=stats)
+    yield DutTarget(f"tcp://127.0.0.1:{m.group(1)}", simulated=True, stats=stats,
+                    model="metercert reference CMe3000 (simulate cme3000, Table 3 factory settings)")
     proc.terminate()
     proc.wait(timeout=10)
 

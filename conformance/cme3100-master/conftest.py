@@ -23,7 +23,8 @@ METERCERT_PROFILE = {"dut_kind": "a gateway DUT: a metering gateway (CMe3100) as
 @pytest.fixture
 def default_dut():
     # each case starts its own gateway (cme3100_lib.Gateway) on its own simulated bus
-    return DutTarget("sim:cme3100", simulated=True, identify=False)
+    return DutTarget("sim:cme3100", simulated=True, identify=False,
+                     model="metercert reference CMe3100 (simulate cme3100 on simulated CMi1020 slaves, one per case)")
 
 
 @pytest.fixture
