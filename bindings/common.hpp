@@ -7,7 +7,8 @@
 #include <string>
 #include <vector>
 
-// The real E350 readout compiled in (conformance/default_readout.cpp, from shared/data/e350).
+// The real E350 readout compiled in (generated/default_readout.cpp in the build tree, from
+// vectors/obis/lgz-zmf100ac-m26.readout: the top-level CMakeLists.txt).
 extern const char kDefaultE350Readout[];
 extern const std::size_t kDefaultE350ReadoutSize;
 

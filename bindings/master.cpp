@@ -191,10 +191,10 @@ void bind_master(py::module_& m) {
         .def("snd_ud", [](PyMaster& p, std::uint8_t a, std::uint8_t ci, const py::bytes& data) { p.m.snd_ud(a, ci, from_bytes(data)); },
              py::arg("a"), py::arg("ci"), py::arg("data") = py::bytes(), "SND_UD with CI and user data; ACK expected.")
         .def("select", [](PyMaster& p, const std::string& mask) {
-                const auto r = p.m.select(master::SecondaryMask::parse(mask));
+                const auto r = p.m.select(mbus::SecondaryMask::parse(mask));
                 return r == master::SelectResult::none ? "none" : r == master::SelectResult::ack ? "ack" : "collision";
             }, py::arg("mask"), "Selection (CI 0x52) with 8 or 16 hex digits, F = any -> 'none' | 'ack' | 'collision'.")
-        .def("select_exact", [](PyMaster& p, const std::string& mask) { p.m.select_exact(master::SecondaryMask::parse(mask)); },
+        .def("select_exact", [](PyMaster& p, const std::string& mask) { p.m.select_exact(mbus::SecondaryMask::parse(mask)); },
              py::arg("mask"))
         .def("switch_baud", [](PyMaster& p, std::uint8_t a, unsigned baud) { p.m.switch_baud(a, baud); }, py::arg("a"), py::arg("baud"),
              "Baud switch (CI 0xB8+n): ACK at the old rate, then the port changes.")
@@ -210,7 +210,7 @@ void bind_master(py::module_& m) {
     m.def("search_secondary", [](PyMaster& p, const std::string& algorithm, const std::string& start) {
             const auto algo = algorithm == "baseline" ? master::SearchAlgorithm::baseline : master::SearchAlgorithm::adaptive;
             if (algorithm != "baseline" && algorithm != "adaptive") throw std::invalid_argument("algorithm: adaptive or baseline");
-            const auto r = master::search_secondary(p.m, algo, master::SecondaryMask::parse(start));
+            const auto r = master::search_secondary(p.m, algo, mbus::SecondaryMask::parse(start));
             py::dict d = scan_dict(r.found, r.problems, r.cost);
             d["probes"] = r.probes;
             return d;

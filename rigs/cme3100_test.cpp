@@ -38,7 +38,7 @@ struct Site {
                .secondaries = {0x13001651, 0x14290591, 0x67690871}}),
           port(bus), m(port) {
         // the installer gives "Sales office" primary address 221 (CMi1020 §6.7.5, via its secondary address)
-        m.select_exact(master::SecondaryMask::parse("14290591"));
+        m.select_exact(mbus::SecondaryMask::parse("14290591"));
         m.snd_ud(253, 0x51, Bytes{0x01, 0x7A, 221});
         port.idle(2500);
     }
@@ -148,7 +148,7 @@ TEST(Cme3100, VirtualMbusServesTheDatabaseAndExpiresValues) {
     gw.install_meter_list(kFigure5);
     gw.read_all(site.m, kNow);
     // what the slave itself answered, for comparison
-    site.m.select_exact(master::SecondaryMask::parse("13001651"));
+    site.m.select_exact(mbus::SecondaryMask::parse("13001651"));
     const Bytes direct = site.m.read(253).telegrams.at(0).frame;
     const auto t = kNow + hours(1);
     EXPECT_EQ(gw.virtual_mbus(mbus::build_short(0x40, 221), t), Bytes{0xE5});  // "Sales office" by primary

@@ -7,8 +7,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "metercert/master/master.hpp"
 #include "metercert/mbus/link.hpp"
+#include "metercert/mbus/secondary_address.hpp"
 #include "metercert/obis/readout.hpp"
 #include "metercert/rigs/fd_port.hpp"
 #include "metercert/rigs/populations.hpp"
@@ -79,8 +79,8 @@ struct Params {
     }
 };
 
-std::uint32_t bcd8(const std::string& url, const std::string& s) {
-    const auto id = master::parse_identification(s);
+std::uint32_t identification_param(const std::string& url, const std::string& s) {
+    const auto id = mbus::parse_identification(s);
     if (!id) throw DutError(fmt::format("DUT URL '{}': secondary={} is not 8 decimal digits", url, s));
     return *id;
 }
@@ -128,7 +128,7 @@ Dut open_dut(const std::string& url, const std::string& default_readout, Tap* ta
             throw DutError(fmt::format("DUT URL '{}': unknown simulated device '{}' (available: cmi1020)", url, u.target));
         devices::BusOptions o;
         o.count = p.num("count", 1, 1, 250);
-        if (p.has("secondary")) o.secondary = bcd8(url, u.params.at("secondary"));
+        if (p.has("secondary")) o.secondary = identification_param(url, u.params.at("secondary"));
         o.address = static_cast<std::uint8_t>(p.num("address", 0, 0, 250));
         const unsigned baud = mbus_baud(url, p.num("baud", 2400, 300, 38400));
         if (p.has("readout")) {
@@ -147,24 +147,25 @@ Dut open_dut(const std::string& url, const std::string& default_readout, Tap* ta
         }
         const double gap_bits = static_cast<double>(p.num("gap_bits", 33, 11, 100000));
         const std::string fault_name = p.str("fault", "none");
-        const auto fault = devices::fault_from_name(fault_name);
-        if (!fault)
-            throw DutError(fmt::format("DUT URL '{}': fault={} is unknown (none, {})", url, fault_name,
-                                       fmt::join(devices::fault_names(), ", ")));
+        const devices::Cmi1020FaultSpec* fault = devices::find_cmi1020_fault(fault_name);  // nullptr: the reference
+        if (!fault && fault_name != "none")
+            throw DutError(fmt::format("DUT URL '{}': fault={} is unknown ({})", url, fault_name,
+                                       devices::fault_choices(devices::cmi1020_fault_specs())));
         p.check_all_used();
         d.bus = std::make_unique<devices::Cmi1020Bus>(o);
-        d.bus->set_fault(*fault);
+        d.bus->set_fault(fault);
         for (std::size_t i = 0; i < d.bus->size() && baud != 2400; ++i)  // §6.7.3 through each slave's command
             d.bus->slave(i).on_frame(mbus::build_long(0x53, d.bus->slave(i).settings().primary_address,
                                                       static_cast<std::uint8_t>(0xB8 + __builtin_ctz(baud / 300)), {}));
         auto port = std::make_unique<SimPort>(*d.bus, baud);
         port->reply_gap_bits = gap_bits;
-        port->extra_reply_delay_ms = devices::fault_extra_delay_ms(*fault, baud);
+        // the fault's reply delay hook, at the URL's rate (faults.hpp)
+        port->extra_reply_delay_ms = fault && fault->hooks.reply_delay_ms ? fault->hooks.reply_delay_ms(baud) : 0.0;
         port->set_tap(tap);
         port->idle(static_cast<double>(o.first_readout_ms) + 500);  // powered long enough for a first readout
         d.port = std::move(port);
         d.description = fmt::format("{} simulated CMi1020 slave(s) at {} baud{}", d.bus->size(), baud,
-                                    *fault == devices::Cmi1020Fault::none ? "" : fmt::format(", fault {}", fault_name));
+                                    fault ? fmt::format(", fault {}", fault_name) : "");
         return d;
     }
     FdPortOptions fo;

@@ -338,9 +338,9 @@ void configure_8e1(int fd, unsigned baud) {
     cfmakeraw(&t);
     t.c_cflag &= ~static_cast<tcflag_t>(CSIZE | CSTOPB | PARODD | CRTSCTS);
     t.c_cflag |= CS8 | CLOCAL | CREAD;
-    if (!pty) t.c_cflag |= PARENB;  // even parity (EN 13757-2); ptys carry bytes only (NOTES.md)
+    if (!pty) t.c_cflag |= PARENB;  // even parity (EN 13757-2); ptys carry bytes only: no parity (ERRATA E-43)
     t.c_iflag &= ~static_cast<tcflag_t>(IGNPAR | IXON | IXOFF | IXANY | ISTRIP);
-    t.c_iflag |= INPCK | PARMRK;  // NOTES.md: libserialport 0.1.1 never reports parity errors
+    t.c_iflag |= INPCK | PARMRK;  // Debian's libserialport 0.1.1 never reports parity errors: mark them ourselves
     t.c_cc[VMIN] = 0;
     t.c_cc[VTIME] = 0;
     cfsetispeed(&t, speed_of(baud));

@@ -173,16 +173,16 @@ TEST(Master, TransportFailureKeepsItsName) {
 TEST(Master, SelectionBySecondaryAddressThenAddress253) {
     Rig r(file("obis/lgz-zmf100ac-m26.readout"), 5);
     // §6.7.7 mask: ID 20000003 LSB first, manufacturer/version/medium wildcards
-    r.m.select_exact(master::SecondaryMask::parse("20000003"));
+    r.m.select_exact(mbus::SecondaryMask::parse("20000003"));
     EXPECT_EQ(r.sent()[0], (Bytes{0x68, 0x0B, 0x0B, 0x68, 0x53, 0xFD, 0x52, 0x03, 0x00, 0x00, 0x20, 0xFF, 0xFF,
                                   0xFF, 0xFF, 0xC1, 0x16}));  // 53+FD+52+03+20+4·FF = 0x5C1
     const auto out = r.m.read(253);
     EXPECT_EQ(mbus::decode_or_throw(out.telegrams[0].frame).header.id, 0x20000003u);
     // a wildcard that matches all five collides; one that matches none times out
-    EXPECT_EQ(r.m.select(master::SecondaryMask::parse("2000000F")), master::SelectResult::collision);
-    EXPECT_EQ(r.m.select(master::SecondaryMask::parse("3FFFFFFF")), master::SelectResult::none);
+    EXPECT_EQ(r.m.select(mbus::SecondaryMask::parse("2000000F")), master::SelectResult::collision);
+    EXPECT_EQ(r.m.select(mbus::SecondaryMask::parse("3FFFFFFF")), master::SelectResult::none);
     try {
-        r.m.select_exact(master::SecondaryMask::parse("2FFFFFFF"));
+        r.m.select_exact(mbus::SecondaryMask::parse("2FFFFFFF"));
         FAIL();
     } catch (const master::MasterError& e) {
         EXPECT_EQ(e.name(), "collision");
@@ -200,16 +200,4 @@ TEST(Master, BaudSwitchAckAtTheOldRateThenTalkAtTheNew) {
     r.port.set_baud(2400);  // a master at the wrong rate gets nothing
     EXPECT_THROW(r.m.read(0), master::MasterError);
     EXPECT_THROW(r.m.switch_baud(0, 1234), std::invalid_argument);
-}
-
-TEST(SecondaryMask, ParseFormatsAndMatches) {
-    const auto m = master::SecondaryMask::parse("1364712315960102");
-    EXPECT_EQ(m.id, 0x13647123u);
-    EXPECT_EQ(m.manufacturer, 0x1596);
-    EXPECT_EQ(m.user_data(), (Bytes{0x23, 0x71, 0x64, 0x13, 0x96, 0x15, 0x01, 0x02}));
-    EXPECT_TRUE(master::SecondaryMask::parse("1364FFFF").matches({0x13647123, 0x1596, 1, 2}));
-    EXPECT_FALSE(master::SecondaryMask::parse("1365FFFF").matches({0x13647123, 0x1596, 1, 2}));
-    EXPECT_THROW(master::SecondaryMask::parse("1364A123"), std::invalid_argument);  // A is no BCD digit
-    EXPECT_THROW(master::SecondaryMask::parse("123"), std::invalid_argument);
-    EXPECT_EQ(m.with(0, 0xF).to_string(), "F364712315960102");
 }

@@ -269,7 +269,7 @@ TEST(FdPort, SimulatorPtyOpensConfiguresAndClosesFiftyTimes) {
     ::close(m);
 }
 
-// A socat pty pair (NOTES.md: `socat pty,rawer,link=A pty,rawer,link=B`), as a lab bridges a
+// A socat pty pair (`socat pty,rawer,link=A pty,rawer,link=B`), as a lab bridges a
 // remote line: our side is reopened 50 times, the peer side stays open.
 TEST(FdPort, SocatPtyPairOpensConfiguresAndClosesFiftyTimes) {
     const char* socat = "/usr/bin/socat";

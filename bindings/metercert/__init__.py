@@ -5,8 +5,9 @@ are plain ``dict`` objects in the canonical JSON shape documented in ``vectors/R
 (header fields, and per record ``dif``, ``vif``, ``function``, ``storage``, ``tariff``,
 ``subunit``, ``type``, ``quantity``, ``unit``, ``value`` as an exact decimal string, ``raw``).
 
-Sources: EN 13757-2 (link layer), EN 13757-3 (application layer), the Elvaco manuals in
-``shared/seeds``; ambiguities and their resolutions are in ``vectors/ERRATA.md``.
+Sources: EN 13757-2 (link layer), EN 13757-3 (application layer), Elvaco's product manuals (named
+with their sections where used; they are not part of the repository); ambiguities and their
+resolutions are in ``vectors/ERRATA.md``.
 """
 from __future__ import annotations
 

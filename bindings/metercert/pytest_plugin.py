@@ -6,7 +6,9 @@ report.pdf, capture.pcap), ``--pcap FILE`` (the capture elsewhere), ``--station`
 (default: the METERCERT_STATION/METERCERT_OPERATOR environment variables), ``--meter-readout
 FILE`` (the IEC 62056-21 readout the DUT's meter gives: the meter reference of a real DUT).
 
-A profile is a folder ``conformance/<profile>/`` whose ``conftest.py`` declares
+A profile is a Python package ``conformance/<package>/`` (its modules import each other
+explicitly, ``from .lib import …``; the package is the profile's name with ``_`` for ``-``:
+``conformance/cme3100_master/`` is the profile ``cme3100-master``) whose ``conftest.py`` declares
 ``METERCERT_PROFILE = {"dut_kind": "…", "accepts": ("tcp://", …), "identity": "slave"|"behind"|"none"}``:
 what kind of DUT it certifies, the DUT URLs that can be such a DUT (any other ``--dut`` is a
 usage error before anything runs) and how its identity is read (the M-Bus slave itself, the
@@ -104,13 +106,13 @@ def pytest_collectreport(report):
 
 
 def _profiles(config) -> dict[str, dict]:
-    """METERCERT_PROFILE of every profile conftest, by profile (folder) name."""
+    """METERCERT_PROFILE of every profile conftest, by profile name (the package's, ``_`` → ``-``)."""
     out = {}
     for plugin in config.pluginmanager.get_plugins():
         decl = getattr(plugin, "METERCERT_PROFILE", None)
         path = getattr(plugin, "__file__", None)
         if isinstance(decl, dict) and path:
-            out[pathlib.Path(path).parent.name] = decl
+            out[pathlib.Path(path).parent.name.replace("_", "-")] = decl
     return out
 
 

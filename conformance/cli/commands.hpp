@@ -23,6 +23,7 @@ void add_run(CLI::App& app, int& exit_code);
 
 // `metercert vectors [--decoder CMD] [--junit F] [--json F]`: the third-party parser harness
 void add_vectors(CLI::App& app, int& exit_code);
+void add_faults(CLI::App& app, int& exit_code);  // `metercert faults [--json] [DEVICE]`: every device's fault list
 
 // The decoded table `decode` prints, for other commands.
 void print_telegram_table(const mbus::Telegram& t);

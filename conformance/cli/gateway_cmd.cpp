@@ -18,6 +18,9 @@
 
 #include "metercert/devices/cme3000.hpp"
 #include "metercert/devices/cme3100/gateway.hpp"
+#include "metercert/devices/cme3100/csv.hpp"
+#include "metercert/devices/cme3100/faults.hpp"
+#include "metercert/devices/cme3100/key_file.hpp"
 #include "metercert/devices/cme3100/meter_list.hpp"
 #include "metercert/devices/cme3100/schedule.hpp"
 #include "metercert/mbus/frame_reader.hpp"
@@ -195,12 +198,9 @@ int run_cme3100(const SimOptions& o) {
     if (o.listen.empty()) usage_error("simulate cme3100 needs --listen tcp://HOST:PORT (the Virtual M-Bus port)");
     if (o.serial.empty() == o.bus_url.empty()) usage_error("give exactly one of --serial DEV and --bus sim:cmi1020?...");
     if (o.meter_list.empty() == !o.search) usage_error("give exactly one of --meter-list FILE and --search");
-    if (o.fault != "none" && std::none_of(std::begin(kCme3100Faults), std::end(kCme3100Faults),
-                                          [&](const GatewayFault& f) { return o.fault == f.name; })) {
-        std::string names;
-        for (const auto& f : kCme3100Faults) names += fmt::format(", {}", f.name);
-        usage_error(fmt::format("--fault {}: unknown (none{})", o.fault, names));
-    }
+    const devices::cme3100::GatewayFaultSpec* fault = devices::cme3100::find_fault(o.fault);  // nullptr: the reference
+    if (!fault && o.fault != "none")
+        usage_error(fmt::format("--fault {}: unknown ({})", o.fault, devices::fault_choices(devices::cme3100::fault_specs())));
     std::optional<devices::cme3100::CronSchedule> schedule;
     try {
         schedule = devices::cme3100::CronSchedule::parse(o.schedule);
@@ -235,7 +235,8 @@ int run_cme3100(const SimOptions& o) {
     master::MasterSettings ms;
     ms.multi_telegram_limit = o.read_limit;
     ms.readout_retries = o.readout_retries;
-    ms.selection_retries = o.fault == "no_selection_retry" ? 0 : o.selection_retries;
+    ms.selection_retries = o.selection_retries;
+    if (fault && fault->hooks.master_settings) fault->hooks.master_settings(ms);  // the fault's master settings hook
     master::Master m(*dut.port, ms);
     std::optional<devices::cme3100::Gateway> gw;
     try {

@@ -113,9 +113,9 @@ int run_scan(const MasterOptions& o) {
         std::cerr << fmt::format("error: --algorithm '{}': expected adaptive or baseline\n", o.algorithm);
         return 2;
     }
-    master::SecondaryMask start;
+    mbus::SecondaryMask start;
     try {
-        start = master::SecondaryMask::parse(o.start);
+        start = mbus::SecondaryMask::parse(o.start);
     } catch (const std::invalid_argument& e) {
         std::cerr << "error: --start: " << e.what() << "\n";
         return 2;
@@ -169,10 +169,10 @@ int run_read(const MasterOptions& o) {
         std::cerr << "error: --address must be 0..250 (primary addresses)\n";
         return 2;
     }
-    master::SecondaryMask mask;
+    mbus::SecondaryMask mask;
     if (!o.secondary_id.empty()) {
         try {
-            mask = master::SecondaryMask::parse(o.secondary_id);
+            mask = mbus::SecondaryMask::parse(o.secondary_id);
         } catch (const std::invalid_argument& e) {
             std::cerr << "error: --secondary: " << e.what() << "\n";
             return 2;
@@ -180,7 +180,7 @@ int run_read(const MasterOptions& o) {
     }
     Session s;
     if (!open_session(o, s)) return 2;
-    master::Readout r;
+    master::ReadResult r;
     try {
         if (o.address >= 0) {
             const auto a = static_cast<std::uint8_t>(o.address);

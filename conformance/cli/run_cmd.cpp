@@ -1,6 +1,7 @@
-// `metercert run`: the conformance run. Runs the profiles' pytest cases (conformance/<profile>/)
+// `metercert run`: the conformance run. Runs the profiles' pytest cases (conformance/<package>/)
 // through metercert.pytest_plugin against the DUT and writes the reports: junit.xml (pytest),
 // record.json and report.html (metercert.report), results appended as each case ends.
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -39,13 +40,25 @@ struct RunOptions {
     bool force = false;
 };
 
+// A profile is a Python package conformance/<package>/ with test_*.py cases; its name is the
+// package's with '-' for '_' (conformance/cme3100_master/ is the profile cme3100-master: a package
+// needs a Python name, users and case ids keep the dash).
+std::string profile_of_package(std::string package) {
+    std::replace(package.begin(), package.end(), '_', '-');
+    return package;
+}
+std::string package_of_profile(std::string profile) {
+    std::replace(profile.begin(), profile.end(), '-', '_');
+    return profile;
+}
+
 std::vector<std::string> all_profiles(const fs::path& root) {
     std::vector<std::string> out;
     for (const auto& e : fs::directory_iterator(root / "conformance")) {
-        if (!e.is_directory() || e.path().filename() == "tests" || e.path().filename() == "cli") continue;
+        if (!e.is_directory() || !fs::exists(e.path() / "__init__.py")) continue;
         for (const auto& f : fs::directory_iterator(e.path()))
-            if (f.path().filename().string().rfind("test_", 0) == 0) {
-                out.push_back(e.path().filename().string());
+            if (f.path().filename().string().rfind("test_", 0) == 0 && f.path().extension() == ".py") {
+                out.push_back(profile_of_package(e.path().filename().string()));
                 break;
             }
     }
@@ -175,7 +188,7 @@ int run_run(const RunOptions& o, const std::vector<std::string>& argv) {
     if (!o.operator_name.empty()) args.insert(args.end(), {"--operator", o.operator_name});
     if (!o.k.empty()) args.insert(args.end(), {"-k", o.k});
     if (!o.pcap.empty()) args.insert(args.end(), {"--pcap", o.pcap});
-    for (const auto& p : profiles) args.push_back((root / "conformance" / p).string());
+    for (const auto& p : profiles) args.push_back((root / "conformance" / package_of_profile(p)).string());
     std::cerr << fmt::format("metercert run: profiles {} against {} → {}\n", fmt::join(profiles, ", "),
                              o.dut.empty() ? "their built-in simulators" : o.dut, report.string());
     const auto res = run_python(args, {{"METERCERT_ARGV", nlohmann::json(argv).dump()}, {"METERCERT_SOURCE_DIR", root.string()}});

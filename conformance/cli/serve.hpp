@@ -41,7 +41,7 @@ struct SimOptions {
     unsigned read_limit = 10;
     unsigned readout_retries = 2;    // Table 7 "Readout retries" (ERRATA E-28: further attempts)
     unsigned selection_retries = 2;  // Table 7 "Selection retries"
-    std::string fault = "none";      // cme3100_faults()
+    std::string fault = "none";      // devices/cme3100/faults.hpp
     std::size_t licence = 500;
     unsigned expiration_s = 86400;
     bool search = false;
@@ -78,18 +78,6 @@ std::string load_readout(const std::string& path, const std::string& option);
 // Linux, 200 ms elsewhere; one retransmission after the 200 ms minimum RTO), so the limit is
 // 500 ms there. Decision: vectors/ERRATA.md E-41.
 double partial_frame_silence_ms(unsigned baud, bool tcp) noexcept;
-
-// Deliberate deviations of the reference CMe3100 (`simulate cme3100 --fault NAME`): name, the
-// clause it deviates from, summary. The profile's faults.json names the cases each must fail.
-struct GatewayFault {
-    const char* name;
-    const char* clause;
-    const char* summary;
-};
-inline constexpr GatewayFault kCme3100Faults[] = {
-    {"no_selection_retry", "CMe3100 §6.25.2 Table 7",
-     "a meter that does not answer its selection is selected once, whatever 'Selection retries' says"},
-};
 
 // `simulate cme3000` and `simulate cme3100`
 int run_cme3000(const SimOptions& o);

@@ -23,8 +23,10 @@
 #include "commands.hpp"
 #include "serve.hpp"
 #include "metercert/devices/bus.hpp"
-#include "metercert/master/master.hpp"
+#include "metercert/devices/cme3100/faults.hpp"
+#include "metercert/devices/e350.hpp"
 #include "metercert/mbus/frame_reader.hpp"
+#include "metercert/mbus/secondary_address.hpp"
 #include "metercert/rigs/pcap.hpp"
 #include "state_file.hpp"
 
@@ -58,8 +60,16 @@ int open_pty(const std::string& path, int& slave_keepalive) {
     return m;
 }
 
-std::uint32_t parse_bcd8(const std::string& s, const char* option) {
-    const auto id = master::parse_identification(s);
+// The help of a fault option: `what`, then none and each fault of the device's list as
+// "name: summary (clause)" (devices/fault_spec.hpp).
+std::string fault_help(const std::string& what, std::span<const devices::FaultSpec> faults) {
+    std::string help = what + ": none";
+    for (const auto& f : faults) help += fmt::format(",\n{}: {} ({})", f.name, f.summary, f.clause);
+    return help;
+}
+
+std::uint32_t identification_option(const std::string& s, const char* option) {
+    const auto id = mbus::parse_identification(s);
     if (!id) usage_error(fmt::format("{} '{}': expected 8 decimal digits", option, s));
     return *id;
 }
@@ -74,13 +84,15 @@ int run_cmi1020(const SimOptions& o) {
     if (!(o.disconnect_timeout_s >= 0) || o.disconnect_timeout_s > 86400.0 * 365)
         usage_error("--disconnect-timeout: 0 (never) or more seconds, at most a year");
     const auto fault = devices::meter_fault_from_name(o.meter_fault);
-    if (!fault) usage_error(fmt::format("--meter-fault '{}' is unknown", o.meter_fault));
+    if (!fault)
+        usage_error(fmt::format("--meter-fault '{}' is unknown ({})", o.meter_fault,
+                                devices::fault_choices(devices::e350_fault_specs())));
 
     devices::BusOptions bo;
     bo.count = o.count;
-    if (!o.secondary.empty()) bo.secondary = parse_bcd8(o.secondary, "--secondary");
+    if (!o.secondary.empty()) bo.secondary = identification_option(o.secondary, "--secondary");
     bo.address = static_cast<std::uint8_t>(o.address);
-    bo.fabrication_base = parse_bcd8(o.fabrication, "--fabrication");
+    bo.fabrication_base = identification_option(o.fabrication, "--fabrication");
     bo.first_readout_ms = o.first_readout_ms;
     if (o.readout_file.empty()) {
         bo.readout.assign(kDefaultE350Readout, kDefaultE350ReadoutSize);
@@ -283,8 +295,7 @@ void add_simulate(CLI::App& app, int& exit_code) {
             ->capture_default_str();
         c->add_flag("--wire-timing", o->wire_timing, "delay replies by their transmission time at the slave's baud rate");
         c->add_option("--meter-fault", o->meter_fault,
-                      "meter fault to inject: none, no_meter, id_timeout, id_receive_error, unexpected_id_char,\n"
-                      "readout_timeout, receive_error, signon_failure, command_failure")
+                      fault_help("meter fault to inject (the E350 model; `metercert faults e350`)", devices::e350_fault_specs()))
             ->capture_default_str();
         c->add_option("--pcap", o->pcap, pcap_help);
         c->callback([o, &exit_code] { exit_code = run_cmi1020(*o); });
@@ -333,11 +344,10 @@ void add_simulate(CLI::App& app, int& exit_code) {
         c->add_option("--selection-retries", o->selection_retries,
                       "further selections of a meter that did not answer (§6.25.2 Table 7, ERRATA E-28)")
             ->capture_default_str();
-        {
-            std::string faults = "deviate one way (fault-injected simulator): none";
-            for (const auto& f : kCme3100Faults) faults += fmt::format(",\n{} ({}: {})", f.name, f.clause, f.summary);
-            c->add_option("--fault", o->fault, faults)->capture_default_str();
-        }
+        c->add_option("--fault", o->fault,
+                      fault_help("deviate one way (fault-injected simulator; `metercert faults cme3100`)",
+                                 devices::cme3100::fault_specs()))
+            ->capture_default_str();
         c->add_option("--licence", o->licence, "meters the licence allows; more are passive")->capture_default_str();
         c->add_option("--expiration", o->expiration_s, "Virtual M-Bus value expiration, s (§6.27.1)")->capture_default_str();
         c->add_option("--commission-report", o->commission_report, "write the commission report (CSV) after each readout");

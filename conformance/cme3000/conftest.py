@@ -1,5 +1,5 @@
-"""Profile cme3000: the Elvaco CMe3000 transparent TCP/IP ↔ M-Bus gateway (CMe3000 User's Manual,
-shared/seeds/003_…): bytes relayed unchanged both ways, one client at a time, the disconnect
+"""Profile cme3000: the Elvaco CMe3000 transparent TCP/IP ↔ M-Bus gateway (Elvaco's CMe3000 User's
+Manual): bytes relayed unchanged both ways, one client at a time, the disconnect
 timeout of Table 3, and the statistics of Figures 6 and 9.
 
 The DUT is the gateway's TCP port (``--dut tcp://HOST:10001``) with at least one M-Bus slave behind

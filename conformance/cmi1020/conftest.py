@@ -1,5 +1,5 @@
-"""Profile cmi1020: the Elvaco CMi1020 M-Bus slave (CMi1020 Users Manual, shared/seeds/001_…), one
-file per manual section. The DUT is one CMi1020 at its factory primary address 0 (§8.2) unless
+"""Profile cmi1020: the Elvaco CMi1020 M-Bus slave (Elvaco's CMi1020 Users Manual), one file per
+manual section. The DUT is one CMi1020 at its factory primary address 0 (§8.2) unless
 the DUT URL says otherwise; cases that change settings put them back."""
 
 import pathlib
@@ -21,7 +21,7 @@ def default_dut():
 def meter_readout(request, dut) -> bytes:
     """The meter reference (issue 11: whenever one exists, every value the DUT reports must equal
     it): the current readout of the simulated meter behind a sim: DUT, else the readout the lab
-    names with --meter-readout FILE (with or without its IEC 62056-21 framing; cmi1020_lib parses
+    names with --meter-readout FILE (with or without its IEC 62056-21 framing; lib.py parses
     both). Skipped when there is none."""
     if dut.simulated:
         return dut.meter(0).readout

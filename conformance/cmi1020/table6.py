@@ -1,5 +1,6 @@
 """CMi1020 manual Table 6 "OBIS Code to M-Bus interpretation table", transcribed row by row from
-shared/seeds/001 (selection bit, OBIS as the readout prints it, DIF with DIFEs, VIF pattern, type).
+the CMi1020 Users Manual §6.6 (selection bit, OBIS as the readout prints it, DIF with DIFEs, VIF
+pattern, type).
 A VIF pattern is hex bytes; ``(83-86)`` is one byte in that range (the exponent the value needs);
 "HEADER" (0.0) goes into the header's ID (Table 4). Independent of the reference interpreter: the
 cases compare the DUT's records against this table and the readout's own text."""

@@ -2,7 +2,7 @@
 in the header, and the software version in plain text (Table 5: 0D FD0F, Major.Minor.Patchlevel)."""
 import re
 
-from cmi1020_lib import read_telegrams, record
+from .lib import read_telegrams, record
 from metercert.conformance import case, expect
 
 

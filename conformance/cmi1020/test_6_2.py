@@ -1,7 +1,7 @@
 """CMi1020 §6.2 / Table 4 — where the secondary address comes from: the serial number from the
 factory, the meter's 0.0 (customer number) when its last 8 characters are BCD digits, else the
 meter's C.1.0, and a manually set address above both."""
-from cmi1020_lib import header_id, feed_meter, make_readout, read_telegrams, readout_values, record, snd_ud, bcd
+from .lib import header_id, feed_meter, make_readout, read_telegrams, readout_values, record, snd_ud, bcd
 from metercert.conformance import Mismatch, case, expect
 
 

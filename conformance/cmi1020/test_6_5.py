@@ -1,6 +1,6 @@
 """CMi1020 §6.5, §6.6, §6.7.2.2 — multi-telegram readout by FCB toggling: the Table 5 static data
 opens the first telegram only; every telegram but the last ends with DIF 0x1F, the last with 0x0F."""
-from cmi1020_lib import ALL_ROWS_READOUT, TABLE5, feed_meter, read_telegrams, readout_values
+from .lib import ALL_ROWS_READOUT, TABLE5, feed_meter, read_telegrams, readout_values
 from metercert.conformance import Mismatch, case, expect
 
 

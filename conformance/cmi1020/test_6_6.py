@@ -6,8 +6,8 @@ from decimal import Decimal, InvalidOperation
 
 import pytest
 
-import table6
-from cmi1020_lib import ALL_ROWS_READOUT, TABLE5, elvaco, feed_meter, read_telegrams, readout_values, records
+from . import table6
+from .lib import ALL_ROWS_READOUT, TABLE5, elvaco, feed_meter, read_telegrams, readout_values, records
 from metercert.conformance import Mismatch, case, expect
 
 

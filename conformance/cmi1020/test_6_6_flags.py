@@ -1,7 +1,7 @@
 """CMi1020 §6.6 Table 5 (DIF 8340 VIF FD17) and §6.7.2.2 (status byte) — the meter communication
 error flags under injected meter faults: each failure of the meter's optical port sets its own bit,
 the status byte says 0x12 (temporary + application error) while the meter does not answer."""
-from cmi1020_lib import READOUT_PERIOD_MS, elvaco, error_flags, read_telegrams, record_int
+from .lib import READOUT_PERIOD_MS, elvaco, error_flags, read_telegrams, record_int
 from metercert.conformance import case, expect
 
 SPECIFIC = 0x1F  # bits 0–4: which step of the readout failed

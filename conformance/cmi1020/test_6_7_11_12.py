@@ -1,7 +1,7 @@
 """CMi1020 §6.7.11 / §6.7.12, §4.2.1 Table 2 — meter rate: set by command (0x03: 0 none, 1–6, 0xFF
 rate inputs), and the mapping of inputs A/B to rates (0x00, four rates: B/A = 00, 01, 10, 11)."""
 import metercert
-from cmi1020_lib import elvaco, read_telegrams, record_int
+from .lib import elvaco, read_telegrams, record_int
 from metercert.conformance import case, expect
 
 

@@ -1,6 +1,6 @@
 """CMi1020 §6.7.13 — clear meter communication error flags (Elvaco command 0x04), and §6.7.4's
 application reset without sub-code, which clears them too."""
-from cmi1020_lib import READOUT_PERIOD_MS, elvaco, error_flags, snd_ud
+from .lib import READOUT_PERIOD_MS, elvaco, error_flags, snd_ud
 from metercert.conformance import case, expect
 
 

@@ -1,6 +1,6 @@
 """CMi1020 §6.7.14 — OBIS code selection list (command 0x05, 10 bytes, bit n = Table 6 Sel. Bit n)."""
 import metercert
-from cmi1020_lib import TABLE5, elvaco, read_telegrams, records
+from .lib import TABLE5, elvaco, read_telegrams, records
 from metercert.conformance import case, expect
 
 

@@ -1,6 +1,6 @@
 """CMi1020 §6.7.15 — P1/P2 sign-on method list (command 0x06, 16-bit mask, bit set = P2): each
 meter command signs on with the method its bit selects."""
-from cmi1020_lib import elvaco
+from .lib import elvaco
 from metercert.conformance import case, expect
 
 # (Elvaco command, fields, meter command, §6.7.15 bit)

@@ -1,7 +1,7 @@
 """CMi1020 §6.7.16–§6.7.23 — writing to the meter's LCD: each Elvaco command 0x22–0x29 makes the
 meter execute its command 0xFF22–0xFF29 with the fields as sent (index first)."""
 import metercert
-from cmi1020_lib import elvaco
+from .lib import elvaco
 from metercert.conformance import case, expect
 
 

@@ -2,7 +2,7 @@
 and the reply window (EN 13757-2: 11 bit times … 330 bit times + 50 ms)."""
 import metercert
 from metercert import build_short
-from cmi1020_lib import rsp_ud
+from .lib import rsp_ud
 from metercert.conformance import Mismatch, case, expect, expect_between
 
 

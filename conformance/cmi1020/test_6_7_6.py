@@ -1,6 +1,6 @@
 """CMi1020 §6.7.6 — set secondary address (SND_UD CI 0x51, DIF 0C, VIF 79, 8 digits packed BCD)."""
 import metercert
-from cmi1020_lib import header_id, bcd, snd_ud
+from .lib import header_id, bcd, snd_ud
 from metercert.conformance import Mismatch, case, expect
 
 

@@ -1,6 +1,6 @@
 """CMi1020 §6.7.7 — selection by secondary address (SND_UD to 253, CI 0x52) with wildcards."""
 from metercert import build_long, build_short
-from cmi1020_lib import header_id, rsp_ud
+from .lib import header_id, rsp_ud
 from metercert.conformance import case, expect
 
 

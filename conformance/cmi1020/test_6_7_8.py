@@ -1,6 +1,6 @@
 """CMi1020 §6.7.8 — disconnector control (SND_UD CI 0x51, 01 FD 1A, control byte) and its image
 in RSP_UD (Table 5, 01 FD1A): bits 7–2 as commanded, bits 1–0 the actual state once pulsed."""
-from cmi1020_lib import read_telegrams, record_int, snd_ud
+from .lib import read_telegrams, record_int, snd_ud
 from metercert.conformance import Mismatch, case, expect
 
 

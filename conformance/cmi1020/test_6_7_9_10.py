@@ -2,7 +2,7 @@
 key (command 0x02, 16 bytes): the CMi1020 signs on to the meter with what was set. The secrets of
 these frames are redacted in every report and capture."""
 import metercert
-from cmi1020_lib import elvaco, error_flags
+from .lib import elvaco, error_flags
 from metercert.conformance import case, expect
 
 LCD_RATE = (0x25, bytes([0x00, 0x02]))  # §6.7.19, sign-on method bit 6

@@ -2,7 +2,7 @@
 (§6.7.4): primary address 0, 2400 baud, secondary address from the meter, disconnector on with
 both push-buttons enabled, every OBIS code selected, every command by P1, rate disabled, P1
 88888888, P2 16 × 0x99."""
-from cmi1020_lib import bcd, elvaco, error_flags, header_id, read_telegrams, record_int, records, snd_ud
+from .lib import bcd, elvaco, error_flags, header_id, read_telegrams, record_int, records, snd_ud
 from metercert.conformance import case, expect
 
 

@@ -54,7 +54,7 @@ def test_simulator_pty_opens_configures_and_closes_50_times(tmp_path):
 
 @pytest.mark.skipif(shutil.which("socat") is None, reason="socat not installed (ci/setup installs it)")
 def test_socat_pty_in_front_of_the_simulator_opens_50_times(tmp_path):
-    # a lab's bridge: socat links a pty of its own to the simulator's pty (NOTES.md: socat ptys
+    # a lab's bridge: socat links a pty of its own to the simulator's pty (socat ptys
     # carry bytes only); metercert reopens socat's side 50 times, socat stays up
     pty = tmp_path / "mbus"
     sim = Server("cmi1020", "--pty", str(pty), ready=r"listening on pty (\S+)")

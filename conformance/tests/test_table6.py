@@ -8,10 +8,10 @@ import pytest
 import metercert
 from conftest import ROOT
 
-sys.path.insert(0, str(ROOT / "conformance" / "cmi1020"))
-import table6  # noqa: E402
-from cmi1020_lib import readout_values  # noqa: E402
-from test_6_6 import compare  # noqa: E402
+sys.path.insert(0, str(ROOT / "conformance"))  # the profiles are packages there
+from cmi1020 import table6  # noqa: E402
+from cmi1020.lib import readout_values  # noqa: E402
+from cmi1020.test_6_6 import compare  # noqa: E402
 
 READOUT = b"/LGZ4ZMF100AC.M26\r\n\x02F.F(00)\r\n0.0(          120858)\r\nC.1.1(        )\r\n1.8.0(061561.289*kWh)\r\n" \
           b"2.8.0(000010.490*kWh)\r\n32.7(241*V)\r\n!\r\n\x03\x00"

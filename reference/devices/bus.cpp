@@ -2,21 +2,11 @@
 
 #include <algorithm>
 
+#include "metercert/mbus/bcd.hpp"
+#include "metercert/mbus/collision.hpp"
 #include "metercert/mbus/link.hpp"
 
 namespace metercert::devices {
-
-std::uint32_t bcd_add(std::uint32_t bcd, std::uint32_t n) {
-    std::uint32_t dec = 0;
-    for (int i = 7; i >= 0; --i) dec = dec * 10 + ((bcd >> (4 * i)) & 0xF);
-    dec = (dec + n) % 100000000u;
-    std::uint32_t out = 0;
-    for (int i = 0; i < 8; ++i) {
-        out |= (dec % 10) << (4 * i);
-        dec /= 10;
-    }
-    return out;
-}
 
 Cmi1020Bus::Cmi1020Bus(const BusOptions& o) {
     std::optional<std::uint32_t> first = o.secondary;
@@ -25,7 +15,7 @@ Cmi1020Bus::Cmi1020Bus(const BusOptions& o) {
     for (std::size_t i = 0; i < count; ++i) {
         meters_.push_back(std::make_unique<E350>(o.readout));
         Cmi1020Config cfg;
-        cfg.fabrication_number = bcd_add(o.fabrication_base, static_cast<std::uint32_t>(i));
+        cfg.fabrication_number = mbus::bcd_add(o.fabrication_base, static_cast<std::uint32_t>(i));
         cfg.first_readout_ms = o.first_readout_ms;
         slaves_.push_back(std::make_unique<Cmi1020>(cfg, *meters_.back()));
         Cmi1020& s = *slaves_.back();
@@ -37,7 +27,7 @@ Cmi1020Bus::Cmi1020Bus(const BusOptions& o) {
             }
             if (first || !o.secondaries.empty()) {
                 const std::uint32_t id =
-                    o.secondaries.empty() ? bcd_add(*first, static_cast<std::uint32_t>(i)) : o.secondaries[i];
+                    o.secondaries.empty() ? mbus::bcd_add(*first, static_cast<std::uint32_t>(i)) : o.secondaries[i];
                 s.on_frame(mbus::build_long(0x53, s.settings().primary_address, 0x51,
                                             std::vector<std::uint8_t>{0x0C, 0x79, static_cast<std::uint8_t>(id),
                                                                       static_cast<std::uint8_t>(id >> 8),
@@ -50,30 +40,16 @@ Cmi1020Bus::Cmi1020Bus(const BusOptions& o) {
 
 void Cmi1020Bus::power_cycle(std::size_t i) {
     Cmi1020& s = slave(i);
-    s.power_cycle();
-    if (fault_ == Cmi1020Fault::settings_lost)  // the EEPROM forgot: factory defaults (§8.2)
-        s.on_frame(mbus::build_long(0x53, s.settings().primary_address, 0x50, std::vector<std::uint8_t>{0xB0}));
+    s.power_cycle();  // with the fault's power cycle hook (faults.hpp settings_lost)
 }
 
-void Cmi1020Bus::set_fault(Cmi1020Fault f) {
+void Cmi1020Bus::set_fault(const Cmi1020FaultSpec* f) {
     fault_ = f;
-    for (auto& s : slaves_) {
-        s->repeat_static_data(f == Cmi1020Fault::table5_repeated);
-        s->set_fault(f);  // the faults the slave's own logic shows (faults.hpp: padded_id_*, out_of_range_applied)
-    }
+    for (auto& s : slaves_) s->set_fault(f);  // the hooks of the slave's own logic (faults.hpp)
 }
 
 void Cmi1020Bus::advance_to(std::uint64_t now_ms) {
     for (auto& s : slaves_) s->advance_to(now_ms);
-}
-
-std::vector<std::uint8_t> Cmi1020Bus::collide(const std::vector<std::vector<std::uint8_t>>& replies) {
-    std::size_t n = 0;
-    for (const auto& r : replies) n = std::max(n, r.size());
-    std::vector<std::uint8_t> out(n, 0xFF);
-    for (const auto& r : replies)
-        for (std::size_t i = 0; i < r.size(); ++i) out[i] &= r[i];
-    return out;
 }
 
 std::optional<std::vector<std::uint8_t>> Cmi1020Bus::on_frame(std::span<const std::uint8_t> frame, std::uint64_t now_ms,
@@ -84,16 +60,18 @@ std::optional<std::vector<std::uint8_t>> Cmi1020Bus::on_frame(std::span<const st
     for (std::size_t i = 0; i < slaves_.size(); ++i) {
         if (baud != 0 && slaves_[i]->baud() != baud) continue;
         std::optional<std::vector<std::uint8_t>> r;
-        if (fault_ == Cmi1020Fault::none) {
+        if (!fault_) {
             r = slaves_[i]->on_frame(frame);
-        } else {
-            const auto seen = fault_on_request(fault_, frame, slaves_[i]->settings().primary_address);
+        } else {  // the fault's frame hooks (faults.hpp): received frame, sent frame, silence
+            const Cmi1020FaultHooks& h = fault_->hooks;
+            const auto seen = h.received ? h.received(frame, slaves_[i]->settings().primary_address)
+                                         : std::vector<std::uint8_t>(frame.begin(), frame.end());
             if (!seen.empty()) r = slaves_[i]->on_frame(seen);
             if (r) {
-                r = fault_on_reply(fault_, frame, std::move(*r));
+                if (h.sent) r = h.sent(frame, std::move(*r));
                 if (r->empty()) r.reset();
-            } else if (!seen.empty()) {
-                auto said = fault_on_silence(fault_, seen, slaves_[i]->settings().primary_address);
+            } else if (!seen.empty() && h.silence) {
+                auto said = h.silence(seen, slaves_[i]->settings().primary_address);
                 if (!said.empty()) r = std::move(said);
             }
         }
@@ -108,64 +86,10 @@ std::optional<std::vector<std::uint8_t>> Cmi1020Bus::on_frame(std::span<const st
     ++collisions_;
     std::vector<unsigned> offsets;
     offsets.reserve(senders.size());
-    for (std::size_t i : senders) offsets.push_back(reply_offset_tenths(i));
-    UartResult u = collide_uart(replies, offsets);
+    for (std::size_t i : senders) offsets.push_back(mbus::reply_offset_tenths(i));
+    mbus::UartResult u = mbus::collide_uart(replies, offsets);
     last_line_errors_ = u.parity_errors + u.framing_errors;
     return std::move(u.bytes);
-}
-
-Cmi1020Bus::UartResult Cmi1020Bus::collide_uart(const std::vector<std::vector<std::uint8_t>>& replies,
-                                               const std::vector<unsigned>& offsets_tenths) {
-    constexpr std::size_t kTicks = 10;  // resolution: tenths of a bit
-    unsigned base = ~0u;
-    for (unsigned o : offsets_tenths) base = std::min(base, o);
-    std::size_t len = 0;
-    for (std::size_t r = 0; r < replies.size(); ++r)
-        len = std::max(len, (offsets_tenths[r] - base) + replies[r].size() * 11 * kTicks);
-    len += 11 * kTicks;  // idle tail
-    std::vector<std::uint8_t> line(len, 1);
-    for (std::size_t r = 0; r < replies.size(); ++r) {
-        std::size_t t = offsets_tenths[r] - base;
-        for (std::uint8_t byte : replies[r]) {
-            unsigned bits[11];
-            bits[0] = 0;
-            unsigned ones = 0;
-            for (unsigned b = 0; b < 8; ++b) ones += bits[1 + b] = (byte >> b) & 1u;
-            bits[9] = ones & 1u;  // even parity
-            bits[10] = 1;
-            for (unsigned bit : bits) {
-                if (bit == 0) std::fill(line.begin() + static_cast<long>(t), line.begin() + static_cast<long>(t + kTicks), 0);
-                t += kTicks;
-            }
-        }
-    }
-    UartResult out;
-    std::size_t t = 0;
-    while (t + 11 * kTicks <= len) {
-        if (line[t] != 0) {  // idle: wait for a falling edge
-            ++t;
-            continue;
-        }
-        auto sample = [&](unsigned bit) { return line[t + bit * kTicks + kTicks / 2]; };
-        if (sample(0) != 0) {  // a glitch shorter than half a bit: not a start bit
-            ++t;
-            continue;
-        }
-        std::uint8_t byte = 0;
-        unsigned ones = 0;
-        for (unsigned b = 0; b < 8; ++b)
-            if (sample(1 + b)) byte = static_cast<std::uint8_t>(byte | (1u << b)), ++ones;
-        if (sample(9) != (ones & 1u)) ++out.parity_errors;
-        out.bytes.push_back(byte);
-        if (sample(10) != 1) {
-            ++out.framing_errors;
-            t += 10 * kTicks + kTicks / 2;  // resync from the middle of the stop bit
-            while (t < len && line[t] == 0) ++t;
-            continue;
-        }
-        t += 10 * kTicks + kTicks / 2;  // middle of the stop bit: the next start is a falling edge
-    }
-    return out;
 }
 
 }  // namespace metercert::devices

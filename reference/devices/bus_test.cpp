@@ -20,12 +20,6 @@ std::string e350() {
 }
 }  // namespace
 
-TEST(Bus, BcdAdd) {
-    EXPECT_EQ(bcd_add(0x13647123, 1), 0x13647124u);
-    EXPECT_EQ(bcd_add(0x13647129, 1), 0x13647130u);
-    EXPECT_EQ(bcd_add(0x99999999, 1), 0x00000000u);
-}
-
 TEST(Bus, DistinctConsecutiveIdentificationNumbers) {
     Cmi1020Bus bus({.count = 3, .secondary = 0x00000098, .address = 0, .readout = e350()});
     bus.advance_to(2000);
@@ -60,20 +54,5 @@ TEST(Bus, CollidingRepliesAreGarbled) {
     metercert::mbus::LinkFrame f;
     metercert::mbus::DecodeError err;
     EXPECT_FALSE(metercert::mbus::parse_link(*wire, f, err));
-    EXPECT_EQ(Cmi1020Bus::collide({{0xF0, 0x0F}, {0x3C}}), (std::vector<std::uint8_t>{0x30, 0x0F}));
 }
 
-TEST(Bus, UartCollisionOfTwoAcksOneBitApart) {
-    // E5 on the wire, LSB first: start 0, data 1 0 1 0 0 1 1 1, parity 1 (five ones), stop 1.
-    // Slave B starts one bit later. AND per bit time: 0 0 0 0 0 0 0 1 1 | 1 | 1: the UART reads
-    // data bits 0 0 0 0 0 0 1 1 = 0xC0 (two ones: even parity wants 0, the line says 1) and a
-    // good stop bit; B's stop bit follows on an idle line.
-    const auto u = Cmi1020Bus::collide_uart({{0xE5}, {0xE5}}, {0, 10});
-    EXPECT_EQ(u.bytes, std::vector<std::uint8_t>{0xC0});
-    EXPECT_EQ(u.parity_errors, 1u);
-    EXPECT_EQ(u.framing_errors, 0u);
-    // In exact synchrony the AND of identical bytes is the byte itself, with no error.
-    const auto same = Cmi1020Bus::collide_uart({{0xE5, 0x10}, {0xE5, 0x10}}, {3, 3});
-    EXPECT_EQ(same.bytes, (std::vector<std::uint8_t>{0xE5, 0x10}));
-    EXPECT_EQ(same.parity_errors + same.framing_errors, 0u);
-}

@@ -4,23 +4,20 @@
 
 #include <nlohmann/json.hpp>
 
+#include "metercert/mbus/bcd.hpp"
 #include "metercert/mbus/link.hpp"
 
 namespace metercert::devices {
 
 using metercert::mbus::build_ack;
 using metercert::mbus::build_long;
+using metercert::mbus::is_bcd;
 
 namespace {
 constexpr std::uint16_t kElv = 0x1596;              // "ELV" (§6.1; bytes 96 15 in §6.7.2.2)
 constexpr std::size_t kMaxUserData = 252;           // long frame: L ≤ 255 = C + A + CI + 252
 constexpr std::size_t kHeader = 12;
 
-bool is_bcd(std::uint32_t v) {
-    for (int i = 0; i < 8; ++i)
-        if (((v >> (4 * i)) & 0xF) > 9) return false;
-    return true;
-}
 void put_le(std::vector<std::uint8_t>& out, std::uint64_t v, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
 }
@@ -75,6 +72,7 @@ void Cmi1020::power_cycle() {  // power returns at now_: the clock runs on
     records_.clear();
     diagnostics_.clear();
     last_readout_.reset();
+    if (fault_ && fault_->hooks.power_cycle) fault_->hooks.power_cycle(*this);  // faults.hpp: power cycle hook
 }
 
 // ------------------------------------------------------------------------------------ meter
@@ -102,9 +100,9 @@ void Cmi1020::reinterpret() {
     records_ = std::move(in.records);
     diagnostics_ = std::move(in.diagnostics);
     meter_id_ = in.header_id;
-    if (fault_ != Cmi1020Fault::none)  // faults.hpp padded_id_*
+    if (fault_ && fault_->hooks.meter_id)  // faults.hpp: meter ID hook (padded_id_*)
         if (const obis::DataLine* l = last_readout_->find("0.0"); l && !l->values.empty())
-            if (const auto id = fault_meter_id(fault_, l->values[0].raw)) meter_id_ = *id;
+            if (const auto id = fault_->hooks.meter_id(l->values[0].raw)) meter_id_ = *id;
 }
 
 void Cmi1020::meter_command(std::uint16_t code, unsigned signon_bit, std::uint32_t error_bit, std::vector<std::uint8_t> fields) {
@@ -166,7 +164,8 @@ std::vector<std::vector<std::uint8_t>> Cmi1020::telegrams() const {
     std::vector<std::vector<std::uint8_t>> out(1, t5);
     const std::size_t room = kMaxUserData - kHeader - 1;  // minus the 0x0F/0x1F end byte
     for (const auto& r : records_) {
-        if (out.back().size() + r.size() > room) out.push_back(config_.static_data_every_telegram ? t5 : std::vector<std::uint8_t>{});
+        if (out.back().size() + r.size() > room)  // faults.hpp slave logic: Table 5 in every telegram (table5_repeated)
+            out.push_back(fault_ && fault_->hooks.static_data_every_telegram ? t5 : std::vector<std::uint8_t>{});
         out.back().insert(out.back().end(), r.begin(), r.end());
     }
     return out;
@@ -262,7 +261,7 @@ std::optional<std::vector<std::uint8_t>> Cmi1020::on_long(std::uint8_t c, std::u
         return build_ack();
     }
     if (!addressed(a)) return std::nullopt;
-    const bool lax = fault_ == Cmi1020Fault::out_of_range_applied;  // faults.hpp: values the manual excludes taken
+    const bool lax = fault_ && fault_->hooks.out_of_range_applied;  // faults.hpp: values the manual excludes taken
     auto ack = [&]() -> std::optional<std::vector<std::uint8_t>> {
         if (a == 255) return std::nullopt;
         return build_ack();

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "metercert/devices/cme3100/meter_list.hpp"
+#include "metercert/devices/cme3100/key_file.hpp"
 
 using namespace metercert::devices::cme3100;
 
@@ -37,9 +37,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (e.row == 0 || holds_key_material(e.message())) std::abort();
     for (const auto& k : imp.keys)
         if (holds_key_material(k.describe())) std::abort();
-    MeterIdentity m;
+    metercert::mbus::SecondaryAddress m;
     if (size >= 8) m = {static_cast<std::uint32_t>(data[0] | data[1] << 8 | data[2] << 16 | std::uint32_t{data[3]} << 24),
-                        static_cast<std::uint16_t>(data[4] | data[5] << 8), data[6], data[7]};
+                        static_cast<std::uint16_t>(data[4] | data[5] << 8), data[7], data[6]};
     const KeyEntry* k = match_key(imp.keys, m);
     if (k && (k < imp.keys.data() || k >= imp.keys.data() + imp.keys.size())) std::abort();
     return 0;

@@ -16,77 +16,6 @@ std::string_view outcome_name(Exchange::Outcome o) noexcept {
     return "?";
 }
 
-std::optional<std::uint32_t> parse_identification(std::string_view text) noexcept {
-    if (text.size() != 8) return std::nullopt;
-    std::uint32_t bcd = 0;
-    for (const char c : text) {
-        if (c < '0' || c > '9') return std::nullopt;
-        bcd = bcd << 4 | static_cast<std::uint32_t>(c - '0');
-    }
-    return bcd;
-}
-
-std::string SecondaryAddress::to_string() const {
-    return fmt::format("{:08X}{:04X}{:02X}{:02X}", id, manufacturer, version, medium);
-}
-
-unsigned SecondaryMask::nibble(unsigned pos) const noexcept {
-    if (pos < 8) return (id >> (4 * (7 - pos))) & 0xF;
-    if (pos < 12) return (manufacturer >> (4 * (11 - pos))) & 0xF;
-    if (pos < 14) return (version >> (4 * (13 - pos))) & 0xF;
-    return (medium >> (4 * (15 - pos))) & 0xF;
-}
-
-SecondaryMask SecondaryMask::with(unsigned pos, unsigned value) const noexcept {
-    SecondaryMask m = *this;
-    auto put = [value](auto& field, unsigned shift) {
-        using T = std::remove_reference_t<decltype(field)>;
-        field = static_cast<T>((field & ~(T(0xF) << shift)) | (T(value & 0xF) << shift));
-    };
-    if (pos < 8) put(m.id, 4 * (7 - pos));
-    else if (pos < 12) put(m.manufacturer, 4 * (11 - pos));
-    else if (pos < 14) put(m.version, 4 * (13 - pos));
-    else put(m.medium, 4 * (15 - pos));
-    return m;
-}
-
-SecondaryMask SecondaryMask::parse(const std::string& text) {
-    if (text.size() != 8 && text.size() != 16)
-        throw std::invalid_argument(fmt::format("secondary address '{}': expected 8 or 16 hex digits, got {}", text, text.size()));
-    SecondaryMask m;
-    for (unsigned i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        unsigned v;
-        if (c >= '0' && c <= '9') v = static_cast<unsigned>(c - '0');
-        else if (c >= 'A' && c <= 'F') v = static_cast<unsigned>(c - 'A' + 10);
-        else if (c >= 'a' && c <= 'f') v = static_cast<unsigned>(c - 'a' + 10);
-        else throw std::invalid_argument(fmt::format("secondary address '{}': '{}' at position {} is not a hex digit", text, c, i));
-        if (i < 8 && v > 9 && v != 0xF)
-            throw std::invalid_argument(fmt::format("secondary address '{}': ID digit at position {} must be 0-9 or F (wildcard)", text, i));
-        m = m.with(i, v);
-    }
-    return m;
-}
-
-std::vector<std::uint8_t> SecondaryMask::user_data() const {
-    return {static_cast<std::uint8_t>(id), static_cast<std::uint8_t>(id >> 8), static_cast<std::uint8_t>(id >> 16),
-            static_cast<std::uint8_t>(id >> 24), static_cast<std::uint8_t>(manufacturer),
-            static_cast<std::uint8_t>(manufacturer >> 8), version, medium};
-}
-
-bool SecondaryMask::matches(const SecondaryAddress& a) const noexcept {
-    const SecondaryMask exact = SecondaryMask::exact(a);
-    for (unsigned pos = 0; pos < 16; ++pos) {
-        const unsigned w = nibble(pos);
-        if (w != 0xF && w != exact.nibble(pos)) return false;
-    }
-    return true;
-}
-
-std::string SecondaryMask::to_string() const {
-    return fmt::format("{:08X}{:04X}{:02X}{:02X}", id, manufacturer, version, medium);
-}
-
 // ------------------------------------------------------------------------------------ Master
 
 Master::Master(BusPort& port, MasterSettings settings) : port_(port), settings_(settings) {}
@@ -197,8 +126,8 @@ std::vector<std::uint8_t> Master::req_ud1(std::uint8_t a) {
     }
 }
 
-Readout Master::read(std::uint8_t a) {
-    Readout out;
+ReadResult Master::read(std::uint8_t a) {
+    ReadResult out;
     const unsigned limit = std::max(1u, settings_.multi_telegram_limit);
     for (;;) {
         ReadTelegram tg;
@@ -240,7 +169,7 @@ void Master::snd_ud(std::uint8_t a, std::uint8_t ci, std::span<const std::uint8_
     }
 }
 
-SelectResult Master::select(const SecondaryMask& mask) {
+SelectResult Master::select(const mbus::SecondaryMask& mask) {
     const auto data = mask.user_data();
     const Exchange ex = exchange(mbus::build_long(mbus::kSndUd, 253, 0x52, data));
     fcb_[253] = false;  // ERRATA E-21: a selected slave starts its link afresh
@@ -250,7 +179,7 @@ SelectResult Master::select(const SecondaryMask& mask) {
     return SelectResult::collision;  // a frame other than ACK in reply to a selection: not one clean slave
 }
 
-void Master::select_exact(const SecondaryMask& mask) {
+void Master::select_exact(const mbus::SecondaryMask& mask) {
     for (unsigned attempt = 0;; ++attempt) {
         const SelectResult r = select(mask);
         if (r == SelectResult::ack) return;

@@ -10,6 +10,9 @@
 
 namespace metercert::master {
 
+using mbus::SecondaryAddress;
+using mbus::SecondaryMask;
+
 std::string_view search_algorithm_name(SearchAlgorithm a) noexcept {
     return a == SearchAlgorithm::baseline ? "baseline" : "adaptive";
 }

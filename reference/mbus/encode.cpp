@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "metercert/mbus/bcd.hpp"
+
 namespace metercert::mbus {
 
 namespace {
@@ -18,19 +20,10 @@ void put_le(std::vector<std::uint8_t>& out, std::uint64_t v, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
 }
 
-// BCD register of n bytes; negative values carry 0xF in the most significant nibble.
+// BCD register of n bytes (bcd.hpp), or value_out_of_range.
 void put_bcd(std::vector<std::uint8_t>& out, i128 v, std::size_t n) {
-    const bool neg = v < 0;
-    u128 m = neg ? static_cast<u128>(-v) : static_cast<u128>(v);
-    const std::size_t digits = 2 * n - (neg ? 1 : 0);
-    std::vector<std::uint8_t> nib(2 * n, 0);
-    for (std::size_t i = 0; i < digits; ++i) {
-        nib[i] = static_cast<std::uint8_t>(m % 10);
-        m /= 10;
-    }
-    if (m != 0) bad(ErrorCode::value_out_of_range, fmt::format("{} does not fit {} BCD digits", i128_string(v), digits));
-    if (neg) nib[2 * n - 1] = 0xF;
-    for (std::size_t i = 0; i < n; ++i) out.push_back(static_cast<std::uint8_t>(nib[2 * i] | (nib[2 * i + 1] << 4)));
+    if (!append_bcd(out, v, n))
+        bad(ErrorCode::value_out_of_range, fmt::format("{} does not fit {} BCD digits", i128_string(v), 2 * n - (v < 0 ? 1 : 0)));
 }
 
 i128 integral(const Value& v) {
@@ -146,9 +139,7 @@ void encode_value(std::uint8_t dif, const Value& v, std::uint8_t lvar_hint, std:
 
 namespace {
 void check_id(std::uint32_t id, bool keep_violations) {
-    if (keep_violations) return;
-    for (int i = 0; i < 8; ++i)
-        if (((id >> (4 * i)) & 0xF) > 9) bad(ErrorCode::bad_bcd, fmt::format("identification number {:08X} is not BCD", id));
+    if (!keep_violations && !is_bcd(id)) bad(ErrorCode::bad_bcd, fmt::format("identification number {:08X} is not BCD", id));
 }
 }  // namespace
 

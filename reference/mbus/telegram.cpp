@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "metercert/mbus/bcd.hpp"
+
 namespace metercert::mbus {
 
 std::string_view value_kind_name(ValueKind k) noexcept {
@@ -203,26 +205,6 @@ std::string DateTime::iso() const {
 
 // ---------------------------------------------------------------- values
 
-ValueKind read_bcd(const std::uint8_t* p, std::size_t n, Decimal& out, bool signed_msd) noexcept {
-    i128 v = 0;
-    bool negative = false;
-    for (std::size_t i = n; i-- > 0;) {
-        const unsigned hi = p[i] >> 4, lo = p[i] & 0x0F;
-        if (signed_msd && i == n - 1 && hi == 0xF) {
-            negative = true;  // EN 13757-3 Annex A type A: MS nibble F = minus sign
-        } else if (hi > 9) {
-            return ValueKind::error_state;
-        } else {
-            v = v * 10 + hi;
-        }
-        if (lo > 9) return ValueKind::error_state;
-        v = v * 10 + lo;
-    }
-    if (negative && v == 0) return ValueKind::error_state;  // "−0": no such number (ERRATA E-7)
-    out = {negative ? -v : v, 0};
-    return ValueKind::bcd;
-}
-
 namespace {
 
 bool fail(DecodeError& err, ErrorCode code, std::size_t off, std::string_view what) noexcept {
@@ -345,8 +327,8 @@ bool parse_records(Telegram& t, std::size_t pos, std::size_t end, bool msb_first
             return true;
         };
         if (plain && r.vif == 0xFC && pos < end && b[pos] < 0x20 && pos + 1 + b[pos] < end) {
-            // CMi1020 layout (manual Table 6): FC LEN TEXT VIFE… — see vectors/ERRATA.md E-3.
-            r.text_layout = TextLayout::cmi1020;
+            // length before the VIFEs (the CMi1020's Table 6): FC LEN TEXT VIFE… — ERRATA E-3.
+            r.text_layout = TextLayout::length_before_vife;
             if (!read_text()) return false;
         }
         while (ext) {
@@ -432,7 +414,7 @@ bool parse_records(Telegram& t, std::size_t pos, std::size_t end, bool msb_first
                 break;
             }
             case 0x9: case 0xA: case 0xB: case 0xC: case 0xE:
-                r.kind = read_bcd(p, size, r.number);
+                r.kind = read_bcd(p, size, r.number) ? ValueKind::bcd : ValueKind::error_state;
                 if (r.kind == ValueKind::bcd) scale(r);
                 break;
             case 0xD: {
@@ -440,7 +422,7 @@ bool parse_records(Telegram& t, std::size_t pos, std::size_t end, bool msb_first
                 if (lv <= 0xBF) {
                     r.kind = ValueKind::text;
                 } else if (lv <= 0xDF) {
-                    r.kind = read_bcd(p, size, r.number, false);
+                    r.kind = read_bcd(p, size, r.number, false) ? ValueKind::bcd : ValueKind::error_state;
                     if (r.kind == ValueKind::bcd) {
                         if (lv >= 0xD0) r.number.mantissa = -r.number.mantissa;
                         scale(r);
@@ -480,7 +462,7 @@ bool violation(Telegram& t, DecodeError& err, bool strict, ErrorCode code, std::
 bool check_id(Telegram& t, DecodeError& err, bool strict, std::size_t at) noexcept {
     const std::uint8_t* b = t.bytes.data();
     for (std::size_t i = 0; i < 4; ++i)
-        if ((b[at + i] >> 4) > 9 || (b[at + i] & 0xF) > 9)
+        if (!is_bcd_byte(b[at + i]))
             return violation(t, err, strict, ErrorCode::bad_bcd, at + i,
                              "identification number byte 0x{:02X} is not BCD (digits kept as sent)", b[at + i]);
     return true;
@@ -552,7 +534,7 @@ bool parse_fixed(Telegram& t, std::size_t pos, std::size_t end, bool msb_first, 
             r.number = {static_cast<i128>(static_cast<std::int32_t>(le(reg, 4))), 0};
             scale(r);
         } else {  // type A: BCD (Annex B: hex digits make the value one in error state)
-            r.kind = read_bcd(reg, 4, r.number);
+            r.kind = read_bcd(reg, 4, r.number) ? ValueKind::bcd : ValueKind::error_state;
             if (r.kind == ValueKind::bcd) scale(r);
         }
     }

@@ -39,7 +39,7 @@ TEST(Telegram, Cmi1020PlainTextLayoutAndStandardLayout) {
     // Table 6 row 37: 02 FC 06 "ihPsoC" 74 → text before the VIFE.
     Telegram t = decode_or_throw(build_long(0x08, 1, 0x78, hx("02 FC06696850736F4374 6200")));
     ASSERT_EQ(t.records.size(), 1u);
-    EXPECT_EQ(t.records[0].text_layout, TextLayout::cmi1020);
+    EXPECT_EQ(t.records[0].text_layout, TextLayout::length_before_vife);
     EXPECT_EQ(t.text(t.records[0].unit_text), "ihPsoC");
     EXPECT_EQ(t.records[0].value, (Decimal{98, -2}));
     // EN 13757-3 layout: FC 74 01 'W' → VIFE before the text.
@@ -76,19 +76,6 @@ TEST(Telegram, DateTimeTypes) {
     const DateTime g = DateTime::make('G', 2024, 5, 17);
     EXPECT_EQ(g.bits, 0x3511u);
     EXPECT_EQ(DateTime::make('J', 0, 0, 0, 12, 30, 5).bits, 0x0C1E05u);
-}
-
-TEST(Telegram, BcdErrorStateAndNegative) {
-    Decimal d;
-    const std::uint8_t neg[] = {0x23, 0xF1};
-    EXPECT_EQ(read_bcd(neg, 2, d), ValueKind::bcd);
-    EXPECT_EQ(d, (Decimal{-123, 0}));
-    const std::uint8_t err[] = {0x2A, 0x01};
-    EXPECT_EQ(read_bcd(err, 2, d), ValueKind::error_state);
-    const std::uint8_t f_low[] = {0xF1, 0x01};  // F not in the sign position
-    EXPECT_EQ(read_bcd(f_low, 2, d), ValueKind::error_state);
-    const std::uint8_t lvar_digits[] = {0x66, 0xF0};  // LVAR C2: the sign is in the LVAR (found by ci/fuzz)
-    EXPECT_EQ(read_bcd(lvar_digits, 2, d, false), ValueKind::error_state);
 }
 
 TEST(Telegram, EveryTruncationOfAValidFrameIsANamedError) {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "metercert/mbus/bcd.hpp"
+
 namespace metercert::obis {
 
 namespace {
@@ -200,23 +202,16 @@ std::size_t data_size(std::uint8_t dif) {
 }  // namespace
 
 std::optional<std::uint32_t> meter_secondary_address(const Readout& readout) {
-    auto bcd = [](std::string_view digits) {
-        std::uint32_t v = 0;
-        for (char c : digits) v = (v << 4) | static_cast<std::uint32_t>(c - '0');
-        return v;
-    };
-    auto all_digits = [](std::string_view s) { return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos; };
     for (const auto& l : readout.lines) {
         if (l.code.c() == 0 && l.code.d() == 0 && l.code.e() == 0 && !l.values.empty()) {
             const std::string& raw = l.values[0].raw;
-            if (raw.size() >= 8 && all_digits(std::string_view(raw).substr(raw.size() - 8))) return bcd(std::string_view(raw).substr(raw.size() - 8));
+            if (raw.size() >= 8)
+                if (const auto id = mbus::parse_bcd(std::string_view(raw).substr(raw.size() - 8))) return id;
         }
     }
     for (const auto& l : readout.lines) {
-        if (l.code.c() == 96 && l.code.d() == 1 && l.code.e() == 0 && !l.values.empty()) {
-            const std::string& v = l.values[0].value;
-            if (v.size() <= 8 && all_digits(v)) return bcd(v);
-        }
+        if (l.code.c() == 96 && l.code.d() == 1 && l.code.e() == 0 && !l.values.empty())
+            if (const auto id = mbus::parse_bcd(l.values[0].value)) return id;
     }
     return std::nullopt;
 }
@@ -314,15 +309,13 @@ Interpretation interpret(const Readout& readout, const SelectionMask& mask) {
             }
             case Kind::bcd8: {
                 if (v.value.empty()) continue;
-                if (v.value.size() > 8 || v.value.find_first_not_of("0123456789") != std::string::npos) {
+                const auto bcd = mbus::parse_bcd(v.value);  // right-aligned, zero-filled to 8 digits
+                if (!bcd) {
                     diag(v.value.size() > 8 ? "value_overflow" : "not_a_number");
                     continue;
                 }
-                const std::string padded = std::string(8 - v.value.size(), '0') + v.value;
                 rec.insert(rec.end(), s->prefix.begin(), s->prefix.end());
-                for (int i = 3; i >= 0; --i)
-                    rec.push_back(static_cast<std::uint8_t>(((padded[static_cast<std::size_t>(2 * i)] - '0') << 4) |
-                                                            (padded[static_cast<std::size_t>(2 * i + 1)] - '0')));
+                put_le(rec, *bcd, 4);  // BCD8 register, LSByte first
                 break;
             }
             case Kind::text: {

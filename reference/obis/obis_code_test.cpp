@@ -12,7 +12,7 @@ TEST(ObisCode, FullAndShortForms) {
     EXPECT_EQ(a->d(), 8);
     EXPECT_EQ(a->f(), 255);
     EXPECT_EQ(a->to_string(), "1-0:1.8.0*255");
-    // IEC 62056-21 short codes (NOTES.md: "32.7" stands for 1-0:32.7.0)
+    // IEC 62056-21 short codes as readouts print them: "32.7" stands for 1-0:32.7.0
     EXPECT_EQ(ObisCode::parse("32.7")->to_string(), "1-0:32.7.0*255");
     EXPECT_EQ(ObisCode::parse("1.8.1")->to_string(), "1-0:1.8.1*255");
 }

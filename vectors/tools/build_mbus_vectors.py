@@ -146,7 +146,7 @@ t5.record(g, "8C40 78 fabrication number BCD8 13647123, subunit 1",
 # ------------------------------------------------------------------------------- CMi1020 Table 6
 # (sel bit, OBIS, readout value, DIF, VIB chosen in the printed range, type, register,
 #  quantity, unit, expected value in unit, tariff, subunit, qualifiers, flags)
-# Exponent from the readout's decimals (NOTES.md "Scaling to M-Bus"): kWh with d decimals →
+# Exponent from the readout's decimals (exact, from the digit string, never via a float): kWh with d decimals →
 # VIF 0x00+n, n = 6 − d (Wh·10^(n−3)); kW: 0x28+n; V: FD 40+n, n = 9 − d; A: FD 50+n, n = 12 − d;
 # kvarh: FB 82 then 0x70+n with 10^(n−6)·kvarh.
 FWD, BWD = ["forward flow"], ["backward flow"]

@@ -3,13 +3,13 @@
 #include <sqlite3.h>
 
 #include <algorithm>
-#include <array>
 #include <map>
 
 #include <fmt/format.h>
 
-#include "metercert/devices/bus.hpp"
+#include "metercert/devices/cme3100/csv.hpp"
 #include "metercert/devices/telegram_sequence.hpp"
+#include "metercert/mbus/collision.hpp"
 #include "metercert/mbus/link.hpp"
 #include "metercert/mbus/tables.hpp"
 #include "metercert/mbus/telegram.hpp"
@@ -200,13 +200,13 @@ std::vector<MeterReadResult> Gateway::read_all(master::Master& m, std::chrono::s
         MeterReadResult res;
         res.meter_id = r.id;
         res.position = r.position;
-        master::Readout out;
+        master::ReadResult out;
         try {
             if (r.mode == "primary") {
                 m.snd_nke(*r.primary);
                 out = m.read(*r.primary);
             } else {
-                m.select_exact(master::SecondaryMask::parse(r.secondary));
+                m.select_exact(mbus::SecondaryMask::parse(r.secondary));
                 out = m.read(253);
             }
             res.ok = true;
@@ -378,12 +378,7 @@ std::optional<std::vector<std::uint8_t>> Gateway::virtual_mbus(std::span<const s
             mbus::Telegram t;
             mbus::DecodeError e2;
             if (tgs.empty() || !mbus::decode(tgs[0], t, e2)) continue;
-            std::array<std::uint8_t, 8> ud;
-            ud.fill(0xFF);  // a short mask leaves the rest wildcard
-            std::copy_n(f.user_data.begin(), std::min<std::size_t>(8, f.user_data.size()), ud.begin());
-            const master::SecondaryMask mask{
-                static_cast<std::uint32_t>(ud[0] | ud[1] << 8 | ud[2] << 16 | static_cast<std::uint32_t>(ud[3]) << 24),
-                static_cast<std::uint16_t>(ud[4] | ud[5] << 8), ud[6], ud[7]};
+            const auto mask = mbus::SecondaryMask::from_user_data(f.user_data);  // a short mask leaves the rest wildcard
             const bool match = mask.matches({m.secondary, t.header.manufacturer, t.header.version, t.header.medium});
             v.selected = match;
             if (match) v.sequence.reset();
@@ -419,8 +414,8 @@ std::optional<std::vector<std::uint8_t>> Gateway::virtual_mbus(std::span<const s
     if (replies.empty()) return std::nullopt;
     if (replies.size() == 1) return replies[0];
     std::vector<unsigned> offsets;
-    for (std::size_t i = 0; i < replies.size(); ++i) offsets.push_back(Cmi1020Bus::reply_offset_tenths(i));
-    return Cmi1020Bus::collide_uart(replies, offsets).bytes;
+    for (std::size_t i = 0; i < replies.size(); ++i) offsets.push_back(mbus::reply_offset_tenths(i));
+    return mbus::collide_uart(replies, offsets).bytes;
 }
 
 }  // namespace metercert::devices::cme3100

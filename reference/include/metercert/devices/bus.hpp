@@ -1,10 +1,9 @@
 // A simulated M-Bus segment of CMi1020 slaves behind one master port (pure logic, no I/O).
 //
 // Every master frame reaches every slave; their replies are what the master sees. When several
-// slaves answer at once their replies collide as on a real bus: a slave signals a 0 (space) by
-// drawing current and the line idles at 1 (mark), so the master receives the bitwise AND of the
-// overlapping bits — in general no valid frame, which a FrameReader reports as garbled
-// (collide_uart: each slave starts at its own fraction of a bit).
+// slaves answer at once their replies collide as on a real bus (mbus/collision.hpp: the master's
+// UART receives the AND of the overlapping bits, each slave starting at its own fraction of a
+// bit) — in general no valid frame, which a FrameReader reports as garbled.
 #pragma once
 
 #include <cstdint>
@@ -44,7 +43,7 @@ public:
     std::optional<std::vector<std::uint8_t>> on_frame(std::span<const std::uint8_t> frame, std::uint64_t now_ms,
                                                       unsigned baud = 0);
     void advance_to(std::uint64_t now_ms);
-    // Power cycle of slave i (Cmi1020::power_cycle), with the bus's fault applied.
+    // Power cycle of slave i (Cmi1020::power_cycle, with the fault's power cycle hook).
     void power_cycle(std::size_t i);
 
     [[nodiscard]] std::size_t size() const noexcept { return slaves_.size(); }
@@ -52,40 +51,19 @@ public:
     E350& meter(std::size_t i) { return *meters_.at(i); }
     [[nodiscard]] std::size_t collisions() const noexcept { return collisions_; }
 
-    // Bitwise AND of byte strings laid over each other from their first byte (an absent byte is
-    // an idle line, 0xFF): what slaves in perfect bit synchrony would produce.
-    static std::vector<std::uint8_t> collide(const std::vector<std::vector<std::uint8_t>>& replies);
-
-    // What a master's UART receives when replies overlap on the line. Each reply is sent as
-    // 11-bit characters (start 0, 8 data bits LSB first, even parity, stop 1; EN 13757-2) from
-    // its own start offset in tenths of a bit time; the line is the AND of every sender (a space
-    // wins); the UART syncs on a falling edge, samples each bit in its middle and flags a wrong
-    // parity or a missing stop bit. Slaves never start in exact bit synchrony (their reply
-    // delays differ by fractions of a bit), so two ACKs (E5) already arrive garbled.
-    struct UartResult {
-        std::vector<std::uint8_t> bytes;
-        std::size_t parity_errors = 0;
-        std::size_t framing_errors = 0;
-    };
-    static UartResult collide_uart(const std::vector<std::vector<std::uint8_t>>& replies,
-                                   const std::vector<unsigned>& offsets_tenths);
-    // Start offset (tenths of a bit) of slave i's reply relative to the bus's reply gap.
-    static unsigned reply_offset_tenths(std::size_t i) noexcept { return static_cast<unsigned>((i * 37) % 191); }
-    // A deviation every slave of this bus shows (faults.hpp); none for the reference.
-    void set_fault(Cmi1020Fault f);
-    [[nodiscard]] Cmi1020Fault fault() const noexcept { return fault_; }
+    // A deviation every slave of this bus shows (faults.hpp: find_cmi1020_fault); nullptr, the
+    // reference. The bus applies its frame hooks, each slave those of its own logic.
+    void set_fault(const Cmi1020FaultSpec* f);
+    [[nodiscard]] const Cmi1020FaultSpec* fault() const noexcept { return fault_; }
     // Parity/framing errors of the most recent collision (0 without one).
     [[nodiscard]] std::size_t last_line_errors() const noexcept { return last_line_errors_; }
 
 private:
     std::vector<std::unique_ptr<E350>> meters_;
     std::vector<std::unique_ptr<Cmi1020>> slaves_;
-    Cmi1020Fault fault_ = Cmi1020Fault::none;
+    const Cmi1020FaultSpec* fault_ = nullptr;
     std::size_t collisions_ = 0;
     std::size_t last_line_errors_ = 0;
 };
-
-// n-th decimal successor of an 8-digit BCD number (wraps at 99999999).
-std::uint32_t bcd_add(std::uint32_t bcd, std::uint32_t n);
 
 }  // namespace metercert::devices

@@ -1,5 +1,5 @@
-// Reference model of the Elvaco CMe3000 transparent TCP/IP ↔ M-Bus gateway (CMe3000 manual,
-// shared/seeds/003_…): the connection policy, timers and statistics; pure logic, no I/O. The
+// Reference model of the Elvaco CMe3000 transparent TCP/IP ↔ M-Bus gateway (Elvaco's CMe3000
+// User's Manual): the connection policy, timers and statistics; pure logic, no I/O. The
 // simulator (`metercert simulate cme3000`) moves the bytes and asks this model what to do.
 //
 // - One TCP client at a time on port 10001 (§6.3, Table 3). A second connection while one is open

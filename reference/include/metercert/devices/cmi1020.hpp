@@ -1,4 +1,4 @@
-// Reference model of the Elvaco CMi1020 M-Bus slave (CMi1020 Users Manual; shared/seeds/001_…).
+// Reference model of the Elvaco CMi1020 M-Bus slave (Elvaco's CMi1020 Users Manual).
 //
 // Pure logic, no I/O: the simulator (or a test) hands it whole frames as received and the time,
 // and sends back what it returns. Every byte it answers decodes with metercert::mbus.
@@ -33,8 +33,6 @@ struct Cmi1020Config {
     std::string software_version = "1.2.0";         // FD0F text, Major.Minor.Patchlevel
     std::uint8_t medium = 0x02;                     // ERRATA E-1
     std::uint64_t first_readout_ms = 2000;          // first meter readout after power-on
-    // Fault hook (faults.hpp table5_repeated): the Table 5 static data opens every telegram.
-    bool static_data_every_telegram = false;
 };
 
 // Everything the CMi1020 keeps in EEPROM (§5.1: "All configuration and parameterization are
@@ -69,7 +67,8 @@ public:
 
     // Power cycle at now(): RAM is lost (selection, FCB, error flags, readout), EEPROM settings
     // kept; error flag bit 5 until the first readout (first_readout_ms later); disconnector state
-    // unknown until pulsed (the capacitor charges 10 s). The clock is not reset.
+    // unknown until pulsed (the capacitor charges 10 s). The clock is not reset. Then the fault's
+    // power cycle hook, if any (faults.hpp).
     void power_cycle();
 
     // Baud rate to use for the *next* frame: a baud switch takes effect after its ACK (§6.7.3).
@@ -81,14 +80,14 @@ public:
     void load_state(const std::string& json);
 
     [[nodiscard]] const Cmi1020Settings& settings() const noexcept { return settings_; }
-    // Fault hook (faults.hpp table5_repeated): the Table 5 static data opens every telegram.
-    void repeat_static_data(bool on) noexcept { config_.static_data_every_telegram = on; }
-    // Fault hook (faults.hpp): the deviations of the slave's own logic (padded_id_*: the header ID
-    // from a padded 0.0; out_of_range_applied: values the manual excludes are taken). none: the reference.
-    void set_fault(Cmi1020Fault f) noexcept {
+    // The fault this slave shows (faults.hpp; nullptr: the reference). The slave applies the hooks
+    // of its own logic — power cycle, meter ID, Table 5 in every telegram, values the manual
+    // excludes; the frame hooks are the bus's (Cmi1020Bus::on_frame), the reply delay the rig's.
+    void set_fault(const Cmi1020FaultSpec* f) {
         fault_ = f;
         reinterpret();
     }
+    [[nodiscard]] const Cmi1020FaultSpec* fault() const noexcept { return fault_; }
     [[nodiscard]] std::uint32_t error_flags() const noexcept { return error_flags_; }
     [[nodiscard]] std::uint8_t status_byte() const noexcept;
     [[nodiscard]] std::uint32_t secondary_address() const noexcept;  // Table 4 priority
@@ -143,7 +142,7 @@ private:
     std::optional<obis::Readout> last_readout_;
     bool input_a_ = false, input_b_ = false;
     std::size_t rejected_ = 0;
-    Cmi1020Fault fault_ = Cmi1020Fault::none;
+    const Cmi1020FaultSpec* fault_ = nullptr;
 };
 
 }  // namespace metercert::devices

@@ -3,7 +3,7 @@
 //   master::Master m(port, settings);
 //   m.snd_nke(5);                               // initialise slave 5 (FCB expected 1 next)
 //   auto r = m.read(5);                         // REQ_UD2 multi-telegram up to the read limit
-//   m.select(SecondaryMask::exact(addr));      // then talk to address 253
+//   m.select(mbus::SecondaryMask::exact(addr));  // then talk to address 253
 //
 // Timing and retries follow the CMe3100's M-Bus settings (CMe3100 manual §6.25.2, Table 7) and
 // its multi-telegram read limit (§6.25.3). Every failure throws MasterError with a stable name
@@ -12,13 +12,13 @@
 
 #include <cstdint>
 #include <map>
-#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "metercert/master/port.hpp"
+#include "metercert/mbus/secondary_address.hpp"
 
 namespace metercert::master {
 
@@ -42,43 +42,6 @@ struct MasterCounters {
     double bus_ms = 0;             // bus time incl. timeouts and idle times, on the port's clock
 };
 
-// Secondary address (EN 13757-3 §5): identification number (8 BCD digits), manufacturer,
-// version (generation), medium (device type). As in the fixed data header.
-struct SecondaryAddress {
-    std::uint32_t id = 0;
-    std::uint16_t manufacturer = 0;
-    std::uint8_t version = 0;
-    std::uint8_t medium = 0;
-    auto operator<=>(const SecondaryAddress&) const = default;
-    // 16 hex digits IIIIIIIIMMMMVVTT (ID, manufacturer as its 16-bit value, version, medium), the
-    // form libmbus and gateways print: ELV's 13647123, version 1, electricity = "1364712315960102".
-    [[nodiscard]] std::string to_string() const;
-};
-
-// An identification number written as 8 decimal digits ("13647123") as the 8 packed BCD digits of
-// the header (0x13647123); nullopt for anything else (EN 13757-3 §5).
-std::optional<std::uint32_t> parse_identification(std::string_view text) noexcept;
-
-// Selection mask of SND_UD CI=0x52 (EN 13757-3 secondary addressing; CMi1020 manual §6.7.7): 16 nibbles, F = any
-// in the ID, and in this master also nibble-wise in manufacturer, version and medium.
-struct SecondaryMask {
-    std::uint32_t id = 0xFFFFFFFF;
-    std::uint16_t manufacturer = 0xFFFF;
-    std::uint8_t version = 0xFF;
-    std::uint8_t medium = 0xFF;
-    static SecondaryMask exact(const SecondaryAddress& a) { return {a.id, a.manufacturer, a.version, a.medium}; }
-    // 16 hex digits: ID (8, BCD digits or F), manufacturer (4), version (2), medium (2); an ID of
-    // only 8 digits leaves the rest wildcard. Throws std::invalid_argument naming the position.
-    static SecondaryMask parse(const std::string& text);
-    [[nodiscard]] std::vector<std::uint8_t> user_data() const;  // the 8 bytes after CI 0x52
-    [[nodiscard]] bool matches(const SecondaryAddress& a) const noexcept;  // nibble-wise, F = any
-    [[nodiscard]] std::string to_string() const;                          // 16 hex digits
-    // nibble at position 0..15 (0 = most significant ID digit, 8..11 manufacturer, 12..13 version,
-    // 14..15 medium), and a copy with that nibble set.
-    [[nodiscard]] unsigned nibble(unsigned pos) const noexcept;
-    [[nodiscard]] SecondaryMask with(unsigned pos, unsigned value) const noexcept;
-};
-
 // A failed master operation. name(): timeout, collision, bad_reply (garbled or not the expected
 // frame; detail says which), nack (a reply other than ACK to SND_UD/SND_NKE), or the PortError
 // name (connection_closed, port_lost, …) when the transport failed.
@@ -91,13 +54,14 @@ private:
     std::string name_;
 };
 
-// One telegram of a readout, with its reply timing.
+// One telegram of a multi-telegram read, with its reply timing.
 struct ReadTelegram {
     std::vector<std::uint8_t> frame;
     double reply_gap_ms = 0;
 };
 
-struct Readout {
+// The telegrams of one multi-telegram read (REQ_UD2 until a telegram without DIF 0x1F).
+struct ReadResult {
     std::vector<ReadTelegram> telegrams;
     bool truncated = false;  // the slave had more telegrams (DIF 0x1F) than the read limit allowed
 };
@@ -114,7 +78,7 @@ public:
     // REQ_UD2 multi-telegram readout (EN 13757-2 §5.5, FCB/FCV; EN 13757-3 DIF 0x1F): the first
     // request with FCV=1 and FCB toggled, the next ones toggled again, until a telegram without
     // 0x1F or the read limit. A timeout or garbled reply repeats the same FCB (readout retries).
-    Readout read(std::uint8_t a);
+    ReadResult read(std::uint8_t a);
     // One REQ_UD2 exchange with the FCB state of `a` (no retries); the reply frame.
     std::vector<std::uint8_t> req_ud2(std::uint8_t a);
     // REQ_UD1 (C 0x5A/0x7A): class 1 data; an ACK (no alarm) or an RSP_UD.
@@ -122,9 +86,9 @@ public:
     // SND_UD (C 0x53/0x73) with CI and user data; ACK expected (none for 255). Selection retries.
     void snd_ud(std::uint8_t a, std::uint8_t ci, std::span<const std::uint8_t> data);
     // Selection (SND_UD to 253, CI 0x52): none (timeout), ack, or collision (garbled). No retries.
-    SelectResult select(const SecondaryMask& mask);
+    SelectResult select(const mbus::SecondaryMask& mask);
     // Selection that must succeed (selection retries), for reading one meter by secondary address.
-    void select_exact(const SecondaryMask& mask);
+    void select_exact(const mbus::SecondaryMask& mask);
     // Baud switch (CI 0xB8+n, §6.7.3 / EN 13757-2): the ACK comes at the old rate, then the port
     // changes to `baud`. Throws std::invalid_argument for a rate without a CI code.
     void switch_baud(std::uint8_t a, unsigned baud);

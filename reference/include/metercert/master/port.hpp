@@ -6,7 +6,7 @@
 // master algorithms in reference/master/ use only this interface, so the same code drives a
 // simulator, a CMe3000 over TCP or a USB level converter.
 //
-// Timing (EN 13757-2; NOTES.md "Timing"): one character is 11 bit times (start, 8 data, even
+// Timing (EN 13757-2): one character is 11 bit times (start, 8 data, even
 // parity, stop). A slave answers no earlier than 11 bit times and no later than 330 bit times +
 // 50 ms after the end of the master's frame. A port measures that gap for every reply.
 #pragma once

@@ -34,7 +34,7 @@ enum class SearchAlgorithm : std::uint8_t { baseline, adaptive };
 std::string_view search_algorithm_name(SearchAlgorithm a) noexcept;  // "baseline", "adaptive"
 
 struct FoundSlave {
-    SecondaryAddress address;
+    mbus::SecondaryAddress address;
     std::uint8_t primary = 0;           // the A-field of its RSP_UD
     std::vector<std::uint8_t> frame;    // the RSP_UD that identified it
 };
@@ -48,7 +48,7 @@ struct SearchResult {
 
 // Secondary search below `start` (default: everything). Throws MasterError/PortError only for
 // transport failures; bus behaviour (timeouts, collisions) is what the search works with.
-SearchResult search_secondary(Master& master, SearchAlgorithm algorithm, const SecondaryMask& start = {});
+SearchResult search_secondary(Master& master, SearchAlgorithm algorithm, const mbus::SecondaryMask& start = {});
 
 struct PrimaryScanResult {
     std::vector<FoundSlave> found;      // slaves that ACKed SND_NKE and answered REQ_UD2

@@ -104,10 +104,11 @@ struct DateTime {
     char* write_iso(char* out) const noexcept;
 };
 
+// Where a plain-text unit (VIF 0x7C/0xFC) puts its length and text.
 enum class TextLayout : std::uint8_t {
     none,
-    standard,  // EN 13757-3 §6.4.2: VIF(0x7C/0xFC) VIFE… LEN TEXT
-    cmi1020,   // CMi1020 manual Table 6: VIF(0xFC) LEN TEXT VIFE… (see vectors/ERRATA.md)
+    standard,            // EN 13757-3 §6.4.2: VIF(0x7C/0xFC) VIFE… LEN TEXT
+    length_before_vife,  // VIF(0xFC) LEN TEXT VIFE…: the CMi1020's Table 6 (ERRATA E-3)
 };
 
 struct Record {
@@ -189,12 +190,5 @@ struct Telegram {
 bool decode(std::span<const std::uint8_t> frame, Telegram& out, DecodeError& err) noexcept;
 bool decode(std::span<const std::uint8_t> frame, Telegram& out, DecodeError& err, const DecodeOptions& opt) noexcept;
 Telegram decode_or_throw(std::span<const std::uint8_t> frame, const DecodeOptions& opt = {});  // throws DecodeFailure
-
-// Value-level helpers (EN 13757-3 Annex A), also used by the encoder.
-// Reads a BCD register of `n` bytes (LSB first). With `signed_msd` a most significant nibble 0xF
-// is the minus sign (fixed-length BCD, type A); LVAR BCD (0xC0–0xDF) carries its sign in the
-// LVAR, so there every nibble must be a digit. Returns bcd, or error_state for any other
-// non-decimal digit and for "−0".
-ValueKind read_bcd(const std::uint8_t* p, std::size_t n, Decimal& out, bool signed_msd = true) noexcept;
 
 }  // namespace metercert::mbus

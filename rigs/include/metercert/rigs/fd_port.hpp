@@ -82,7 +82,7 @@ int tcp_accept_one(const std::string& host, std::uint16_t port, double timeout_m
 
 // A serial line, 8E1 (M-Bus, EN 13757-2), raw, with INPCK|PARMRK so parity errors are seen.
 // Real ports are opened through libserialport; pseudo-terminals and socat links (which Debian's
-// libserialport 0.1.1 refuses, NOTES.md) through plain termios, 8N1: a Linux pty has no parity
+// libserialport 0.1.1 refuses) through plain termios, 8N1: a Linux pty has no parity
 // (its driver clears PARENB, and asking for it made every open after the first fail with
 // "tcsetattr: Invalid argument"). The settings are read back and checked; a port may be opened,
 // configured and closed any number of times. Throws PortError(connect_failed).

@@ -7,18 +7,14 @@
 #include <set>
 #include <vector>
 
-namespace metercert::rigs {
+#include "metercert/mbus/bcd.hpp"
 
-inline std::uint32_t to_bcd8(std::uint32_t decimal) {
-    std::uint32_t out = 0;
-    for (int i = 0; i < 8; ++i, decimal /= 10) out |= (decimal % 10) << (4 * i);
-    return out;
-}
+namespace metercert::rigs {
 
 // first_decimal, first_decimal + 1, … (n IDs)
 inline std::vector<std::uint32_t> consecutive_ids(std::uint32_t first_decimal, std::size_t n) {
     std::vector<std::uint32_t> v;
-    for (std::size_t i = 0; i < n; ++i) v.push_back(to_bcd8((first_decimal + static_cast<std::uint32_t>(i)) % 100000000u));
+    for (std::size_t i = 0; i < n; ++i) v.push_back(mbus::to_bcd((first_decimal + static_cast<std::uint32_t>(i)) % 100000000u));
     return v;
 }
 
@@ -27,7 +23,7 @@ inline std::vector<std::uint32_t> random_ids(std::uint32_t seed, std::size_t n) 
     std::mt19937 rng(seed);
     std::uniform_int_distribution<std::uint32_t> d(0, 99999999);
     std::set<std::uint32_t> s;
-    while (s.size() < n) s.insert(to_bcd8(d(rng)));
+    while (s.size() < n) s.insert(mbus::to_bcd(d(rng)));
     return {s.begin(), s.end()};
 }
 

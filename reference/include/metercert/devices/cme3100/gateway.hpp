@@ -1,4 +1,4 @@
-// Reference model of the Elvaco CMe3100 metering gateway (CMe3100 manual, shared/seeds/004_…):
+// Reference model of the Elvaco CMe3100 metering gateway (Elvaco's CMe3100 User Manual):
 // the installed meters, scheduled readouts into its database, the commission report and the
 // Virtual M-Bus service. The database is a real SQLite file (Debian libsqlite3; ":memory:" for
 // tests) — the device's own storage, like the CMi1020's EEPROM state; wire I/O stays outside

@@ -1,7 +1,7 @@
 """CMe3000 §6.3 Figure 6 and §6.4 Figure 9 — statistics: completed and dropped accepts, octets
 forwarded each way, serial receiver/transmitter bytes. Read from the reference gateway's
 statistics file (a real CMe3000 shows them only on its web page)."""
-from cme3000_lib import client, closed_within, fresh_client, statistics
+from .lib import client, closed_within, fresh_client, statistics
 from metercert.conformance import case, expect
 
 

@@ -4,7 +4,7 @@ a secondary search work through it), one client at a time (ERRATA E-22)."""
 import time
 
 import metercert
-from cme3000_lib import client, closed_within, received
+from .lib import client, closed_within, received
 from metercert.conformance import Mismatch, case, expect
 
 

@@ -2,7 +2,7 @@
 disconnect timeout 10 s (a connection with no byte either way for 10 s is closed; ERRATA E-22)."""
 import time
 
-from cme3000_lib import closed_within, fresh_client
+from .lib import closed_within, fresh_client
 from metercert.conformance import case, expect, expect_between, measure
 
 

@@ -1,0 +1,3 @@
+"""Profile cmi1020: the Elvaco CMi1020 M-Bus slave, one module per manual section (``conftest.py``
+says what it certifies). A package, so its modules import each other explicitly
+(``from .lib import …``, ``from . import table6``) and never another profile's."""
