@@ -9,6 +9,7 @@
 #include "common.hpp"
 #include "metercert/devices/cmi1020.hpp"
 #include "metercert/devices/e350.hpp"
+#include "metercert/devices/fault_lists.hpp"
 #include "metercert/devices/secrets.hpp"
 
 namespace py = pybind11;
@@ -26,9 +27,39 @@ struct Reference {
         : meter(readout), slave(devices::Cmi1020Config{.fabrication_number = fabrication_number}, meter) {}
 };
 
+// The E350's fault list (e350.hpp) as the `fault` property's documentation.
+const std::string& meter_fault_doc() {
+    static const std::string doc = [] {
+        std::string d = "How the meter misbehaves on its optical port (each fault shows up as a CMi1020 Table 5\n"
+                        "error flag): 'none', or one of metercert._core.faults()['e350']:";
+        for (const auto& f : devices::e350_fault_specs()) d += "\n  '" + std::string(f.name) + "': " + std::string(f.summary);
+        return d;
+    }();
+    return doc;
+}
+
 }  // namespace
 
 void bind_devices(py::module_& m) {
+    m.def("faults", [] {
+            py::dict out;
+            for (const auto& d : devices::device_faults()) {
+                py::list l;
+                for (const auto& f : d.faults) {
+                    py::dict e;
+                    e["name"] = std::string(f.name);
+                    e["clause"] = std::string(f.clause);
+                    e["summary"] = std::string(f.summary);
+                    l.append(e);
+                }
+                out[py::str(std::string(d.device))] = l;
+            }
+            return out;
+        },
+        "Every device's fault list (reference/include/metercert/devices/fault_lists.hpp), as\n"
+        "`metercert faults --json` prints it: {device: [{name, clause, summary}, ...]} for cmi1020\n"
+        "(sim:cmi1020?fault=NAME), e350 (the meter model's E350.fault), cme3100 (sim:cme3100?fault=NAME)\n"
+        "and cme3000. 'none' (the reference) is in no list.");
     m.def("secret_name", [](const py::bytes& frame) -> std::optional<std::string> {
             const std::string s = frame;
             const auto span = devices::find_secret({reinterpret_cast<const std::uint8_t*>(s.data()), s.size()});
@@ -49,14 +80,12 @@ void bind_devices(py::module_& m) {
         .def_property("fault", [](const devices::E350& e) { return std::string(devices::meter_fault_name(e.fault)); },
                       [](devices::E350& e, const std::string& name) {
                           const auto f = devices::meter_fault_from_name(name);
-                          if (!f) throw py::value_error("unknown meter fault '" + name + "' (none, no_meter, id_timeout, "
-                                                        "id_receive_error, unexpected_id_char, readout_timeout, receive_error, "
-                                                        "signon_failure, command_failure)");
+                          if (!f)
+                              throw py::value_error("unknown meter fault '" + name + "' (" +
+                                                    devices::fault_choices(devices::e350_fault_specs()) + ")");
                           e.fault = *f;
                       },
-                      "How the meter misbehaves on its optical port: 'none', 'no_meter', 'id_timeout',\n"
-                      "'id_receive_error', 'unexpected_id_char', 'readout_timeout', 'receive_error',\n"
-                      "'signon_failure', 'command_failure' (each maps to a CMi1020 Table 5 error flag).")
+                      meter_fault_doc().c_str())
         .def_property("p1_password", [](const devices::E350& e) { return e.p1_password; },
                       [](devices::E350& e, const std::string& p) { e.p1_password = p; },
                       "The P1 password the meter accepts (8 ASCII digits; §8.2 default 88888888). Never log it.")

@@ -1,33 +1,69 @@
 #include "metercert/devices/e350.hpp"
 
 #include <array>
+#include <iterator>
 
 namespace metercert::devices {
 
 namespace {
-constexpr std::array<std::pair<MeterFault, std::string_view>, 9> kFaults{{
-    {MeterFault::none, "none"},
-    {MeterFault::no_meter, "no_meter"},
-    {MeterFault::id_timeout, "id_timeout"},
-    {MeterFault::id_receive_error, "id_receive_error"},
-    {MeterFault::unexpected_id_char, "unexpected_id_char"},
-    {MeterFault::readout_timeout, "readout_timeout"},
-    {MeterFault::receive_error, "receive_error"},
-    {MeterFault::signon_failure, "signon_failure"},
-    {MeterFault::command_failure, "command_failure"},
-}};
+using RS = E350::ReadStatus;
+
+// The meter's fault list. Clause: the IEC 62056-21 mode C exchange the fault breaks; the summary
+// ends with the CMi1020 Table 5 error flag (FD17 bit) that must report it.
+constexpr E350FaultSpec kFaults[] = {
+    {{"no_meter", "IEC 62056-21 mode C: request → identification message",
+      "nothing answers on the optical port: the ID string times out and every sign-on fails (FD17 bits 0, 23)"},
+     MeterFault::no_meter, {.read = RS::id_timeout, .signon_refused = true}},
+    {{"id_timeout", "IEC 62056-21 mode C: identification message", "the meter starts but the ID string times out (FD17 bit 0)"},
+     MeterFault::id_timeout, {.read = RS::id_timeout}},
+    {{"id_receive_error", "IEC 62056-21 mode C: identification message",
+      "the ID string arrives with a framing or parity error (FD17 bit 1)"},
+     MeterFault::id_receive_error, {.read = RS::id_receive_error}},
+    {{"unexpected_id_char", "IEC 62056-21 mode C: identification message",
+      "an unexpected character in the ID string (FD17 bit 2)"},
+     MeterFault::unexpected_id_char, {.read = RS::unexpected_id_char}},
+    {{"readout_timeout", "IEC 62056-21 mode C: data message", "the data readout stops before ETX (FD17 bit 3)"},
+     MeterFault::readout_timeout, {.read = RS::readout_timeout}},
+    {{"receive_error", "IEC 62056-21 mode C: data message (BCC)", "the data readout arrives with a bad BCC (FD17 bit 4)"},
+     MeterFault::receive_error, {.read = RS::receive_error}},
+    {{"signon_failure", "IEC 62056-21 mode C: password (P1/P2) sign-on",
+      "the P1/P2 sign-on is refused whatever the password or key (FD17 bit 23)"},
+     MeterFault::signon_failure, {.signon_refused = true}},
+    {{"command_failure", "IEC 62056-21 mode C: programming command",
+      "a command after a good sign-on is refused (FD17 bits 9–18: the command's own bit)"},
+     MeterFault::command_failure, {.command_refused = true}},
+};
+constexpr auto kSpecs = specs_of(kFaults);
+
+constexpr bool in_enum_order() {
+    for (std::size_t i = 0; i < std::size(kFaults); ++i)
+        if (kFaults[i].fault != static_cast<MeterFault>(i + 1)) return false;
+    return true;
+}
+static_assert(in_enum_order() && std::size(kFaults) == static_cast<std::size_t>(MeterFault::command_failure),
+              "kFaults follows MeterFault: entry i is MeterFault(i + 1), one entry per fault");
 }  // namespace
 
+std::span<const E350FaultSpec> e350_faults() noexcept { return kFaults; }
+
+std::span<const FaultSpec> e350_fault_specs() noexcept { return kSpecs; }
+
+const E350FaultSpec* e350_fault(MeterFault f) noexcept {
+    const auto i = static_cast<std::size_t>(f);
+    return i >= 1 && i <= std::size(kFaults) ? &kFaults[i - 1] : nullptr;
+}
+
 std::optional<MeterFault> meter_fault_from_name(std::string_view name) {
-    for (const auto& [f, n] : kFaults)
-        if (n == name) return f;
-    return std::nullopt;
+    if (name == "none") return MeterFault::none;
+    const FaultSpec* f = find_fault(kSpecs, name);
+    if (!f) return std::nullopt;
+    return kFaults[f - kSpecs.data()].fault;
 }
 
 std::string_view meter_fault_name(MeterFault f) {
-    for (const auto& [g, n] : kFaults)
-        if (g == f) return n;
-    return "unknown";
+    if (f == MeterFault::none) return "none";
+    const E350FaultSpec* s = e350_fault(f);
+    return s ? s->spec.name : "unknown";
 }
 
 namespace {
@@ -50,15 +86,8 @@ void E350::set_readout(std::string bytes) { readout_ = framed(std::move(bytes));
 
 E350::ReadResult E350::read() {
     ++reads;
-    switch (fault) {
-        case MeterFault::no_meter:
-        case MeterFault::id_timeout: return {ReadStatus::id_timeout, std::nullopt};
-        case MeterFault::id_receive_error: return {ReadStatus::id_receive_error, std::nullopt};
-        case MeterFault::unexpected_id_char: return {ReadStatus::unexpected_id_char, std::nullopt};
-        case MeterFault::readout_timeout: return {ReadStatus::readout_timeout, std::nullopt};
-        case MeterFault::receive_error: return {ReadStatus::receive_error, std::nullopt};
-        default: break;
-    }
+    if (const E350FaultSpec* f = e350_fault(fault); f && f->hooks.read != ReadStatus::ok)  // readout hook
+        return {f->hooks.read, std::nullopt};
     try {
         return {ReadStatus::ok, obis::parse_readout(readout_)};
     } catch (const obis::ReadoutError& e) {
@@ -68,9 +97,10 @@ E350::ReadResult E350::read() {
 }
 
 E350::ExecStatus E350::execute(const MeterCommand& cmd, const std::string& p1, const std::array<std::uint8_t, 16>& p2) {
-    if (fault == MeterFault::no_meter || fault == MeterFault::signon_failure) return ExecStatus::signon_failed;
+    const E350FaultSpec* f = e350_fault(fault);
+    if (f && f->hooks.signon_refused) return ExecStatus::signon_failed;  // sign-on hook
     if (cmd.method == SignOn::p1 ? p1 != p1_password : p2 != p2_key) return ExecStatus::signon_failed;
-    if (fault == MeterFault::command_failure) return ExecStatus::command_failed;
+    if (f && f->hooks.command_refused) return ExecStatus::command_failed;  // command hook
     if (cmd.code == 0xFF21 && !has_disconnector) return ExecStatus::command_failed;
     executed.push_back(cmd);
     if (cmd.code == 0xFF21 && !cmd.fields.empty()) disconnector_closed = cmd.fields[0] != 0;

@@ -7,24 +7,30 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "metercert/devices/fault_spec.hpp"
 #include "metercert/obis/readout.hpp"
 
 namespace metercert::devices {
 
+// The meter's faults (E350::fault): none is the reference meter; each other value is one entry of
+// the meter's fault list, e350_faults() below, which names it and holds its hooks (same order).
 enum class MeterFault : std::uint8_t {
     none,
-    no_meter,            // nothing answers: timeout on the identification string
-    id_timeout,          // the meter starts but the ID string times out
-    id_receive_error,    // ID string with framing/parity error
-    unexpected_id_char,  // unexpected character in the ID string
-    readout_timeout,     // data readout stops before ETX
-    receive_error,       // data readout with a bad BCC
-    signon_failure,      // P1/P2 sign-on refused whatever the password
-    command_failure,     // a signed-on command is refused
+    no_meter,
+    id_timeout,
+    id_receive_error,
+    unexpected_id_char,
+    readout_timeout,
+    receive_error,
+    signon_failure,
+    command_failure,
 };
+// By the names of e350_faults(), and "none".
 std::optional<MeterFault> meter_fault_from_name(std::string_view name);
 std::string_view meter_fault_name(MeterFault f);
 
@@ -77,5 +83,31 @@ public:
 private:
     std::string readout_;
 };
+
+// The E350's faults: how the meter behind a CMi1020 misbehaves on its IEC 62056-21 port, so that
+// the CMi1020's Table 5 error flags can be checked (`simulate cmi1020 --meter-fault NAME`,
+// `meter.fault = NAME` in a case). One list (fault_spec.hpp), each entry with its hooks — the
+// points of the meter's exchange where it acts; a hook left empty is the reference meter there.
+struct E350FaultHooks {
+    // Readout: the outcome of every readout cycle (request, identification, data); ok: the readout.
+    E350::ReadStatus read = E350::ReadStatus::ok;
+    // Sign-on: the P1/P2 sign-on is refused whatever the password or key.
+    bool signon_refused = false;
+    // Command: a command after a good sign-on is refused.
+    bool command_refused = false;
+};
+
+struct E350FaultSpec {
+    FaultSpec spec;
+    MeterFault fault;
+    E350FaultHooks hooks;
+};
+
+// Every fault of the meter model, in MeterFault's order (none excluded).
+std::span<const E350FaultSpec> e350_faults() noexcept;
+// The same list as name, clause and summary.
+std::span<const FaultSpec> e350_fault_specs() noexcept;
+// The entry of `f`; nullptr for none.
+const E350FaultSpec* e350_fault(MeterFault f) noexcept;
 
 }  // namespace metercert::devices
