@@ -221,10 +221,13 @@ struct AckPeer {
             }
         });
     }
-    ~AckPeer() {
+    // Stops the thread and waits for it: after this, `acks` counts every ACK written (the last
+    // one may be read by the master before the peer thread has counted it).
+    void finish() {
         stop = true;
-        th.join();
+        if (th.joinable()) th.join();
     }
+    ~AckPeer() { finish(); }
 };
 
 // Opens, configures (8E1 raw, as serial:// does), uses and closes the line at `path` `n` times;
@@ -263,6 +266,7 @@ TEST(FdPort, SimulatorPtyOpensConfiguresAndClosesFiftyTimes) {
         int ok = 0;
         EXPECT_NO_THROW(ok = reopen_rounds(name, 50));
         EXPECT_EQ(ok, 50);
+        peer.finish();
         EXPECT_EQ(peer.acks.load(), 50);
     }
     ::close(keep);
