@@ -7,11 +7,6 @@
 #include <string>
 #include <vector>
 
-// The real E350 readout compiled in (generated/default_readout.cpp in the build tree, from
-// vectors/obis/lgz-zmf100ac-m26.readout: the top-level CMakeLists.txt).
-extern const char kDefaultE350Readout[];
-extern const std::size_t kDefaultE350ReadoutSize;
-
 namespace metercert::bindings {
 
 inline pybind11::bytes as_bytes(const std::vector<std::uint8_t>& v) {

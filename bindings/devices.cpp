@@ -11,6 +11,7 @@
 #include "metercert/devices/e350.hpp"
 #include "metercert/devices/fault_lists.hpp"
 #include "metercert/devices/secrets.hpp"
+#include "metercert/rigs/sim_cmi1020.hpp"
 
 namespace py = pybind11;
 using namespace metercert;
@@ -119,7 +120,7 @@ void bind_devices(py::module_& m) {
         "E350 model answering `readout`: the behaviour a DUT is held against. Time is simulated\n"
         "(advance_to); on_frame() answers a frame as the CMi1020 manual §6.7 says.")
         .def(py::init([](const py::object& readout, std::uint32_t fab) {
-                 std::string r = readout.is_none() ? std::string(kDefaultE350Readout, kDefaultE350ReadoutSize)
+                 std::string r = readout.is_none() ? std::string(rigs::default_e350_readout())
                                                    : std::string(readout.cast<py::bytes>());
                  return std::make_unique<Reference>(r, fab);
              }), py::arg("readout") = py::none(), py::arg("fabrication_number") = 0x70000001u)

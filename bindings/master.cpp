@@ -1,16 +1,21 @@
-// Bindings of the master (reference/master) and the transports (rigs): connections to a DUT by
-// URL with every byte tapped, master operations, searches, pcap reading.
+// Bindings of the master (reference/master) and the transports (rigs): DUT links by URL with their
+// capabilities and every byte tapped, the registry of schemes and capabilities, simulator
+// processes, master operations, searches, pcap reading and writing.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <memory>
 
 #include <fmt/format.h>
 
 #include "common.hpp"
 #include "metercert/master/search.hpp"
-#include "metercert/rigs/dut.hpp"
+#include "metercert/rigs/capabilities.hpp"
+#include "metercert/rigs/dut_link.hpp"
 #include "metercert/rigs/pcap.hpp"
+#include "metercert/rigs/sim_cmi1020.hpp"
+#include "metercert/rigs/simulator_process.hpp"
 
 namespace py = pybind11;
 using namespace metercert;
@@ -22,7 +27,8 @@ using bindings::from_bytes;
 
 py::dict record_dict(const rigs::TapRecord& r) {
     py::dict d;
-    d["direction"] = r.direction == rigs::Direction::master_to_slave ? "master_to_slave" : "slave_to_master";
+    d["link"] = std::string(rigs::link_kind_name(r.link));
+    d["direction"] = std::string(rigs::direction_name(r.direction));
     d["channel"] = r.channel;
     d["flags"] = r.flags;
     d["baud"] = r.baud;
@@ -31,26 +37,45 @@ py::dict record_dict(const rigs::TapRecord& r) {
     return d;
 }
 
-// A DUT opened by URL, its bytes tapped into memory (and a pcap file when asked).
+// A DUT link opened by URL, its bytes tapped into memory (and a pcap file when asked), after the
+// link's own redaction stage.
 struct Connection {
     rigs::MemoryTap memory;
     rigs::TeeTap tee;
     std::unique_ptr<rigs::PcapWriter> pcap;
-    rigs::Dut dut;
-    Connection(const std::string& url, const std::string& pcap_path) {
+    std::unique_ptr<rigs::DutLink> link;
+    Connection(const std::string& url, const std::string& pcap_path, const std::string& executable) {
         tee.add(&memory);
         if (!pcap_path.empty()) {
             pcap = std::make_unique<rigs::PcapWriter>(pcap_path);
             tee.add(pcap.get());
         }
-        dut = rigs::open_dut(url, std::string(kDefaultE350Readout, kDefaultE350ReadoutSize), &tee);
+        rigs::LinkOptions o;
+        o.tap = &tee;
+        o.simulator_executable = executable;
+        link = rigs::open_link(url, o);
     }
+    master::BusPort& port(const char* what) { return link->require_mbus_request(what); }
+    rigs::SimCmi1020& sim(const char* what) { return link->require_sim_cmi1020(what); }
 };
+
+py::dict scheme_dict(const rigs::LinkScheme& s) {
+    py::dict d;
+    d["name"] = s.name;
+    d["form"] = s.form;
+    d["summary"] = s.summary;
+    py::dict params;
+    for (const auto& p : s.params) params[py::str(p.name)] = p.meaning;
+    d["params"] = params;
+    d["offers"] = s.offers;
+    d["simulator_process"] = static_cast<bool>(s.simulator);
+    return d;
+}
 
 struct PyMaster {
     std::shared_ptr<Connection> conn;  // keeps the port alive
     master::Master m;
-    PyMaster(std::shared_ptr<Connection> c, master::MasterSettings s) : conn(std::move(c)), m(*conn->dut.port, s) {}
+    PyMaster(std::shared_ptr<Connection> c, master::MasterSettings s) : conn(std::move(c)), m(conn->port("Master"), s) {}
 };
 
 py::dict counters_dict(const master::MasterCounters& c) {
@@ -102,6 +127,7 @@ void bind_master(py::module_& m) {
     static py::exception<master::MasterError> master_error(m, "MasterErrorBase");
     static py::exception<master::PortError> port_error(m, "PortErrorBase");
     static py::exception<rigs::DutError> dut_error(m, "DutErrorBase", PyExc_ValueError);
+    static py::exception<rigs::SimulatorError> simulator_error(m, "SimulatorError", PyExc_RuntimeError);
     py::register_exception_translator([](std::exception_ptr p) {
         try {
             if (p) std::rethrow_exception(p);
@@ -109,56 +135,136 @@ void bind_master(py::module_& m) {
             PyErr_SetObject(master_error.ptr(), py::make_tuple(e.name(), std::string(e.what())).ptr());
         } catch (const master::PortError& e) {
             PyErr_SetObject(port_error.ptr(), py::make_tuple(e.name(), std::string(e.what())).ptr());
+        } catch (const rigs::MissingCapability& e) {
+            PyErr_SetObject(dut_error.ptr(), py::make_tuple("no_capability", std::string(e.what())).ptr());
         } catch (const rigs::DutError& e) {
             PyErr_SetObject(dut_error.ptr(), py::make_tuple("bad_url", std::string(e.what())).ptr());
+        } catch (const rigs::SimulatorError& e) {
+            PyErr_SetString(simulator_error.ptr(), e.what());
         } catch (const rigs::PcapError& e) {
             PyErr_SetString(PyExc_OSError, e.what());
         }
     });
 
     py::class_<Connection, std::shared_ptr<Connection>>(m, "Connection",
-        "Connection(url: str, pcap: str = '')\n\n"
-        "A device under test opened by DUT URL (sim:cmi1020?count=N, tcp://HOST:PORT,\n"
-        "tcp-listen://HOST:PORT, serial:///dev/X?baud=2400; rigs/include/metercert/rigs/dut.hpp).\n"
-        "Every byte is tapped: records() returns them, and `pcap` names a capture file (link type\n"
-        "147). Raises DutError (bad URL), PortError('connect_failed') (unreachable), OSError (pcap).")
-        .def(py::init<const std::string&, const std::string&>(), py::arg("url"), py::arg("pcap") = "")
-        .def_property_readonly("description", [](const Connection& c) { return c.dut.description; })
-        .def_property_readonly("simulated", [](const Connection& c) { return c.dut.bus != nullptr; },
-                               "True for sim: URLs (the reference slaves run in process).")
-        .def_property_readonly("slave_count", [](const Connection& c) { return c.dut.bus ? c.dut.bus->size() : 0; })
+        "Connection(url: str, pcap: str = '', executable: str = '')\n\n"
+        "A DUT link opened by URL (rigs/include/metercert/rigs/dut_link.hpp; dut_link_schemes() lists\n"
+        "the schemes): sim:cmi1020?count=N, sim:cme3000, sim:cme3100?fault=NAME, tcp://HOST:PORT,\n"
+        "tcp-listen://HOST:PORT, serial:///dev/X?baud=2400. `capabilities` says what it offers; each\n"
+        "operation needs the capability of its interface (MissingCapability, a DutError, otherwise).\n"
+        "Every byte is tapped after the link kind's redaction stage: records() returns them, and `pcap`\n"
+        "names a capture file (link type 147). `executable`: the metercert that runs simulator processes\n"
+        "(sim:cme3000, sim:cme3100). Raises DutError (bad URL), PortError('connect_failed')\n"
+        "(unreachable, or a simulator that did not start), OSError (pcap).")
+        .def(py::init<const std::string&, const std::string&, const std::string&>(), py::arg("url"), py::arg("pcap") = "",
+             py::arg("executable") = "")
+        .def_property_readonly("url", [](const Connection& c) { return c.link->url(); })
+        .def_property_readonly("description", [](const Connection& c) { return c.link->description(); })
+        .def_property_readonly("capabilities", [](const Connection& c) {
+                py::set out;
+                for (const auto& cap : c.link->capabilities()) out.add(py::str(cap));
+                return py::frozenset(out);
+            }, "The capability names the link offers (frozenset): mbus.request, mbus.line, sim.cmi1020, …")
+        .def_property_readonly("simulated", [](const Connection& c) {
+                for (const auto& cap : c.link->capabilities())
+                    if (cap.rfind("sim.", 0) == 0) return true;
+                return false;
+            }, "True when the DUT is one of metercert's simulators (a sim.* capability).")
+        .def_property_readonly("release_s", [](const Connection& c) { return c.link->release_ms() / 1000.0; },
+            "After close(), the time the device needs before it serves a new client (a gateway's one slot), s.")
+        .def_property_readonly("slave_count", [](Connection& c) {
+                auto* sim = c.link->sim_cmi1020();
+                return sim ? sim->size() : 0;
+            }, "sim.cmi1020: the number of simulated slaves (0 without).")
         .def("records", [](const Connection& c) {
                 py::list out;
                 for (const auto& r : c.memory.records) out.append(record_dict(r));
                 return out;
             },
-            "Every burst so far: dicts with direction ('master_to_slave'|'slave_to_master'), channel,\n"
-            "flags (1 parity error, 2 garbled), baud, wall_us (µs since the epoch), bytes.")
+            "Every burst so far: dicts with link ('mbus'), direction ('to_dut'|'from_dut', relative to the\n"
+            "DUT), channel, flags (1 parity error, 2 garbled, 4 redacted), baud, wall_us (µs since the\n"
+            "epoch), bytes.")
         .def("clear_records", [](Connection& c) { c.memory.records.clear(); })
-        .def("close", [](Connection& c) { c.dut.port->close(); },
-             "Release the line (a TCP connection is closed); later operations raise PortError.")
-        .def("now_ms", [](const Connection& c) { return c.dut.port->now_ms(); }, "The port's clock (ms; simulated for sim:).")
-        .def("idle", [](Connection& c, double ms) { c.dut.port->idle(ms); }, py::arg("ms"),
-             "Let `ms` of bus time pass (simulated: the slaves' meter readouts run meanwhile).")
-        .def("slave_state", [](const Connection& c, std::size_t i) {
-                if (!c.dut.bus) throw std::invalid_argument("slave_state: not a simulated DUT");
-                return c.dut.bus->slave(i).state_json();
-            }, py::arg("index"), "sim: only — the EEPROM state of slave `index` as JSON (holds P1/P2: do not log it).")
-        .def("power_cycle", [](Connection& c, std::size_t i) {
-                if (!c.dut.bus) throw std::invalid_argument("power_cycle: not a simulated DUT");
-                c.dut.bus->power_cycle(i);
-            }, py::arg("index"), "sim: only — power-cycle slave `index` (RAM lost, EEPROM kept; CMi1020 §5.1).")
-        .def("meter", [](Connection& c, std::size_t i) -> devices::E350& {
-                if (!c.dut.bus) throw std::invalid_argument("meter: not a simulated DUT (the meter model exists only for sim:)");
-                if (i >= c.dut.bus->size()) throw std::out_of_range("meter: no slave " + std::to_string(i));
-                return c.dut.bus->meter(i);
-            }, py::arg("index") = 0, py::return_value_policy::reference_internal,
-            "sim: only — the E350 model slave `index` reads (metercert._core.E350).")
-        .def("set_rate_inputs", [](Connection& c, std::size_t i, bool a, bool b) {
-                if (!c.dut.bus) throw std::invalid_argument("set_rate_inputs: not a simulated DUT");
-                c.dut.bus->slave(i).set_rate_inputs(a, b);
-            }, py::arg("index"), py::arg("a"), py::arg("b"),
-            "sim: only — the 230 VAC rate inputs A and B of slave `index` (CMi1020 §4.2.1, Table 2).");
+        .def("close", [](Connection& c) { c.link->close(); },
+             "Release the device (a TCP connection is closed, a simulator process stopped); later operations\n"
+             "raise PortError.")
+        .def("now_ms", [](Connection& c) { return c.port("now_ms").now_ms(); }, "mbus.request: the port's clock (ms; simulated for sim:cmi1020).")
+        .def("idle", [](Connection& c, double ms) { c.port("idle").idle(ms); }, py::arg("ms"),
+             "mbus.request: let `ms` of bus time pass (simulated: the slaves' meter readouts run meanwhile).")
+        .def("slave_state", [](Connection& c, std::size_t i) { return c.sim("slave_state").state_json(i); }, py::arg("index"),
+             "sim.cmi1020: the EEPROM state of slave `index` as JSON (holds P1/P2: do not log it).")
+        .def("power_cycle", [](Connection& c, std::size_t i) { c.sim("power_cycle").power_cycle(i); }, py::arg("index"),
+             "sim.cmi1020: power-cycle slave `index` (RAM lost, EEPROM kept; CMi1020 §5.1).")
+        .def("meter", [](Connection& c, std::size_t i) -> devices::E350& { return c.sim("meter").meter(i); },
+             py::arg("index") = 0, py::return_value_policy::reference_internal,
+             "sim.cmi1020: the E350 model slave `index` reads (metercert._core.E350).")
+        .def("set_rate_inputs", [](Connection& c, std::size_t i, bool a, bool b) { c.sim("set_rate_inputs").set_rate_inputs(i, a, b); },
+             py::arg("index"), py::arg("a"), py::arg("b"),
+             "sim.cmi1020: the 230 VAC rate inputs A and B of slave `index` (CMi1020 §4.2.1, Table 2).")
+        .def("simulator_messages", [](Connection& c) {
+                auto* p = c.link->simulator();
+                if (!p) throw rigs::MissingCapability(c.link->url(), "sim.cme3000 or sim.cme3100", "simulator_messages");
+                return p->messages();
+            }, "sim.cme3000, sim.cme3100: what the simulator process said on stderr so far.");
+
+    // The registry (rigs/include/metercert/rigs/dut_link.hpp, capabilities.hpp)
+    m.def("capabilities", [] {
+            py::dict out;
+            for (const auto& c : rigs::capabilities()) {
+                py::dict d;
+                d["words"] = std::string(c.words);
+                d["source"] = c.source == rigs::CapabilitySource::rig ? "rig" : "link";
+                d["reserved"] = c.reserved;
+                py::list by;
+                for (const rigs::LinkScheme* s : rigs::link_schemes())
+                    if (std::find(s->offers.begin(), s->offers.end(), c.name) != s->offers.end()) by.append(s->form);
+                d["offered_by"] = by;
+                out[py::str(std::string(c.name))] = d;
+            }
+            return out;
+        },
+        "Every capability name a case may need: {name: {words, source: 'link'|'rig', reserved, offered_by: [forms]}}.");
+    m.def("dut_link_schemes", [] {
+            py::list out;
+            for (const rigs::LinkScheme* s : rigs::link_schemes()) out.append(scheme_dict(*s));
+            return out;
+        }, "Every registered DUT URL scheme: [{name, form, summary, params: {name: meaning}, offers, simulator_process}].");
+    m.def("dut_link", [](const std::string& url) {
+            const rigs::LinkInfo info = rigs::check_link(url);
+            py::dict d = scheme_dict(*info.scheme);
+            d["url"] = url;
+            d["capabilities"] = info.capabilities;
+            d["target"] = info.url.target;
+            d["query"] = info.url.params;
+            return d;
+        }, py::arg("url"),
+        "What a link at `url` is and would offer, without opening it: the scheme's entry, plus url, target,\n"
+        "query (the parameters) and capabilities. Raises DutError for a URL the registry refuses.");
+
+    py::class_<rigs::SimulatorProcess>(m, "SimulatorProcess",
+        "SimulatorProcess(url: str, options: list[str] = [], executable: str = '')\n\n"
+        "`metercert simulate DEVICE --listen tcp://127.0.0.1:0 OPTIONS…` as a child process for a process\n"
+        "simulator URL (sim:cme3000, sim:cme3100: the URL's parameters become options, `options` are\n"
+        "added; rigs/include/metercert/rigs/simulator_process.hpp). Ready when constructed: `url` is where\n"
+        "it listens, `messages` what it said on stderr. stop() ends it (SIGTERM, then SIGKILL). Raises\n"
+        "DutError for a URL that names no simulator process, RuntimeError when it does not start.")
+        .def(py::init([](const std::string& url, const std::vector<std::string>& options, const std::string& exe) {
+                 auto cmd = rigs::simulator_command(url, options);
+                 py::gil_scoped_release release;
+                 return std::make_unique<rigs::SimulatorProcess>(exe.empty() ? rigs::default_simulator_executable() : exe,
+                                                                 std::move(cmd));
+             }),
+             py::arg("url"), py::arg("options") = std::vector<std::string>{}, py::arg("executable") = "")
+        .def_property_readonly("url", &rigs::SimulatorProcess::url)
+        .def_property_readonly("pid", &rigs::SimulatorProcess::pid)
+        .def_property_readonly("device", [](const rigs::SimulatorProcess& p) { return p.command().device; })
+        .def_property_readonly("options", [](const rigs::SimulatorProcess& p) { return p.command().options; })
+        .def_property_readonly("messages", &rigs::SimulatorProcess::messages)
+        .def_property_readonly("running", &rigs::SimulatorProcess::running)
+        .def("stop", [](rigs::SimulatorProcess& p, double grace_s) {
+                py::gil_scoped_release release;
+                return p.stop(grace_s * 1000);
+            }, py::arg("grace_s") = 10.0, "Stop it (SIGTERM; SIGKILL after grace_s); its exit status.");
 
     m.attr("TAP_REDACTED") = rigs::kTapRedacted;  // pcap/tap flag of a record whose secret bytes were replaced
 
@@ -224,13 +330,25 @@ void bind_master(py::module_& m) {
         }, py::arg("master"), py::arg("first") = 0, py::arg("last") = 250,
         "Primary scan (SND_NKE then REQ_UD2 on each address) -> {found, problems, cost}.");
     py::class_<rigs::PcapWriter>(m, "PcapWriter",
-        "PcapWriter(path: str)\n\nA capture file of link type 147 (rigs/include/metercert/rigs/pcap.hpp), flushed after\n"
-        "every packet. Raises OSError when the file cannot be written.")
-        .def(py::init<const std::string&>(), py::arg("path"))
+        "PcapWriter(path: str, link: str = 'mbus')\n\nA capture file of one link kind (its pcap link type: mbus 147;\n"
+        "rigs/include/metercert/rigs/pcap.hpp), flushed after every packet. Raises OSError when the file\n"
+        "cannot be written, or a record is of another link kind.")
+        .def(py::init([](const std::string& path, const std::string& link) {
+                 const auto k = rigs::link_kind_from_name(link);
+                 if (!k) throw std::invalid_argument("PcapWriter: link '" + link + "' is no link kind (mbus)");
+                 return std::make_unique<rigs::PcapWriter>(path, *k);
+             }),
+             py::arg("path"), py::arg("link") = "mbus")
         .def("record", [](rigs::PcapWriter& w, const py::dict& r) {
                 rigs::TapRecord t;
-                t.direction = r["direction"].cast<std::string>() == "master_to_slave" ? rigs::Direction::master_to_slave
-                                                                                       : rigs::Direction::slave_to_master;
+                const std::string dir = r["direction"].cast<std::string>();
+                const auto d = rigs::direction_from_name(dir);
+                if (!d) throw std::invalid_argument("record: direction '" + dir + "' (expected to_dut or from_dut)");
+                t.direction = *d;
+                const std::string kind = r.contains("link") ? r["link"].cast<std::string>() : "mbus";
+                const auto k = rigs::link_kind_from_name(kind);
+                if (!k) throw std::invalid_argument("record: link '" + kind + "' is no link kind (mbus)");
+                t.link = *k;
                 t.channel = r.contains("channel") ? r["channel"].cast<std::uint8_t>() : 0;
                 t.flags = r.contains("flags") ? r["flags"].cast<std::uint8_t>() : 0;
                 t.baud = r.contains("baud") ? r["baud"].cast<std::uint32_t>() : 0;
@@ -245,5 +363,6 @@ void bind_master(py::module_& m) {
             return out;
         }, py::arg("path"), py::arg("tcp_port") = 10001,
         "Bursts of a capture (our link type 147, or TCP on `tcp_port` in an Ethernet/SLL/IPv4 capture),\n"
-        "as Connection.records() gives them. Raises OSError naming the file and packet.");
+        "as Connection.records() gives them (link 'mbus', direction 'to_dut'|'from_dut'). Raises OSError\n"
+        "naming the file and packet.");
 }

@@ -5,9 +5,9 @@ from ``templates/report.html.j2``, in the order the person who signs it reads it
 it means, counts (all cases and ``must`` cases), the ``must`` cases not verified grouped by
 reason, failures and errors (each linked to its detail), each profile's own DUT identity; then the
 details of every failure and error (expected vs actual with the differing bytes marked, every
-frame with its time, gap, baud, hex and decoded records); the reply-time plot against the
-EN 13757-2 window of each baud in use; a table per profile and manual section (every case row is
-anchored by its id: ``report.html#cmi1020/6.7.2/5``); provenance; a signature block.
+frame with its time, gap, baud, hex and decoded records); one plot per measurement series, each
+point against the limits it was recorded with; a table per profile and manual section (every case
+row is anchored by its id: ``report.html#cmi1020/6.7.2/5``); provenance; a signature block.
 Called after every case of a run: it renders from a compiled template and only prepares the
 frames of failed and errored cases (about 10 ms for 100 cases).
 
@@ -18,7 +18,13 @@ Takes seconds: call it once, when the run ends.
 ``verdict(record)`` — the record's own ``verdict`` (record v2, set by the run); for an older
 record without one it is derived from the cases with the same rules.
 ``summary(record)`` — the record's ``summary``, or one computed from its cases.
-``reply_gaps(record)`` — every timed reply: request, reply, gap and its EN 13757-2 window.
+``measurement_series(record)`` — every plotted measurement, by series.
+
+The report knows no protocol: what it plots are the measurements cases and profiles recorded
+(``metercert.conformance.measure(name, value, unit, low, high, series=…)``; the cmi1020 profile
+records every M-Bus reply's gap with the EN 13757-2 window at its baud), each with its own limits;
+a frame's gap is the one its link kind's describer measured (``gap_ms``, metercert.evidence), else
+the time between arrivals.
 
 Records are ``metercert_record_v2`` (see the plugin); missing keys (v1 records, a run in progress)
 are tolerated. Everything taken from the record is escaped (jinja2 autoescape).
@@ -40,14 +46,6 @@ _TEMPLATES = pathlib.Path(__file__).with_name("templates")
 OUTCOMES = ("passed", "failed", "skipped", "error")
 LEVELS = ("must", "should", "implementation-defined")
 
-# EN 13757-2 (wired M-Bus physical/link layer): a slave starts its reply no earlier than 11 bit
-# times and no later than 330 bit times + 50 ms after the end of the request's last character; a
-# character is 11 bits (start, 8 data, even parity, stop).
-BITS_PER_BYTE = 11
-REPLY_MIN_BITS = 11
-REPLY_MAX_BITS = 330
-REPLY_MAX_EXTRA_MS = 50.0
-
 VERDICT_MEANING = {
     "PASS": "Every must case of the selected profiles ran and passed.",
     "FAIL": "A must case failed: the device does not conform to the requirement it states.",
@@ -64,18 +62,6 @@ VERDICT_MEANING = {
 }
 
 FLAG_NAMES = ((1, "parity error"), (2, "garbled"), (4, "secret redacted"))
-
-
-def reply_window_ms(baud: int) -> tuple[float, float]:
-    """EN 13757-2's reply window at ``baud``: (earliest, latest) start of the reply in ms after the
-    end of the request. 2400 baud: (4.583, 187.5); 9600 baud: (1.146, 84.375)."""
-    bit_ms = 1000.0 / baud
-    return REPLY_MIN_BITS * bit_ms, REPLY_MAX_BITS * bit_ms + REPLY_MAX_EXTRA_MS
-
-
-def tx_ms(nbytes: int, baud: int) -> float:
-    """Time on the line of ``nbytes`` characters at ``baud`` (11 bits each)."""
-    return nbytes * BITS_PER_BYTE * 1000.0 / baud
 
 
 def _num(v: float, digits: int = 3) -> str:
@@ -132,27 +118,28 @@ def verdict(record: dict) -> str:
     return "PASS"
 
 
-# ----------------------------------------------------------------------------------- timing
+# ----------------------------------------------------------------------------------- plots
 
-def reply_gaps(record: dict) -> list[dict]:
-    """Every reply with line timing, in run order: a master-to-slave frame directly followed by a
-    slave-to-master frame of the same case, both with a baud rate (baud 0 = a TCP gateway: no line
-    timing, left out). gap = reply start - request start - request transmission time (11 bits per
-    byte at the request's baud); ``low``/``high`` = EN 13757-2 window at that baud."""
-    out = []
+def measurement_series(record: dict) -> list[dict]:
+    """Every plotted measurement (one with a ``series``), grouped by series in the order they were
+    first recorded: ``{"name", "unit", "label", "basis", "points": [{case, profile, frame, value,
+    low, high, within}]}``; a point's limits are its own (None: no limit on that side)."""
+    out: dict[str, dict] = {}
     for c in record.get("cases") or []:
-        frames = (c.get("evidence") or {}).get("frames") or []
-        for i in range(1, len(frames)):
-            req, rsp = frames[i - 1], frames[i]
-            baud = req.get("baud") or 0
-            if (req.get("direction") != "master_to_slave" or rsp.get("direction") != "slave_to_master"
-                    or baud <= 0 or not rsp.get("baud") or req.get("wall_us") is None or rsp.get("wall_us") is None):
+        for m in c.get("measurements") or []:
+            if not isinstance(m, dict) or not m.get("series") or not isinstance(m.get("value"), (int, float)):
                 continue
-            gap = (rsp["wall_us"] - req["wall_us"]) / 1000.0 - tx_ms(len(_bytes_of(req.get("hex", ""))), baud)
-            low, high = reply_window_ms(baud)
-            out.append({"case": c.get("id", "?"), "profile": c.get("profile", "?"), "frame": i + 1, "baud": baud,
-                        "gap_ms": gap, "low": low, "high": high, "within": low <= gap <= high})
-    return out
+            s = out.setdefault(str(m["series"]), {"name": str(m["series"]), "unit": m.get("unit") or "",
+                                                  "label": m.get("name") or str(m["series"]), "basis": m.get("basis"),
+                                                  "points": []})
+            low = m.get("low") if isinstance(m.get("low"), (int, float)) else None
+            high = m.get("high") if isinstance(m.get("high"), (int, float)) else None
+            within = m.get("within")
+            if within is None:
+                within = (low is None or m["value"] >= low) and (high is None or m["value"] <= high)
+            s["points"].append({"case": c.get("id", "?"), "profile": c.get("profile", "?"), "frame": m.get("frame"),
+                                "value": float(m["value"]), "low": low, "high": high, "within": bool(within)})
+    return list(out.values())
 
 
 def _nice_step(span: float, target: int = 6) -> float:
@@ -170,21 +157,34 @@ _PROFILE_STYLE = [  # colour and marker per profile: told apart in colour and in
 ]
 
 
-def _plots(gaps: list[dict], profiles: list[str]) -> list[dict]:
-    """One panel per baud in use: axis ticks (ms), the window, each reply as a point (x: reply
-    number in run order), out-of-window replies as red crosses labelled with their case."""
+def _limit_text(values: list, unit: str) -> str:
+    vs = sorted({v for v in values if v is not None})
+    if not vs:
+        return ""
+    text = _num(vs[0]) if len(vs) == 1 else f"{_num(vs[0])}–{_num(vs[-1])}"
+    return f"{text} {unit}".strip()
+
+
+def _plots(series: list[dict], profiles: list[str]) -> list[dict]:
+    """One panel per series: axis ticks, each point's limits as lines (one line where they stay the
+    same, steps where they change) with the band between them shaded, each point (x: its number
+    in run order), points outside their limits as red crosses labelled with their case."""
     styles = {p: _PROFILE_STYLE[i % len(_PROFILE_STYLE)] for i, p in enumerate(profiles)}
-    for g in gaps:
-        if g["profile"] not in styles:
-            styles[g["profile"]] = _PROFILE_STYLE[len(styles) % len(_PROFILE_STYLE)]
     panels = []
     W, H, L, R, T, B = 720, 270, 58, 130, 22, 46
     pw, ph = W - L - R, H - T - B
-    for baud in sorted({g["baud"] for g in gaps}):
-        pts = [g for g in gaps if g["baud"] == baud]
-        low, high = reply_window_ms(baud)
-        vmax = max(high * 1.12, max(g["gap_ms"] for g in pts) * 1.06)
-        vmin = min(0.0, min(g["gap_ms"] for g in pts) * 1.1)
+    for s in series:
+        pts = s["points"]
+        unit = s["unit"]
+        for g in pts:
+            if g["profile"] not in styles:
+                styles[g["profile"]] = _PROFILE_STYLE[len(styles) % len(_PROFILE_STYLE)]
+        values = [g["value"] for g in pts]
+        highs = [g["high"] for g in pts if g["high"] is not None]
+        lows = [g["low"] for g in pts if g["low"] is not None]
+        top_ref = max(highs + [max(values)])
+        vmax = max(top_ref * 1.12 if top_ref > 0 else top_ref + 1, max(values) * 1.06 if max(values) > 0 else max(values) + 1)
+        vmin = min([0.0, min(values) * 1.1 if min(values) < 0 else 0.0] + [x * 1.1 if x < 0 else 0.0 for x in lows])
         step = _nice_step(vmax - vmin)
         top = math.ceil(vmax / step) * step
         bottom = math.floor(vmin / step) * step
@@ -198,40 +198,69 @@ def _plots(gaps: list[dict], profiles: list[str]) -> list[dict]:
             ticks.append({"y": round(y(t), 1), "label": _num(t, 2)})
             t += step
         n = len(pts)
+
+        def x_at(i):
+            return L + pw * i / n
+
+        # the limits: runs of consecutive points with the same (low, high)
+        bands, lines = [], []
+        i = 0
+        while i < n:
+            j = i
+            while j + 1 < n and (pts[j + 1]["low"], pts[j + 1]["high"]) == (pts[i]["low"], pts[i]["high"]):
+                j += 1
+            lo, hi = pts[i]["low"], pts[i]["high"]
+            x1, x2 = round(x_at(i), 1), round(x_at(j + 1), 1)
+            if lo is not None and hi is not None:
+                bands.append({"x": x1, "w": round(x2 - x1, 1), "y": round(y(hi), 1), "h": round(y(lo) - y(hi), 1)})
+            for side, v in (("high", hi), ("low", lo)):
+                if v is not None:
+                    lines.append({"side": side, "x1": x1, "x2": x2, "y": round(y(v), 1)})
+            i = j + 1
+        labels = []
+        for side, word, vs in (("high", "upper", [g["high"] for g in pts]), ("low", "lower", [g["low"] for g in pts])):
+            last = next((g[side] for g in reversed(pts) if g[side] is not None), None)
+            if last is not None:
+                labels.append({"side": side, "y": round(y(last), 1), "text": f"{word} limit {_limit_text(vs, unit)}"})
         points, outside, seps = [], [], []
         prev = None
-        for i, g in enumerate(pts):
-            x = L + pw * (i + 0.5) / n
+        for k, g in enumerate(pts):
+            xk = L + pw * (k + 0.5) / n
             if g["profile"] != prev:
-                seps.append({"x": round(L + pw * i / n, 1), "label": g["profile"]})
+                seps.append({"x": round(x_at(k), 1), "label": g["profile"]})
                 prev = g["profile"]
             colour, shape = styles[g["profile"]]
-            p = {"x": round(x, 1), "y": round(y(g["gap_ms"]), 1), "colour": colour, "shape": shape,
-                 "title": f"{g['case']} frame {g['frame']}: reply after {_num(g['gap_ms'])} ms",
+            frame = f" frame {g['frame']}" if g["frame"] is not None else ""
+            p = {"x": round(xk, 1), "y": round(y(g["value"]), 1), "colour": colour, "shape": shape,
+                 "title": f"{g['case']}{frame}: {s['label']} {_num(g['value'])} {unit}".rstrip(),
                  "href": "#" + _frag(g["case"]), "within": g["within"]}
             points.append(p)
             if not g["within"]:
-                outside.append({**g, "gap": _num(g["gap_ms"]), "limit": _num(low if g["gap_ms"] < low else high),
-                                "side": "early" if g["gap_ms"] < low else "late", "x": p["x"], "y": p["y"]})
-        by_case: dict = {}  # the table under the plot: one row per case and side of the window
+                below = g["low"] is not None and g["value"] < g["low"]
+                limit = g["low"] if below else g["high"]
+                outside.append({**g, "shown": _num(g["value"]), "limit": "" if limit is None else _num(limit),
+                                "side": "below" if below else "above", "x": p["x"], "y": p["y"]})
+        by_case: dict = {}  # the table under the plot: one row per case and side of the limits
         for o in outside:
             k = (o["case"], o["side"])
-            row = by_case.setdefault(k, {"case": o["case"], "side": o["side"], "limit": o["limit"], "frames": [], "gaps": []})
-            row["frames"].append(str(o["frame"]))
-            row["gaps"].append(o["gap_ms"])
+            row = by_case.setdefault(k, {"case": o["case"], "side": o["side"], "limit": o["limit"], "frames": [], "values": []})
+            row["frames"].append("—" if o["frame"] is None else str(o["frame"]))
+            row["values"].append(o["value"])
         table = []
         for r in by_case.values():
-            lo, hi = _num(min(r["gaps"])), _num(max(r["gaps"]))
-            table.append({**r, "frames": ", ".join(r["frames"]), "gap": lo if lo == hi else f"{lo} … {hi}"})
+            lo, hi = _num(min(r["values"])), _num(max(r["values"]))
+            table.append({**r, "frames": ", ".join(r["frames"]), "shown": lo if lo == hi else f"{lo} … {hi}"})
         shown = list(dict.fromkeys(g["profile"] for g in pts))
         step_x = min(150.0, (W - L - 20) / (len(shown) + (1 if outside else 0)))
         legend = [{"profile": p, "colour": styles[p][0], "shape": styles[p][1], "x": round(L + 6 + i * step_x, 1),
                    "n": sum(1 for g in pts if g["profile"] == p)} for i, p in enumerate(shown)]
         panels.append({
-            "baud": baud, "W": W, "H": H, "L": L, "R": R, "T": T, "B": B, "pw": pw, "ph": ph,
-            "ticks": ticks, "points": points, "seps": seps if len(seps) > 1 else [],
-            "low": _num(low), "high": _num(high), "y_low": round(y(low), 1), "y_high": round(y(high), 1),
-            "n": n, "min": _num(min(g["gap_ms"] for g in pts)), "max": _num(max(g["gap_ms"] for g in pts)),
+            "name": s["name"], "unit": unit, "axis": f"{s['label']} ({unit})" if unit else s["label"], "basis": s["basis"],
+            "W": W, "H": H, "L": L, "R": R, "T": T, "B": B, "pw": pw, "ph": ph,
+            "ticks": ticks, "points": points, "seps": seps if len(seps) > 1 else [], "bands": bands, "lines": lines,
+            "limit_labels": labels, "limits": " … ".join(t for t in (_limit_text([g["low"] for g in pts], unit),
+                                                                      _limit_text([g["high"] for g in pts], unit)) if t),
+            "n": n, "min": _num(min(values)), "max": _num(max(values)),
             "legend": legend, "outside_x": round(L + 6 + len(shown) * step_x, 1),
             "outside": outside, "outside_table": table, "labels": outside if len(outside) <= 6 else [],
         })
@@ -256,30 +285,29 @@ def _wall(us) -> str:
     return f"{t:%H:%M:%S}.{us % 1_000_000:06d}"
 
 
-def _frames(frames: list[dict]) -> list[dict]:
-    """Frames of one case for display: UTC time (µs), gap to the previous frame (silence on the line
-    after its last byte when both have a baud; over TCP the time between arrivals), bytes, flags,
-    and for a reply its position in the EN 13757-2 window."""
+def _frames(frames: list[dict], measurements: list) -> list[dict]:
+    """Frames of one case for display: UTC time (µs), the gap to the previous frame (the silence
+    before it as its link measured it, ``gap_ms``; else the time between arrivals, marked as such),
+    bytes, flags, and the limits of a measurement the case or its profile took of that frame."""
+    of_frame = {m["frame"]: m for m in measurements if isinstance(m, dict) and m.get("frame") is not None
+                and isinstance(m.get("value"), (int, float))}
     out = []
     prev = None
     for i, f in enumerate(frames):
         bs = _bytes_of(f.get("hex", ""))
-        baud = f.get("baud") or 0
         d = {"n": i + 1, "time": _wall(f.get("wall_us")), "dir": f.get("direction", ""),
-             "baud": baud, "hex": " ".join(bs), "decoded": f.get("decoded", ""), "records": _record_rows(f.get("records") or []),
+             "baud": f.get("baud") or 0, "hex": " ".join(bs), "decoded": f.get("decoded", ""),
+             "records": _record_rows(f.get("records") or []),
              "flags": [name for bit, name in FLAG_NAMES if (f.get("flags") or 0) & bit],
              "gap": "", "gap_kind": "", "window": None}
-        if prev is not None and f.get("wall_us") is not None and prev.get("wall_us") is not None:
-            delta = (f["wall_us"] - prev["wall_us"]) / 1000.0
-            pbaud = prev.get("baud") or 0
-            if baud and pbaud:
-                gap = delta - tx_ms(len(_bytes_of(prev.get("hex", ""))), pbaud)
-                d["gap"], d["gap_kind"] = _num(gap), "line"
-                if prev.get("direction") == "master_to_slave" and f.get("direction") == "slave_to_master":
-                    low, high = reply_window_ms(pbaud)
-                    d["window"] = {"low": _num(low), "high": _num(high), "within": low <= gap <= high}
-            else:
-                d["gap"], d["gap_kind"] = _num(delta), "arrival"
+        if isinstance(f.get("gap_ms"), (int, float)):
+            d["gap"], d["gap_kind"] = _num(f["gap_ms"]), "line"
+        elif prev is not None and f.get("wall_us") is not None and prev.get("wall_us") is not None:
+            d["gap"], d["gap_kind"] = _num((f["wall_us"] - prev["wall_us"]) / 1000.0), "arrival"
+        m = of_frame.get(i + 1)
+        if m is not None:
+            d["window"] = {"low": "" if m.get("low") is None else _num(m["low"]), "high": "" if m.get("high") is None else _num(m["high"]),
+                           "within": bool(m.get("within", True))}
         out.append(d)
         prev = f
     return out
@@ -343,6 +371,28 @@ def _measure(m: dict) -> dict:
             "low": fmt(m.get("low")), "high": fmt(m.get("high")), "within": m.get("within")}
 
 
+def _measurements(ms: list) -> list[dict]:
+    """A case's measurements for its rows: each one on its own; the points of a plotted series
+    summed up in one line (how many, their range, their limits, how many outside)."""
+    rows, series = [], {}
+    for m in ms:
+        if not isinstance(m, dict):
+            continue
+        if m.get("series") and isinstance(m.get("value"), (int, float)):
+            series.setdefault(str(m["series"]), []).append(m)
+        else:
+            rows.append(_measure(m))
+    for name, pts in series.items():
+        unit = pts[0].get("unit", "")
+        lo, hi = _num(min(p["value"] for p in pts)), _num(max(p["value"] for p in pts))
+        out = sum(1 for p in pts if p.get("within") is False)
+        rows.append({"name": name, "value": lo if lo == hi or len(pts) == 1 else f"{lo} … {hi}", "unit": unit,
+                     "low": _limit_text([p.get("low") for p in pts], "").strip(),
+                     "high": _limit_text([p.get("high") for p in pts], "").strip(),
+                     "within": out == 0, "count": len(pts), "outside": out})
+    return rows
+
+
 def _duration(started, finished) -> str:
     try:
         s = _dt.datetime.fromisoformat(str(started))
@@ -377,8 +427,8 @@ def _model(record: dict) -> dict:
     for c in problems:
         frames = (c.get("evidence") or {}).get("frames") or []
         diff = _hex_diff(c["expected_hex"], c["actual_hex"]) if c.get("expected_hex") is not None and c.get("actual_hex") is not None else None
-        details.append({"c": c, "frag": _frag(c.get("id", "")), "frames": _frames(frames), "diff": diff,
-                        "measurements": [_measure(m) for m in c.get("measurements") or [] if isinstance(m, dict)]})
+        details.append({"c": c, "frag": _frag(c.get("id", "")), "frames": _frames(frames, c.get("measurements") or []),
+                        "diff": diff, "measurements": _measurements(c.get("measurements") or [])})
 
     profiles: dict = defaultdict(lambda: defaultdict(list))
     pcounts: dict = defaultdict(lambda: dict.fromkeys(OUTCOMES, 0))
@@ -393,12 +443,11 @@ def _model(record: dict) -> dict:
         rows = []
         for sec, cs in sorted(secs.items(), key=lambda kv: _section_key(kv[0])):
             for c in cs:
-                rows.append({"c": c, "frag": _frag(c.get("id", "")),
-                             "measurements": [_measure(m) for m in c.get("measurements") or [] if isinstance(m, dict)]})
+                rows.append({"c": c, "frag": _frag(c.get("id", "")), "measurements": _measurements(c.get("measurements") or [])})
         prof_list.append({"name": p, "rows": rows, "counts": pcounts[p],
                           "identity": ident_of.get(p) or ident_of.get("all profiles")})
 
-    gaps = reply_gaps(record)
+    series = measurement_series(record)
     prov = record.get("provenance") if isinstance(record.get("provenance"), dict) else {}
     cmd = prov.get("command_line")
     if isinstance(cmd, (list, tuple)):
@@ -409,8 +458,7 @@ def _model(record: dict) -> dict:
         "must": s.get("must") or {}, "not_verified": nv,
         "not_verified_n": sum(len(g.get("cases") or []) for g in nv),
         "problems": details, "profiles": prof_list, "identities": idents, "dut": dut,
-        "plots": _plots(gaps, list(profiles)), "timed_replies": len(gaps),
-        "untimed_frames": sum(1 for c in cases for f in (c.get("evidence") or {}).get("frames") or [] if not f.get("baud")),
+        "plots": _plots(series, list(profiles)),
         "prov": prov, "command_line": cmd, "duration": _duration(record.get("started"), record.get("finished")),
         "frag": _frag, "running": running,
         "generated": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),

@@ -155,7 +155,7 @@ master::Exchange FdPort::transact(std::span<const std::uint8_t> request, double 
     const std::int64_t wall = wall_clock_us();
     write_all(request);
     double sent_at = monotonic_ms();
-    if (tap_) tap_->record({Direction::master_to_slave, channel_, 0, options_.is_tty ? options_.baud : 0, wall,
+    if (tap_) tap_->record({LinkKind::mbus, Direction::to_dut, channel_, 0, options_.is_tty ? options_.baud : 0, wall,
                             {request.begin(), request.end()}});
     const double char_ms = master::char_time_ms(1, options_.baud);
     const double idle_ms = (options_.inter_byte_ms > 0 ? options_.inter_byte_ms : std::max(5 * char_ms, 20.0)) +
@@ -197,14 +197,14 @@ master::Exchange FdPort::transact(std::span<const std::uint8_t> request, double 
     if (tap_) {
         std::uint8_t flags = parity ? kTapParityError : 0;
         if (ex.outcome == master::Exchange::Outcome::garbled) flags |= kTapGarbled;
-        tap_->record({Direction::slave_to_master, channel_, flags, options_.is_tty ? options_.baud : 0, reply_wall, ex.bytes});
+        tap_->record({LinkKind::mbus, Direction::from_dut, channel_, flags, options_.is_tty ? options_.baud : 0, reply_wall, ex.bytes});
     }
     return ex;
 }
 
 void FdPort::send(std::span<const std::uint8_t> request, double settle_ms) {
     if (fd_ < 0) throw PortError("connection_closed", "the port was closed");
-    if (tap_) tap_->record({Direction::master_to_slave, channel_, 0, options_.is_tty ? options_.baud : 0, wall_clock_us(),
+    if (tap_) tap_->record({LinkKind::mbus, Direction::to_dut, channel_, 0, options_.is_tty ? options_.baud : 0, wall_clock_us(),
                             {request.begin(), request.end()}});
     write_all(request);
     idle(settle_ms);

@@ -65,7 +65,7 @@ struct Rig {
     std::vector<Bytes> sent() const {
         std::vector<Bytes> out;
         for (const auto& r : tap.records)
-            if (r.direction == rigs::Direction::master_to_slave) out.push_back(r.bytes);
+            if (r.direction == rigs::Direction::to_dut) out.push_back(r.bytes);
         return out;
     }
     devices::Cmi1020Bus bus;

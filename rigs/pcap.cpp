@@ -10,13 +10,25 @@
 
 namespace metercert::rigs {
 
+int pcap_linktype(LinkKind kind) noexcept {
+    switch (kind) {
+        case LinkKind::mbus: return kLinktypeMbus;
+    }
+    return -1;
+}
+
+std::optional<LinkKind> link_kind_of_pcap(int linktype) noexcept {
+    if (linktype == kLinktypeMbus) return LinkKind::mbus;
+    return std::nullopt;
+}
+
 struct PcapWriter::Impl {
     pcap_t* dead = nullptr;
     pcap_dumper_t* dumper = nullptr;
 };
 
-PcapWriter::PcapWriter(const std::string& path) : impl_(std::make_unique<Impl>()) {
-    impl_->dead = pcap_open_dead(kLinktypeMbus, 65535);
+PcapWriter::PcapWriter(const std::string& path, LinkKind kind) : impl_(std::make_unique<Impl>()), kind_(kind) {
+    impl_->dead = pcap_open_dead(pcap_linktype(kind), 65535);
     if (!impl_->dead) throw PcapError("pcap: cannot create a capture handle");
     impl_->dumper = pcap_dump_open(impl_->dead, path.c_str());
     if (!impl_->dumper) {
@@ -33,6 +45,9 @@ PcapWriter::~PcapWriter() {
 }
 
 void PcapWriter::record(const TapRecord& r) {
+    if (r.link != kind_)
+        throw PcapError(fmt::format("pcap: a {} record in a capture of {} (link type {})", link_kind_name(r.link),
+                                    link_kind_name(kind_), pcap_linktype(kind_)));
     std::vector<std::uint8_t> pkt(kPseudoHeaderSize + r.bytes.size());
     pkt[0] = 1;
     pkt[1] = static_cast<std::uint8_t>(r.direction);
@@ -102,7 +117,8 @@ void tcp_segment(const std::uint8_t* ip, std::size_t len, std::int64_t ts, std::
     s.started = true;
     s.next_seq = seq + static_cast<std::uint32_t>(n);
     TapRecord r;
-    r.direction = dport == port ? Direction::master_to_slave : Direction::slave_to_master;
+    r.link = LinkKind::mbus;
+    r.direction = dport == port ? Direction::to_dut : Direction::from_dut;
     r.wall_us = ts;
     r.bytes.assign(payload, payload + n);
     out.push_back(std::move(r));
@@ -131,6 +147,7 @@ std::vector<TapRecord> read_pcap(const std::string& path, std::uint16_t tcp_port
                 throw PcapError(fmt::format("pcap: {} packet {}: malformed metercert pseudo-header", path, number));
             }
             TapRecord r;
+            r.link = LinkKind::mbus;
             r.direction = static_cast<Direction>(data[1]);
             r.channel = data[2];
             r.flags = data[3];

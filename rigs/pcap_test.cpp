@@ -22,8 +22,9 @@ TEST(Pcap, OwnLinkTypeRoundTrips) {
     const std::string path = temp_path("-own.pcap");
     {
         rigs::PcapWriter w(path);
-        w.record({rigs::Direction::master_to_slave, 0, 0, 2400, 1700000000123456, {0x10, 0x40, 0x05, 0x45, 0x16}});
-        w.record({rigs::Direction::slave_to_master, 2, rigs::kTapGarbled | rigs::kTapParityError, 2400, 1700000000223456, {0xC0}});
+        w.record({rigs::LinkKind::mbus, rigs::Direction::to_dut, 0, 0, 2400, 1700000000123456, {0x10, 0x40, 0x05, 0x45, 0x16}});
+        w.record({rigs::LinkKind::mbus, rigs::Direction::from_dut, 2, rigs::kTapGarbled | rigs::kTapParityError, 2400,
+                  1700000000223456, {0xC0}});
         EXPECT_EQ(w.written(), 2u);
     }
     // the file: pcap global header with link type 147, then 8-byte pseudo-header + bytes
@@ -38,11 +39,72 @@ TEST(Pcap, OwnLinkTypeRoundTrips) {
     ASSERT_EQ(back.size(), 2u);
     EXPECT_EQ(back[0].bytes, (Bytes{0x10, 0x40, 0x05, 0x45, 0x16}));
     EXPECT_EQ(back[0].wall_us, 1700000000123456);
-    EXPECT_EQ(back[1].direction, rigs::Direction::slave_to_master);
+    EXPECT_EQ(back[0].direction, rigs::Direction::to_dut);
+    EXPECT_EQ(back[0].link, rigs::LinkKind::mbus);
+    EXPECT_EQ(back[1].direction, rigs::Direction::from_dut);
     EXPECT_EQ(back[1].channel, 2);
     EXPECT_EQ(back[1].flags, rigs::kTapGarbled | rigs::kTapParityError);
     EXPECT_EQ(back[1].baud, 2400u);
     std::filesystem::remove(path);
+}
+
+// Directions are relative to the DUT, and the file format is the one written before they were:
+// a capture written byte for byte as the first versions did (pseudo-header version 1, direction 0
+// for the master's SND_NKE to a slave DUT, 1 for its ACK) reads back as to_dut / from_dut, and a
+// capture written now has exactly those bytes.
+TEST(Pcap, DirectionsRelativeToTheDutKeepTheFileFormat) {
+    const std::string path = temp_path("-old.pcap");
+    const Bytes header{0xD4, 0xC3, 0xB2, 0xA1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0, 0, 147, 0, 0, 0};
+    auto packet = [](std::uint32_t usec, std::uint8_t direction, const Bytes& mbus) {
+        // record header: 1700000000 s, usec, caplen, len (little-endian); then the pseudo-header
+        const auto len = static_cast<std::uint32_t>(8 + mbus.size());
+        Bytes p;
+        for (std::uint32_t v : {1700000000u, usec, len, len})
+            for (int i = 0; i < 4; ++i) p.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+        for (std::uint8_t b : {std::uint8_t{1}, direction, std::uint8_t{0}, std::uint8_t{0}, std::uint8_t{0}, std::uint8_t{0},
+                               std::uint8_t{0x09}, std::uint8_t{0x60}})
+            p.push_back(b);
+        for (std::uint8_t b : mbus) p.push_back(b);
+        return p;
+    };
+    Bytes old = header;
+    for (const Bytes& p : {packet(1000, 0, {0x10, 0x40, 0x05, 0x45, 0x16}), packet(90000, 1, {0xE5})}) old.insert(old.end(), p.begin(), p.end());
+    {
+        std::FILE* f = std::fopen(path.c_str(), "wb");
+        ASSERT_TRUE(f);
+        std::fwrite(old.data(), 1, old.size(), f);
+        std::fclose(f);
+    }
+    const auto recs = rigs::read_pcap(path);
+    ASSERT_EQ(recs.size(), 2u);
+    EXPECT_EQ(recs[0].direction, rigs::Direction::to_dut);
+    EXPECT_EQ(recs[1].direction, rigs::Direction::from_dut);
+    EXPECT_EQ(recs[1].wall_us, 1700000000090000);
+    EXPECT_EQ(recs[1].bytes, Bytes{0xE5});
+    {
+        rigs::PcapWriter w(path);
+        for (const auto& r : recs) w.record(r);
+    }
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    ASSERT_TRUE(f);
+    Bytes now(old.size() + 1);
+    now.resize(std::fread(now.data(), 1, now.size(), f));
+    std::fclose(f);
+    EXPECT_EQ(Bytes(now.begin() + 24, now.end()), Bytes(old.begin() + 24, old.end()));  // every packet, byte for byte
+    EXPECT_EQ(now[20], 147);
+    std::filesystem::remove(path);
+}
+
+TEST(Pcap, EachLinkKindHasItsLinkTypeAndNames) {
+    EXPECT_EQ(rigs::pcap_linktype(rigs::LinkKind::mbus), 147);
+    EXPECT_EQ(rigs::link_kind_of_pcap(147), rigs::LinkKind::mbus);
+    EXPECT_FALSE(rigs::link_kind_of_pcap(1).has_value());
+    EXPECT_EQ(rigs::direction_name(rigs::Direction::to_dut), "to_dut");
+    EXPECT_EQ(rigs::direction_name(rigs::Direction::from_dut), "from_dut");
+    EXPECT_EQ(rigs::direction_from_name("from_dut"), rigs::Direction::from_dut);
+    EXPECT_FALSE(rigs::direction_from_name("master_to_slave").has_value());
+    EXPECT_EQ(rigs::link_kind_name(rigs::LinkKind::mbus), "mbus");
+    EXPECT_EQ(rigs::link_kind_from_name("mbus"), rigs::LinkKind::mbus);
 }
 
 namespace {
@@ -87,9 +149,9 @@ TEST(Pcap, TcpCaptureOfAGatewayYieldsTheMbusBytes) {
     pcap_close(dead);
     const auto recs = rigs::read_pcap(path, 10001);
     ASSERT_EQ(recs.size(), 2u);
-    EXPECT_EQ(recs[0].direction, rigs::Direction::master_to_slave);
+    EXPECT_EQ(recs[0].direction, rigs::Direction::to_dut);
     EXPECT_EQ(recs[0].bytes, nke);
-    EXPECT_EQ(recs[1].direction, rigs::Direction::slave_to_master);
+    EXPECT_EQ(recs[1].direction, rigs::Direction::from_dut);
     EXPECT_EQ(recs[1].bytes, Bytes{0xE5});
     EXPECT_EQ(recs[1].wall_us, 1700000000000200);
     std::filesystem::remove(path);

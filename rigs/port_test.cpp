@@ -82,8 +82,8 @@ TEST(FdPort, ExchangesFramesAndTimestampsThem) {
     EXPECT_GE(r.telegrams[0].reply_gap_ms, 0.0);
     ASSERT_EQ(tap.records.size(), 4u);
     EXPECT_EQ(tap.records[0].bytes, kNke);
-    EXPECT_EQ(tap.records[0].direction, rigs::Direction::master_to_slave);
-    EXPECT_EQ(tap.records[1].direction, rigs::Direction::slave_to_master);
+    EXPECT_EQ(tap.records[0].direction, rigs::Direction::to_dut);
+    EXPECT_EQ(tap.records[1].direction, rigs::Direction::from_dut);
     EXPECT_EQ(tap.records[3].channel, 3);
     EXPECT_LE(tap.records[0].wall_us, tap.records[1].wall_us);
 }

@@ -42,6 +42,7 @@ SimPort::SimPort(devices::Cmi1020Bus& bus, unsigned baud) : bus_(bus), baud_(bau
 void SimPort::tap(Direction d, std::span<const std::uint8_t> bytes, double at_ms, std::uint8_t flags) {
     if (!tap_) return;
     TapRecord r;
+    r.link = LinkKind::mbus;
     r.direction = d;
     r.channel = channel_;
     r.flags = flags;
@@ -52,7 +53,7 @@ void SimPort::tap(Direction d, std::span<const std::uint8_t> bytes, double at_ms
 }
 
 master::Exchange SimPort::transact(std::span<const std::uint8_t> request, double timeout_ms) {
-    tap(Direction::master_to_slave, request, now_, 0);
+    tap(Direction::to_dut, request, now_, 0);
     now_ += master::char_time_ms(request.size(), baud_);
     const double end_of_request = now_;
     auto reply = bus_.on_frame(request, static_cast<std::uint64_t>(now_), baud_);
@@ -67,7 +68,7 @@ master::Exchange SimPort::transact(std::span<const std::uint8_t> request, double
     ex.reply_gap_ms = gap;
     ex.parity_error = bus_.last_line_errors() > 0;  // a collision the UART flagged
     ex.arrivals.push_back({0, gap});  // the simulated line delivers the reply as one burst
-    tap(Direction::slave_to_master, ex.bytes, end_of_request + gap,
+    tap(Direction::from_dut, ex.bytes, end_of_request + gap,
         static_cast<std::uint8_t>((ex.outcome == master::Exchange::Outcome::garbled ? kTapGarbled : 0) |
                                   (ex.parity_error ? kTapParityError : 0)));
     now_ = end_of_request + gap + master::char_time_ms(ex.bytes.size(), baud_);
@@ -75,7 +76,7 @@ master::Exchange SimPort::transact(std::span<const std::uint8_t> request, double
 }
 
 void SimPort::send(std::span<const std::uint8_t> request, double settle_ms) {
-    tap(Direction::master_to_slave, request, now_, 0);
+    tap(Direction::to_dut, request, now_, 0);
     now_ += master::char_time_ms(request.size(), baud_);
     bus_.on_frame(request, static_cast<std::uint64_t>(now_), baud_);
     now_ += settle_ms;

@@ -12,6 +12,8 @@ resolutions are in ``vectors/ERRATA.md``.
 from __future__ import annotations
 
 import json as _json
+import os as _os
+import pathlib as _pathlib
 from typing import Any, Union
 
 from . import _core
@@ -19,8 +21,9 @@ from . import _core
 __all__ = [
     "DecodeError", "decode", "encode", "decode_hex", "checksum", "build_short", "build_long",
     "manufacturer_code", "manufacturer_letters", "medium_name", "FrameReader",
-    "MasterError", "PortError", "DutError", "Connection", "Master", "connect", "search_secondary",
-    "scan_primary", "read_pcap", "Reference", "E350",
+    "MasterError", "PortError", "DutError", "DUT_ERRORS", "Connection", "Master", "connect", "search_secondary",
+    "scan_primary", "read_pcap", "Reference", "E350", "dut_link", "dut_link_schemes", "capabilities", "Simulator",
+    "executable",
 ]
 
 
@@ -130,7 +133,9 @@ class PortError(OSError):
 
 
 class DutError(ValueError):
-    """A DUT URL that cannot be used (unknown scheme, bad parameter); the message names the part."""
+    """A DUT URL that cannot be used (unknown scheme, bad parameter; ``name`` ``bad_url``), or an
+    operation asked of a DUT link that does not offer its capability (``name`` ``no_capability``);
+    the message names the part."""
 
     def __init__(self, name: str, message: str):
         super().__init__(message)
@@ -161,11 +166,59 @@ class _Translating:
         return attr
 
 
+# The DUT's own errors (a case that raises one failed; anything else is an error of the suite).
+DUT_ERRORS = (MasterError, PortError, DecodeError)
+
+
+def executable() -> str:
+    """The ``metercert`` executable that runs simulator processes: $METERCERT_EXE (set by
+    ``metercert run``), $METERCERT_BIN, else the one of the build tree this package is in
+    (build/python/metercert → build/metercert)."""
+    return (_os.environ.get("METERCERT_EXE") or _os.environ.get("METERCERT_BIN")
+            or str(_pathlib.Path(__file__).resolve().parents[2] / "metercert"))
+
+
 class Connection(_Translating):
-    """A device under test by URL; see ``_core.Connection`` (records(), idle(), slave_state(), …)."""
+    """A DUT link by URL; see ``_core.Connection``: ``capabilities`` (a frozenset of names such as
+    ``mbus.request``, ``mbus.line``, ``sim.cmi1020``), records(), idle(), and the interfaces of
+    its capabilities (power_cycle(), meter(), … for sim.cmi1020)."""
 
     def __init__(self, url: str, pcap: str = ""):
-        super().__init__(_translate(_core.Connection, url, pcap))
+        super().__init__(_translate(_core.Connection, url, pcap, executable()))
+
+
+def dut_link(url: str) -> dict:
+    """What the link at ``url`` is and would offer, without opening it: ``name`` (``sim:cmi1020``,
+    ``tcp``, …), ``form``, ``summary``, ``params`` (documented), ``offers``, ``capabilities`` (this
+    URL's), ``target``, ``query`` (its parameters), ``simulator_process``. Raises DutError."""
+    return _translate(_core.dut_link, url)
+
+
+def dut_link_schemes() -> list:
+    """Every registered DUT URL scheme (rigs/links/): name, form, summary, params, offers."""
+    return _core.dut_link_schemes()
+
+
+def capabilities() -> dict:
+    """Every capability a case may need: ``{name: {words, source ('link'|'rig'), reserved, offered_by}}``."""
+    return _core.capabilities()
+
+
+class Simulator(_Translating):
+    """A simulator process for a process-simulator URL (``sim:cme3000``, ``sim:cme3100?fault=…``):
+    ``metercert simulate DEVICE --listen tcp://127.0.0.1:0`` with the URL's parameters as options
+    and ``options`` added (a caller's ``--bus``/``--meter-list`` replace the URL's defaults). Ready
+    when constructed: ``url`` (tcp://127.0.0.1:PORT), ``messages`` (its stderr lines), ``pid``;
+    stop() ends it. Raises DutError for a bad URL, RuntimeError when it does not start."""
+
+    def __init__(self, url: str, *options: str):
+        super().__init__(_translate(_core.SimulatorProcess, url, list(options), executable()))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
 
 
 class Master(_Translating):

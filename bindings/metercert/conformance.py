@@ -2,12 +2,15 @@
 
 Every case is a pytest test function decorated with :func:`case`: an id
 ``<profile>/<section>/<n>`` (``cmi1020/6.7.5/1``), the requirement it checks in one sentence, its
-level (``must``, ``should`` or ``implementation-defined``) and what it needs beyond an M-Bus
-line (``simulator``: only the built-in simulator can do it, e.g. power cycles or fault
-injection; ``baud_control``: the master sets the line rate itself — a serial line or the
-simulator, not a gateway whose rate is configured in the gateway; ``line_timing``: reply times
-are measured on the M-Bus line itself, which a TCP gateway hides). On failure a case raises :class:`Mismatch` (or a plain ``assert``) and the report
-shows expected vs actual beside the frames the case exchanged.
+level (``must``, ``should`` or ``implementation-defined``) and the capabilities it needs beyond
+the request/reply link every case has (``needs``): names of :func:`known_needs` — what a DUT link
+or the rig offers (rigs/include/metercert/rigs/capabilities.hpp), e.g. ``mbus.line`` (the master
+sets the M-Bus line's rate and sees its timing: a UART or the simulated bus, not a TCP gateway or
+a pseudo-terminal), ``sim.cmi1020`` (the built-in CMi1020 simulator: its meter model, power
+cycles, rate inputs, fault injection), ``sim.cme3000`` (the reference CMe3000's statistics). An
+unknown name is refused when the case is declared; the run skips a case whose needs the DUT link
+and the rig do not cover, saying what is missing. On failure a case raises :class:`Mismatch` (or
+a plain ``assert``) and the report shows expected vs actual beside the frames the case exchanged.
 
     @case("cmi1020/6.7.1/1", "A slave answers SND_NKE to its primary address with an ACK (E5).")
     def test_snd_nke_is_acked(master):
@@ -15,11 +18,18 @@ shows expected vs actual beside the frames the case exchanged.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 LEVELS = ("must", "should", "implementation-defined")
-NEEDS = ("simulator", "baud_control", "line_timing")
+
+
+@functools.lru_cache(maxsize=None)
+def known_needs() -> tuple[str, ...]:
+    """Every capability name a case may need (the registry of rigs/, through the bindings)."""
+    from . import _core
+    return tuple(sorted(_core.capabilities()))
 
 
 @dataclass(frozen=True)
@@ -45,9 +55,11 @@ def case(id: str, requirement: str, level: str = "must", needs: tuple[str, ...] 
         raise ValueError(f"case id {id!r}: expected <profile>/<section>/<n>")
     if level not in LEVELS:
         raise ValueError(f"case {id}: level {level!r} is not one of {LEVELS}")
+    if isinstance(needs, str):
+        raise ValueError(f"case {id}: needs is a tuple of capability names, not the string {needs!r}")
     for n in needs:
-        if n not in NEEDS:
-            raise ValueError(f"case {id}: needs {n!r} is not one of {NEEDS}")
+        if n not in known_needs():
+            raise ValueError(f"case {id}: needs {n!r} is not a capability ({', '.join(known_needs())})")
     info = CaseInfo(id, requirement.strip(), level, tuple(needs))
 
     def mark(fn):
@@ -72,16 +84,32 @@ def expect(actual: Any, expected: Any, what: str) -> None:
 
 
 # Measurements of the running case (the pytest plugin empties the list before each case and
-# writes it to record.json: name, value, unit, low, high, within).
+# writes it to record.json: name, value, unit, low, high, within, and series when plotted).
 MEASUREMENTS: list[dict] = []
 
 
-def measure(what: str, value: float, unit: str = "", low: float | None = None, high: float | None = None) -> bool:
+def measurement(what: str, value: float, unit: str = "", low: float | None = None, high: float | None = None,
+                series: str | None = None, **extra) -> dict:
+    """A measurement as record.json holds it: name, value, unit, limits (either may be None),
+    whether it lies within them, and, when it is one point of a plotted series, the series' name
+    (the report draws one plot per series, each point against its own limits). ``extra`` keys
+    (``frame``: the frame number it measured, ``basis``: where the limits come from) are kept."""
+    m = {"name": what, "value": round(value, 6), "unit": unit, "low": low, "high": high,
+         "within": (low is None or value >= low) and (high is None or value <= high)}
+    if series:
+        m["series"] = series
+    m.update(extra)
+    return m
+
+
+def measure(what: str, value: float, unit: str = "", low: float | None = None, high: float | None = None,
+            series: str | None = None, **extra) -> bool:
     """Record a measurement of the running case with its unit and limits (either may be None);
-    returns whether it lies within them. Nothing is raised: see :func:`expect_between`."""
-    within = (low is None or value >= low) and (high is None or value <= high)
-    MEASUREMENTS.append({"name": what, "value": round(value, 6), "unit": unit, "low": low, "high": high, "within": within})
-    return within
+    returns whether it lies within them. Nothing is raised: see :func:`expect_between`. With
+    ``series`` the report plots it as one point of that series (see :func:`measurement`)."""
+    m = measurement(what, value, unit, low, high, series, **extra)
+    MEASUREMENTS.append(m)
+    return m["within"]
 
 
 def expect_between(actual: float, low: float, high: float, what: str, unit: str = "") -> None:

@@ -9,16 +9,24 @@ FILE`` (the IEC 62056-21 readout the DUT's meter gives: the meter reference of a
 A profile is a Python package ``conformance/<package>/`` (its modules import each other
 explicitly, ``from .lib import …``; the package is the profile's name with ``_`` for ``-``:
 ``conformance/cme3100_master/`` is the profile ``cme3100-master``) whose ``conftest.py`` declares
-``METERCERT_PROFILE = {"dut_kind": "…", "accepts": ("tcp://", …), "identity": "slave"|"behind"|"none"}``:
-what kind of DUT it certifies, the DUT URLs that can be such a DUT (any other ``--dut`` is a
-usage error before anything runs) and how its identity is read (the M-Bus slave itself, the
-slave behind a gateway, or nothing).
+``METERCERT_PROFILE = {"dut_kind": "…", "accepts": ("tcp://", …)}``: what kind of DUT it
+certifies and the DUT URLs that can be such a DUT (any other ``--dut`` is a usage error before
+anything runs). Its conftest also gives ``default_dut`` (the URL without ``--dut``), may override
+``resolve_dut`` (URL → :class:`DutTarget`: e.g. a simulator process it starts and keeps for the
+run) and implements the hooks of :mod:`metercert.hookspecs` (how the DUT's identity is read, the
+measurements every case's evidence yields); device-specific fixtures are the profile's own.
+
+Needs (labgrid's features): a case declares the capabilities it needs
+(:func:`metercert.conformance.case`); the DUT link says which it offers (``metercert.dut_link``,
+rigs/links/), the rig adds its own (``--rig`` will: power, rate_inputs, button, meter.probe); a
+case whose needs they do not cover is skipped with the missing capabilities named in words. The
+plugin never looks into a URL for what a DUT can do, and knows no product and no protocol: frames
+are described by :mod:`metercert.evidence` per link kind.
 
 Fixtures: ``dut`` (a :class:`metercert.Connection`, opened fresh for each case so that cases do
-not depend on each other; every byte is tapped, secrets redacted before anything records them),
-``master`` (a :class:`metercert.Master` on it), ``meter`` (the E350 model behind simulated slave
-0; skipped on a real DUT), ``capture`` (the bursts the case exchanged so far), ``dut_url``,
-``dut_target``.
+not depend on each other; every byte is tapped, secrets redacted by the link before anything
+records them), ``master`` (a :class:`metercert.Master` on its ``mbus.request``), ``capture`` (the
+bursts the case exchanged so far), ``dut_url``, ``dut_target``.
 
 Outcomes, verdict and the record's shape: :mod:`metercert.record`. Each case's entry is
 appended to ``DIR/record.jsonl`` as it ends (one JSON object per line, never rewritten), and
@@ -41,7 +49,7 @@ import time
 import pytest
 
 import metercert
-from metercert import conformance, record as _record
+from metercert import conformance, evidence, hookspecs, mbus_link, record as _record
 from metercert.conformance import CaseInfo, Mismatch
 
 VERSION = "0.1.0"
@@ -49,13 +57,22 @@ ROOT = pathlib.Path(__file__).resolve().parent
 _STATE: dict = {}
 
 # Exceptions that are the DUT's doing: the case failed. Anything else is an error of the suite.
-DUT_FAULTS = (AssertionError, metercert.MasterError, metercert.PortError, metercert.DecodeError)
+DUT_FAULTS = (AssertionError, *metercert.DUT_ERRORS)
+
+# What the rig adds to the DUT link's capabilities. Empty until --rig FILE (labgrid environment
+# files, relays) lands: it will add power, rate_inputs, button, meter.probe.
+RIG_CAPABILITIES: frozenset[str] = frozenset()
+
+
+def pytest_addhooks(pluginmanager):
+    pluginmanager.add_hookspecs(hookspecs)
 USAGE_ERROR = 4  # pytest's ExitCode.USAGE_ERROR; `metercert run` turns it into its exit 2
 
 
 def pytest_addoption(parser):
     g = parser.getgroup("metercert")
-    g.addoption("--dut", default="", help="device under test URL (sim:cmi1020?count=N, tcp://HOST:PORT, serial:///dev/X?baud=2400); "
+    g.addoption("--dut", default="", help="device under test URL (metercert.dut_link_schemes(): sim:cmi1020?count=N, sim:cme3000, "
+                                           "sim:cme3100, tcp://HOST:PORT, serial:///dev/X?baud=2400); "
                                            "default: each profile's built-in simulator (its conftest's default_dut)")
     g.addoption("--report", default="", help="directory for the record, JUnit, HTML/PDF report and capture")
     g.addoption("--pcap", default="", help="capture file of every frame of the run (default: REPORT/capture.pcap)")
@@ -95,7 +112,7 @@ def pytest_configure(config):
     _STATE.update(config=config, url=config.getoption("--dut"), report=pathlib.Path(report) if report else None, cases=[],
                   started=_record.now_iso(), total=0, done=0, started_writing=False, interrupted_by=None,
                   station=config.getoption("--station"), operator=config.getoption("--operator"), identity={},
-                  profiles={}, pcap=None, provenance=None)
+                  profiles={}, pcap={}, pcap_path="", provenance=None)
     signal.signal(signal.SIGINT, _on_stop_signal)
     signal.signal(signal.SIGTERM, _on_stop_signal)
 
@@ -117,12 +134,7 @@ def _profiles(config) -> dict[str, dict]:
 
 
 def _describe_url(url: str) -> str:
-    scheme = url.split(":", 1)[0]
-    if scheme == "sim":
-        return f"{url} is an in-process simulated {url[4:].split('?', 1)[0]}"
-    if scheme == "serial":
-        return f"{url} is a serial M-Bus line"
-    return f"{url} is a {scheme} connection"
+    return f"{url} is {metercert.dut_link(url)['summary']}"
 
 
 def _usage_error(message: str) -> None:
@@ -142,6 +154,11 @@ def pytest_collection_finish(session):
     _STATE["profiles"] = decls
     selected = sorted({_info(i).profile for i in items})
     url = _STATE["url"]
+    if url:
+        try:
+            metercert.dut_link(url)
+        except metercert.DutError as e:
+            _usage_error(str(e))
     for p in selected:
         decl = decls.get(p)
         if decl is None:
@@ -155,8 +172,9 @@ def pytest_collection_finish(session):
         _STATE["report"].mkdir(parents=True, exist_ok=True)
         (_STATE["report"] / "record.jsonl").write_text("")
     pcap = config.getoption("--pcap") or (str(_STATE["report"] / "capture.pcap") if _STATE["report"] else "")
+    _STATE["pcap_path"], _STATE["pcap"] = pcap, {}
     if pcap:
-        _STATE["pcap"] = metercert._core.PcapWriter(pcap)
+        _capture("mbus")  # the file exists from the start, as the record does
     argv = json.loads(os.environ.get("METERCERT_ARGV", "null")) or sys.argv
     _STATE["provenance"] = _record.provenance(ROOT_OF_SOURCES, argv, VERSION)
     _STATE["started_writing"] = True
@@ -173,95 +191,64 @@ ROOT_OF_SOURCES = pathlib.Path(os.environ.get("METERCERT_SOURCE_DIR") or pathlib
 
 
 class DutTarget:
-    """Where a profile's cases find their DUT: a URL, and whether it is one of metercert's own
-    simulators (in process for sim:, or a simulator process behind TCP), plus what a profile's
-    conftest wants to hand its cases (``extra``: e.g. the statistics file of a simulated gateway).
-    ``identify``: read the identity from the URL (False when it names no M-Bus device to read)."""
+    """Where a profile's cases find their DUT: ``url``, the URL they talk to (a simulator process a
+    profile started is reached as tcp://…); ``dut``, the DUT URL as given (``sim:cme3000``); the
+    ``capabilities`` its link offers (by default the registry's for ``url``: metercert.dut_link);
+    ``extra``, what a profile's conftest hands its cases (e.g. the statistics file of a simulated
+    gateway)."""
 
-    def __init__(self, url: str, simulated: bool | None = None, identify: bool = True, **extra):
+    def __init__(self, url: str, capabilities=None, dut: str | None = None, **extra):
         self.url = url
-        self.simulated = url.startswith("sim:") if simulated is None else simulated
-        self.identify = identify
+        self.dut = dut or url
+        self.capabilities = frozenset(metercert.dut_link(url)["capabilities"] if capabilities is None else capabilities)
         self.extra = extra
 
-
-def _is_pty(url: str) -> bool:
-    if not url.startswith("serial://"):
-        return False
-    path = url[len("serial://"):].split("?", 1)[0]
-    return os.path.realpath(path).startswith("/dev/pts/")
+    @property
+    def simulated(self) -> bool:
+        """One of metercert's own simulators (a sim.* capability)."""
+        return any(c.startswith("sim.") for c in self.capabilities)
 
 
-def _needs_skip(info: CaseInfo, url: str, simulated: bool) -> str | None:
-    """Why the case cannot run against this DUT (None: it can). The reason names what is missing,
-    never the case, so that the summary can group the cases by it."""
-    line = url.startswith("sim:") or (url.startswith("serial:") and not _is_pty(url))
-    if "simulator" in info.needs and not simulated:
-        return "needs the built-in simulator (meter model, power cycles, fault injection or its statistics)"
-    if "line_timing" in info.needs and not line:
-        return ("measures M-Bus reply times on the line, which a TCP gateway or a pseudo-terminal hides "
-                "(use a serial:// UART or sim:)")
-    if "baud_control" in info.needs and not line:
-        return "needs a line whose rate the master sets (a serial:// UART or sim:), not a gateway or a pseudo-terminal"
-    return None
+def _missing(info: CaseInfo, target: DutTarget) -> str | None:
+    """Why the case cannot run against this DUT (None: it can): the needs neither the DUT link nor
+    the rig offers, each said in words. The reason names what is missing, never the case, so that
+    the summary can group the cases by it."""
+    missing = [n for n in info.needs if n not in target.capabilities and n not in RIG_CAPABILITIES]
+    if not missing:
+        return None
+    known = metercert.capabilities()
+    return "; ".join(f"needs {n}: {known[n]['words']}" for n in missing)
+
+
+@pytest.fixture(scope="session")
+def resolve_dut():
+    """URL → :class:`DutTarget`. A profile overrides it in its conftest to start what a URL names
+    and keep it for the run (a simulator process: sim:cme3000)."""
+    return DutTarget
 
 
 @pytest.fixture
 def dut_target(request) -> DutTarget:
-    """The DUT of the running case: ``--dut`` when given, else the profile's ``default_dut``."""
-    url = request.config.getoption("--dut")
-    target = DutTarget(url) if url else request.getfixturevalue("default_dut")
-    if isinstance(target, str):
-        target = DutTarget(target)
+    """The DUT of the running case: ``--dut`` when given, else the profile's ``default_dut``,
+    resolved by the profile's ``resolve_dut``."""
+    url = request.config.getoption("--dut") or request.getfixturevalue("default_dut")
+    target = url if isinstance(url, DutTarget) else request.getfixturevalue("resolve_dut")(url)
     info = _info(request.node)
     if info is not None:
-        reason = _needs_skip(info, target.url, target.simulated)
+        reason = _missing(info, target)
         if reason:
             pytest.skip(reason)
         if info.profile not in _STATE["identity"]:
             decl = _STATE["profiles"].get(info.profile, {})
-            ident = {"url": target.url, "kind": decl.get("dut_kind", ""), "simulated": target.simulated}
-            if target.extra.get("model"):  # what a simulated DUT is (a real gateway's own identity is not readable over M-Bus)
-                ident["model"] = target.extra["model"]
-            how = decl.get("identity", "slave")
-            if target.identify and how == "slave":
-                ident.update(_identity(target.url))
-            elif target.identify and how == "behind":
-                ident["slave"] = _identity(target.url)
+            ident = {"url": target.dut, "kind": decl.get("dut_kind", ""), "simulated": target.simulated}
+            if target.url != target.dut:  # a simulator process the profile started: where the cases reach it
+                ident["reached_at"] = target.url
+            read = request.node.ihook.pytest_metercert_identity(target=target)  # the profile's own hook, if any
+            if read:
+                ident.update(read)
             _STATE["identity"][info.profile] = ident
             _write(complete=False)
     return target
-
-
-def _identity(url: str) -> dict:
-    """The identity of the M-Bus slave at the URL as read from it: the header of its first RSP_UD
-    (address 254, or the first slave a secondary search finds) and its firmware record."""
-    conn = None
-    try:
-        conn = metercert.connect(url)
-        m = metercert.Master(conn, init_idle_ms=0, response_timeout_ms=CASE_TIMEOUT_MS)  # a late slave is still named
-        try:  # one DUT on the line: address 254 (broadcast with reply, EN 13757-2) is the quickest
-            m.snd_nke(254)
-            frame = m.req_ud2(254)
-        except metercert.MasterError:
-            r = metercert.search_secondary(m)
-            if not r["found"]:
-                return {"error": "no slave answered REQ_UD2 to 254 or a secondary search"}
-            frame = r["found"][0]["frame"]
-        d = metercert.decode(frame)
-        h = d["header"]
-        ident = {"manufacturer": h["manufacturer"], "id": h["id"], "version": h["version"], "medium": h["medium"]}
-        for rec in d.get("records", []):
-            if rec.get("quantity") == "software_version" or rec.get("vif", "").upper() == "FD0F":
-                ident["firmware"] = rec.get("value") or rec.get("text") or rec.get("raw")
-        return ident
-    except (metercert.MasterError, metercert.PortError, metercert.DecodeError, metercert.DutError) as e:
-        return {"error": f"{type(e).__name__}: {e}"}  # identity is evidence, not a verdict
-    finally:
-        if conn is not None:
-            conn.close()
-            if url.startswith("tcp"):
-                time.sleep(TCP_RELEASE_S)
 
 
 @pytest.fixture(autouse=True)
@@ -281,32 +268,17 @@ def dut(request, dut_target):
     conn = metercert.connect(dut_target.url)
     request.node.metercert_connection = conn
     yield conn
-    conn.close()  # a gateway serves one client at a time: free it for the next case
-    if dut_target.url.startswith("tcp"):
-        time.sleep(TCP_RELEASE_S)
-
-
-# After closing a TCP connection, the time a gateway gets to see it go before the next case
-# connects (a CMe3000 serves one client at a time and drops a second one).
-TCP_RELEASE_S = 0.3
-
-
-# The cases' master waits twice EN 13757-2's latest reply start (330 bit times + 50 ms at 2400
-# baud) + 100 ms: a late reply is then measured and judged by the timing case, not lost as silence.
-CASE_TIMEOUT_MS = 2 * (330 * 1000 / 2400 + 50) + 100
+    release = conn.release_s  # a gateway serves one client at a time: it must see this one go
+    conn.close()
+    time.sleep(release)
 
 
 @pytest.fixture
 def master(dut):
-    return metercert.Master(dut, response_timeout_ms=CASE_TIMEOUT_MS)
-
-
-@pytest.fixture
-def meter(dut):
-    """The E350 model behind simulated slave 0 (sim: only; skipped on a real DUT)."""
-    if not dut.simulated:
-        pytest.skip("needs the meter model of the built-in simulator")
-    return dut.meter(0)
+    """The M-Bus master of the case over the link's mbus.request."""
+    if "mbus.request" not in dut.capabilities:
+        pytest.skip(f"needs mbus.request: {metercert.capabilities()['mbus.request']['words']}")
+    return mbus_link.case_master(dut)
 
 
 @pytest.fixture
@@ -378,50 +350,42 @@ def _entry(item, info: CaseInfo, reports) -> dict:
                 entry["reason"] = f"{type(exc).__name__ if exc else 'error'} in {rep.when}" + (f": {first}" if first else "")
                 entry["traceback"] = str(rep.longrepr)[-4000:]
     conn = getattr(item, "metercert_connection", None)
-    entry["evidence"] = {"frames": _frames(conn, with_records=entry["outcome"] in ("failed", "error"))}
+    frames = _frames(conn, with_records=entry["outcome"] in ("failed", "error"))
+    entry["evidence"] = {"frames": frames}
+    for derived in item.ihook.pytest_metercert_measurements(info=info, frames=frames):  # the profile's hook, if any
+        entry["measurements"].extend(derived or [])
     return entry
 
 
-REDACTED = metercert._core.TAP_REDACTED  # tap/pcap flag: secret bytes replaced by 0x2A (rigs/.../tap.hpp)
-
-
 def _frames(conn, with_records: bool) -> list[dict]:
-    """The case's bursts (already redacted by the transport's tap chain), each into the capture and
-    the record; decoded records only for failed or broken cases (the evidence a reader opens)."""
+    """The case's records (already redacted by the link's tap chain), each into the capture of its
+    link kind and, described by metercert.evidence, into the record; decoded content only for
+    failed or broken cases (the evidence a reader opens)."""
     if conn is None:
         return []
-    frames = []
-    for r in conn.records():
-        if _STATE["pcap"] is not None:
-            _STATE["pcap"].record(r)
-        b = r["bytes"]
-        f = {"direction": r["direction"], "wall_us": r["wall_us"], "hex": b.hex().upper(), "flags": r["flags"], "baud": r["baud"]}
-        secret = metercert._core.secret_name(b) if r["flags"] & REDACTED else None
-        if secret:
-            f["decoded"] = f"SND_UD CI=51 set {secret} (redacted)"
+    records = conn.records()
+    for r in records:
+        _capture(r.get("link", "mbus")).record(r)
+    return evidence.frames(records, with_records)
+
+
+class _NoCapture:
+    def record(self, r):
+        pass
+
+
+def _capture(kind: str):
+    """The capture file of a link kind: capture.pcap (or --pcap) for the wired M-Bus, as always;
+    capture-<kind>.pcap beside it for another kind (each kind has its own pcap link type)."""
+    writers = _STATE["pcap"]
+    if kind not in writers:
+        base = _STATE.get("pcap_path")
+        if not base:
+            writers[kind] = _NoCapture()
         else:
-            f["decoded"], records = _decoded(b)
-            if with_records and records:
-                f["records"] = records
-        frames.append(f)
-    return frames
-
-
-def _decoded(b: bytes) -> tuple[str, list]:
-    try:
-        d = metercert.decode(b)
-    except metercert.DecodeError as e:
-        return f"invalid: {e}", []
-    if d.get("frame") == "ack":
-        return "ACK", []
-    parts = [d.get("c_name", ""), f"A={d.get('a')}"]
-    if "ci" in d:
-        parts.append(f"CI={d['ci']}")
-    if "header" in d and d["header"].get("id"):
-        parts.append(f"ID={d['header']['id']}")
-    if d.get("records"):
-        parts.append(f"{len(d['records'])} records")
-    return " ".join(p for p in parts if p), d.get("records", [])
+            path = pathlib.Path(base)
+            writers[kind] = metercert._core.PcapWriter(str(path if kind == "mbus" else path.with_name(f"{path.stem}-{kind}{path.suffix}")), kind)
+    return writers[kind]
 
 
 _MARK = {"passed": "pass", "failed": "FAIL", "skipped": "skip", "error": "ERROR"}

@@ -24,7 +24,7 @@ def test_read_sends_the_manuals_bytes_and_taps_them(tmp_path):
     assert metercert.decode(frame)["header"]["id"] == "13647123"  # the E350's C.1.0 (Table 4)
     assert 11 / 2.4 <= gap <= 330 / 2.4 + 50                      # EN 13757-2 reply window
     recs = c.records()
-    assert recs[0]["bytes"] == bytes.fromhex("1040004016") and recs[0]["direction"] == "master_to_slave"
+    assert recs[0]["bytes"] == bytes.fromhex("1040004016") and recs[0]["direction"] == "to_dut"
     assert recs[2]["bytes"] == bytes.fromhex("107B007B16")
     assert [r["bytes"] for r in metercert.read_pcap(str(cap))] == [r["bytes"] for r in recs]
     assert m.counters["telegrams"] == 2

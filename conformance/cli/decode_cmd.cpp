@@ -243,7 +243,7 @@ int run_decode_pcap(const std::string& path, std::uint16_t port, bool json, bool
                                              static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
                                              hms.hours().count(), hms.minutes().count(), hms.seconds().count(),
                                              hms.subseconds().count());
-        const char* dir = d == 0 ? "master→slave" : "slave→master";
+        const char* dir = r.direction == rigs::Direction::to_dut ? "to DUT" : "from DUT";
         auto show = [&](std::span<const std::uint8_t> frame) {
             ++frames;
             DecodeError err;
@@ -255,7 +255,7 @@ int run_decode_pcap(const std::string& path, std::uint16_t port, bool json, bool
             }
             if (!json) std::cout << when << "  " << dir << "  ";
             print_frame(t, json, redacted, out,
-                        fmt::format("{{\"time\":\"{}\",\"direction\":\"{}\",\"decoded\":", when, d == 0 ? "master_to_slave" : "slave_to_master"),
+                        fmt::format("{{\"time\":\"{}\",\"direction\":\"{}\",\"decoded\":", when, rigs::direction_name(r.direction)),
                         "}");
         };
         for (const auto& ev : events) {

@@ -24,14 +24,12 @@
 #include "metercert/devices/cme3100/meter_list.hpp"
 #include "metercert/devices/cme3100/schedule.hpp"
 #include "metercert/mbus/frame_reader.hpp"
-#include "metercert/rigs/dut.hpp"
+#include "metercert/rigs/dut_link.hpp"
 #include "metercert/rigs/fd_port.hpp"
 #include "metercert/rigs/pcap.hpp"
+#include "metercert/rigs/sim_cmi1020.hpp"
 #include "serve.hpp"
 #include "state_file.hpp"
-
-extern const char kDefaultE350Readout[];
-extern const std::size_t kDefaultE350ReadoutSize;
 
 namespace metercert::cli {
 
@@ -51,13 +49,17 @@ int run_cme3000(const SimOptions& o) {
     devices::Cme3000 gw(gs);
 
     std::unique_ptr<rigs::PcapWriter> pcap;
-    rigs::Dut sim;
+    std::unique_ptr<rigs::DutLink> sim_link;
+    devices::Cmi1020Bus* bus = nullptr;  // --bus: the simulated slaves, driven frame by frame (sim.cmi1020)
     int serial_fd = -1;
     or_usage_error([&] {
         if (!o.pcap.empty()) pcap = std::make_unique<rigs::PcapWriter>(o.pcap);
         if (!o.bus_url.empty()) {
-            sim = rigs::open_dut(o.bus_url, std::string(kDefaultE350Readout, kDefaultE350ReadoutSize));
-            if (!sim.bus) usage_error(fmt::format("--bus '{}': expected a simulated bus (sim:cmi1020?...)", o.bus_url));
+            const auto caps = rigs::check_link(o.bus_url).capabilities;
+            if (std::find(caps.begin(), caps.end(), rigs::cap::sim_cmi1020) == caps.end())
+                usage_error(fmt::format("--bus '{}': expected a simulated bus (sim:cmi1020?...)", o.bus_url));
+            sim_link = rigs::open_link(o.bus_url);
+            bus = &sim_link->require_sim_cmi1020("--bus").bus();
         } else {
             serial_fd = rigs::open_serial(o.serial, o.baud);
         }
@@ -78,7 +80,7 @@ int run_cme3000(const SimOptions& o) {
     std::string where;
     const int listen_fd = open_listener(o.listen, where);
     std::cerr << fmt::format("metercert simulate: CMe3000 transparent gateway on {} → {}\n", where,
-                             serial_fd >= 0 ? "serial " + o.serial : sim.description)
+                             serial_fd >= 0 ? "serial " + o.serial : sim_link->description())
               << std::flush;
 
     const auto t0 = std::chrono::steady_clock::now();
@@ -86,8 +88,10 @@ int run_cme3000(const SimOptions& o) {
         return static_cast<std::uint64_t>(
             std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count());
     };
+    // directions relative to the simulated gateway (the device under test of whoever uses it)
     auto tap = [&](rigs::Direction d, std::span<const std::uint8_t> b, std::uint8_t flags) {
-        if (pcap && !b.empty()) redact.record({d, 0, flags, serial_fd >= 0 ? o.baud : 0u, rigs::wall_clock_us(), {b.begin(), b.end()}});
+        if (pcap && !b.empty())
+            redact.record({rigs::LinkKind::mbus, d, 0, flags, serial_fd >= 0 ? o.baud : 0u, rigs::wall_clock_us(), {b.begin(), b.end()}});
     };
     int client = -1;
     mbus::FrameReader reader;  // --bus: frames the client's bytes for the simulated slaves
@@ -115,7 +119,7 @@ int run_cme3000(const SimOptions& o) {
                                                static_cast<std::int64_t>(partial_frame_silence_ms(o.baud, true)) -
                                                static_cast<std::int64_t>(now_ms())) + 1);
         const int rc = poll(p, n, static_cast<int>(wait));
-        if (sim.bus) sim.bus->advance_to(now_ms());
+        if (bus) bus->advance_to(now_ms());
         if (rc > 0) {
             for (nfds_t i = 0; i < n; ++i) {
                 if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
@@ -142,7 +146,7 @@ int run_cme3000(const SimOptions& o) {
                     const std::span<const std::uint8_t> in{buf.data(), static_cast<std::size_t>(got)};
                     last_byte = now_ms();
                     gw.on_network_bytes(in.size(), now_ms());
-                    tap(rigs::Direction::master_to_slave, in, 0);
+                    tap(rigs::Direction::to_dut, in, 0);
                     if (serial_fd >= 0) {
                         if (::write(serial_fd, in.data(), in.size()) < 0) {
                             std::cerr << "metercert simulate: serial line lost: " << std::strerror(errno) << "\n";
@@ -152,11 +156,11 @@ int run_cme3000(const SimOptions& o) {
                     }
                     for (auto& ev : reader.feed(in)) {
                         if (ev.kind != mbus::StreamEvent::Kind::frame) continue;
-                        auto reply = sim.bus->on_frame(ev.bytes, now_ms());
+                        auto reply = bus->on_frame(ev.bytes, now_ms());
                         if (!reply) continue;
                         gw.on_serial_bytes(reply->size(), now_ms());
-                        gw.on_parity_error(sim.bus->last_line_errors());
-                        tap(rigs::Direction::slave_to_master, *reply, sim.bus->last_line_errors() ? rigs::kTapParityError : 0);
+                        gw.on_parity_error(bus->last_line_errors());
+                        tap(rigs::Direction::from_dut, *reply, bus->last_line_errors() ? rigs::kTapParityError : 0);
                         if (client >= 0 && !write_all(client, *reply)) close_client();
                     }
                 } else if (p[i].fd == serial_fd) {
@@ -174,7 +178,7 @@ int run_cme3000(const SimOptions& o) {
                     for (auto k = before_breaks; k < parmrk.breaks; ++k) gw.on_break_received();
                     gw.on_parity_error(parmrk.parity_errors - before_errors);
                     gw.on_serial_bytes(data.size(), now_ms());
-                    tap(rigs::Direction::slave_to_master, data, flagged ? rigs::kTapParityError : 0);
+                    tap(rigs::Direction::from_dut, data, flagged ? rigs::kTapParityError : 0);
                     if (client >= 0 && !write_all(client, data)) close_client();
                 }
             }
@@ -226,18 +230,24 @@ int run_cme3100(const SimOptions& o) {
         }
     }
     std::unique_ptr<rigs::PcapWriter> pcap;
-    rigs::Dut dut;
+    // channel 0 of the capture: the gateway's own meter bus, recorded relative to the simulated
+    // gateway (the device under test of whoever uses it): what it sends its meters is from_dut
+    rigs::FromDeviceSideTap meter_side;
+    std::unique_ptr<rigs::DutLink> meters;
+    master::BusPort* meter_port = nullptr;
     or_usage_error([&] {
         if (!o.pcap.empty()) pcap = std::make_unique<rigs::PcapWriter>(o.pcap);
+        meter_side.set_next(pcap.get());
         const std::string url = !o.bus_url.empty() ? o.bus_url : fmt::format("serial://{}?baud={}", o.serial, o.baud);
-        dut = rigs::open_dut(url, std::string(kDefaultE350Readout, kDefaultE350ReadoutSize), pcap.get());
+        meters = rigs::open_link(url, {.tap = pcap ? &meter_side : nullptr});
+        meter_port = &meters->require_mbus_request("--bus");
     });
     master::MasterSettings ms;
     ms.multi_telegram_limit = o.read_limit;
     ms.readout_retries = o.readout_retries;
     ms.selection_retries = o.selection_retries;
     if (fault && fault->hooks.master_settings) fault->hooks.master_settings(ms);  // the fault's master settings hook
-    master::Master m(*dut.port, ms);
+    master::Master m(*meter_port, ms);
     std::optional<devices::cme3100::Gateway> gw;
     try {
         gw.emplace(o.db, devices::cme3100::GatewayConfig{o.licence, std::chrono::seconds(o.expiration_s)});
@@ -289,14 +299,14 @@ int run_cme3100(const SimOptions& o) {
     // the Virtual M-Bus side goes to the pcap too (channel 1), through its own redaction stage
     rigs::RedactingTap vmb_redact(pcap.get());
     auto vmb_tap = [&](rigs::Direction d, std::span<const std::uint8_t> b, std::uint8_t flags) {
-        if (pcap && !b.empty()) vmb_redact.record({d, 1, flags, 0u, rigs::wall_clock_us(), {b.begin(), b.end()}});
+        if (pcap && !b.empty()) vmb_redact.record({rigs::LinkKind::mbus, d, 1, flags, 0u, rigs::wall_clock_us(), {b.begin(), b.end()}});
     };
     int client = -1;
     mbus::FrameReader reader;
     auto mono_ms = [] { return rigs::monotonic_ms(); };
     double last_byte = 0;
     auto drop_partial = [&] {
-        for (auto& ev : reader.finish()) vmb_tap(rigs::Direction::master_to_slave, ev.bytes, rigs::kTapGarbled);
+        for (auto& ev : reader.finish()) vmb_tap(rigs::Direction::to_dut, ev.bytes, rigs::kTapGarbled);
     };
     auto close_client = [&] {
         ::close(client);
@@ -337,10 +347,10 @@ int run_cme3100(const SimOptions& o) {
             }
             last_byte = mono_ms();
             for (auto& ev : reader.feed({buf.data(), static_cast<std::size_t>(got)})) {
-                vmb_tap(rigs::Direction::master_to_slave, ev.bytes, ev.kind == mbus::StreamEvent::Kind::frame ? 0 : rigs::kTapGarbled);
+                vmb_tap(rigs::Direction::to_dut, ev.bytes, ev.kind == mbus::StreamEvent::Kind::frame ? 0 : rigs::kTapGarbled);
                 if (ev.kind != mbus::StreamEvent::Kind::frame) continue;
                 const auto reply = gw->virtual_mbus(ev.bytes, now());
-                if (reply) vmb_tap(rigs::Direction::slave_to_master, *reply, 0);
+                if (reply) vmb_tap(rigs::Direction::from_dut, *reply, 0);
                 if (reply && !write_all(client, *reply)) {
                     close_client();
                     break;

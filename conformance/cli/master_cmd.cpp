@@ -9,11 +9,8 @@
 #include "metercert/master/search.hpp"
 #include "metercert/mbus/json.hpp"
 #include "metercert/mbus/tables.hpp"
-#include "metercert/rigs/dut.hpp"
+#include "metercert/rigs/dut_link.hpp"
 #include "metercert/rigs/pcap.hpp"
-
-extern const char kDefaultE350Readout[];
-extern const std::size_t kDefaultE350ReadoutSize;
 
 namespace metercert::cli {
 
@@ -42,7 +39,7 @@ std::string hexs(std::span<const std::uint8_t> b) {
 }
 
 void add_common(CLI::App* cmd, MasterOptions& o) {
-    cmd->add_option("--dut", o.dut, "device under test: sim:cmi1020?count=N, tcp://HOST:PORT, tcp-listen://HOST:PORT,\nserial:///dev/ttyUSB0?baud=2400")
+    cmd->add_option("--dut", o.dut, "device under test (a link with mbus.request):\n" + rigs::link_schemes_help())
         ->capture_default_str();
     cmd->add_option("--pcap", o.pcap, "write every frame, with timestamps, to this pcap file (link type 147)");
     cmd->add_flag("--json", o.json, "JSON on stdout");
@@ -56,7 +53,8 @@ void add_common(CLI::App* cmd, MasterOptions& o) {
 // Opens the DUT and the pcap; prints a usage/infrastructure error and returns false on failure.
 struct Session {
     std::unique_ptr<rigs::PcapWriter> pcap;
-    rigs::Dut dut;
+    std::unique_ptr<rigs::DutLink> link;
+    master::BusPort* port = nullptr;  // the link's mbus.request
     std::unique_ptr<master::Master> m;
 };
 
@@ -67,10 +65,11 @@ bool open_session(const MasterOptions& o, Session& s) {
     }
     try {
         if (!o.pcap.empty()) s.pcap = std::make_unique<rigs::PcapWriter>(o.pcap);
-        s.dut = rigs::open_dut(o.dut, std::string(kDefaultE350Readout, kDefaultE350ReadoutSize), s.pcap.get(),
-                               [&](std::uint16_t port) {
-                                   std::cerr << fmt::format("waiting for a device to connect on port {}\n", port) << std::flush;
-                               });
+        s.link = rigs::open_link(o.dut, {.tap = s.pcap.get(), .on_listening = [&](std::uint16_t port) {
+                                             std::cerr << fmt::format("waiting for a device to connect on port {}\n", port)
+                                                       << std::flush;
+                                         }});
+        s.port = &s.link->require_mbus_request("the M-Bus master");
     } catch (const rigs::DutError& e) {
         std::cerr << "error: " << e.what() << "\n";
         return false;
@@ -85,7 +84,7 @@ bool open_session(const MasterOptions& o, Session& s) {
     ms.response_timeout_ms = o.timeout_s * 1000.0;
     ms.readout_retries = ms.selection_retries = o.retries;
     ms.multi_telegram_limit = o.limit;
-    s.m = std::make_unique<master::Master>(*s.dut.port, ms);
+    s.m = std::make_unique<master::Master>(*s.port, ms);
     return true;
 }
 
@@ -140,12 +139,12 @@ int run_scan(const MasterOptions& o) {
     const std::string mode = o.primary ? "primary" : "secondary";
     if (o.json) {
         nlohmann::json j = {{"dut", o.dut}, {"mode", mode}, {"found", nlohmann::json::array()}, {"problems", problems},
-                            {"cost", cost_json(cost)}, {"baud", s.dut.port->baud()}};
+                            {"cost", cost_json(cost)}, {"baud", s.port->baud()}};
         if (!o.primary) j["algorithm"] = o.algorithm;
         for (const auto& f : found) j["found"].push_back(slave_json(f));
         std::cout << j.dump() << "\n";
     } else {
-        std::cout << fmt::format("{} scan of {} ({}{})\n", mode, o.dut, s.dut.description,
+        std::cout << fmt::format("{} scan of {} ({}{})\n", mode, o.dut, s.link->description(),
                                  o.primary ? "" : ", " + o.algorithm + " search");
         if (!found.empty()) std::cout << "  secondary          id        man  ver  medium               primary\n";
         for (const auto& f : found)
@@ -155,7 +154,7 @@ int run_scan(const MasterOptions& o) {
         for (const auto& p : problems) std::cout << "  problem: " << p << "\n";
         std::cout << fmt::format("{} slave(s) found; {} telegrams, {} timeouts, {} collisions, bus time {:.1f} s at {} baud\n",
                                  found.size(), cost.telegrams, cost.timeouts, cost.collisions, cost.bus_ms / 1000,
-                                 s.dut.port->baud());
+                                 s.port->baud());
     }
     return 0;
 }

@@ -18,10 +18,7 @@
 #include "commands.hpp"
 #include "python.hpp"
 #include "metercert/obis/readout.hpp"
-#include "metercert/rigs/dut.hpp"
-
-extern const char kDefaultE350Readout[];
-extern const std::size_t kDefaultE350ReadoutSize;
+#include "metercert/rigs/dut_link.hpp"
 
 namespace metercert::cli {
 
@@ -135,11 +132,11 @@ int run_run(const RunOptions& o, const std::vector<std::string>& argv) {
             return 2;
         }
     }
-    // The DUT must be reachable before anything runs: exit 2, not a page of failed cases. A simulated
-    // gateway (sim:cme3100) is started by its profile for each case; its profile checks the URL.
-    const bool profile_simulator = o.dut.rfind("sim:", 0) == 0 && o.dut.rfind("sim:cmi1020", 0) != 0;
+    // The DUT must be reachable before anything runs: exit 2, not a page of failed cases. Every
+    // scheme and simulated device is the registry's (rigs/links/): the link is opened and released
+    // (a simulator process is started and stopped again).
     try {
-        if (!o.dut.empty() && !profile_simulator) rigs::open_dut(o.dut, std::string(kDefaultE350Readout, kDefaultE350ReadoutSize));
+        if (!o.dut.empty()) rigs::open_link(o.dut)->close();
     } catch (const rigs::DutError& e) {
         std::cerr << "error: " << e.what() << "\n";
         return 2;
@@ -253,8 +250,10 @@ void add_run(CLI::App& app, int& exit_code) {
                                           "the summary says which and why), 130/143 stopped by SIGINT/SIGTERM.");
     cmd->add_option("--profile", o->profiles, "profile to run (repeatable; default: all, e.g. cmi1020)");
     cmd->add_option("--dut", o->dut, "device under test URL (default: each profile's built-in simulator: sim:cmi1020 for\n"
-                                     "cmi1020, a simulated CMe3000 in front of it for cme3000, sim:cme3100 for cme3100-master). Fault-injected\n"
-                                     "simulators: sim:cmi1020?fault=NAME, sim:cme3100?fault=NAME (faults.json of each profile)");
+                                     "cmi1020, sim:cme3000 for cme3000, sim:cme3100 for cme3100-master). Fault-injected\n"
+                                     "simulators: sim:cmi1020?fault=NAME, sim:cme3100?fault=NAME (faults.json of each profile).\n"
+                                     "Cases that need a capability the DUT link does not offer are skipped, with the reason:\n" +
+                                         rigs::link_schemes_help());
     cmd->add_option("--report", o->report, "report directory (default: reports/<UTC timestamp>/); must be empty or new");
     cmd->add_flag("--force", o->force, "write into a --report directory that is not empty (its earlier reports are removed)");
     cmd->add_option("-k", o->k, "only cases whose name matches this pytest expression");

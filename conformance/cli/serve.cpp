@@ -15,7 +15,7 @@
 #include <fmt/format.h>
 
 #include "metercert/obis/readout.hpp"
-#include "metercert/rigs/dut.hpp"
+#include "metercert/rigs/dut_link.hpp"
 #include "metercert/rigs/pcap.hpp"
 
 namespace metercert::cli {

@@ -28,10 +28,8 @@
 #include "metercert/mbus/frame_reader.hpp"
 #include "metercert/mbus/secondary_address.hpp"
 #include "metercert/rigs/pcap.hpp"
+#include "metercert/rigs/sim_cmi1020.hpp"
 #include "state_file.hpp"
-
-extern const char kDefaultE350Readout[];
-extern const std::size_t kDefaultE350ReadoutSize;
 
 namespace metercert::cli {
 
@@ -95,7 +93,7 @@ int run_cmi1020(const SimOptions& o) {
     bo.fabrication_base = identification_option(o.fabrication, "--fabrication");
     bo.first_readout_ms = o.first_readout_ms;
     if (o.readout_file.empty()) {
-        bo.readout.assign(kDefaultE350Readout, kDefaultE350ReadoutSize);
+        bo.readout = rigs::default_e350_readout();
     } else {
         bo.readout = load_readout(o.readout_file, "--readout");  // validated now, not at the first readout
     }
@@ -147,7 +145,7 @@ int run_cmi1020(const SimOptions& o) {
             std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count());
     };
     auto tap = [&](rigs::Direction d, std::span<const std::uint8_t> b, std::uint8_t flags, unsigned baud) {
-        if (pcap && !b.empty()) redact.record({d, 0, flags, baud, rigs::wall_clock_us(), {b.begin(), b.end()}});
+        if (pcap && !b.empty()) redact.record({rigs::LinkKind::mbus, d, 0, flags, baud, rigs::wall_clock_us(), {b.begin(), b.end()}});
     };
     const auto idle_limit_ms = static_cast<std::uint64_t>(o.disconnect_timeout_s * 1000.0 + 0.5);
     std::uint64_t last_activity = 0, last_byte = 0;  // ms: any byte either way / the last byte received
@@ -155,7 +153,7 @@ int run_cmi1020(const SimOptions& o) {
     mbus::FrameReader reader;
     auto drop_partial = [&] {  // the master stopped inside a frame: the slaves' receivers give up
         for (auto& ev : reader.finish()) {
-            tap(rigs::Direction::master_to_slave, ev.bytes, rigs::kTapGarbled, bus.slave(0).baud());
+            tap(rigs::Direction::to_dut, ev.bytes, rigs::kTapGarbled, bus.slave(0).baud());
             ++partial_dropped;
         }
     };
@@ -196,13 +194,13 @@ int run_cmi1020(const SimOptions& o) {
                 last_activity = last_byte = now_ms();
                 for (auto& ev : reader.feed({buf.data(), static_cast<std::size_t>(got)})) {
                     const unsigned baud_before = bus.slave(0).baud();
-                    tap(rigs::Direction::master_to_slave, ev.bytes,
+                    tap(rigs::Direction::to_dut, ev.bytes,
                         ev.kind == mbus::StreamEvent::Kind::frame ? 0 : rigs::kTapGarbled, baud_before);
                     if (ev.kind != mbus::StreamEvent::Kind::frame) continue;  // slaves ignore noise
                     auto reply = bus.on_frame(ev.bytes, now_ms());
                     for (std::size_t i = 0; i < states.size(); ++i) states[i].save_if_changed(bus.slave(i).state_json());
                     if (!reply) continue;
-                    tap(rigs::Direction::slave_to_master, *reply, bus.last_line_errors() ? rigs::kTapParityError : 0,
+                    tap(rigs::Direction::from_dut, *reply, bus.last_line_errors() ? rigs::kTapParityError : 0,
                         baud_before);
                     if (o.wire_timing) {  // EN 13757-2: ≥ 11 bit times, then the reply at the old baud
                         const double us = (11.0 + 11.0 * static_cast<double>(reply->size())) * 1e6 / baud_before;

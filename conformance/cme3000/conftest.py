@@ -3,47 +3,54 @@ Manual): bytes relayed unchanged both ways, one client at a time, the disconnect
 timeout of Table 3, and the statistics of Figures 6 and 9.
 
 The DUT is the gateway's TCP port (``--dut tcp://HOST:10001``) with at least one M-Bus slave behind
-it answering at its primary address 0 or 254. Without --dut the profile starts the reference
-gateway (``metercert simulate cme3000``) with Table 3's factory settings in front of a simulated
-CMi1020, and reads its statistics file."""
-import os
-import pathlib
-import re
-import subprocess
-import tempfile
-
+it answering at its primary address 0 or 254. Without --dut (or with ``--dut sim:cme3000?…``) the
+profile starts the reference gateway (``metercert simulate cme3000``, Table 3's factory settings)
+in front of a simulated CMi1020 once for the run — the cases open their own connections to its TCP
+port, one client at a time — and reads its statistics file (sim.cme3000)."""
 import pytest
 
+import metercert
+from metercert import mbus_link
 from metercert.pytest_plugin import DutTarget
 
 # What this profile certifies and which DUT URLs can be such a DUT (metercert.pytest_plugin).
 METERCERT_PROFILE = {"dut_kind": "a gateway DUT: a transparent TCP/M-Bus gateway (CMe3000) with a slave behind it",
-                     "accepts": ("tcp://",), "identity": "behind"}
+                     "accepts": ("tcp://", "sim:cme3000")}
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-
-
-def metercert_exe() -> str:
-    """The metercert executable: the one running this profile, else the build tree's."""
-    return os.environ.get("METERCERT_EXE") or os.environ.get("METERCERT_BIN") or str(ROOT / "build" / "metercert")
-
-
-@pytest.fixture(scope="session")
-def _reference_gateway():
-    stats = pathlib.Path(tempfile.mkdtemp(prefix="metercert-cme3000-")) / "stats.json"
-    proc = subprocess.Popen([metercert_exe(), "simulate", "cme3000", "--bus", "sim:cmi1020", "--listen", "tcp://127.0.0.1:0",
-                             "--stats", str(stats)], stderr=subprocess.PIPE, text=True)
-    line = proc.stderr.readline()
-    m = re.search(r"tcp://[\d.]+:(\d+)", line)
-    if not m:
-        proc.kill()
-        raise RuntimeError(f"the reference CMe3000 did not start: {line}")
-    yield DutTarget(f"tcp://127.0.0.1:{m.group(1)}", simulated=True, stats=stats,
-                    model="metercert reference CMe3000 (simulate cme3000, Table 3 factory settings)")
-    proc.terminate()
-    proc.wait(timeout=10)
+MODEL = "metercert reference CMe3000 (simulate cme3000, Table 3 factory settings)"
 
 
 @pytest.fixture
-def default_dut(_reference_gateway):
-    return _reference_gateway
+def default_dut():
+    return "sim:cme3000"
+
+
+@pytest.fixture(scope="session")
+def resolve_dut(tmp_path_factory):
+    """A URL whose link is the reference CMe3000 (sim.cme3000): the simulator process, started once
+    for the run with a statistics file (metercert.Simulator, the mechanism of every simulator
+    process) and reached over TCP; any other URL as it is."""
+    started = {}
+
+    def resolve(url: str) -> DutTarget:
+        link = metercert.dut_link(url)
+        if "sim.cme3000" not in link["capabilities"]:
+            return DutTarget(url)
+        if url not in started:
+            stats = tmp_path_factory.mktemp("cme3000") / "stats.json"
+            sim = metercert.Simulator(url, "--stats", str(stats))
+            started[url] = (sim, DutTarget(sim.url, capabilities=link["capabilities"], dut=url, stats=stats))
+        return started[url][1]
+
+    yield resolve
+    for sim, _ in started.values():
+        sim.stop()
+
+
+def pytest_metercert_identity(target):
+    """A real gateway's own identity is not readable over M-Bus: the slave behind it, and what a
+    simulated one is."""
+    ident = {"slave": mbus_link.slave_identity(target.url)}
+    if "sim.cme3000" in target.capabilities:
+        ident["model"] = MODEL
+    return ident

@@ -6,7 +6,7 @@ from metercert.conformance import case, expect
 
 
 @case("cme3000/figure6/1", "A connection counts one Completed Accept; its request bytes count as octets from the network.",
-      needs=("simulator",))
+      needs=("sim.cme3000",))
 def test_accept_and_network_octets(dut_target, dut):
     before = statistics(dut_target)
     c = fresh_client(dut, dut_target.url)
@@ -25,7 +25,7 @@ def test_accept_and_network_octets(dut_target, dut):
 
 
 @case("cme3000/figure6/2", "A connection refused while another is open counts one Dropped Accept, not a Completed one.",
-      needs=("simulator",))
+      needs=("sim.cme3000",))
 def test_dropped_accept(dut_target, master):
     master.snd_nke(254)
     before = statistics(dut_target)

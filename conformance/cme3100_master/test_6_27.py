@@ -13,7 +13,7 @@ def gateway(start_gateway):
 
 
 @case("cme3100-master/6.27/1", "Each installed meter answers through Virtual M-Bus by selection with its ID and its meter's values.",
-      needs=("simulator",))
+      needs=("sim.cme3100",))
 def test_virtual_meters_serve_values(gateway):
     m = metercert.Master(metercert.connect(gateway.url), response_timeout_ms=1000)
     for i in range(3):
@@ -26,7 +26,7 @@ def test_virtual_meters_serve_values(gateway):
 
 
 @case("cme3100-master/6.27/2", "A selection of an ID the gateway did not install gets no answer on the Virtual M-Bus.",
-      needs=("simulator",))
+      needs=("sim.cme3100",))
 def test_unknown_meter_silent(gateway):
     m = metercert.Master(metercert.connect(gateway.url), response_timeout_ms=500)
     expect(m.select("11111111FFFFFFFF"), "none", "selection of an ID not installed")

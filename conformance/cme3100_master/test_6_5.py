@@ -5,7 +5,7 @@ from metercert.conformance import Mismatch, case, expect
 
 
 @case("cme3100-master/6.5.3/1", "A search installs every slave of the bus, each under its identification number, and reads it.",
-      needs=("simulator",))
+      needs=("sim.cme3100",))
 def test_search_installs_every_slave(start_gateway):
     g = start_gateway("sim:cmi1020?count=7&secondary=31415920", "--search")
     rows = g.commission()
@@ -15,7 +15,7 @@ def test_search_installs_every_slave(start_gateway):
 
 
 @case("cme3100-master/6.5.1/1", "A Meter List row with an 7-digit secondary address is refused by its row number; the rest install.",
-      needs=("simulator",))
+      needs=("sim.cme3100",))
 def test_meter_list_row_errors(tmp_path, start_gateway):
     ml = tmp_path / "meters.csv"
     ml.write_text("Position,SecondaryAddress,BaudRate,AddressingMode,PrimaryAddress,EnhancedAddress\n"
@@ -28,7 +28,7 @@ def test_meter_list_row_errors(tmp_path, start_gateway):
 
 
 @case("cme3100-master/6.15/1", "A key of 31 hex digits is refused by its row; no key byte appears in any message (§6.15, E-24).",
-      needs=("simulator",))
+      needs=("sim.cme3100",))
 def test_key_file_errors_hide_keys(tmp_path, start_gateway):
     good, short = "00112233445566778899AABBCCDDEEFF", "0123456789ABCDEF0123456789ABCDE"
     kf = tmp_path / "keys.csv"
@@ -41,7 +41,7 @@ def test_key_file_errors_hide_keys(tmp_path, start_gateway):
 
 
 @case("cme3100-master/6.25/1", "A listed meter that never answers is reported as not read after the retries; the others are read.",
-      needs=("simulator",))
+      needs=("sim.cme3100",))
 def test_silent_meter_reported(tmp_path, start_gateway):
     ml = tmp_path / "meters.csv"
     ml.write_text("Position,SecondaryAddress,BaudRate,AddressingMode,PrimaryAddress,EnhancedAddress\n"
@@ -62,7 +62,7 @@ def selections_of_missing_meter(tmp_path, start_gateway) -> int:
     pcap = tmp_path / "bus.pcap"
     start_gateway("sim:cmi1020", "--meter-list", str(ml), "--pcap", str(pcap))
     return len([r for r in metercert.read_pcap(str(pcap))
-                if r["direction"] == "master_to_slave" and r["bytes"][6:7] == b"\x52" and r["bytes"][7:11] == b"\x99" * 4])
+                if r["direction"] == "from_dut" and r["bytes"][6:7] == b"\x52" and r["bytes"][7:11] == b"\x99" * 4])
 
 
 # The reference's "Selection retries" (Table 7 gives no default; the reference's is 2, ERRATA E-28).
@@ -70,14 +70,14 @@ SELECTION_RETRIES = 2
 
 
 @case("cme3100-master/6.25.2/1", "A meter that does not answer its selection is addressed 1 + 'Selection retries' (2) times (E-28).",
-      level="implementation-defined", needs=("simulator",))
+      level="implementation-defined", needs=("sim.cme3100",))
 def test_selection_retries(tmp_path, start_gateway):
     expect(selections_of_missing_meter(tmp_path, start_gateway), 1 + SELECTION_RETRIES, "selections of 99999999 on the M-Bus")
 
 
 @case("cme3100-master/6.25.2/2", "A meter that does not answer its selection is addressed 'Selection retries' (2) times in all, or once "
       "and then that many times again: Table 7's two readings (ERRATA E-28); never once only, never without end.",
-      needs=("simulator",))
+      needs=("sim.cme3100",))
 def test_selection_retries_readings(tmp_path, start_gateway):
     allowed = [SELECTION_RETRIES, 1 + SELECTION_RETRIES]
     got = selections_of_missing_meter(tmp_path, start_gateway)

@@ -1,14 +1,21 @@
 """Profile cmi1020: the Elvaco CMi1020 M-Bus slave (Elvaco's CMi1020 Users Manual), one file per
 manual section. The DUT is one CMi1020 at its factory primary address 0 (§8.2) unless
-the DUT URL says otherwise; cases that change settings put them back."""
+the DUT URL says otherwise; cases that change settings put them back.
+
+What is the CMi1020's own, here rather than in the generic plugin: its identity (an M-Bus slave
+says it in its RSP_UD), the meter model and the meter reference of the built-in simulator
+(sim.cmi1020), and the EN 13757-2 reply window every reply is measured against."""
 
 import pathlib
 
 import pytest
 
+from metercert import mbus_link
+from metercert.conformance import measurement
+
 # What this profile certifies and which DUT URLs can be such a DUT (metercert.pytest_plugin).
 METERCERT_PROFILE = {"dut_kind": "an M-Bus slave (CMi1020) on a line or behind a transparent gateway",
-                     "accepts": ("sim:cmi1020", "serial://", "tcp://", "tcp-listen://"), "identity": "slave"}
+                     "accepts": ("sim:cmi1020", "serial://", "tcp://", "tcp-listen://")}
 
 
 @pytest.fixture
@@ -17,13 +24,56 @@ def default_dut():
     return "sim:cmi1020"
 
 
+def pytest_metercert_identity(target):
+    """The CMi1020 is the M-Bus slave at the DUT URL: its identity is what it answers."""
+    return mbus_link.slave_identity(target.url)
+
+
+# EN 13757-2: a slave starts its reply no earlier than 11 bit times and no later than 330 bit
+# times + 50 ms after the end of the request's last character; a character is 11 bits (start,
+# 8 data, even parity, stop). At 2400 baud: 4.583 … 187.5 ms.
+REPLY_WINDOW_BASIS = "EN 13757-2: 11 bit times … 330 bit times + 50 ms after the request"
+
+
+def reply_window_ms(baud: int) -> tuple[float, float]:
+    bit_ms = 1000.0 / baud
+    return 11 * bit_ms, 330 * bit_ms + 50
+
+
+def pytest_metercert_measurements(info, frames):
+    """Every reply on a line with its rate (a request to the DUT directly followed by the DUT's
+    reply, both with a baud: the simulated bus or a UART, not TCP), as one point of the series
+    'M-Bus reply gap at B baud' with the EN 13757-2 window at B: the report plots each reply
+    against both limits per baud. gap = reply start − request start − the request's time on the
+    line."""
+    out = []
+    for i in range(1, len(frames)):
+        req, rsp = frames[i - 1], frames[i]
+        baud = req.get("baud") or 0
+        if req.get("direction") != "to_dut" or rsp.get("direction") != "from_dut" or baud <= 0 or not rsp.get("baud"):
+            continue
+        gap = (rsp["wall_us"] - req["wall_us"]) / 1000.0 - len(bytes.fromhex(req["hex"])) * 11 * 1000.0 / baud
+        low, high = reply_window_ms(baud)
+        out.append(measurement("reply gap", gap, "ms", low, high, series=f"M-Bus reply gap at {baud} baud", frame=i + 1,
+                               basis=REPLY_WINDOW_BASIS))
+    return out
+
+
+@pytest.fixture
+def meter(dut):
+    """The E350 model behind simulated slave 0 (sim.cmi1020: the built-in simulator only)."""
+    if "sim.cmi1020" not in dut.capabilities:
+        pytest.skip("needs sim.cmi1020: the meter model of the built-in CMi1020 simulator")
+    return dut.meter(0)
+
+
 @pytest.fixture
 def meter_readout(request, dut) -> bytes:
     """The meter reference (issue 11: whenever one exists, every value the DUT reports must equal
-    it): the current readout of the simulated meter behind a sim: DUT, else the readout the lab
-    names with --meter-readout FILE (with or without its IEC 62056-21 framing; lib.py parses
+    it): the current readout of the simulated meter behind a sim.cmi1020 DUT, else the readout the
+    lab names with --meter-readout FILE (with or without its IEC 62056-21 framing; lib.py parses
     both). Skipped when there is none."""
-    if dut.simulated:
+    if "sim.cmi1020" in dut.capabilities:
         return dut.meter(0).readout
     path = request.config.getoption("--meter-readout")
     if not path:

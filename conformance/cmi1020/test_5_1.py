@@ -4,7 +4,7 @@ from metercert import build_long, build_short
 from metercert.conformance import case, expect
 
 
-@case("cmi1020/5.1/1", "A primary address set by command survives a power cycle.", needs=("simulator",))
+@case("cmi1020/5.1/1", "A primary address set by command survives a power cycle.", needs=("sim.cmi1020",))
 def test_primary_address_survives_power_cycle(dut, master):
     expect(master.exchange(build_long(0x53, 0, 0x51, bytes.fromhex("017A2A")))["bytes"], b"\xe5", "set primary address 42")
     dut.power_cycle(0)

@@ -6,14 +6,14 @@ from metercert.conformance import Mismatch, case, expect
 
 
 @case("cmi1020/6.2/1", "0.0 whose last 8 characters are BCD digits becomes the header ID (Table 4 row 2, Table 6 row 58).",
-      needs=("simulator",))
+      needs=("sim.cmi1020",))
 def test_customer_number_is_id(dut, master, meter):
     feed_meter(dut, meter, make_readout(["0.0(0000098765432)", "C.1.0(13647123)", "1.8.0(000001.000*kWh)"]))
     expect(header_id(master), "98765432", "header ID from 0.0(0000098765432)")
 
 
 @case("cmi1020/6.2/2", "0.0 that is not 8 BCD digits falls back to C.1.0 as the header ID (Table 4 row 2).",
-      needs=("simulator",))
+      needs=("sim.cmi1020",))
 def test_meter_number_fallback(dut, master, meter):
     feed_meter(dut, meter, make_readout(["0.0(12AB5678)", "C.1.0(24681357)", "1.8.0(000001.000*kWh)"]))
     expect(header_id(master), "24681357", "header ID from C.1.0 when 0.0 is not BCD")
@@ -50,7 +50,7 @@ def test_padded_customer_number_readings(master, meter_readout):
 
 
 @case("cmi1020/6.2/4", "Without meter communication the header ID is the CMi1020's serial number (Table 4 row 1).",
-      needs=("simulator",))
+      needs=("sim.cmi1020",))
 def test_factory_id_without_meter(dut, master, meter):
     meter.fault = "no_meter"
     dut.power_cycle(0)
@@ -59,7 +59,7 @@ def test_factory_id_without_meter(dut, master, meter):
     expect(first["header"]["id"], record(first, "8C40", "78")["value"], "header ID = fabrication number (8C40 78)")
 
 
-@case("cmi1020/6.2/5", "A manually set secondary address is used whatever the meter sends (Table 4 row 3).", needs=("simulator",))
+@case("cmi1020/6.2/5", "A manually set secondary address is used whatever the meter sends (Table 4 row 3).", needs=("sim.cmi1020",))
 def test_manual_address_wins(dut, master, meter):
     snd_ud(master, bytes([0x0C, 0x79]) + bcd(55443322))
     feed_meter(dut, meter, make_readout(["0.0(11112222)", "C.1.0(33334444)"]))

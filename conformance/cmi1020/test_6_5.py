@@ -23,7 +23,7 @@ def test_static_data_first_only(master):
 
 
 @case("cmi1020/6.5/2", "With more meter data than one telegram holds, the readout spans telegrams and Table 5 is not repeated.",
-      needs=("simulator",))
+      needs=("sim.cmi1020",))
 def test_static_data_multi_telegram(dut, master, meter):
     feed_meter(dut, meter, ALL_ROWS_READOUT)
     telegrams = read_telegrams(master)

@@ -90,7 +90,7 @@ def test_real_readout(master, meter_readout):
 
 
 @case("cmi1020/6.6/2", "A readout with a value for every Table 6 row arrives as those records with exact values.",
-      needs=("simulator",))
+      needs=("sim.cmi1020",))
 def test_all_rows(dut, master, meter):
     feed_meter(dut, meter, ALL_ROWS_READOUT)
     expect(check_table6(ALL_ROWS_READOUT, records(read_telegrams(master))), 67, "readout values checked (68 rows; 0.0 goes to the header)")

@@ -20,40 +20,40 @@ def check_bit(dut, master, meter, fault: str, bit: int):
     expect(status, "12", "status byte while the meter readout fails (§6.7.2.2)")
 
 
-@case("cmi1020/6.6/5", "A timeout on the meter's ID string sets error flag bit 0.", needs=("simulator",))
+@case("cmi1020/6.6/5", "A timeout on the meter's ID string sets error flag bit 0.", needs=("sim.cmi1020",))
 def test_flag_id_timeout(dut, master, meter):
     check_bit(dut, master, meter, "id_timeout", 0)
 
 
-@case("cmi1020/6.6/6", "A receive error on the meter's ID string sets error flag bit 1.", needs=("simulator",))
+@case("cmi1020/6.6/6", "A receive error on the meter's ID string sets error flag bit 1.", needs=("sim.cmi1020",))
 def test_flag_id_receive_error(dut, master, meter):
     check_bit(dut, master, meter, "id_receive_error", 1)
 
 
-@case("cmi1020/6.6/7", "An unexpected character in the meter's ID string sets error flag bit 2.", needs=("simulator",))
+@case("cmi1020/6.6/7", "An unexpected character in the meter's ID string sets error flag bit 2.", needs=("sim.cmi1020",))
 def test_flag_unexpected_id_char(dut, master, meter):
     check_bit(dut, master, meter, "unexpected_id_char", 2)
 
 
-@case("cmi1020/6.6/8", "A timeout on the meter's readout data sets error flag bit 3.", needs=("simulator",))
+@case("cmi1020/6.6/8", "A timeout on the meter's readout data sets error flag bit 3.", needs=("sim.cmi1020",))
 def test_flag_readout_timeout(dut, master, meter):
     check_bit(dut, master, meter, "readout_timeout", 3)
 
 
-@case("cmi1020/6.6/9", "A receive error (BCC) on the meter's readout data sets error flag bit 4.", needs=("simulator",))
+@case("cmi1020/6.6/9", "A receive error (BCC) on the meter's readout data sets error flag bit 4.", needs=("sim.cmi1020",))
 def test_flag_receive_error(dut, master, meter):
     check_bit(dut, master, meter, "receive_error", 4)
 
 
 @case("cmi1020/6.6/10", "A failed readout also sets bit 8 'error during meter data readout' (ERRATA E-18).",
-      level="implementation-defined", needs=("simulator",))
+      level="implementation-defined", needs=("sim.cmi1020",))
 def test_flag_bit8(dut, master, meter):
     flags, _ = flags_under(dut, master, meter, "readout_timeout")
     expect(bool(flags & 0x100), True, f"FD17 bit 8 in {flags:06X}")
 
 
 @case("cmi1020/6.6/16", "While every meter readout succeeds, bit 8 'error during meter data readout' stays clear (Table 5; "
-      "when a failed readout sets it is ERRATA E-18, case 6.6/10).", needs=("simulator",))
+      "when a failed readout sets it is ERRATA E-18, case 6.6/10).", needs=("sim.cmi1020",))
 def test_flag_bit8_clear_without_failure(dut, master):
     elvaco(master, 0x04)  # whatever was latched before this case (§6.7.13)
     dut.idle(READOUT_PERIOD_MS)  # a readout of the working meter
@@ -62,7 +62,7 @@ def test_flag_bit8_clear_without_failure(dut, master):
 
 
 @case("cmi1020/6.6/11", "The status byte returns to 0x00 once the meter answers again (non-latching, §6.7.2.2).",
-      needs=("simulator",))
+      needs=("sim.cmi1020",))
 def test_status_not_latching(dut, master, meter):
     flags_under(dut, master, meter, "receive_error")
     _, status = flags_under(dut, master, meter, "none")
@@ -70,7 +70,7 @@ def test_status_not_latching(dut, master, meter):
 
 
 @case("cmi1020/6.6/12", "After power-on, bit 5 'not polled yet' is set until the first successful meter readout.",
-      needs=("simulator",))
+      needs=("sim.cmi1020",))
 def test_not_polled_bit(dut, master, meter):
     dut.power_cycle(0)
     expect(bool(error_flags(master) & 0x20), True, "FD17 bit 5 right after power-on")
@@ -78,14 +78,14 @@ def test_not_polled_bit(dut, master, meter):
     expect(bool(error_flags(master) & 0x20), False, "FD17 bit 5 after the first readout (2 s after power-on)")
 
 
-@case("cmi1020/6.6/13", "A meter command whose P1 sign-on the meter refuses sets bit 23 (sign-on error).", needs=("simulator",))
+@case("cmi1020/6.6/13", "A meter command whose P1 sign-on the meter refuses sets bit 23 (sign-on error).", needs=("sim.cmi1020",))
 def test_signon_error_bit(master, meter):
     meter.p1_password = "12121212"  # the CMi1020 still signs on with its factory 88888888
     elvaco(master, 0x25, bytes([0x00, 0x01]))  # LCD rate indicator (§6.7.19), a P1 command
     expect(bool(error_flags(master) & (1 << 23)), True, "FD17 bit 23 after a refused sign-on")
 
 
-@case("cmi1020/6.6/14", "An LCD command the meter refuses sets its own bit: 0xFF22 'Value' → bit 11.", needs=("simulator",))
+@case("cmi1020/6.6/14", "An LCD command the meter refuses sets its own bit: 0xFF22 'Value' → bit 11.", needs=("sim.cmi1020",))
 def test_command_error_bit(master, meter):
     meter.fault = "command_failure"
     elvaco(master, 0x22, bytes([0x00, 0x39, 0x30, 0x00, 0x00, 0x02]))

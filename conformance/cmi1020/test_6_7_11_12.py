@@ -5,7 +5,7 @@ from .lib import elvaco, read_telegrams, record_int
 from metercert.conformance import case, expect
 
 
-@case("cmi1020/6.7.11/1", "Set meter rate 3 makes the meter execute 0xFF05 with rate 3.", needs=("simulator",))
+@case("cmi1020/6.7.11/1", "Set meter rate 3 makes the meter execute 0xFF05 with rate 3.", needs=("sim.cmi1020",))
 def test_set_rate(master, meter):
     elvaco(master, 0x03, b"\x03")
     expect(meter.rate, 3, "meter rate after command 03 03")
@@ -13,7 +13,7 @@ def test_set_rate(master, meter):
 
 
 @case("cmi1020/6.7.11/2", "Rate 0xFF follows the inputs with Table 2's default mapping (A active → rate 2); FD1B shows A.",
-      needs=("simulator",))
+      needs=("sim.cmi1020",))
 def test_rate_inputs_default_map(dut, master, meter):
     elvaco(master, 0x03, b"\xff")
     dut.set_rate_inputs(0, True, False)
@@ -22,20 +22,20 @@ def test_rate_inputs_default_map(dut, master, meter):
 
 
 @case("cmi1020/6.7.11/3", "A rate outside 0, 1–6 and 0xFF gets no ACK, like an unknown command (ERRATA E-20).",
-      level="implementation-defined", needs=("simulator",))
+      level="implementation-defined", needs=("sim.cmi1020",))
 def test_rate_out_of_range_not_acked(master):
     ex = master.exchange(metercert.build_long(0x53, 0, 0x51, bytes([0x0F, 0x03, 0x07])))
     expect(ex["outcome"], "timeout", "reply to rate 7")
 
 
 @case("cmi1020/6.7.11/4", "A rate outside 0, 1–6 and 0xFF (§6.7.11.1) is not applied: the meter gets no rate command.",
-      needs=("simulator",))
+      needs=("sim.cmi1020",))
 def test_rate_out_of_range_not_applied(master, meter):
     master.exchange(metercert.build_long(0x53, 0, 0x51, bytes([0x0F, 0x03, 0x07])))  # whether it is ACKed: 6.7.11/3
     expect([(c["code"], c["fields"].hex()) for c in meter.executed], [], "meter commands executed after rate 7")
 
 
-@case("cmi1020/6.7.12/1", "A new mapping table decides the rate for each input combination.", needs=("simulator",))
+@case("cmi1020/6.7.12/1", "A new mapping table decides the rate for each input combination.", needs=("sim.cmi1020",))
 def test_rate_mapping(dut, master, meter):
     elvaco(master, 0x03, b"\xff")
     elvaco(master, 0x00, bytes([5, 6, 3, 4]))  # B/A = 00 → 5, 01 → 6, 10 → 3, 11 → 4

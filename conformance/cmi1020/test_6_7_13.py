@@ -12,7 +12,7 @@ def latch_error(dut, master, meter):
     expect(error_flags(master) & 0x1F != 0, True, "a flag of bits 0–4 still set after the meter recovered (latched)")
 
 
-@case("cmi1020/6.7.13/1", "Command 0x04 clears the latched error flags.", needs=("simulator",))
+@case("cmi1020/6.7.13/1", "Command 0x04 clears the latched error flags.", needs=("sim.cmi1020",))
 def test_clear_flags(dut, master, meter):
     latch_error(dut, master, meter)
     elvaco(master, 0x04)
@@ -20,7 +20,7 @@ def test_clear_flags(dut, master, meter):
 
 
 @case("cmi1020/6.7.13/2", "An application reset without sub-code clears the error flags too (§6.7.13, §6.7.4).",
-      needs=("simulator",))
+      needs=("sim.cmi1020",))
 def test_application_reset_clears_flags(dut, master, meter):
     latch_error(dut, master, meter)
     snd_ud(master, b"", ci=0x50)

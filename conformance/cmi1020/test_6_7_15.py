@@ -30,7 +30,7 @@ def expected(bits: int) -> list[tuple[int, str]]:
 
 
 @case("cmi1020/6.7.15/1", "Each command uses P2 exactly when its bit of the method list is set, else P1 (a list whose two bytes "
-      "are equal, so that both byte orders read the same, ERRATA E-20).", needs=("simulator",))
+      "are equal, so that both byte orders read the same, ERRATA E-20).", needs=("sim.cmi1020",))
 def test_method_per_command(master, meter):
     # bits 3 and 6 (0xFF22, 0xFF25) in either byte; bits 11 and 14 are unused (§6.7.15.1)
     expect(methods_with(master, meter, bytes([0x48, 0x48])), expected(0x4848),
@@ -38,7 +38,7 @@ def test_method_per_command(master, meter):
 
 
 @case("cmi1020/6.7.15/2", "The method list's two bytes are taken LSByte first, as all M-Bus data (ERRATA E-20): 48 01 sets bits "
-      "3, 6 and 8.", level="implementation-defined", needs=("simulator",))
+      "3, 6 and 8.", level="implementation-defined", needs=("sim.cmi1020",))
 def test_method_list_lsbyte_first(master, meter):
     expect(methods_with(master, meter, bytes([0x48, 0x01])), expected(0x0148),
            "meter command and sign-on method, in order, with method list 48 01")

@@ -53,7 +53,7 @@ def test_toggled_fcb_advances(master):
 
 
 @case("cmi1020/6.7.2/5", "The RSP_UD starts between 11 bit times and 330 bit times + 50 ms after REQ_UD2 (EN 13757-2, a 'shall').",
-      needs=("line_timing",))
+      needs=("mbus.line",))
 def test_reply_window(master):
     master.snd_nke(0)
     gap = rsp(master)["reply_gap_ms"]

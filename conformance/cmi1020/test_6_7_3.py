@@ -34,24 +34,24 @@ def back_to_2400(master, rate: int):
 
 
 @case("cmi1020/6.7.3/1", "A switch to 9600 baud (CI 0xBD) is ACKed at the old rate, 2400 baud (§6.7.3: rates above 2400 work; "
-      "ERRATA E-20).", level="implementation-defined", needs=("baud_control",))
+      "ERRATA E-20).", level="implementation-defined", needs=("mbus.line",))
 def test_baud_switch_acked_at_old_rate(master):
     switch_acked_at_old_rate(master, 9600)
 
 
 @case("cmi1020/6.7.3/2", "After a switch to 9600 baud the slave answers at 9600 and no longer at 2400 (ERRATA E-20).",
-      level="implementation-defined", needs=("baud_control",))
+      level="implementation-defined", needs=("mbus.line",))
 def test_slave_talks_at_the_new_rate(master):
     talks_at_new_rate(master, 9600)
 
 
 @case("cmi1020/6.7.3/3", "A switch to 300 baud (CI 0xB8, §6.3) is ACKed at the old rate, 2400 baud (EN 13757-2).",
-      needs=("baud_control",))
+      needs=("mbus.line",))
 def test_switch_to_300_acked_at_old_rate(master):
     switch_acked_at_old_rate(master, 300)
 
 
 @case("cmi1020/6.7.3/4", "After a switch to 300 baud the slave answers at 300 and no longer at 2400 (§6.3, §6.7.3).",
-      needs=("baud_control",))
+      needs=("mbus.line",))
 def test_slave_talks_at_300(master):
     talks_at_new_rate(master, 300)

@@ -21,7 +21,7 @@ def test_setting_bits(master):
 
 
 @case("cmi1020/6.7.8/2", "EEPROM OFF pulses the meter's disconnector off (0xFF21) once charged; FD1A bits 1–0 then read 10.",
-      needs=("simulator",))
+      needs=("sim.cmi1020",))
 def test_disconnector_pulsed(dut, master, meter):
     dut.idle(11_000)  # the drive capacitor charges ~10 s after power-on (§7.3)
     snd_ud(master, bytes([0x01, 0xFD, 0x1A, 0x80]))
@@ -31,7 +31,7 @@ def test_disconnector_pulsed(dut, master, meter):
 
 
 @case("cmi1020/6.7.8/3", "After power-on, until the disconnector is pulsed, FD1A bits 1–0 read 'unknown': 00 or 11 (Table 5).",
-      needs=("simulator",))
+      needs=("sim.cmi1020",))
 def test_unknown_after_power_on(dut, master):
     dut.power_cycle(0)
     dut.idle(3000)
@@ -41,7 +41,7 @@ def test_unknown_after_power_on(dut, master):
 
 
 @case("cmi1020/6.7.8/4", "The 'unknown' actual state after power-on is sent as 00, not 11 (ERRATA E-35).",
-      level="implementation-defined", needs=("simulator",))
+      level="implementation-defined", needs=("sim.cmi1020",))
 def test_unknown_is_00(dut, master):
     dut.power_cycle(0)
     dut.idle(3000)

@@ -18,7 +18,7 @@ def test_disconnector_defaults(master):
 
 
 @case("cmi1020/8.2/2", "A factory reset forgets a manually set secondary address: the ID comes from the meter again.",
-      needs=("simulator",))
+      needs=("sim.cmi1020",))
 def test_secondary_address_default(master):
     from_meter = header_id(master)  # the meter's 0.0 or C.1.0 (Table 4; which reading: cases 6.2/3, 6.2/6)
     manual = "11223344" if from_meter != "11223344" else "44332211"
@@ -37,7 +37,7 @@ def test_selection_and_baud_defaults(master):
 
 
 @case("cmi1020/8.2/4", "A factory reset restores P1 88888888, P2 16 × 0x99, all commands by P1 and rate disabled.",
-      needs=("simulator",))
+      needs=("sim.cmi1020",))
 def test_secret_and_method_defaults(dut, master, meter):
     # the meter model keeps the §8.2 factory P1 and P2: a command succeeds only if the CMi1020's are back
     elvaco(master, 0x01, b"13572468")

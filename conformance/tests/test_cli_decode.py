@@ -175,9 +175,9 @@ def test_decode_pcap_never_prints_a_secret(tmp_path):
 
     clear = tmp_path / "clear.pcap"
     w = metercert._core.PcapWriter(str(clear))
-    w.record({"direction": "master_to_slave", "wall_us": 1_700_000_000_000_000, "bytes": P1_FRAME})
-    w.record({"direction": "slave_to_master", "wall_us": 1_700_000_000_100_000, "bytes": b"\xE5"})
-    w.record({"direction": "master_to_slave", "wall_us": 1_700_000_001_000_000, "bytes": P2_FRAME})
+    w.record({"direction": "to_dut", "wall_us": 1_700_000_000_000_000, "bytes": P1_FRAME})
+    w.record({"direction": "from_dut", "wall_us": 1_700_000_000_100_000, "bytes": b"\xE5"})
+    w.record({"direction": "to_dut", "wall_us": 1_700_000_001_000_000, "bytes": P2_FRAME})
     del w
     for args in (["decode", "--pcap", str(clear)], ["decode", "--json", "--pcap", str(clear)]):
         r = run(*args)
@@ -187,7 +187,7 @@ def test_decode_pcap_never_prints_a_secret(tmp_path):
     # a capture whose tap already masked the secrets (bytes 9 … checksum = 0x2A) shows them as redacted frames
     masked = tmp_path / "masked.pcap"
     w = metercert._core.PcapWriter(str(masked))
-    w.record({"direction": "master_to_slave", "wall_us": 1_700_000_000_000_000, "bytes": P1_FRAME[:9] + b"\x2A" * 9 + b"\x16"})
+    w.record({"direction": "to_dut", "wall_us": 1_700_000_000_000_000, "bytes": P1_FRAME[:9] + b"\x2A" * 9 + b"\x16"})
     del w
     r = run("decode", "--json", "--pcap", str(masked))
     assert r.returncode == 0, r.stderr

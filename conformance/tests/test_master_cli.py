@@ -247,13 +247,13 @@ def test_simulator_capture_decodes_back_frame_for_frame(tmp_path):
         proc.terminate()
         proc.wait(timeout=10)
     p = run("decode", "--pcap", str(cap), "--json")
-    sent = [json.loads(l) for l in p.stdout.splitlines() if '"master_to_slave"' in l]
+    sent = [json.loads(l) for l in p.stdout.splitlines() if '"to_dut"' in l]
     assert len(sent) == j["cost"]["telegrams"]  # every request the master counted is in the capture
     assert sent[0]["decoded"]["ci"] == "52"     # the search starts with a selection
     # the collisions of the search are in the capture too, named (garbled/garbage), not dropped
     errors = p.stderr.splitlines()
     assert (p.returncode == 2) == bool(errors) and j["cost"]["collisions"] > 0
-    assert all("slave→master garb" in e for e in errors)
+    assert all("from DUT garb" in e for e in errors)
     p = run("decode", "--pcap", str(tmp_path / "missing.pcap"), check=2)
     assert "cannot read" in p.stderr
 

@@ -27,10 +27,24 @@ def frame(direction, at_us, hexstr, baud=2400, decoded="", records=None, flags=0
 
 
 def exchange(at_us, req_hex, gap_ms, rsp_hex="E5", baud=2400, **rsp):
-    """A request at at_us and its reply gap_ms after the request's last byte (11 bits per byte)."""
+    """A request at at_us and its reply gap_ms after the request's last byte (11 bits per byte),
+    the reply carrying the gap its link measured (gap_ms, as metercert.evidence describes it)."""
     tx_us = len(req_hex) // 2 * 11 * 1_000_000 / baud
-    return [frame("master_to_slave", at_us, req_hex, baud, "REQ"),
-            frame("slave_to_master", at_us + round(tx_us + gap_ms * 1000), rsp_hex, baud, rsp.pop("decoded", "ACK"), **rsp)]
+    reply = frame("from_dut", at_us + round(tx_us + gap_ms * 1000), rsp_hex, baud, rsp.pop("decoded", "ACK"), **rsp)
+    reply["gap_ms"] = gap_ms
+    return [frame("to_dut", at_us, req_hex, baud, "REQ"), reply]
+
+
+# EN 13757-2's reply window worked out by hand (11 bit times … 330 bit times + 50 ms)
+WINDOW = {2400: (4.583333, 187.5), 9600: (1.145833, 84.375)}
+
+
+def gap_point(gap_ms, baud=2400, frame_no=2):
+    """One point of a plotted series, as a profile's measurement hook records it (a measurement
+    with a series, its limits and the frame it was taken of): the report knows no M-Bus."""
+    low, high = WINDOW[baud]
+    return {"name": "reply gap", "value": gap_ms, "unit": "ms", "low": low, "high": high, "within": low <= gap_ms <= high,
+            "series": f"M-Bus reply gap at {baud} baud", "frame": frame_no, "basis": "EN 13757-2"}
 
 
 def case(cid, outcome="passed", level="must", frames=(), **kw):
@@ -59,20 +73,24 @@ def record(cases, verdict, **kw):
 def failing_record():
     """A FAIL run, in run order: passed cases, a failed should case, a suite error, a late reply
     (must, failed), a wrong frame (must, failed, with expected/actual bytes), a gateway's cases."""
-    ok = [case(f"cmi1020/6.7.1/{n}", frames=exchange(n * 1_000_000, "1040004016", 13.75)) for n in range(1, 4)]
+    ok = [case(f"cmi1020/6.7.1/{n}", frames=exchange(n * 1_000_000, "1040004016", 13.75), measurements=[gap_point(13.75)])
+          for n in range(1, 4)]
     late = case("cmi1020/6.7.2/5", "failed", frames=exchange(5_000_000, "105B005B16", 261.0, "68030368080072", decoded="RSP_UD A=0"),
                 what="reply gap", expected="'4.583 … 187.5 ms'", actual="'261 ms'", message="reply after 261 ms",
-                measurements=[{"name": "reply gap", "value": 261.0, "unit": "ms", "low": 4.583, "high": 187.5, "within": False}])
+                measurements=[{"name": "reply gap", "value": 261.0, "unit": "ms", "low": 4.583, "high": 187.5, "within": False},
+                              gap_point(261.0)])
     wrong = case("cmi1020/6.6/4", "failed", what="RSP_UD", expected="b'...'", actual="b'...'",
                  expected_hex="68 03 03 68 08 00 72 7A 16", actual_hex="680303680801737A16",
                  frames=exchange(6_000_000, "107B007B16", 20.0, "680303680801737A16", decoded="RSP_UD A=1 CI=73",
                                  records=[{"dif": "04", "vif": "03", "quantity": "energy", "value": "123456.7", "unit": "Wh",
-                                           "storage": 0, "tariff": 1, "subunit": 0, "function": "instantaneous"}]))
+                                           "storage": 0, "tariff": 1, "subunit": 0, "function": "instantaneous"}]),
+                 measurements=[gap_point(20.0)])
     err = case("cmi1020/6.7.9/1", "error", reason="suite error: simulator did not start (infrastructure)")
     should = case("cmi1020/6.7.11/2", "failed", level="should", what="rate", expected="'3'", actual="'2'")
-    gw = case("cme3000/6.3/1", frames=[frame("master_to_slave", 9_000_000, "1040FE3E16", 0, "SND_NKE A=254"),
-                                       frame("slave_to_master", 9_000_400, "E5", 0, "ACK")])
-    nine = case("cme3000/6.3/2", frames=exchange(10_000_000, "1040FE3E16", 3.4375, baud=9600))
+    gw = case("cme3000/6.3/1", frames=[frame("to_dut", 9_000_000, "1040FE3E16", 0, "SND_NKE A=254"),
+                                       frame("from_dut", 9_000_400, "E5", 0, "ACK")])
+    nine = case("cme3000/6.3/2", frames=exchange(10_000_000, "1040FE3E16", 3.4375, baud=9600),
+                measurements=[gap_point(3.4375, 9600)])
     cases = ok + [should, err, late, wrong, gw, nine]
     return record(cases, "FAIL", summary={"total": 9, "passed": 5, "failed": 3, "skipped": 0, "error": 1,
                                           "must": {"total": 8, "passed": 5, "failed": 2, "skipped": 0, "error": 1},
@@ -225,27 +243,34 @@ def test_expected_and_actual_bytes_are_shown_with_the_differing_ones_marked(tmp_
     assert "<mark>··</mark>" in d and "actual 2" in d and "at offset 1 " in d
 
 
-def test_reply_plot_has_a_scale_both_limits_of_each_baud_every_profile_and_marks_late_replies(tmp_path):
+def test_measurement_plots_have_a_scale_both_limits_every_profile_and_mark_points_outside(tmp_path):
     rec = failing_record()
-    gaps = report.reply_gaps(rec)
-    # TCP frames (baud 0) carry no line timing: 3 + 1 + 1 replies at 2400 baud, 1 at 9600
-    assert sorted((g["baud"], round(g["gap_ms"], 3)) for g in gaps) == [
-        (2400, 13.75), (2400, 13.75), (2400, 13.75), (2400, 20.0), (2400, 261.0), (9600, 3.438)]
-    assert [g["within"] for g in gaps if g["gap_ms"] > 200] == [False]
+    series = {s["name"]: s for s in report.measurement_series(rec)}
+    # the points the cases recorded, by series (the TCP case recorded none): 5 at 2400 baud, 1 at 9600
+    assert list(series) == ["M-Bus reply gap at 2400 baud", "M-Bus reply gap at 9600 baud"]
+    assert sorted(p["value"] for p in series["M-Bus reply gap at 2400 baud"]["points"]) == [13.75, 13.75, 13.75, 20.0, 261.0]
+    assert [p["value"] for p in series["M-Bus reply gap at 9600 baud"]["points"]] == [3.4375]
+    assert [p["within"] for s in series.values() for p in s["points"] if p["value"] > 200] == [False]
     text = render(rec, tmp_path)
     timing = text[text.index('id="timing"'):text.index('id="cases"')]
     svgs = re.findall(r"<svg.*?</svg>", timing, re.S)
-    assert len(svgs) == 2  # one panel per baud in use
+    assert len(svgs) == 2  # one panel per series
     s2400, s9600 = svgs
-    assert "latest 187.5 ms" in s2400 and "earliest 4.583 ms" in s2400
-    assert "latest 84.375 ms" in s9600 and "earliest 1.146 ms" in s9600
+    assert "upper limit 187.5 ms" in s2400 and "lower limit 4.583 ms" in s2400
+    assert "upper limit 84.375 ms" in s9600 and "lower limit 1.146 ms" in s9600
     assert "reply gap (ms)" in s2400
     ticks = [float(t) for t in re.findall(r'text-anchor="end">([\d.]+)</text>', s2400)]
     assert len(ticks) >= 4 and ticks[0] == 0 and max(ticks) >= 261  # a scale that reaches the late reply
-    assert "cmi1020 (5)" in s2400 and "cme3000 (1)" in s9600  # each profile's replies
+    assert "cmi1020 (5)" in s2400 and "cme3000 (1)" in s9600  # each profile's points
     assert 'stroke="#d00"' in s2400 and "cmi1020/6.7.2/5 261 ms" in s2400 and "#d00" not in s9600
-    assert re.search(r"cmi1020/6\.7\.2/5</a></td><td>2</td><td class=\"bad\">261 ms \(late\)</td><td>latest 187\.5 ms", timing)
-    assert "1 frames over TCP" in timing or "2 frames over TCP" in timing
+    assert re.search(r"cmi1020/6\.7\.2/5</a></td><td>2</td><td class=\"bad\">261 ms \(above\)</td><td>upper limit 187\.5 ms", timing)
+    # limits that change along a series are drawn as steps, and a point with one limit only is judged by it
+    rec["cases"].append(case("cmi1020/6.7.2/9", measurements=[
+        {"name": "reply gap", "value": 90.0, "unit": "ms", "low": None, "high": 84.375, "series": "M-Bus reply gap at 2400 baud"}]))
+    s = {x["name"]: x for x in report.measurement_series(rec)}["M-Bus reply gap at 2400 baud"]
+    assert s["points"][-1]["within"] is False and s["points"][-1]["low"] is None
+    svg = re.findall(r"<svg.*?</svg>", render(rec, tmp_path), re.S)[0]
+    assert "upper limit 84.375–187.5 ms" in svg and "cmi1020/6.7.2/9 90 ms" in svg
 
 
 def test_each_profile_shows_its_own_dut_identity(tmp_path):
@@ -330,4 +355,4 @@ def test_pdf_is_a4_paginated_and_says_the_verdict_and_the_cases(tmp_path, caplog
         assert c["id"] in text, c["id"]
     assert f"page 1 of {pages}" in text and f"page {pages} of {pages}" in text
     assert "123456.7" in text  # decoded records, collapsed on screen, are printed
-    assert "latest 187.5 ms" in text and "Reviewed and approved" in text
+    assert "upper limit 187.5 ms" in text and "Reviewed and approved" in text

@@ -55,7 +55,7 @@ def test_default_run_passes_and_writes_every_report(tmp_path):
     profiles = rec["dut"]["profiles"]
     assert set(profiles) == {"cmi1020", "cme3000", "cme3100-master"}
     assert profiles["cmi1020"]["manufacturer"] == "ELV" and profiles["cmi1020"]["id"] == "13647123"
-    assert profiles["cme3000"]["url"].startswith("tcp://127.0.0.1:") and "gateway" in profiles["cme3000"]["kind"]
+    assert profiles["cme3000"]["url"] == "sim:cme3000" and profiles["cme3000"]["reached_at"].startswith("tcp://127.0.0.1:") and "gateway" in profiles["cme3000"]["kind"]
     assert profiles["cme3000"]["slave"]["id"] == "13647123"
     prov = rec["provenance"]
     assert re.fullmatch(r"[0-9a-f]{64}", prov["vectors_sha256"]) and prov["command_line"][1:] == ["run"]

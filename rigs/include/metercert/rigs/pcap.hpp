@@ -1,10 +1,18 @@
 // Evidence as pcap (libpcap), and back.
 //
-// Link type LINKTYPE_USER0 (147): each packet is one burst (a master frame, or a reply window's
-// bytes) after an 8-byte pseudo-header, all fields big-endian:
+// Each link kind (tap.hpp) has its own pcap link type; a capture file holds one link kind (classic
+// pcap has one link type per file: a run over several link kinds writes one file per kind, or
+// pcapng, when the second kind lands).
+//
+// Wired M-Bus (LinkKind::mbus): link type LINKTYPE_USER0 (147), unchanged since the first captures.
+// Each packet is one burst (a master frame, or a reply window's bytes) after an 8-byte
+// pseudo-header, all fields big-endian:
 //
 //   offset 0  version    0x01
-//   offset 1  direction  0 = master → slave, 1 = slave → master
+//   offset 1  direction  0 = to the DUT, 1 = from the DUT (tap.hpp). When the DUT is an M-Bus
+//                        slave (every capture written before directions were named relative to
+//                        the DUT, except channel 0 of `simulate cme3100`, the gateway's own meter
+//                        bus) that is 0 = master → slave, 1 = slave → master, as before.
 //   offset 2  channel    port/bus number of the rig (0 for a single port)
 //   offset 3  flags      bit 0 parity/framing error seen, bit 1 not a valid frame (garbled),
 //                        bit 2 redacted (secret bytes of a P1/P2 command replaced by 0x2A '*')
@@ -14,11 +22,12 @@
 // Timestamps are the real time of the burst's first byte (µs). rigs/wireshark/mbus.lua dissects
 // this link type. read_pcap() also accepts an ordinary Ethernet/Linux-cooked capture of TCP
 // traffic (e.g. `tcpdump -w` of a head-end talking to a CMe3000 on port 10001): each TCP segment
-// carrying payload on the given port becomes a burst (to the port = master → slave).
+// carrying payload on the given port becomes an M-Bus burst (to the port = to the DUT).
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -30,24 +39,32 @@ namespace metercert::rigs {
 inline constexpr int kLinktypeMbus = 147;  // LINKTYPE_USER0
 inline constexpr std::size_t kPseudoHeaderSize = 8;
 
+// The pcap link type of a link kind's captures (mbus: 147); the link kind of a link type, if it
+// is one of ours.
+int pcap_linktype(LinkKind kind) noexcept;
+std::optional<LinkKind> link_kind_of_pcap(int linktype) noexcept;
+
 class PcapError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
 };
 
-// Writes records as they come and flushes each one, so an interrupted run keeps them.
+// Writes records of one link kind as they come and flushes each one, so an interrupted run keeps
+// them. A record of another kind is a PcapError (it would need another link type).
 class PcapWriter : public Tap {
 public:
-    explicit PcapWriter(const std::string& path);  // throws PcapError naming the path
+    explicit PcapWriter(const std::string& path, LinkKind kind = LinkKind::mbus);  // throws PcapError naming the path
     ~PcapWriter() override;
     PcapWriter(const PcapWriter&) = delete;
     PcapWriter& operator=(const PcapWriter&) = delete;
     void record(const TapRecord& r) override;
     [[nodiscard]] std::size_t written() const noexcept { return written_; }
+    [[nodiscard]] LinkKind kind() const noexcept { return kind_; }
 
 private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
+    LinkKind kind_;
     std::size_t written_ = 0;
 };
 
@@ -63,7 +80,7 @@ private:
     std::vector<Tap*> taps_;
 };
 
-// Reads a capture back. Link type 147 with our pseudo-header, or Ethernet (1) / Linux cooked
+// Reads a capture back, each record with its link kind. Link type 147 with our pseudo-header (M-Bus), or Ethernet (1) / Linux cooked
 // (113) / raw IPv4 (101, 228) carrying TCP on `tcp_port`. Throws PcapError (file, packet number,
 // what) on an unreadable file, an unknown link type or a malformed pseudo-header.
 std::vector<TapRecord> read_pcap(const std::string& path, std::uint16_t tcp_port = 10001);

@@ -34,7 +34,7 @@ public:
     void set_tap(Tap* tap, std::uint8_t channel = 0) { tap_ = tap, channel_ = channel; }
     double reply_gap_bits = 33;
     // Extra delay (ms) added before every reply (negative: earlier): a fault's reply delay hook
-    // (devices/faults.hpp; set by open_dut for sim:cmi1020?fault=NAME).
+    // (devices/faults.hpp; set by the sim:cmi1020 link for fault=NAME).
     double extra_reply_delay_ms = 0;
 
 private:

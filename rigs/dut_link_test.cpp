@@ -1,0 +1,262 @@
+// DUT links: every scheme states its capabilities (and only a real UART or the simulated bus offers
+// mbus.line), offers the interface of each and refuses the others by name; the registry lists
+// every scheme and simulated device; URL errors name the part; sim:cmi1020?readout=FILE is checked
+// when the link is opened or checked; the redaction stage of the link kind sits in front of the
+// caller's tap; a simulator process is ready when it says where it listens, and stopped.
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "metercert/master/master.hpp"
+#include "metercert/mbus/link.hpp"
+#include "metercert/rigs/dut_link.hpp"
+#include "metercert/rigs/fd_port.hpp"
+#include "metercert/rigs/sim_cmi1020.hpp"
+
+using namespace metercert;
+using namespace metercert::rigs;
+using Caps = std::vector<std::string>;
+
+namespace {
+std::string message_of(const std::string& url) {
+    try {
+        open_link(url);
+        return "opened";
+    } catch (const DutError& e) {
+        return e.what();
+    }
+}
+std::string write(const std::string& name, const std::string& bytes) {
+    const auto p = std::filesystem::temp_directory_path() / ("metercert-dut-link-" + std::to_string(::getpid()) + "-" + name);
+    std::ofstream(p, std::ios::binary) << bytes;
+    return p.string();
+}
+}  // namespace
+
+// ------------------------------------------------------------------------------- capabilities
+
+TEST(DutLink, EachSchemeStatesItsCapabilities) {
+    EXPECT_EQ(check_link("sim:cmi1020").capabilities, (Caps{"mbus.line", "mbus.request", "sim.cmi1020"}));
+    EXPECT_EQ(check_link("tcp://10.0.0.7:10001").capabilities, (Caps{"mbus.request"}));
+    EXPECT_EQ(check_link("tcp-listen://0.0.0.0:0").capabilities, (Caps{"mbus.request"}));
+    EXPECT_EQ(check_link("serial:///dev/ttyUSB7?baud=9600").capabilities, (Caps{"mbus.line", "mbus.request"}));
+    EXPECT_EQ(check_link("sim:cme3000").capabilities, (Caps{"mbus.request", "sim.cme3000"}));
+    EXPECT_EQ(check_link("sim:cme3100?fault=no_selection_retry").capabilities, (Caps{"mbus.request", "sim.cme3100"}));
+}
+
+TEST(DutLink, APseudoTerminalHasNoLine) {
+    const int m = posix_openpt(O_RDWR | O_NOCTTY);
+    ASSERT_GE(m, 0);
+    ASSERT_EQ(grantpt(m), 0);
+    ASSERT_EQ(unlockpt(m), 0);
+    const std::string name = ptsname(m);
+    const std::string link = (std::filesystem::temp_directory_path() / ("metercert-pty-" + std::to_string(::getpid()))).string();
+    std::filesystem::remove(link);
+    ASSERT_EQ(symlink(name.c_str(), link.c_str()), 0);
+    EXPECT_EQ(check_link("serial://" + name).capabilities, (Caps{"mbus.request"}));
+    EXPECT_EQ(check_link("serial://" + link).capabilities, (Caps{"mbus.request"}));  // however it is named
+    auto l = open_link("serial://" + link);
+    EXPECT_EQ(l->capabilities(), (Caps{"mbus.request"}));
+    EXPECT_NE(l->mbus_request(), nullptr);
+    EXPECT_EQ(l->mbus_line(), nullptr);
+    l->close();
+    std::filesystem::remove(link);
+    ::close(m);
+}
+
+TEST(DutLink, TheSimulatedBusOffersEveryInterfaceItStates) {
+    auto l = open_link("sim:cmi1020?count=2&baud=9600&address=1");
+    EXPECT_EQ(l->capabilities(), (Caps{"mbus.line", "mbus.request", "sim.cmi1020"}));
+    EXPECT_TRUE(l->has("sim.cmi1020") && !l->has("sim.cme3000"));
+    EXPECT_EQ(l->description(), "2 simulated CMi1020 slave(s) at 9600 baud");
+    EXPECT_EQ(l->require_mbus_line("test").line_baud(), 9600u);
+    auto& sim = l->require_sim_cmi1020("test");
+    EXPECT_EQ(sim.size(), 2u);
+    EXPECT_THROW(sim.meter(2), std::out_of_range);
+    // the meters answer with the real E350 readout by default (one place gives it)
+    EXPECT_EQ(sim.meter(0).readout_bytes().find("C.1.0(13647123)") != std::string::npos, true);
+    EXPECT_NE(default_e350_readout().find("1.8.0(061561.289*kWh)"), std::string_view::npos);
+    master::Master m(l->require_mbus_request("test"));
+    EXPECT_TRUE(m.snd_nke(2));
+    EXPECT_EQ(l->simulator(), nullptr);
+    EXPECT_EQ(l->release_ms(), 0);
+}
+
+TEST(DutLink, AMissingInterfaceIsNamedWithItsCapability) {
+    try {
+        open_link("tcp://127.0.0.1:1");
+        FAIL() << "connected to port 1";
+    } catch (const master::PortError& e) {
+        EXPECT_EQ(e.name(), "connect_failed");
+    }
+    // a link without sim.cmi1020: a serial pty offers mbus.request only
+    const int m = posix_openpt(O_RDWR | O_NOCTTY);
+    ASSERT_GE(m, 0);
+    grantpt(m);
+    unlockpt(m);
+    auto pty = open_link(std::string("serial://") + ptsname(m));
+    try {
+        pty->require_sim_cmi1020("power_cycle");
+        FAIL();
+    } catch (const MissingCapability& e) {
+        EXPECT_EQ(e.capability, "sim.cmi1020");
+        EXPECT_NE(std::string(e.what()).find("power_cycle: the DUT link serial://"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("has no sim.cmi1020 (metercert's built-in CMi1020 simulator"), std::string::npos)
+            << e.what();
+    }
+    EXPECT_THROW(pty->require_mbus_line("switch_baud"), MissingCapability);
+    pty->close();
+    ::close(m);
+}
+
+TEST(DutLink, TheRegistryKnowsEverySchemeAndDevice) {
+    std::vector<std::string> names;
+    for (const LinkScheme* s : link_schemes()) {
+        names.push_back(s->name);
+        EXPECT_FALSE(s->form.empty() || s->summary.empty() || s->offers.empty()) << s->name;
+        for (const auto& c : s->offers) EXPECT_NE(find_capability(c), nullptr) << s->name << " offers " << c;
+    }
+    EXPECT_EQ(names, (Caps{"serial", "sim:cme3000", "sim:cme3100", "sim:cmi1020", "tcp", "tcp-listen"}));
+    EXPECT_EQ(scheme_names(), "serial, sim, tcp, tcp-listen");
+    EXPECT_EQ(simulated_device_names(), "cme3000, cme3100, cmi1020");
+    const std::string help = link_schemes_help();
+    for (const char* form : {"sim:cmi1020", "sim:cme3000", "sim:cme3100", "tcp://HOST:PORT", "tcp-listen://HOST:PORT", "serial:///dev/ttyUSB0"})
+        EXPECT_NE(help.find(form), std::string::npos) << form;
+    EXPECT_NE(help.find("fault="), std::string::npos);
+}
+
+TEST(DutLink, UrlErrorsNameThePart) {
+    EXPECT_EQ(message_of("bogus://x"), "DUT URL 'bogus://x': unknown scheme 'bogus' (serial, sim, tcp, tcp-listen)");
+    EXPECT_EQ(message_of("sim:cme9999"), "DUT URL 'sim:cme9999': unknown simulated device 'cme9999' (available: cme3000, cme3100, cmi1020)");
+    EXPECT_EQ(message_of("tcp:10.0.0.1:1"), "DUT URL 'tcp:10.0.0.1:1': expected tcp://");
+    EXPECT_EQ(message_of("sim:cmi1020?count=x"), "DUT URL 'sim:cmi1020?count=x': count=x is not a number in 1…250");
+    EXPECT_EQ(message_of("sim:cmi1020?colour=red"), "DUT URL 'sim:cmi1020?colour=red': unknown parameter 'colour'");
+    EXPECT_EQ(message_of("sim:cmi1020?fault=bogus").rfind("DUT URL 'sim:cmi1020?fault=bogus': fault=bogus is unknown (none, ", 0), 0u);
+    EXPECT_EQ(message_of("sim:cme3100?fault=bogus"),
+              "DUT URL 'sim:cme3100?fault=bogus': fault=bogus is unknown (none, no_selection_retry)");
+    EXPECT_EQ(message_of("sim:cme3000?fault=bogus"), "DUT URL 'sim:cme3000?fault=bogus': fault=bogus is unknown (none)");
+    EXPECT_EQ(message_of("noscheme"), "DUT URL 'noscheme': no scheme (expected serial://, sim:, tcp://, tcp-listen://)");
+    EXPECT_THROW(check_link("tcp://host"), DutError);
+}
+
+TEST(DutLink, SimulatorCommandsComeFromTheUrlAndTheCallersOptions) {
+    SimulatorCommand c = simulator_command("sim:cme3000?count=3&disconnect_timeout=0", {"--stats", "s.json"});
+    EXPECT_EQ(c.device, "cme3000");
+    EXPECT_EQ(c.options, (Caps{"--bus", "sim:cmi1020?count=3", "--disconnect-timeout", "0", "--stats", "s.json"}));
+    c = simulator_command("sim:cme3100?fault=no_selection_retry");
+    EXPECT_EQ(c.options, (Caps{"--bus", "sim:cmi1020?count=1", "--search", "--fault", "no_selection_retry"}));
+    // a caller's own bus and installation replace the URL's defaults; the fault stays the URL's
+    c = simulator_command("sim:cme3100?fault=no_selection_retry", {"--bus", "sim:cmi1020?count=7", "--meter-list", "m.csv"});
+    EXPECT_EQ(c.options, (Caps{"--fault", "no_selection_retry", "--bus", "sim:cmi1020?count=7", "--meter-list", "m.csv"}));
+    EXPECT_THROW(simulator_command("sim:cme3100?count=2", {"--bus", "sim:cmi1020"}), DutError);
+    EXPECT_THROW(simulator_command("sim:cmi1020"), DutError);  // in process, not a simulator process
+    EXPECT_THROW(simulator_command("tcp://127.0.0.1:10001"), DutError);
+}
+
+// ---------------------------------------------------------------------------- sim:cmi1020 readout=
+
+TEST(DutReadout, MissingFileDirectoryAndEmptyValue) {
+    EXPECT_EQ(message_of("sim:cmi1020?readout=/nonexistent/x.readout"),
+              "DUT URL 'sim:cmi1020?readout=/nonexistent/x.readout': readout=/nonexistent/x.readout: cannot be read (no such file)");
+    const std::string dir = std::filesystem::temp_directory_path().string();
+    EXPECT_EQ(message_of("sim:cmi1020?readout=" + dir),
+              "DUT URL 'sim:cmi1020?readout=" + dir + "': readout=" + dir + ": is a directory, not a readout file");
+    EXPECT_EQ(message_of("sim:cmi1020?readout="), "DUT URL 'sim:cmi1020?readout=': readout= needs a file");
+}
+
+TEST(DutReadout, UnparseableFileNamesLineAndColumn) {
+    const std::string f = write("nul", std::string("1.8.0(1*kWh)\n2.8.0(\0)\n", 22));
+    EXPECT_EQ(message_of("sim:cmi1020?readout=" + f),
+              "DUT URL 'sim:cmi1020?readout=" + f + "': readout=" + f +
+                  ": line 2, column 7: not_text: byte 0x00 (NUL) in a data line: a readout holds 7-bit printable "
+                  "characters, CR LF line ends, STX and ETX");
+    EXPECT_THROW(check_link("sim:cmi1020?readout=" + f), DutError);  // checked without opening too
+    std::filesystem::remove(f);
+}
+
+TEST(DutReadout, BareDataBlockIsAccepted) {
+    const std::string f = write("bare", "1.8.0(000123.456*kWh)\n");
+    auto l = open_link("sim:cmi1020?readout=" + f);
+    ASSERT_NE(l->sim_cmi1020(), nullptr);
+    std::filesystem::remove(f);
+}
+
+// ------------------------------------------------------------------------------------ redaction
+
+TEST(DutLink, TheCallersTapSeesNoSecret) {
+    MemoryTap tap;
+    LinkOptions o;
+    o.tap = &tap;
+    auto l = open_link("sim:cmi1020", o);
+    master::Master m(l->require_mbus_request("test"));
+    // §6.7.9 set P1 password 97531864: 68 0D 0D 68 53 00 51 0F 01 <8 digits> CS 16
+    const std::vector<std::uint8_t> data{0x0F, 0x01, '9', '7', '5', '3', '1', '8', '6', '4'};
+    (void)m.exchange(mbus::build_long(0x53, 0, 0x51, data));
+    ASSERT_FALSE(tap.records.empty());
+    const auto& sent = tap.records.front();
+    EXPECT_EQ(sent.link, LinkKind::mbus);
+    EXPECT_EQ(sent.direction, Direction::to_dut);
+    EXPECT_TRUE(sent.flags & kTapRedacted);
+    EXPECT_EQ(std::vector<std::uint8_t>(sent.bytes.begin() + 9, sent.bytes.end() - 1), std::vector<std::uint8_t>(9, 0x2A));
+    EXPECT_EQ(tap.records.back().direction, Direction::from_dut);
+}
+
+// ---------------------------------------------------------------------------- simulator process
+
+namespace {
+// A stand-in for `metercert simulate DEVICE --listen tcp://127.0.0.1:0 …`: says a few lines on
+// stderr, then where it "listens", then waits for SIGTERM (or exits at once, for the failure case).
+std::string fake_simulator(const std::string& name, const std::string& body) {
+    const std::string path = write(name, "#!/bin/sh\n" + body);
+    ::chmod(path.c_str(), 0755);
+    return path;
+}
+}  // namespace
+
+TEST(SimulatorProcess, ReadyWhenItSaysWhereItListensAndStopped) {
+    const std::string exe = fake_simulator("ok", "echo \"args: $*\" >&2\necho 'metercert simulate: CMe3100 Virtual M-Bus on "
+                                                 "tcp://127.0.0.1:40123; next readout never' >&2\n"
+                                                 "trap 'echo stopping >&2; exit 0' TERM\nwhile :; do sleep 0.05; done\n");
+    {
+        SimulatorProcess p(exe, {"cme3100", {"--search", "--fault", "no_selection_retry"}});
+        EXPECT_EQ(p.url(), "tcp://127.0.0.1:40123");
+        EXPECT_GT(p.pid(), 0);
+        EXPECT_TRUE(p.running());
+        const auto said = p.messages();
+        ASSERT_GE(said.size(), 2u);
+        EXPECT_EQ(said[0], "args: simulate cme3100 --listen tcp://127.0.0.1:0 --search --fault no_selection_retry");
+        EXPECT_EQ(p.stop(), 0);
+        EXPECT_FALSE(p.running());
+        EXPECT_EQ(p.messages().back(), "stopping");  // read to the end
+        EXPECT_EQ(::kill(p.pid(), 0), -1);          // gone and reaped
+    }
+    std::filesystem::remove(exe);
+}
+
+TEST(SimulatorProcess, OneThatExitsFirstSaysWhy) {
+    const std::string exe = fake_simulator("fails", "echo 'error: --fault bogus: unknown (none, no_selection_retry)' >&2\nexit 2\n");
+    try {
+        SimulatorProcess p(exe, {"cme3100", {}});
+        FAIL() << "started";
+    } catch (const SimulatorError& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  "simulate cme3100 exited (status 2) before it was ready: error: --fault bogus: unknown (none, no_selection_retry)");
+    }
+    EXPECT_THROW(SimulatorProcess("/nonexistent/metercert", {"cme3000", {}}), SimulatorError);
+    std::filesystem::remove(exe);
+}
+
+TEST(SimulatorProcess, ReadyAddressIsReadFromEachSimulatorsLine) {
+    EXPECT_EQ(ready_address("metercert simulate: 1 CMi1020 slave(s) [70000001] listening on tcp://127.0.0.1:10001"),
+              "tcp://127.0.0.1:10001");
+    EXPECT_EQ(ready_address("metercert simulate: CMe3000 transparent gateway on tcp://127.0.0.1:5 → 1 simulated"), "tcp://127.0.0.1:5");
+    EXPECT_FALSE(ready_address("metercert simulate: meter list row 3: bad_secondary_address").has_value());
+}

@@ -1,0 +1,76 @@
+// Capabilities: what a DUT link (dut_link.hpp) or a rig can do, as stable names (labgrid's
+// "features"). A case declares the capabilities it needs (metercert.conformance.case(needs=…));
+// the run skips it, with these words, when neither the DUT link nor the rig offers one of them.
+// Each link capability has one interface a caller asks the link for (DutLink: mbus_request(),
+// mbus_line(), sim_cmi1020(), simulator()); rig capabilities come from --rig FILE (labgrid
+// protocols through relays: PowerProtocol, DigitalOutputProtocol, ButtonProtocol).
+//
+// A name is <area>.<what> or one word; it never changes once a case uses it. Reserved names have
+// no provider yet: a case may declare them (it is then skipped with the reason) and the issue
+// that adds the provider adds nothing here but the provider.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+namespace metercert::rigs {
+
+enum class CapabilitySource { link, rig };
+
+struct CapabilityInfo {
+    std::string_view name;
+    std::string_view words;  // what it is, in words a skip reason can say: "needs <name>: <words>"
+    CapabilitySource source;
+    bool reserved;           // no link or rig offers it yet
+};
+
+inline constexpr CapabilityInfo kCapabilities[] = {
+    {"mbus.request",
+     "a request/reply M-Bus: the master's frames reach the device and its replies come back (the master's BusPort)",
+     CapabilitySource::link, false},
+    {"mbus.line",
+     "the M-Bus line itself, whose rate the master sets and whose timing it sees: a serial:// UART or sim:cmi1020 "
+     "(a TCP gateway or a pseudo-terminal hides both)",
+     CapabilitySource::link, false},
+    {"sim.cmi1020",
+     "metercert's built-in CMi1020 simulator (sim:cmi1020): its slaves and their E350 meter models, power cycles, "
+     "rate inputs and fault injection",
+     CapabilitySource::link, false},
+    {"sim.cme3000",
+     "metercert's reference CMe3000 simulator (sim:cme3000, `simulate cme3000`): its statistics of Figures 6 and 9",
+     CapabilitySource::link, false},
+    {"sim.cme3100",
+     "metercert's reference CMe3100 simulator (sim:cme3100, `simulate cme3100`), started for each case with the "
+     "meters, lists and files the case gives it",
+     CapabilitySource::link, false},
+    // reserved for the links of the next issues
+    {"wmbus.receive", "a source of received wireless M-Bus frames with their timestamps (a receiver stick, a capture)",
+     CapabilitySource::link, true},
+    {"datagram", "datagrams to and from the device (UDP, DTLS)", CapabilitySource::link, true},
+    {"coap.server", "a CoAP/LwM2M server the device registers with", CapabilitySource::link, true},
+    // the rig's (--rig FILE): relays in front of the device
+    {"power", "switching the device's supply through the rig (labgrid PowerProtocol: --rig FILE)", CapabilitySource::rig, true},
+    {"rate_inputs", "driving the device's rate inputs A and B through the rig's relays (--rig FILE)", CapabilitySource::rig, true},
+    {"button", "pressing the device's button through the rig (--rig FILE)", CapabilitySource::rig, true},
+    {"meter.probe", "an optical probe on the meter (IEC 62056-21) giving the meter reference (--rig FILE)",
+     CapabilitySource::rig, true},
+};
+
+constexpr std::span<const CapabilityInfo> capabilities() noexcept { return kCapabilities; }
+
+// The capability named `name`; nullptr when there is none.
+constexpr const CapabilityInfo* find_capability(std::string_view name) noexcept {
+    for (const auto& c : kCapabilities)
+        if (c.name == name) return &c;
+    return nullptr;
+}
+
+namespace cap {
+inline constexpr std::string_view mbus_request = "mbus.request";
+inline constexpr std::string_view mbus_line = "mbus.line";
+inline constexpr std::string_view sim_cmi1020 = "sim.cmi1020";
+inline constexpr std::string_view sim_cme3000 = "sim.cme3000";
+inline constexpr std::string_view sim_cme3100 = "sim.cme3100";
+}  // namespace cap
+
+}  // namespace metercert::rigs
