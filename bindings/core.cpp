@@ -25,6 +25,7 @@ py::bytes to_bytes(const std::vector<std::uint8_t>& v) { return {reinterpret_cas
 
 void bind_master(py::module_& m);  // master.cpp
 void bind_devices(py::module_& m);  // devices.cpp
+void bind_cmi6110(py::module_& m);  // cmi6110.cpp
 
 PYBIND11_MODULE(_core, m) {
     m.doc() = "metercert reference codec (EN 13757-2 link layer, EN 13757-3 application layer).";
@@ -104,4 +105,5 @@ PYBIND11_MODULE(_core, m) {
         .def_property_readonly("error_offset", [](const StreamEvent& e) { return e.error.offset; });
     bind_devices(m);
     bind_master(m);
+    bind_cmi6110(m);
 }

@@ -543,9 +543,10 @@ bool parse_fixed(Telegram& t, std::size_t pos, std::size_t end, bool msb_first, 
     return true;
 }
 
-bool decode_impl(std::span<const std::uint8_t> frame, Telegram& t, DecodeError& err, bool strict) noexcept {
+// `t` holds `bytes` and nothing decoded yet (its vectors keep their capacity).
+bool start(std::span<const std::uint8_t> bytes, Telegram& t, DecodeError& err) noexcept {
     try {
-        t.bytes.assign(frame.begin(), frame.end());
+        t.bytes.assign(bytes.begin(), bytes.end());
         t.records.clear();
         t.violations.clear();
     } catch (...) {
@@ -557,6 +558,11 @@ bool decode_impl(std::span<const std::uint8_t> frame, Telegram& t, DecodeError& 
     t.user_data = {};
     t.has_records = false;
     t.selection = false;
+    return true;
+}
+
+bool decode_impl(std::span<const std::uint8_t> frame, Telegram& t, DecodeError& err, bool strict) noexcept {
+    if (!start(frame, t, err)) return false;
     LinkFrame lf;
     if (!parse_link(t.bytes, lf, err)) return false;
     t.kind = lf.kind;
@@ -617,6 +623,18 @@ bool decode(std::span<const std::uint8_t> frame, Telegram& t, DecodeError& err) 
 
 bool decode(std::span<const std::uint8_t> frame, Telegram& t, DecodeError& err, const DecodeOptions& opt) noexcept {
     return decode_impl(frame, t, err, opt.strict);
+}
+
+bool decode_records(std::span<const std::uint8_t> block, Telegram& t, DecodeError& err) noexcept {
+    if (!start(block, t, err)) return false;
+    t.kind = FrameKind::long_frame;
+    t.c = {};
+    t.a = 0;
+    t.ci = 0;
+    t.has_records = true;
+    if (block.size() > 0xFFFF) return fail(err, ErrorCode::truncated_record, 0xFFFF, "a record block of more than 65535 bytes");
+    t.user_data = {0, static_cast<std::uint16_t>(block.size())};
+    return parse_records(t, 0, block.size(), false, err);
 }
 
 Telegram decode_or_throw(std::span<const std::uint8_t> frame, const DecodeOptions& opt) {

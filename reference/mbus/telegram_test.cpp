@@ -196,3 +196,20 @@ TEST(Tables, FixedUnitsAndApplicationErrors) {
     EXPECT_EQ(application_error_name(8), "application_busy");
     EXPECT_EQ(application_error_name(0x0A), "reserved");
 }
+
+// A DIB list on its own (CMi6110 manual §7.4.2.3 data value): the same seven records as above,
+// without the frame around them, offsets into the block.
+TEST(DecodeRecords, ABlockOfDataRecordsWithoutAFrame) {
+    const auto dibs = hx("04064E61BC000415 07870000022B9413 023BD400025A2303 025E1A0202FD1712 40");
+    Telegram t;
+    DecodeError err;
+    ASSERT_TRUE(decode_records(dibs, t, err)) << err.message();
+    ASSERT_EQ(t.records.size(), 7u);
+    EXPECT_EQ(t.records[0].offset, 0u);
+    EXPECT_EQ(t.records[0].value, (Decimal{12345678, 3}));
+    EXPECT_EQ(t.records[6].offset, 28u);  // 02 FD 17 12 40
+    const std::vector<std::uint8_t> cut(dibs.begin(), dibs.begin() + 5);  // 04 06 and 3 of its 4 data bytes
+    EXPECT_FALSE(decode_records(cut, t, err));
+    EXPECT_EQ(err.code, ErrorCode::truncated_record);
+    EXPECT_LE(err.offset, 5u);
+}

@@ -191,4 +191,11 @@ bool decode(std::span<const std::uint8_t> frame, Telegram& out, DecodeError& err
 bool decode(std::span<const std::uint8_t> frame, Telegram& out, DecodeError& err, const DecodeOptions& opt) noexcept;
 Telegram decode_or_throw(std::span<const std::uint8_t> frame, const DecodeOptions& opt = {});  // throws DecodeFailure
 
+// A variable data structure on its own, outside any frame (EN 13757-3 §6: data records up to the
+// end of `block` or a special function 0x0F/0x1F): the DIB lists of the CMi6110's payloads
+// (CMi6110 manual §7.4.2.1, §7.4.2.3 "data value"). `out.bytes` is the block, every offset is into
+// it, `out.kind` is long_frame with CI 0 and no header. Errors as decode()'s record errors
+// (truncated_record, reserved_dif, …); a block over 65535 bytes is truncated_record at 65535.
+bool decode_records(std::span<const std::uint8_t> block, Telegram& out, DecodeError& err) noexcept;
+
 }  // namespace metercert::mbus
