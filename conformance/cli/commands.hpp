@@ -25,7 +25,12 @@ void add_run(CLI::App& app, int& exit_code);
 void add_vectors(CLI::App& app, int& exit_code);
 void add_faults(CLI::App& app, int& exit_code);  // `metercert faults [--json] [DEVICE]`: every device's fault list
 
-// The decoded table `decode` prints, for other commands.
+// The decoded table `decode` prints, for other commands; print_records: its rows of records only.
 void print_telegram_table(const mbus::Telegram& t);
+void print_records(const mbus::Telegram& t);
+
+// `decode --cmi6110 ENCODING [--json] PAYLOAD…` (decode_cmi6110.cpp): exit 0, or 2 with
+// "error: [argument N: ]<name> at byte <offset>: <detail>" for any refused payload.
+int run_decode_cmi6110(const std::string& encoding, const std::vector<std::string>& payloads, bool json);
 
 }  // namespace metercert::cli

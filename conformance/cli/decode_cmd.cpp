@@ -99,6 +99,13 @@ void print_table(const Telegram& t) {
             fmt::print("  application error 0x{:02X} {}\n", t.bytes[t.user_data.off], application_error_name(t.bytes[t.user_data.off]));
         return print_violations(t);
     }
+    print_records(t);
+    print_violations(t);
+}
+
+}  // namespace
+
+void print_records(const Telegram& t) {
     if (!t.records.empty())
         fmt::print("  {:>3}  {:<10} {:<14} {:<13} {:>3} {:>3} {:>3}  {:<24} {:>20} {}\n", "#", "DIF/DIFE", "VIF/VIFE", "function",
                    "st", "tf", "su", "quantity", "value", "unit");
@@ -120,8 +127,9 @@ void print_table(const Telegram& t) {
     if (t.special)
         fmt::print("  DIF 0x{:02X}: {}manufacturer data {}\n", t.special, t.more_records_follow() ? "more records follow; " : "",
                    hexs(t.span(t.manufacturer_data)));
-    print_violations(t);
 }
+
+namespace {
 
 // ---------------------------------------------------------------- secrets (devices/secrets.hpp)
 
@@ -330,8 +338,15 @@ void add_decode(CLI::App& app, int& exit_code) {
     cmd->add_option("--pcap", *pcap, "decode the frames of a capture: metercert's (link type 147) or a tcpdump\n"
                                      "capture of TCP to a gateway (--port)");
     cmd->add_option("--port", *port, "TCP port of the M-Bus stream in an ordinary capture")->capture_default_str();
-    cmd->callback([json, strict, hex, pcap, port, &exit_code] {
-        exit_code = pcap->empty() ? run_decode(*hex, *json, *strict) : run_decode_pcap(*pcap, *port, *json, *strict);
+    auto cmi6110 = std::make_shared<std::string>();
+    cmd->add_option("--cmi6110", *cmi6110,
+                    "decode CMi6110 uplink payloads instead of frames (hex, one per argument or line):\n"
+                    "senml = SenML/CBOR/M-Bus (manual §7.4.2.3); one line per readout (--json: its time in\n"
+                    "UTC, the meter ID and the records as wired M-Bus records)")
+        ->check(CLI::IsMember({"senml"}));
+    cmd->callback([json, strict, hex, pcap, port, cmi6110, &exit_code] {
+        if (!cmi6110->empty()) exit_code = run_decode_cmi6110(*cmi6110, *hex, *json);
+        else exit_code = pcap->empty() ? run_decode(*hex, *json, *strict) : run_decode_pcap(*pcap, *port, *json, *strict);
     });
 }
 
