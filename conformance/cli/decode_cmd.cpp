@@ -340,10 +340,11 @@ void add_decode(CLI::App& app, int& exit_code) {
     cmd->add_option("--port", *port, "TCP port of the M-Bus stream in an ordinary capture")->capture_default_str();
     auto cmi6110 = std::make_shared<std::string>();
     cmd->add_option("--cmi6110", *cmi6110,
-                    "decode CMi6110 uplink payloads instead of frames (hex, one per argument or line):\n"
-                    "senml = SenML/CBOR/M-Bus (manual §7.4.2.3); one line per readout (--json: its time in\n"
-                    "UTC, the meter ID and the records as wired M-Bus records)")
-        ->check(CLI::IsMember({"senml"}));
+                    "decode CMi6110 uplink payloads instead of frames, one per argument or line: senml\n"
+                    "(SenML/CBOR/M-Bus, manual §7.4.2.3, hex), json (§7.4.2.2, the JSON text), mbus (the\n"
+                    "DIB list of §7.4.2.1 Table 6, hex); one line per readout (--json: its time, the meter\n"
+                    "ID, the message format and the records as wired M-Bus records)")
+        ->check(CLI::IsMember({"senml", "json", "mbus"}));
     cmd->callback([json, strict, hex, pcap, port, cmi6110, &exit_code] {
         if (!cmi6110->empty()) exit_code = run_decode_cmi6110(*cmi6110, *hex, *json);
         else exit_code = pcap->empty() ? run_decode(*hex, *json, *strict) : run_decode_pcap(*pcap, *port, *json, *strict);

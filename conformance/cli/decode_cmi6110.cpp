@@ -1,8 +1,13 @@
-// `metercert decode --cmi6110 senml [--json] PAYLOAD…`: the CMi6110's uplink payloads (manual
-// §7.4.2), one output line (or table) per readout. Canonical JSON, one object per readout:
+// `metercert decode --cmi6110 senml|json|mbus [--json] PAYLOAD…`: the CMi6110's uplink payloads
+// (manual §7.4.2), one output line (or table) per readout. Canonical JSON, one object per readout:
 //   {"encoding":"senml","meter_id":"12345678","time":"2019-11-28T20:00:00Z","unix_time":1574971200,
 //    "records":[…the records of wired M-Bus canonical JSON (vectors/README.md)…]}
-// Payloads come as hex, one per argument or, without arguments, one per line of stdin.
+// senml: the time is SenML's (UTC). json: "time" is TS (UTC, "…Z"), "format" standard|extended,
+// the records are those of the M-Bus encoding of the same readout (the VIB of each is the coarsest
+// that holds the value: ERRATA E-50). mbus: the Table 6 DIB list; "meter_time" is the meter's own
+// date/time (DIB 1, type F: no time zone), "format" standard|extended.
+// Payloads come as hex (senml, mbus) or text (json), one per argument or, without arguments, one
+// per line of stdin (json: JSON Lines, or the whole input as one object).
 #include <chrono>
 #include <iostream>
 
@@ -11,6 +16,7 @@
 
 #include "commands.hpp"
 #include "hex.hpp"
+#include "metercert/devices/cmi6110/readout.hpp"
 #include "metercert/devices/cmi6110/senml_payload.hpp"
 #include "metercert/mbus/json.hpp"
 
@@ -34,6 +40,18 @@ int run_decode_cmi6110(const std::string& encoding, const std::vector<std::strin
     const bool from_stdin = lines.empty();
     if (from_stdin)
         for (std::string line; std::getline(std::cin, line);) lines.push_back(line);
+    if (from_stdin && encoding == "json") {
+        // JSON Lines (several lines that each open an object), else the whole input is one payload
+        // (the manual's example spreads one object over several lines)
+        std::size_t objects = 0;
+        for (const auto& l : lines)
+            if (const auto p = l.find_first_not_of(" \t\r"); p != std::string::npos && l[p] == '{') ++objects;
+        if (objects <= 1) {
+            std::string all;
+            for (const auto& l : lines) all += l + "\n";
+            lines = {all};
+        }
+    }
     int rc = 0;
     std::size_t n = 0;
     for (std::size_t i = 0; i < lines.size(); ++i) {
@@ -41,9 +59,50 @@ int run_decode_cmi6110(const std::string& encoding, const std::vector<std::strin
         if (line.find_first_not_of(" \t\r") == std::string::npos || line[line.find_first_not_of(" \t")] == '#') continue;
         ++n;
         const std::string where = from_stdin ? fmt::format("line {}: ", i + 1) : (lines.size() > 1 ? fmt::format("argument {}: ", i + 1) : "");
+        if (encoding == "json" || encoding == "mbus") {
+            devices::cmi6110::Readout r;
+            devices::cmi6110::MessageFormat f{};
+            std::string error;
+            std::vector<std::uint8_t> bytes;
+            mbus::DecodeError herr;
+            if (encoding == "json") {
+                devices::cmi6110::JsonError je;
+                if (!devices::cmi6110::decode_json(line, r, f, je)) error = je.message();
+            } else if (!parse_hex(line, bytes, herr)) {
+                error = herr.message();
+            } else {
+                devices::cmi6110::MbusError me;
+                if (!devices::cmi6110::decode_mbus(bytes, r, f, me)) error = me.message();
+            }
+            if (!error.empty()) {
+                std::cerr << "error: " << where << error << "\n";
+                rc = 2;
+                continue;
+            }
+            mbus::Telegram t;
+            mbus::DecodeError me;
+            (void)mbus::decode_records(devices::cmi6110::encode_mbus(r, f), t, me);  // Table 6 records: they decode
+            const std::string when = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}", r.time.year, r.time.month, r.time.day, r.time.hour,
+                                                 r.time.minute);
+            const char* format = f == devices::cmi6110::MessageFormat::extended ? "extended" : "standard";
+            const std::string id = fmt::format("{:08}", r.meter_id);
+            if (json) {
+                nlohmann::ordered_json o;
+                o["encoding"] = encoding;
+                o["format"] = format;
+                o["meter_id"] = id;
+                if (encoding == "json") o["time"] = when + ":00Z";
+                else o["meter_time"] = when;
+                o["records"] = nlohmann::ordered_json::parse(mbus::to_json(t))["records"];
+                std::cout << o.dump() << "\n";
+            } else {
+                fmt::print("readout  {}{}  meter {}  {} message\n", when, encoding == "json" ? "Z" : " (meter time)", id, format);
+                print_records(t);
+            }
+            continue;
+        }
         std::vector<std::uint8_t> bytes;
-        mbus::DecodeError herr;
-        if (!parse_hex(line, bytes, herr)) {
+        mbus::DecodeError herr;        if (!parse_hex(line, bytes, herr)) {
             std::cerr << "error: " << where << herr.message() << "\n";
             rc = 2;
             continue;

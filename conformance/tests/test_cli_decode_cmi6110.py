@@ -54,5 +54,44 @@ def test_refusals_name_the_rule_the_byte_and_the_argument():
     assert p.returncode == 2 and "no_base_time at byte 1" in p.stderr
     p = run("--cmi6110", "senml", "zz")
     assert p.returncode == 2 and "bad_hex" in p.stderr
-    p = run("--cmi6110", "mbus", MANUAL)
-    assert p.returncode != 0 and "senml" in p.stderr  # only senml so far
+    p = run("--cmi6110", "mbus", MANUAL)  # a SenML payload is no Table 6 DIB list
+    assert p.returncode == 2 and "unexpected_record at byte 0" in p.stderr, p.stderr
+    p = run("--cmi6110", "cbor", MANUAL)
+    assert p.returncode != 0 and "senml" in p.stderr  # the encodings are named
+
+
+MANUAL_JSON = (ROOT / "vectors" / "cmi6110" / "manual_json_example.json").read_text()  # §7.4.2.2, as printed
+# Table 6 DIB list of the same readout: date 2019-11-28 20:39 (type F bits 0x2B7C3427, worked out by
+# hand), ID 87654321 in BCD, then the SenML example's records (same meter values)
+MANUAL_MBUS = "046D27347C2B0C782143658704064E61BC00041507870000022B9413023BD400025A2303025E1A0202FD171240"
+VALUES = {"energy": "12345678000", "volume": "3456.7", "power": "5012", "volume_flow": "0.212",
+          "flow_temperature": "80.3", "return_temperature": "53.8", "error_flags": "16402"}
+
+
+def test_json_and_mbus_encodings_of_the_manuals_readout_give_the_same_records():
+    j = run("--cmi6110", "json", "--json", stdin=MANUAL_JSON)  # the example as printed, over several lines
+    assert j.returncode == 0, j.stderr
+    [rj] = [json.loads(line) for line in j.stdout.splitlines()]
+    assert rj["time"] == "2019-11-28T20:39:00Z" and rj["meter_id"] == "87654321" and rj["format"] == "standard"
+    m = run("--cmi6110", "mbus", "--json", MANUAL_MBUS)
+    assert m.returncode == 0, m.stderr
+    [rm] = [json.loads(line) for line in m.stdout.splitlines()]
+    assert rm["meter_time"] == "2019-11-28T20:39" and rm["meter_id"] == "87654321" and "time" not in rm  # no time zone in DIB 1
+    for r in (rj, rm):
+        got = {x["quantity"]: x["value"] for x in r["records"] if x["quantity"] in VALUES}
+        assert got == VALUES
+    assert rj["records"] == rm["records"]
+    # JSON Lines: two objects, one per line
+    one = json.dumps(json.loads(MANUAL_JSON))
+    p = run("--cmi6110", "json", "--json", stdin=one + "\n" + one.replace("87654321", "1") + "\n")
+    assert p.returncode == 0 and [json.loads(x)["meter_id"] for x in p.stdout.splitlines()] == ["87654321", "00000001"]
+
+
+def test_json_and_mbus_refusals_name_the_key_or_the_byte():
+    p = run("--cmi6110", "json", json.dumps(dict(json.loads(MANUAL_JSON), U="kWh")))
+    assert p.returncode == 2 and p.stderr.startswith("error: bad_unit at key U:"), p.stderr
+    p = run("--cmi6110", "json", '{"TS":')
+    assert p.returncode == 2 and p.stderr.startswith("error: bad_json at byte 6"), p.stderr
+    swapped = MANUAL_MBUS.replace("04064E61BC00041507870000", "04150787000004064E61BC00")
+    p = run("--cmi6110", "mbus", swapped)
+    assert p.returncode == 2 and "unexpected_record at byte 12" in p.stderr
