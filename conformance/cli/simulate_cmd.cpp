@@ -2,10 +2,8 @@
 // options, read from the registry the device files fill (simulate/registry.hpp; one file per
 // device in simulate/, the event loop in rigs/include/metercert/rigs/sim_host.hpp). An option of
 // another device is a usage error naming whose option it is (main.cpp, parse_error_line).
-#include <algorithm>
 #include <map>
 #include <memory>
-#include <mutex>
 
 #include "commands.hpp"
 #include "simulate/registry.hpp"
