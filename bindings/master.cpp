@@ -246,7 +246,8 @@ void bind_master(py::module_& m) {
         "`metercert simulate DEVICE --listen tcp://127.0.0.1:0 OPTIONS…` as a child process for a process\n"
         "simulator URL (sim:cme3000, sim:cme3100: the URL's parameters become options, `options` are\n"
         "added; rigs/include/metercert/rigs/simulator_process.hpp). Ready when constructed: `url` is where\n"
-        "it listens, `messages` what it said on stderr. stop() ends it (SIGTERM, then SIGKILL). Raises\n"
+        "it listens, `ready_json` its readiness line (the first line of its stdout: device, listen, identity),\n"
+        "`messages` what it said on stderr. stop() ends it (SIGTERM, then SIGKILL). Raises\n"
         "DutError for a URL that names no simulator process, RuntimeError when it does not start.")
         .def(py::init([](const std::string& url, const std::vector<std::string>& options, const std::string& exe) {
                  auto cmd = rigs::simulator_command(url, options);
@@ -256,6 +257,7 @@ void bind_master(py::module_& m) {
              }),
              py::arg("url"), py::arg("options") = std::vector<std::string>{}, py::arg("executable") = "")
         .def_property_readonly("url", &rigs::SimulatorProcess::url)
+        .def_property_readonly("ready_json", &rigs::SimulatorProcess::ready_json)
         .def_property_readonly("pid", &rigs::SimulatorProcess::pid)
         .def_property_readonly("device", [](const rigs::SimulatorProcess& p) { return p.command().device; })
         .def_property_readonly("options", [](const rigs::SimulatorProcess& p) { return p.command().options; })

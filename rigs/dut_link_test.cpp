@@ -213,7 +213,8 @@ TEST(DutLink, TheCallersTapSeesNoSecret) {
 
 namespace {
 // A stand-in for `metercert simulate DEVICE --listen tcp://127.0.0.1:0 …`: says a few lines on
-// stderr, then where it "listens", then waits for SIGTERM (or exits at once, for the failure case).
+// stderr, then its readiness line on stdout (where it "listens"), then waits for SIGTERM (or exits
+// at once, for the failure case).
 std::string fake_simulator(const std::string& name, const std::string& body) {
     const std::string path = write(name, "#!/bin/sh\n" + body);
     ::chmod(path.c_str(), 0755);
@@ -224,10 +225,14 @@ std::string fake_simulator(const std::string& name, const std::string& body) {
 TEST(SimulatorProcess, ReadyWhenItSaysWhereItListensAndStopped) {
     const std::string exe = fake_simulator("ok", "echo \"args: $*\" >&2\necho 'metercert simulate: CMe3100 Virtual M-Bus on "
                                                  "tcp://127.0.0.1:40123; next readout never' >&2\n"
+                                                 "echo '{\"event\":\"ready\",\"device\":\"cme3100\",\"listen\":[{\"kind\":\"tcp\","
+                                                 "\"url\":\"tcp://127.0.0.1:40123\"}],\"identity\":{\"model\":\"CMe3100\"}}'\n"
+                                                 "echo 'more output, not read' \n"
                                                  "trap 'echo stopping >&2; exit 0' TERM\nwhile :; do sleep 0.05; done\n");
     {
         SimulatorProcess p(exe, {"cme3100", {"--search", "--fault", "no_selection_retry"}});
         EXPECT_EQ(p.url(), "tcp://127.0.0.1:40123");
+        EXPECT_NE(p.ready_json().find("\"model\":\"CMe3100\""), std::string::npos);
         EXPECT_GT(p.pid(), 0);
         EXPECT_TRUE(p.running());
         const auto said = p.messages();
@@ -254,9 +259,28 @@ TEST(SimulatorProcess, OneThatExitsFirstSaysWhy) {
     std::filesystem::remove(exe);
 }
 
-TEST(SimulatorProcess, ReadyAddressIsReadFromEachSimulatorsLine) {
-    EXPECT_EQ(ready_address("metercert simulate: 1 CMi1020 slave(s) [70000001] listening on tcp://127.0.0.1:10001"),
+TEST(SimulatorProcess, ReadyAddressIsReadFromTheReadinessLineOnly) {
+    EXPECT_EQ(ready_address(R"({"event":"ready","schema":"metercert_ready_v1","device":"cmi1020",)"
+                            R"("listen":[{"kind":"tcp","url":"tcp://127.0.0.1:10001"}],"identity":{}})"),
               "tcp://127.0.0.1:10001");
-    EXPECT_EQ(ready_address("metercert simulate: CMe3000 transparent gateway on tcp://127.0.0.1:5 → 1 simulated"), "tcp://127.0.0.1:5");
-    EXPECT_FALSE(ready_address("metercert simulate: meter list row 3: bad_secondary_address").has_value());
+    EXPECT_EQ(ready_address(R"({"event":"ready","device":"cme3000","listen":[{"kind":"pty","path":"/tmp/x"},)"
+                            R"({"kind":"tcp","url":"tcp://127.0.0.1:5"}]})"),
+              "tcp://127.0.0.1:5");
+    // the human line on stderr is not read any more; a line naming no TCP address is not ready
+    EXPECT_FALSE(ready_address("metercert simulate: 1 CMi1020 slave(s) [70000001] listening on tcp://127.0.0.1:10001"));
+    EXPECT_FALSE(ready_address(R"({"event":"ready","device":"cmi1020","listen":[{"kind":"pty","path":"/tmp/x"}]})"));
+    EXPECT_FALSE(ready_address(R"({"event":"stopped","device":"cmi1020","listen":[]})"));
+    EXPECT_FALSE(ready_address(R"({"event":"ready","listen":)"));
+}
+
+TEST(SimulatorProcess, AFirstStdoutLineThatIsNotReadinessIsAnError) {
+    const std::string exe = fake_simulator("chatty", "echo 'listening on tcp://127.0.0.1:5'\nexec sleep 5\n");
+    try {
+        SimulatorProcess p(exe, {"cme3000", {}});
+        FAIL() << "started";
+    } catch (const SimulatorError& e) {
+        EXPECT_NE(std::string(e.what()).find("simulate cme3000 did not announce a TCP address"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("listening on tcp://127.0.0.1:5"), std::string::npos) << e.what();
+    }
+    std::filesystem::remove(exe);
 }

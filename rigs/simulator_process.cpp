@@ -1,6 +1,9 @@
 #include "metercert/rigs/simulator_process.hpp"
 
+#include "metercert/rigs/sim_host.hpp"
+
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -13,7 +16,6 @@
 #include <cstring>
 #include <filesystem>
 #include <mutex>
-#include <regex>
 #include <thread>
 
 #include <fmt/format.h>
@@ -29,44 +31,91 @@ std::string default_simulator_executable() {
 }
 
 std::optional<std::string> ready_address(std::string_view line) {
-    // "… listening on tcp://…", "… gateway on tcp://… → …", "… Virtual M-Bus on tcp://…; next …"
-    static const std::regex on(R"(\bon (tcp://[0-9.]+:[0-9]+))");
-    std::match_results<std::string_view::const_iterator> m;
-    if (std::regex_search(line.begin(), line.end(), m, on)) return m[1].str();
+    const auto ready = parse_ready_line(line);
+    if (!ready) return std::nullopt;
+    for (const auto& l : ready->listen)
+        if (l.kind == "tcp" && !l.url.empty()) return l.url;
     return std::nullopt;
 }
 
-// Reads the child's stderr on its own thread until EOF: lines into `lines`, the first address
-// said into `url`. Shared with the thread, which may outlive a failed constructor's unwinding.
+// Reads the child's stderr and stdout on its own thread until both end: stderr lines into
+// `lines`; the first stdout line is the readiness line (sim_host.hpp), kept in `ready_json` with
+// its address in `url` (or, when it is not one, named in `not_ready`); later stdout is discarded.
+// Shared with the thread, which may outlive a failed constructor's unwinding.
 struct SimulatorProcess::Reader {
     std::mutex mutex;
     std::condition_variable changed;
     std::vector<std::string> lines;
     std::optional<std::string> url;
+    std::string ready_json;
+    std::string not_ready;  // why the first stdout line is not a readiness line
     bool eof = false;
     std::thread thread;
 
-    void run(int fd) {
-        std::string pending;
+    void add_stderr_line(std::string line) {
+        std::lock_guard lock(mutex);
+        if (lines.size() < 10000) lines.push_back(std::move(line));  // a bound for a chatty simulator
+        changed.notify_all();
+    }
+
+    void first_stdout_line(const std::string& line) {
+        std::lock_guard lock(mutex);
+        if (auto u = ready_address(line)) {
+            url = std::move(u);
+            ready_json = line;
+        } else {
+            not_ready = fmt::format("its first stdout line is not a readiness line naming a TCP address: '{}'",
+                                    line.substr(0, 200));
+        }
+        changed.notify_all();
+    }
+
+    void run(int err_fd, int out_fd) {
+        std::string pending[2];
+        bool open[2] = {true, true}, first_out = true;
+        const int fds[2] = {err_fd, out_fd};
         char buf[4096];
-        for (;;) {
-            const ssize_t n = ::read(fd, buf, sizeof buf);
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) break;
-            pending.append(buf, static_cast<std::size_t>(n));
-            std::size_t nl;
-            while ((nl = pending.find('\n')) != std::string::npos) {
-                std::string line = pending.substr(0, nl);
-                pending.erase(0, nl + 1);
-                std::lock_guard lock(mutex);
-                if (!url) url = ready_address(line);
-                if (lines.size() < 10000) lines.push_back(std::move(line));  // a bound for a chatty simulator
-                changed.notify_all();
+        while (open[0] || open[1]) {
+            pollfd p[2];
+            nfds_t n = 0;
+            int which[2];
+            for (int k = 0; k < 2; ++k)
+                if (open[k]) which[n] = k, p[n++] = {fds[k], POLLIN, 0};
+            if (::poll(p, n, -1) < 0) {
+                if (errno == EINTR) continue;
+                break;
+            }
+            for (nfds_t i = 0; i < n; ++i) {
+                if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+                const int k = which[i];
+                const ssize_t got = ::read(fds[k], buf, sizeof buf);
+                if (got < 0 && errno == EINTR) continue;
+                if (got <= 0) {
+                    open[k] = false;
+                    continue;
+                }
+                std::string& pend = pending[k];
+                if (k == 1 && !first_out) continue;  // stdout after the readiness line: not ours to keep
+                pend.append(buf, static_cast<std::size_t>(got));
+                std::size_t nl;
+                while ((nl = pend.find('\n')) != std::string::npos) {
+                    std::string line = pend.substr(0, nl);
+                    pend.erase(0, nl + 1);
+                    if (k == 0) {
+                        add_stderr_line(std::move(line));
+                    } else if (first_out) {
+                        first_out = false;
+                        first_stdout_line(line);
+                        pend.clear();
+                        break;
+                    }
+                }
             }
         }
-        ::close(fd);
+        ::close(err_fd);
+        ::close(out_fd);
         std::lock_guard lock(mutex);
-        if (!pending.empty() && lines.size() < 10000) lines.push_back(pending);
+        if (!pending[0].empty() && lines.size() < 10000) lines.push_back(pending[0]);
         eof = true;
         changed.notify_all();
     }
@@ -79,17 +128,22 @@ SimulatorProcess::SimulatorProcess(std::string executable, SimulatorCommand comm
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
-    int fds[2];
+    int fds[2], out[2];
     if (pipe2(fds, O_CLOEXEC) != 0) throw SimulatorError(fmt::format("simulate {}: pipe: {}", command_.device, std::strerror(errno)));
+    if (pipe2(out, O_CLOEXEC) != 0) {
+        ::close(fds[0]);
+        ::close(fds[1]);
+        throw SimulatorError(fmt::format("simulate {}: pipe: {}", command_.device, std::strerror(errno)));
+    }
     const pid_t parent = getpid();
     const pid_t pid = fork();
     if (pid < 0) {
-        ::close(fds[0]);
-        ::close(fds[1]);
+        for (const int fd : {fds[0], fds[1], out[0], out[1]}) ::close(fd);
         throw SimulatorError(fmt::format("simulate {}: fork: {}", command_.device, std::strerror(errno)));
     }
     if (pid == 0) {  // only async-signal-safe calls from here
         dup2(fds[1], 2);
+        dup2(out[1], 1);
         prctl(PR_SET_PDEATHSIG, SIGTERM);  // stops when the thread that started it ends
         if (getppid() != parent) _exit(143);
         sigset_t none;
@@ -102,21 +156,26 @@ SimulatorProcess::SimulatorProcess(std::string executable, SimulatorCommand comm
     }
     pid_ = pid;
     ::close(fds[1]);
+    ::close(out[1]);
     auto reader = reader_;
-    reader_->thread = std::thread([reader, fd = fds[0]] { reader->run(fd); });
+    reader_->thread = std::thread([reader, err = fds[0], o = out[0]] { reader->run(err, o); });
     std::unique_lock lock(reader_->mutex);
     const bool ready = reader_->changed.wait_for(lock, std::chrono::duration<double, std::milli>(ready_timeout_ms),
-                                                 [&] { return reader_->url || reader_->eof; });
+                                                 [&] { return reader_->url || reader_->eof || !reader_->not_ready.empty(); });
     if (reader_->url) {
         url_ = *reader_->url;
+        ready_json_ = reader_->ready_json;
         return;
     }
-    const std::vector<std::string> said = reader_->lines;
+    std::vector<std::string> said = reader_->lines;
+    const std::string not_ready = reader_->not_ready;
+    if (!not_ready.empty()) said.push_back(not_ready);
     lock.unlock();
     const int status = stop(ready ? 2000 : 0);
     std::vector<std::string> last(said.size() > 3 ? said.end() - 3 : said.begin(), said.end());
     throw SimulatorError(fmt::format("simulate {} {}: {}", command_.device,
-                                     ready ? fmt::format("exited (status {}) before it was ready", status)
+                                     !not_ready.empty() ? std::string("did not announce a TCP address")
+                                     : ready            ? fmt::format("exited (status {}) before it was ready", status)
                                            : fmt::format("was not ready within {:.0f} s", ready_timeout_ms / 1000),
                                      last.empty() ? std::string("it said nothing") : fmt::format("{}", fmt::join(last, " / "))));
 }

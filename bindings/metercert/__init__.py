@@ -208,17 +208,36 @@ class Simulator(_Translating):
     """A simulator process for a process-simulator URL (``sim:cme3000``, ``sim:cme3100?fault=…``):
     ``metercert simulate DEVICE --listen tcp://127.0.0.1:0`` with the URL's parameters as options
     and ``options`` added (a caller's ``--bus``/``--meter-list`` replace the URL's defaults). Ready
-    when constructed: ``url`` (tcp://127.0.0.1:PORT), ``messages`` (its stderr lines), ``pid``;
-    stop() ends it. Raises DutError for a bad URL, RuntimeError when it does not start."""
+    when constructed: ``url`` (tcp://127.0.0.1:PORT, from its readiness line), ``ready`` (that line:
+    ``device``, ``listen``, ``identity``; see :func:`ready_line`), ``messages`` (its stderr lines),
+    ``pid``; stop() ends it. Raises DutError for a bad URL, RuntimeError when it does not start."""
 
     def __init__(self, url: str, *options: str):
         super().__init__(_translate(_core.SimulatorProcess, url, list(options), executable()))
+
+    @property
+    def ready(self) -> dict:
+        return _json.loads(self._inner.ready_json)
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.stop()
+
+
+def ready_line(line) -> dict | None:
+    """A simulator's readiness line (the first line of ``metercert simulate``'s stdout, one JSON
+    object; rigs/include/metercert/rigs/sim_host.hpp) as a dict — ``event`` ("ready"), ``schema``,
+    ``device``, ``listen`` (``[{"kind": "tcp", "url": …} | {"kind": "pty", "path": …, "pts": …}]``),
+    ``identity`` — or None when ``line`` is not one."""
+    try:
+        d = _json.loads(line)
+    except (ValueError, TypeError):
+        return None
+    if not isinstance(d, dict) or d.get("event") != "ready" or not isinstance(d.get("listen"), list):
+        return None
+    return d
 
 
 class Master(_Translating):

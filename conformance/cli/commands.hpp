@@ -9,8 +9,8 @@ namespace metercert::cli {
 
 // `metercert decode [--json] [HEX ...]`: registers the subcommand; the callback sets the exit code.
 void add_decode(CLI::App& app, int& exit_code);
-// `metercert simulate cmi1020|cme3000|cme3100 [options]`: one subcommand per device, each with its
-// own options (simulate_cmd.cpp; the gateways' loops in gateway_cmd.cpp)
+// `metercert simulate DEVICE [options]`: one subcommand per simulated device, each with its own
+// options (simulate_cmd.cpp reads the registry of simulate/*.cpp, one file per device)
 void add_simulate(CLI::App& app, int& exit_code);
 
 // `metercert scan --dut URL [--primary|--secondary] [--json] [--timeout S]`

@@ -1,12 +1,13 @@
 """Shared helpers for the CLI and simulator tests: the metercert binary and a simulator process."""
 import os
 import pathlib
-import re
 import select
 import signal
 import socket
 import subprocess
 import time
+
+import metercert
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BIN = os.environ.get("METERCERT_BIN", str(ROOT / "build" / "metercert"))
@@ -22,36 +23,75 @@ def long_frame(body: bytes, cs_delta: int = 0) -> bytes:
     return bytes([0x68, len(body), len(body), 0x68]) + body + bytes([(checksum(body) + cs_delta) & 0xFF, 0x16])
 
 
-class Server:
-    """`metercert simulate DEVICE ARGS…`, ready once a stderr line matches `ready` (read with a
-    deadline: a simulator that does not start fails the test instead of hanging it). `lines`:
-    the stderr lines read so far; `port`: group 1 of the match as an int when it has one."""
+def ready_of(proc, timeout=20) -> dict:
+    """The readiness line of a `metercert simulate` process started with stdout=PIPE: its first
+    stdout line, one JSON object (metercert.ready_line: device, listen, identity). Read with a
+    deadline: a simulator that does not start fails the test instead of hanging it."""
+    r, _, _ = select.select([proc.stdout], [], [], timeout)
+    if not r:
+        proc.kill()
+        raise AssertionError(f"simulate not ready after {timeout} s")
+    line = proc.stdout.readline()
+    ready = metercert.ready_line(line)
+    assert ready, f"the first stdout line is not a readiness line: {line!r}"
+    return ready
 
-    def __init__(self, device: str, *args, ready=r"tcp://[\d.]+:(\d+)", timeout=20, exe=None):
+
+def tcp_port(ready: dict):
+    """The port of the first TCP listener a readiness line names (None without one)."""
+    urls = [l["url"] for l in ready["listen"] if l["kind"] == "tcp"]
+    return int(urls[0].rsplit(":", 1)[1]) if urls else None
+
+
+class Server:
+    """`metercert simulate DEVICE ARGS…`, ready once its readiness line (the first line of its
+    stdout, one JSON object) came, read with a deadline. `ready`: that line as a dict; `port`: the
+    port of its TCP listener (None without one); `path`: its pty's path (None without one);
+    `lines`: the stderr lines it said before it was ready."""
+
+    def __init__(self, device: str, *args, timeout=20, exe=None):
         # unbuffered bytes: lines are split here, so select() never misses lines a buffer holds
-        self.proc = subprocess.Popen([exe or BIN, "simulate", device, *args], stderr=subprocess.PIPE, bufsize=0)
+        self.proc = subprocess.Popen([exe or BIN, "simulate", device, *args], stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, bufsize=0)
         self.lines = []
         self._pending = b""
+        out = b""
+        streams = [self.proc.stdout, self.proc.stderr]
         deadline = time.monotonic() + timeout
-        self.match = None
-        while self.match is None:
-            while b"\n" not in self._pending:
-                left = deadline - time.monotonic()
-                r, _, _ = select.select([self.proc.stderr], [], [], max(left, 0))
-                if not r:
-                    self.proc.kill()
-                    raise AssertionError(f"simulate {device} not ready after {timeout} s: {self.lines}")
-                chunk = os.read(self.proc.stderr.fileno(), 4096)
+        while b"\n" not in out:
+            left = deadline - time.monotonic()
+            r, _, _ = select.select(streams, [], [], max(left, 0))
+            if not r:
+                self.proc.kill()
+                raise AssertionError(f"simulate {device} not ready after {timeout} s: {self.lines}")
+            if self.proc.stderr in r and not self._read_stderr():
+                streams.remove(self.proc.stderr)
+            if self.proc.stdout in r:
+                chunk = os.read(self.proc.stdout.fileno(), 4096)
                 if not chunk:
                     self.proc.wait(timeout=10)
+                    while self._read_stderr():
+                        pass
                     raise AssertionError(f"simulate {device} exited ({self.proc.returncode}): "
                                          f"{self.lines + [self._pending.decode(errors='replace')]}")
-                self._pending += chunk
+                out += chunk
+        # what it said on stderr before it was ready is in the pipe already
+        while select.select([self.proc.stderr], [], [], 0)[0] and self._read_stderr():
+            pass
+        line = out.split(b"\n", 1)[0].decode(errors="replace")
+        self.ready = metercert.ready_line(line)
+        assert self.ready, f"simulate {device}: the first stdout line is not a readiness line: {line!r}"
+        self.port = tcp_port(self.ready)
+        paths = [l["path"] for l in self.ready["listen"] if l["kind"] == "pty"]
+        self.path = paths[0] if paths else None
+
+    def _read_stderr(self) -> bool:
+        chunk = os.read(self.proc.stderr.fileno(), 4096)
+        self._pending += chunk
+        while b"\n" in self._pending:
             line, self._pending = self._pending.split(b"\n", 1)
             self.lines.append(line.decode(errors="replace") + "\n")
-            self.match = re.search(ready, self.lines[-1])
-        group = self.match.group(1) if self.match.groups() else None
-        self.port = int(group) if group and group.isdigit() else None
+        return bool(chunk)
 
     def stop(self, sig=signal.SIGTERM):
         """Stops the simulator; returns (exit code, the rest of its stderr)."""
@@ -94,11 +134,10 @@ def frame_complete(data: bytes) -> bool:
 
 class Sim:
     def __init__(self, *args):
-        self.proc = subprocess.Popen([BIN, "simulate", "cmi1020", *args], stderr=subprocess.PIPE, text=True)
-        line = self.proc.stderr.readline()
-        m = re.search(r"listening on (tcp://[\d.]+:(\d+)|pty (\S+))", line)
-        assert m, line
-        self.port = int(m.group(2)) if m.group(2) else None
+        self.proc = subprocess.Popen([BIN, "simulate", "cmi1020", *args], stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True)
+        self.ready = ready_of(self.proc)
+        self.port = tcp_port(self.ready)
         self.sock = None
 
     def connect(self):

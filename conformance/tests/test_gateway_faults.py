@@ -20,7 +20,7 @@ import time
 
 import pytest
 
-from conftest import BIN
+from conftest import BIN, ready_of, tcp_port
 
 
 class FakeGateway:
@@ -124,12 +124,10 @@ class FakeGateway:
 
 def run_gateway(tmp_path, mode: str, select_cases: str):
     sim = subprocess.Popen([os.path.abspath(BIN), "simulate", "cmi1020", "--listen", "tcp://127.0.0.1:0"],
-                           stderr=subprocess.PIPE, text=True)
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     gw = None
     try:
-        m = re.search(r"tcp://[\d.]+:(\d+)", sim.stderr.readline())
-        assert m, "the simulator did not announce its port"
-        gw = FakeGateway(int(m.group(1)), mode)
+        gw = FakeGateway(tcp_port(ready_of(sim)), mode)
         report = tmp_path / mode
         p = subprocess.run([os.path.abspath(BIN), "run", "--profile", "cme3000", "--dut", f"tcp://127.0.0.1:{gw.port}",
                             "-k", select_cases, "--report", str(report)], capture_output=True, text=True, timeout=120)

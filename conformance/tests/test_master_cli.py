@@ -2,6 +2,7 @@
 pty; the pcap they write, read back by hand (pcap file format) and by tshark with our dissector.
 Expectations are the populations the tests configure and the CMi1020 manual's bytes."""
 import json
+import os
 import pathlib
 import re
 import shutil
@@ -12,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import BIN, ROOT
+from conftest import BIN, ROOT, ready_of, tcp_port
 
 LUA = ROOT / "rigs" / "wireshark" / "mbus.lua"
 
@@ -123,11 +124,10 @@ def test_tshark_dissects_our_capture(tmp_path):
 class Gateway:
     def __init__(self, *args):
         self.proc = subprocess.Popen([BIN, "simulate", "cme3000", "--listen", "tcp://127.0.0.1:0", *args],
-                                     stderr=subprocess.PIPE, text=True)
-        line = self.proc.stderr.readline()
-        m = re.search(r"gateway on tcp://[\d.]+:(\d+)", line)
-        assert m, line
-        self.port = int(m.group(1))
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.ready = ready_of(self.proc)
+        assert self.ready["device"] == "cme3000" and self.ready["identity"]["model"] == "CMe3000", self.ready
+        self.port = tcp_port(self.ready)
 
     def stop(self):
         self.proc.terminate()
@@ -173,8 +173,8 @@ def test_cme3000_disconnect_timeout_closes_an_idle_client():
 def test_cme3000_over_a_serial_line_behaves_as_over_the_simulator(tmp_path):
     pty = tmp_path / "mbus"
     slaves = subprocess.Popen([BIN, "simulate", "cmi1020", "--pty", str(pty), "--count", "3", "--secondary", "31000008"],
-                              stderr=subprocess.PIPE, text=True)
-    slaves.stderr.readline()
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert ready_of(slaves)["listen"] == [{"kind": "pty", "path": str(pty), "pts": os.path.realpath(pty)}]
     gw = Gateway("--serial", str(pty))
     try:
         time.sleep(2.2)  # the slaves' first meter readout
@@ -205,13 +205,15 @@ def test_cme3100_reads_into_sqlite_and_serves_virtual_mbus(tmp_path):
     db, report = tmp_path / "gw.sqlite", tmp_path / "commission.csv"
     proc = subprocess.Popen([BIN, "simulate", "cme3100", "--listen", "tcp://127.0.0.1:0", "--bus", "sim:cmi1020?count=3",
                              "--meter-list", str(ml), "--db", str(db), "--commission-report", str(report)],
-                            stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
+        ready = ready_of(proc)
+        assert ready["identity"]["model"] == "CMe3100" and ready["identity"]["meters"] == 3, ready
         lines = [proc.stderr.readline() for _ in range(4)]
         text = "".join(lines)
         assert "row 5: bad_secondary_address" in text  # the bad row is named, the rest installed
         assert "2/3 meter(s) read, status WARNING" in text  # Table 8: some meters failed
-        port = int(re.search(r"Virtual M-Bus on tcp://[\d.]+:(\d+)", text).group(1))
+        port = tcp_port(ready)
         rows = report.read_text().splitlines()
         assert rows[0].startswith("Position,SecondaryAddress,AddressingMode")
         assert rows[1].startswith("Cafeteria,13647123,secondary,,no,ELV,1,0x02,1,")
@@ -238,9 +240,9 @@ def test_cme3100_usage_errors_are_named(tmp_path):
 def test_simulator_capture_decodes_back_frame_for_frame(tmp_path):
     cap = tmp_path / "sim.pcap"
     proc = subprocess.Popen([BIN, "simulate", "cmi1020", "--listen", "tcp://127.0.0.1:0", "--count", "4", "--pcap", str(cap)],
-                            stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        port = int(re.search(r"tcp://[\d.]+:(\d+)", proc.stderr.readline()).group(1))
+        port = tcp_port(ready_of(proc))
         j = json.loads(run("scan", "--dut", f"tcp://127.0.0.1:{port}", "--json", check=0).stdout)
         assert len(j["found"]) == 4
     finally:

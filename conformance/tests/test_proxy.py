@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import BIN, ROOT
+from conftest import BIN, ROOT, ready_of, tcp_port
 
 READOUT = ROOT / "vectors" / "obis" / "lgz-zmf100ac-m26.readout"
 
@@ -173,12 +173,10 @@ def run_through_proxy(tmp_path, name: str, rewrite) -> tuple[int, dict, int, str
     """The cmi1020 profile against a fresh simulator behind a rewriting proxy, with the readout its
     meter gives as the meter reference: (exit code, record.json, frames rewritten, output)."""
     sim = subprocess.Popen([os.path.abspath(BIN), "simulate", "cmi1020", "--listen", "tcp://127.0.0.1:0"],
-                           stderr=subprocess.PIPE, text=True)
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     proxy = None
     try:
-        m = re.search(r"tcp://[\d.]+:(\d+)", sim.stderr.readline())
-        assert m, "the simulator did not announce its port"
-        proxy = RewritingProxy(int(m.group(1)), rewrite)
+        proxy = RewritingProxy(tcp_port(ready_of(sim)), rewrite)
         time.sleep(2.2)  # the slave's first meter readout (§5.2.1)
         report = tmp_path / name
         p = subprocess.run([os.path.abspath(BIN), "run", "--profile", "cmi1020", "--dut", f"tcp://127.0.0.1:{proxy.port}",

@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import BIN, ROOT
+from conftest import BIN, ROOT, ready_of, tcp_port
 
 READOUT = ROOT / "vectors" / "obis" / "lgz-zmf100ac-m26.readout"
 
@@ -32,8 +32,8 @@ class TcpSim:
 
     def __enter__(self):
         self.proc = subprocess.Popen([os.path.abspath(BIN), "simulate", "cmi1020", "--listen", "tcp://127.0.0.1:0"],
-                                     stderr=subprocess.PIPE, text=True)
-        self.url = "tcp://127.0.0.1:" + re.search(r"tcp://[\d.]+:(\d+)", self.proc.stderr.readline()).group(1)
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.url = f"tcp://127.0.0.1:{tcp_port(ready_of(self.proc))}"
         time.sleep(2.2)  # the slave's first meter readout
         return self
 

@@ -43,7 +43,7 @@ def snd_nke_rounds(url: str, n: int) -> int:
 
 def test_simulator_pty_opens_configures_and_closes_50_times(tmp_path):
     pty = tmp_path / "mbus"
-    sim = Server("cmi1020", "--pty", str(pty), ready=r"listening on pty (\S+)")
+    sim = Server("cmi1020", "--pty", str(pty))
     try:
         assert snd_nke_rounds(f"serial://{pty}?baud=2400", 50) == 50
         assert snd_nke_rounds(f"serial://{pty}?baud=2400", 1) == 1  # and once more, after all of them
@@ -57,7 +57,7 @@ def test_socat_pty_in_front_of_the_simulator_opens_50_times(tmp_path):
     # a lab's bridge: socat links a pty of its own to the simulator's pty (socat ptys
     # carry bytes only); metercert reopens socat's side 50 times, socat stays up
     pty = tmp_path / "mbus"
-    sim = Server("cmi1020", "--pty", str(pty), ready=r"listening on pty (\S+)")
+    sim = Server("cmi1020", "--pty", str(pty))
     bridge = tmp_path / "bridge"
     socat = subprocess.Popen(["socat", f"pty,rawer,link={bridge}", f"open:{pty},rawer"],
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -73,8 +73,7 @@ def test_socat_pty_in_front_of_the_simulator_opens_50_times(tmp_path):
 
 def test_scan_twice_over_the_pty(tmp_path):
     pty = tmp_path / "mbus"
-    sim = Server("cmi1020", "--pty", str(pty), "--count", "3", "--secondary", "31000008",
-                 ready=r"listening on pty (\S+)")
+    sim = Server("cmi1020", "--pty", str(pty), "--count", "3", "--secondary", "31000008")
     try:
         for _ in range(2):
             p = subprocess.run([BIN, "scan", "--dut", f"serial://{pty}", "--json"], capture_output=True, text=True,
@@ -95,7 +94,7 @@ def test_run_over_tcp_and_over_the_pty_gives_the_same_outcomes(tmp_path):
     # at once. Only outcomes are compared: the verdict/exit code is the lead's (INCOMPLETE etc.).
     pty = tmp_path / "mbus"
     tcp_sim = Server("cmi1020", "--listen", "tcp://127.0.0.1:0")
-    pty_sim = Server("cmi1020", "--pty", str(pty), ready=r"listening on pty (\S+)")
+    pty_sim = Server("cmi1020", "--pty", str(pty))
     env = dict(os.environ, METERCERT_EXE=BIN)
     runs = {}
     try:

@@ -5,6 +5,7 @@ split over TCP segments, and frames the slave rejects (wrong checksum).
 
 Frames written out from the CMi1020 manual: §6.7.9.1 set P1 `68 0D 0D 68 53 00 51 0F 01 <8 ASCII
 digits> CS 16`; §6.7.10 set P2 `68 15 15 68 53 00 51 0F 02 <16 key bytes> CS 16` (ERRATA E-20)."""
+import json
 import os
 import pathlib
 import socket
@@ -97,12 +98,12 @@ def test_cmi1020_over_tcp(tmp_path):
     finally:
         rc, err = sim.stop()
     assert rc == 0, err
-    check_capture(cap, 0, "".join(sim.lines) + err)
+    check_capture(cap, 0, "".join(sim.lines) + json.dumps(sim.ready) + err)
 
 
 def test_cmi1020_over_a_pty(tmp_path):
     cap, pty = tmp_path / "sim.pcap", tmp_path / "mbus"
-    sim = Server("cmi1020", "--pty", str(pty), "--pcap", str(cap), ready=r"listening on pty (\S+)")
+    sim = Server("cmi1020", "--pty", str(pty), "--pcap", str(cap))
     fd = os.open(pty, os.O_RDWR | os.O_NOCTTY)
     try:
         tty.setraw(fd)
@@ -116,35 +117,33 @@ def test_cmi1020_over_a_pty(tmp_path):
         os.close(fd)
         rc, err = sim.stop()
     assert rc == 0, err
-    check_capture(cap, 0, "".join(sim.lines) + err)
+    check_capture(cap, 0, "".join(sim.lines) + json.dumps(sim.ready) + err)
 
 
 def test_cme3000_in_front_of_a_simulated_bus(tmp_path):
     cap = tmp_path / "gw.pcap"
-    gw = Server("cme3000", "--listen", "tcp://127.0.0.1:0", "--bus", "sim:cmi1020", "--pcap", str(cap),
-                ready=r"gateway on tcp://[\d.]+:(\d+)")
+    gw = Server("cme3000", "--listen", "tcp://127.0.0.1:0", "--bus", "sim:cmi1020", "--pcap", str(cap))
     try:
         send_tcp(gw.port)
     finally:
         rc, err = gw.stop()
     assert rc == 0, err
-    check_capture(cap, 0, "".join(gw.lines) + err)
+    check_capture(cap, 0, "".join(gw.lines) + json.dumps(gw.ready) + err)
 
 
 def test_cme3000_in_front_of_a_serial_line(tmp_path):
     # the gateway relays to a CMi1020 simulator's pty: both captures stay clean
     slave_cap, gw_cap, pty = tmp_path / "slave.pcap", tmp_path / "gw.pcap", tmp_path / "mbus"
-    slave = Server("cmi1020", "--pty", str(pty), "--pcap", str(slave_cap), ready=r"listening on pty (\S+)")
-    gw = Server("cme3000", "--listen", "tcp://127.0.0.1:0", "--serial", str(pty), "--pcap", str(gw_cap),
-                ready=r"gateway on tcp://[\d.]+:(\d+)")
+    slave = Server("cmi1020", "--pty", str(pty), "--pcap", str(slave_cap))
+    gw = Server("cme3000", "--listen", "tcp://127.0.0.1:0", "--serial", str(pty), "--pcap", str(gw_cap))
     try:
         send_tcp(gw.port)
     finally:
         rc, err = gw.stop()
         src, serr = slave.stop()
     assert rc == 0 and src == 0, (err, serr)
-    check_capture(gw_cap, 0, "".join(gw.lines) + err)
-    check_capture(slave_cap, 0, "".join(slave.lines) + serr)
+    check_capture(gw_cap, 0, "".join(gw.lines) + json.dumps(gw.ready) + err)
+    check_capture(slave_cap, 0, "".join(slave.lines) + json.dumps(slave.ready) + serr)
 
 
 def test_cme3100_virtual_mbus_port(tmp_path):
@@ -154,10 +153,10 @@ def test_cme3100_virtual_mbus_port(tmp_path):
                   "Cafeteria,13647123,2400,secondary,,\n")
     cap = tmp_path / "gw.pcap"
     gw = Server("cme3100", "--listen", "tcp://127.0.0.1:0", "--bus", "sim:cmi1020", "--meter-list", str(ml),
-                "--pcap", str(cap), ready=r"Virtual M-Bus on tcp://[\d.]+:(\d+)")
+                "--pcap", str(cap))
     try:
         send_tcp(gw.port)
     finally:
         rc, err = gw.stop()
     assert rc == 0, err
-    check_capture(cap, 1, "".join(gw.lines) + err)
+    check_capture(cap, 1, "".join(gw.lines) + json.dumps(gw.ready) + err)

@@ -3,10 +3,10 @@
 // process with a TCP port — the reference gateways behind sim:cme3000 and sim:cme3100, and the
 // gateways a profile starts for each case with the files the case gives them.
 //
-// Started at construction and ready once it names the address it listens on (today a line on
-// stderr: "… on tcp://127.0.0.1:PORT"; with the simulator host of issue 12 §2, the JSON readiness
-// line on stdout — ready_address() is the one place that reads it). Its stderr is read on a thread
-// all its life (a full pipe never blocks it) and kept as messages(). Stopped by stop() or the
+// Started at construction and ready once it names the address it listens on: the readiness line,
+// the first line of its stdout (one JSON object, rigs/sim_host.hpp; ready_address() is the one
+// place that reads it). Its stderr and stdout are read on a thread all its life (a full pipe never
+// blocks it); its stderr is kept as messages(). Stopped by stop() or the
 // destructor: SIGTERM, then SIGKILL after the grace time. The child gets SIGTERM when the thread
 // that started it ends (PR_SET_PDEATHSIG), so a killed run leaves no simulator behind.
 #pragma once
@@ -33,7 +33,8 @@ public:
 // $METERCERT_EXE when set, else this process's own executable (the `metercert` CLI).
 std::string default_simulator_executable();
 
-// The address a simulator's output line says it listens on ("tcp://127.0.0.1:40123"), if any.
+// The TCP address a simulator's readiness line (sim_host.hpp: {"event":"ready",…,"listen":[{"kind":
+// "tcp","url":"tcp://127.0.0.1:40123"}],…}) says it listens on; nullopt for any other line.
 std::optional<std::string> ready_address(std::string_view line);
 
 class SimulatorProcess {
@@ -47,6 +48,8 @@ public:
     SimulatorProcess& operator=(const SimulatorProcess&) = delete;
 
     [[nodiscard]] const std::string& url() const noexcept { return url_; }  // tcp://127.0.0.1:PORT
+    // Its readiness line as it said it (JSON: device, listen, identity).
+    [[nodiscard]] const std::string& ready_json() const noexcept { return ready_json_; }
     [[nodiscard]] const SimulatorCommand& command() const noexcept { return command_; }
     [[nodiscard]] int pid() const noexcept { return pid_; }
     // Its stderr lines so far (without the line ends), the ones before it was ready first.
@@ -62,6 +65,7 @@ private:
     std::string executable_;
     SimulatorCommand command_;
     std::string url_;
+    std::string ready_json_;
     int pid_ = -1;
     std::optional<int> status_;
     std::shared_ptr<Reader> reader_;

@@ -1,12 +1,7 @@
 #include "serve.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <cerrno>
-#include <csignal>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -20,67 +15,9 @@
 
 namespace metercert::cli {
 
-std::atomic<bool> g_stop{false};
-
-namespace {
-void on_signal(int) { g_stop = true; }
-}  // namespace
-
-void install_stop_signals() {
-    std::signal(SIGPIPE, SIG_IGN);
-    struct sigaction sa{};
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, nullptr);
-    sigaction(SIGTERM, &sa, nullptr);
-}
-
 [[noreturn]] void usage_error(const std::string& msg) {
     std::cerr << "error: " << msg << "\n";
     std::exit(2);
-}
-
-int open_listener(const std::string& url, std::string& shown) {
-    if (url.rfind("tcp://", 0) != 0) usage_error(fmt::format("--listen '{}': expected tcp://HOST:PORT", url));
-    const std::string hp = url.substr(6);
-    const auto colon = hp.rfind(':');
-    if (colon == std::string::npos) usage_error(fmt::format("--listen '{}': no port (tcp://HOST:PORT; port 0 = any free port)", url));
-    const std::string host = hp.substr(0, colon);
-    const std::string port_text = hp.substr(colon + 1);
-    // a decimal number 0…65535: no sign, no spaces, no hex, no wrap-around (99999 is not 34463)
-    unsigned long port = 0;
-    const bool digits = !port_text.empty() && port_text.size() <= 5 &&
-                        port_text.find_first_not_of("0123456789") == std::string::npos;
-    if (digits) port = std::stoul(port_text);
-    if (!digits || port > 65535)
-        usage_error(fmt::format("--listen '{}': port '{}' is not a number in 0…65535 (0 = any free port)", url, port_text));
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(static_cast<std::uint16_t>(port));
-    if (inet_pton(AF_INET, host.empty() ? "127.0.0.1" : host.c_str(), &sa.sin_addr) != 1)
-        usage_error(fmt::format("--listen '{}': '{}' is not an IPv4 address", url, host));
-    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) usage_error(fmt::format("--listen '{}': socket: {}", url, std::strerror(errno)));
-    const int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || listen(fd, 4) != 0)
-        usage_error(fmt::format("--listen '{}': {}", url, std::strerror(errno)));
-    socklen_t len = sizeof sa;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
-    char buf[INET_ADDRSTRLEN];
-    inet_ntop(AF_INET, &sa.sin_addr, buf, sizeof buf);
-    shown = fmt::format("tcp://{}:{}", buf, ntohs(sa.sin_port));
-    return fd;
-}
-
-bool write_all(int fd, const std::vector<std::uint8_t>& b) {
-    std::size_t off = 0;
-    while (off < b.size()) {
-        const ssize_t n = ::write(fd, b.data() + off, b.size() - off);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        off += static_cast<std::size_t>(n);
-    }
-    return true;
 }
 
 void or_usage_error(const std::function<void()>& f) {
@@ -92,7 +29,29 @@ void or_usage_error(const std::function<void()>& f) {
         usage_error(e.what());
     } catch (const master::PortError& e) {
         usage_error(fmt::format("{}: {}", e.name(), e.what()));
+    } catch (const rigs::HostError& e) {
+        usage_error(e.what());
     }
+}
+
+rigs::TcpListener& listen_or_usage_error(rigs::SimHost& host, const std::string& url, rigs::TcpHandlers handlers) {
+    try {
+        return host.listen_tcp(url, std::move(handlers));
+    } catch (const rigs::HostError& e) {
+        usage_error(fmt::format("--listen '{}': {}", url, e.what()));
+    }
+}
+
+rigs::PtyEndpoint& pty_or_usage_error(rigs::SimHost& host, const std::string& path, rigs::PtyHandlers handlers) {
+    try {
+        return host.open_pty(path, std::move(handlers));
+    } catch (const rigs::HostError& e) {
+        usage_error(fmt::format("--pty {}: {}", path, e.what()));
+    }
+}
+
+void capture_or_usage_error(rigs::SimHost& host, const std::string& pcap_path) {
+    if (!pcap_path.empty()) or_usage_error([&] { host.open_capture(pcap_path); });
 }
 
 std::string read_input_file(const std::string& path, const std::string& option, std::size_t limit) {
@@ -131,6 +90,38 @@ double partial_frame_silence_ms(unsigned baud, bool tcp) noexcept {
     if (tcp) return 500.0;
     const double bits33 = 33.0 * 1000.0 / static_cast<double>(baud == 0 ? 2400 : baud);
     return bits33 > 20.0 ? bits33 : 20.0;
+}
+
+FramedInput::FramedInput(rigs::SimHost& host, std::function<double()> silence_ms,
+                         std::function<void(const mbus::StreamEvent&)> dropped)
+    : host_(host),
+      silence_ms_(std::move(silence_ms)),
+      dropped_(std::move(dropped)),
+      silence_(host.timer([this] {
+          if (reader_.buffered() > 0) drop_partial();  // the master stopped inside a frame
+      })) {}
+
+std::vector<mbus::StreamEvent> FramedInput::feed(std::span<const std::uint8_t> bytes) {
+    const rigs::SimTime last_byte = host_.now();
+    auto events = reader_.feed(bytes);
+    if (reader_.buffered() > 0)
+        silence_.arm_at(last_byte + static_cast<rigs::SimTime>(std::ceil(silence_ms_())));
+    else
+        silence_.disarm();
+    return events;
+}
+
+void FramedInput::drop_partial() {
+    for (const auto& ev : reader_.finish())
+        if (dropped_) dropped_(ev);
+    reader_.reset();
+    silence_.disarm();
+}
+
+std::string fault_help(const std::string& what, std::span<const devices::FaultSpec> faults) {
+    std::string help = what + ": none";
+    for (const auto& f : faults) help += fmt::format(",\n{}: {} ({})", f.name, f.summary, f.clause);
+    return help;
 }
 
 }  // namespace metercert::cli

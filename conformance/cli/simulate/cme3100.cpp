@@ -1,0 +1,233 @@
+// `metercert simulate cme3100`: the CMe3100 metering gateway's reference model
+// (reference/devices/cme3100/gateway.hpp) on the simulator host (rigs/sim_host.hpp): installs
+// meters, reads them on the cron schedule through the master (the first readout at start), stores
+// everything in the SQLite database, writes the commission report, and serves the database as
+// Virtual M-Bus on --listen (one master at a time).
+#include <chrono>
+#include <iostream>
+#include <memory>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "metercert/devices/cme3100/csv.hpp"
+#include "metercert/devices/cme3100/faults.hpp"
+#include "metercert/devices/cme3100/gateway.hpp"
+#include "metercert/devices/cme3100/key_file.hpp"
+#include "metercert/devices/cme3100/meter_list.hpp"
+#include "metercert/devices/cme3100/schedule.hpp"
+#include "metercert/master/search.hpp"
+#include "metercert/rigs/dut_link.hpp"
+#include "metercert/rigs/sim_host.hpp"
+#include "registry.hpp"
+#include "serve.hpp"
+#include "state_file.hpp"
+
+namespace metercert::cli {
+
+namespace {
+
+struct Cme3100Options {
+    std::string listen;
+    std::string serial;
+    std::string bus_url;
+    unsigned baud = 2400;
+    std::string meter_list;
+    bool search = false;
+    std::string keys;
+    std::string db = ":memory:";
+    std::string schedule = "*/15 * * * *";
+    unsigned read_limit = 10;
+    unsigned readout_retries = 2;    // Table 7 "Readout retries" (ERRATA E-28: further attempts)
+    unsigned selection_retries = 2;  // Table 7 "Selection retries"
+    std::string fault = "none";      // devices/cme3100/faults.hpp
+    std::size_t licence = 500;
+    unsigned expiration_s = 86400;
+    std::string commission_report;
+    std::string pcap;
+};
+
+int run(const Cme3100Options& o) {
+    if (o.listen.empty()) usage_error("simulate cme3100 needs --listen tcp://HOST:PORT (the Virtual M-Bus port)");
+    if (o.serial.empty() == o.bus_url.empty()) usage_error("give exactly one of --serial DEV and --bus sim:cmi1020?...");
+    if (o.meter_list.empty() == !o.search) usage_error("give exactly one of --meter-list FILE and --search");
+    const devices::cme3100::GatewayFaultSpec* fault = devices::cme3100::find_fault(o.fault);  // nullptr: the reference
+    if (!fault && o.fault != "none")
+        usage_error(fmt::format("--fault {}: unknown ({})", o.fault, devices::fault_choices(devices::cme3100::fault_specs())));
+    std::optional<devices::cme3100::CronSchedule> schedule;
+    try {
+        schedule = devices::cme3100::CronSchedule::parse(o.schedule);
+    } catch (const devices::cme3100::CronError& e) {
+        usage_error(fmt::format("--schedule: {} ({})", e.what(), e.name()));
+    }
+    // the files are read and checked before anything starts: a broken one is exit 2, named
+    const std::string meter_list_csv = o.meter_list.empty() ? "" : read_input_file(o.meter_list, "--meter-list");
+    const std::string keys_csv = o.keys.empty() ? "" : read_input_file(o.keys, "--keys");
+    if (!o.meter_list.empty()) {
+        try {
+            (void)devices::cme3100::parse_csv(meter_list_csv);  // CSV itself, before the database or a line is opened
+        } catch (const devices::cme3100::CsvError& e) {
+            usage_error(fmt::format("--meter-list {}: {}", o.meter_list, e.what()));
+        }
+    }
+    std::optional<devices::cme3100::KeyFileImport> keys;
+    if (!o.keys.empty()) {
+        try {
+            keys = devices::cme3100::import_key_file(keys_csv);
+        } catch (const devices::cme3100::CsvError& e) {
+            usage_error(fmt::format("--keys {}: {}", o.keys, e.what()));
+        }
+    }
+    rigs::SimHost host;
+    capture_or_usage_error(host, o.pcap);
+    // channel 0 of the capture: the gateway's own meter bus, recorded relative to the simulated
+    // gateway (the device under test of whoever uses it): what it sends its meters is from_dut.
+    // The meter link puts its own redaction stage in front of the tap it is given.
+    rigs::FromDeviceSideTap meter_side(host.capture_writer());
+    std::unique_ptr<rigs::DutLink> meters;
+    master::BusPort* meter_port = nullptr;
+    or_usage_error([&] {
+        const std::string url = !o.bus_url.empty() ? o.bus_url : fmt::format("serial://{}?baud={}", o.serial, o.baud);
+        meters = rigs::open_link(url, {.tap = host.capturing() ? &meter_side : nullptr});
+        meter_port = &meters->require_mbus_request("--bus");
+    });
+    master::MasterSettings ms;
+    ms.multi_telegram_limit = o.read_limit;
+    ms.readout_retries = o.readout_retries;
+    ms.selection_retries = o.selection_retries;
+    if (fault && fault->hooks.master_settings) fault->hooks.master_settings(ms);  // the fault's master settings hook
+    master::Master m(*meter_port, ms);
+    std::optional<devices::cme3100::Gateway> gw;
+    try {
+        gw.emplace(o.db, devices::cme3100::GatewayConfig{o.licence, std::chrono::seconds(o.expiration_s)});
+    } catch (const devices::cme3100::DatabaseError& e) {
+        usage_error(e.what());
+    }
+    std::size_t installed = 0;
+    if (!o.meter_list.empty()) {
+        devices::cme3100::MeterListImport imp;
+        try {
+            imp = gw->install_meter_list(meter_list_csv);
+        } catch (const devices::cme3100::CsvError& e) {
+            usage_error(fmt::format("--meter-list {}: {}", o.meter_list, e.what()));
+        }
+        for (const auto& e : imp.errors) std::cerr << "metercert simulate: meter list " << e.message() << "\n";
+        installed = imp.meters.size();
+        std::cerr << fmt::format("metercert simulate: {} meter(s) installed from {}\n", installed, o.meter_list);
+    } else {
+        const auto found = master::search_secondary(m, master::SearchAlgorithm::adaptive);
+        installed = gw->install_found(found.found, o.baud);
+        std::cerr << fmt::format("metercert simulate: search found {} meter(s), {} installed\n", found.found.size(), installed);
+    }
+    if (keys) {
+        for (const auto& e : keys->errors) std::cerr << "metercert simulate: key file " << e.message() << "\n";
+        std::cerr << fmt::format("metercert simulate: {} encryption key(s) imported\n", keys->keys.size());
+    }
+    host.stop_on_signals();
+    auto readout = [&](std::chrono::sys_seconds now) {
+        std::size_t ok = 0;
+        const auto res = gw->read_all(m, now);
+        for (const auto& r : res) ok += r.ok;
+        std::cerr << fmt::format("metercert simulate: readout: {}/{} meter(s) read, status {}\n", ok, res.size(),
+                                 devices::cme3100::status_name(gw->status()));
+        if (!o.commission_report.empty()) {
+            StateFile report(o.commission_report);
+            try {
+                report.save_if_changed(gw->commission_report());
+            } catch (const std::exception& e) {
+                usage_error(fmt::format("--commission-report {}: {}", o.commission_report, e.what()));
+            }
+        }
+    };
+    const auto now = [] { return rigs::HostClock::wall_seconds(); };
+    readout(now());
+    auto next = schedule->next(now());
+    host.every(200, [&] {  // the cron schedule (§6.39, UTC)
+        if (next && now() >= *next) {
+            readout(*next);
+            next = schedule->next(now());
+        }
+    });
+
+    // the Virtual M-Bus side goes to the capture too (channel 1), through the host's redaction stage
+    auto vmb_tap = [&](rigs::Direction d, std::span<const std::uint8_t> b, std::uint8_t flags) { host.tap(d, 1, b, flags); };
+    FramedInput input(host, [&] { return partial_frame_silence_ms(o.baud, true); },
+                      [&](const mbus::StreamEvent& ev) { vmb_tap(rigs::Direction::to_dut, ev.bytes, rigs::kTapGarbled); });
+    rigs::TcpListener* vmb = nullptr;
+    vmb = &listen_or_usage_error(
+        host, o.listen,
+        {.admit = {},  // one master at a time
+         .on_open = {},
+         .on_bytes =
+             [&](std::span<const std::uint8_t> in) {
+                 for (auto& ev : input.feed(in)) {
+                     vmb_tap(rigs::Direction::to_dut, ev.bytes,
+                             ev.kind == mbus::StreamEvent::Kind::frame ? 0 : rigs::kTapGarbled);
+                     if (ev.kind != mbus::StreamEvent::Kind::frame) continue;
+                     const auto reply = gw->virtual_mbus(ev.bytes, now());
+                     if (!reply) continue;
+                     vmb_tap(rigs::Direction::from_dut, *reply, 0);
+                     if (!vmb->send(*reply)) break;  // one master at a time on the Virtual M-Bus port
+                 }
+             },
+         .on_close = [&] { input.drop_partial(); }});
+    std::cerr << fmt::format("metercert simulate: CMe3100 Virtual M-Bus on {}; next readout {}\n", vmb->url(),
+                             next ? schedule->resolved() : "never")
+              << std::flush;
+    const std::string fronts = !o.bus_url.empty() ? meters->description() : "serial " + o.serial;
+    host.announce_ready("cme3100",
+                        {{"model", "CMe3100"},
+                         {"fronts", !o.bus_url.empty() ? nlohmann::json{{"kind", "bus"}, {"url", o.bus_url}, {"description", fronts}}
+                                                       : nlohmann::json{{"kind", "serial"}, {"path", o.serial}, {"baud", o.baud}}},
+                         {"meters", installed},
+                         {"fault", o.fault},
+                         {"schedule", next ? schedule->resolved() : "never"},
+                         {"serves", "virtual_mbus"}});
+    const int code = host.run();
+    vmb->close_client();
+    std::cerr << "metercert simulate: stopped\n";
+    return code;
+}
+
+const bool registered = register_simulated_device({
+    "cme3100",
+    "The CMe3100 metering gateway: installs meters (--meter-list or --search), reads\n"
+    "them into --db on --schedule and serves them as Virtual M-Bus on --listen (one\n"
+    "master at a time).",
+    [](CLI::App& c) -> std::function<int()> {
+        auto o = std::make_shared<Cme3100Options>();
+        c.add_option("--listen", o->listen,
+                     "the Virtual M-Bus port, tcp://HOST:PORT; HOST an IPv4 address, PORT 0…65535 (0: any\n"
+                     "free port, the bound one is in the readiness line on stdout)")
+            ->required();
+        c.add_option("--serial", o->serial, "read the meters on this serial M-Bus (8E1 at --baud)");
+        c.add_option("--bus", o->bus_url, "read the meters of a simulated bus, e.g. sim:cmi1020?count=3");
+        c.add_option("--baud", o->baud, "baud rate of --serial")->capture_default_str();
+        c.add_option("--meter-list", o->meter_list, "install this Meter List (CSV, §6.5; a UTF-8 BOM is accepted)");
+        c.add_flag("--search", o->search, "install the meters a secondary search finds (§6.5.3)");
+        c.add_option("--keys", o->keys, "import this encryption key file (CSV, §6.15)");
+        c.add_option("--db", o->db, "SQLite database file of meters, readouts and records")->capture_default_str();
+        c.add_option("--schedule", o->schedule, "readout schedule, cron pattern of §6.39 (UTC)")->capture_default_str();
+        c.add_option("--read-limit", o->read_limit, "multi-telegram read limit (§6.25.3)")->capture_default_str();
+        c.add_option("--readout-retries", o->readout_retries,
+                     "further REQ_UD2 attempts after a failed one (§6.25.2 Table 7, ERRATA E-28)")
+            ->capture_default_str();
+        c.add_option("--selection-retries", o->selection_retries,
+                     "further selections of a meter that did not answer (§6.25.2 Table 7, ERRATA E-28)")
+            ->capture_default_str();
+        c.add_option("--fault", o->fault,
+                     fault_help("deviate one way (fault-injected simulator; `metercert faults cme3100`)",
+                                devices::cme3100::fault_specs()))
+            ->capture_default_str();
+        c.add_option("--licence", o->licence, "meters the licence allows; more are passive")->capture_default_str();
+        c.add_option("--expiration", o->expiration_s, "Virtual M-Bus value expiration, s (§6.27.1)")->capture_default_str();
+        c.add_option("--commission-report", o->commission_report, "write the commission report (CSV) after each readout");
+        c.add_option("--pcap", o->pcap,
+                     std::string(kPcapHelp) + ";\nchannel 0: the meters' M-Bus, channel 1: the Virtual M-Bus port");
+        return [o] { return run(*o); };
+    },
+});
+
+}  // namespace
+
+}  // namespace metercert::cli
