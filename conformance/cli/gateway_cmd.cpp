@@ -25,6 +25,7 @@
 #include "metercert/devices/cme3100/schedule.hpp"
 #include "metercert/mbus/frame_reader.hpp"
 #include "metercert/rigs/dut_link.hpp"
+#include "metercert/rigs/clock.hpp"
 #include "metercert/rigs/fd_port.hpp"
 #include "metercert/rigs/pcap.hpp"
 #include "metercert/rigs/sim_cmi1020.hpp"
@@ -83,10 +84,9 @@ int run_cme3000(const SimOptions& o) {
                              serial_fd >= 0 ? "serial " + o.serial : sim_link->description())
               << std::flush;
 
-    const auto t0 = std::chrono::steady_clock::now();
+    const rigs::PowerOnClock clock;  // the gateway's and the slaves' power-on is now (the one clock)
     auto now_ms = [&] {
-        return static_cast<std::uint64_t>(
-            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count());
+        return static_cast<std::uint64_t>(std::chrono::floor<std::chrono::milliseconds>(clock.now().time_since_epoch()).count());
     };
     // directions relative to the simulated gateway (the device under test of whoever uses it)
     auto tap = [&](rigs::Direction d, std::span<const std::uint8_t> b, std::uint8_t flags) {
@@ -100,7 +100,7 @@ int run_cme3000(const SimOptions& o) {
     auto close_client = [&] {
         ::close(client);
         client = -1;
-        gw.on_disconnect(now_ms());
+        gw.on_disconnect(clock.now());
         drop_partial();
     };
     rigs::ParmrkDecoder parmrk;
@@ -111,7 +111,9 @@ int run_cme3000(const SimOptions& o) {
         if (client >= 0) p[n++] = {client, POLLIN, 0};  // first: a client's close frees the slot before an accept
         p[n++] = {listen_fd, POLLIN, 0};
         if (serial_fd >= 0) p[n++] = {serial_fd, POLLIN, 0};
-        const std::int64_t until = gw.ms_until_disconnect(now_ms());
+        const auto deadline = gw.next_deadline();  // Table 3 disconnect timeout
+        const std::int64_t until =
+            deadline ? std::max<std::int64_t>(0, std::chrono::ceil<std::chrono::milliseconds>(*deadline - clock.now()).count()) : -1;
         std::int64_t wait = until < 0 ? 200 : std::min<std::int64_t>(until + 1, 200);
         if (reader.buffered() > 0)
             wait = std::min<std::int64_t>(
@@ -119,14 +121,14 @@ int run_cme3000(const SimOptions& o) {
                                                static_cast<std::int64_t>(partial_frame_silence_ms(o.baud, true)) -
                                                static_cast<std::int64_t>(now_ms())) + 1);
         const int rc = poll(p, n, static_cast<int>(wait));
-        if (bus) bus->advance_to(now_ms());
+        if (bus) bus->advance_to(clock.now());
         if (rc > 0) {
             for (nfds_t i = 0; i < n; ++i) {
                 if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
                 if (p[i].fd == listen_fd) {
                     const int fd = accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
                     if (fd < 0) continue;
-                    if (gw.on_connect(now_ms()) == devices::Cme3000::AcceptDecision::drop) {
+                    if (gw.on_connect(clock.now()) == devices::Cme3000::AcceptDecision::drop) {
                         ::close(fd);  // one client at a time: Dropped Accepts (Figure 6)
                         continue;
                     }
@@ -145,7 +147,7 @@ int run_cme3000(const SimOptions& o) {
                     }
                     const std::span<const std::uint8_t> in{buf.data(), static_cast<std::size_t>(got)};
                     last_byte = now_ms();
-                    gw.on_network_bytes(in.size(), now_ms());
+                    gw.on_network_bytes(in.size(), clock.now());
                     tap(rigs::Direction::to_dut, in, 0);
                     if (serial_fd >= 0) {
                         if (::write(serial_fd, in.data(), in.size()) < 0) {
@@ -156,9 +158,9 @@ int run_cme3000(const SimOptions& o) {
                     }
                     for (auto& ev : reader.feed(in)) {
                         if (ev.kind != mbus::StreamEvent::Kind::frame) continue;
-                        auto reply = bus->on_frame(ev.bytes, now_ms());
+                        auto reply = bus->on_frame(ev.bytes, clock.now());
                         if (!reply) continue;
-                        gw.on_serial_bytes(reply->size(), now_ms());
+                        gw.on_serial_bytes(reply->size(), clock.now());
                         gw.on_parity_error(bus->last_line_errors());
                         tap(rigs::Direction::from_dut, *reply, bus->last_line_errors() ? rigs::kTapParityError : 0);
                         if (client >= 0 && !write_all(client, *reply)) close_client();
@@ -177,7 +179,7 @@ int run_cme3000(const SimOptions& o) {
                     const bool flagged = parmrk.feed({buf.data(), static_cast<std::size_t>(got)}, data);
                     for (auto k = before_breaks; k < parmrk.breaks; ++k) gw.on_break_received();
                     gw.on_parity_error(parmrk.parity_errors - before_errors);
-                    gw.on_serial_bytes(data.size(), now_ms());
+                    gw.on_serial_bytes(data.size(), clock.now());
                     tap(rigs::Direction::from_dut, data, flagged ? rigs::kTapParityError : 0);
                     if (client >= 0 && !write_all(client, data)) close_client();
                 }
@@ -185,7 +187,7 @@ int run_cme3000(const SimOptions& o) {
         }
         if (reader.buffered() > 0 && static_cast<double>(now_ms() - last_byte) >= partial_frame_silence_ms(o.baud, true))
             drop_partial();  // a frame cut short over TCP (serve.hpp): the simulated slaves drop it
-        if (client >= 0 && gw.should_disconnect(now_ms())) close_client();  // Table 3 disconnect timeout
+        if (client >= 0 && gw.should_disconnect(clock.now())) close_client();  // Table 3 disconnect timeout
         if (stats) stats->save_if_changed(gw.statistics().to_json() + "\n");
     }
     if (client >= 0) close_client();
@@ -288,13 +290,14 @@ int run_cme3100(const SimOptions& o) {
             }
         }
     };
-    auto now = [] { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); };
+    const rigs::PowerOnClock clock;  // the one clock and its one mapping to UTC (metercert/time.hpp)
+    auto now = [&] { return clock.utc_seconds(); };
     readout(now());
-    auto next = schedule->next(now());
+    devices::cme3100::ReadoutSchedule readouts(*schedule, clock.utc(), clock.now());  // §6.39 on the one clock
     std::string where;
     const int listen_fd = open_listener(o.listen, where);
     std::cerr << fmt::format("metercert simulate: CMe3100 Virtual M-Bus on {}; next readout {}\n", where,
-                             next ? schedule->resolved() : "never")
+                             readouts.next_deadline() ? schedule->resolved() : "never")
               << std::flush;
     // the Virtual M-Bus side goes to the pcap too (channel 1), through its own redaction stage
     rigs::RedactingTap vmb_redact(pcap.get());
@@ -303,7 +306,7 @@ int run_cme3100(const SimOptions& o) {
     };
     int client = -1;
     mbus::FrameReader reader;
-    auto mono_ms = [] { return rigs::monotonic_ms(); };
+    auto mono_ms = [&] { return ms_since_epoch(clock.now()); };
     double last_byte = 0;
     auto drop_partial = [&] {
         for (auto& ev : reader.finish()) vmb_tap(rigs::Direction::to_dut, ev.bytes, rigs::kTapGarbled);
@@ -322,10 +325,7 @@ int run_cme3100(const SimOptions& o) {
         if (client >= 0) p[n++] = {client, POLLIN, 0};
         const int rc = poll(p, n, reader.buffered() > 0 ? 50 : 200);
         if (reader.buffered() > 0 && mono_ms() - last_byte >= partial_frame_silence_ms(o.baud, true)) drop_partial();
-        if (next && now() >= *next) {
-            readout(*next);
-            next = schedule->next(now());
-        }
+        if (const auto due = readouts.take_due(clock.now())) readout(*due);
         if (rc <= 0) continue;
         if (p[0].revents & POLLIN) {
             const int fd = accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);

@@ -27,6 +27,7 @@
 #include "metercert/devices/e350.hpp"
 #include "metercert/mbus/frame_reader.hpp"
 #include "metercert/mbus/secondary_address.hpp"
+#include "metercert/rigs/clock.hpp"
 #include "metercert/rigs/pcap.hpp"
 #include "metercert/rigs/sim_cmi1020.hpp"
 #include "state_file.hpp"
@@ -91,7 +92,7 @@ int run_cmi1020(const SimOptions& o) {
     if (!o.secondary.empty()) bo.secondary = identification_option(o.secondary, "--secondary");
     bo.address = static_cast<std::uint8_t>(o.address);
     bo.fabrication_base = identification_option(o.fabrication, "--fabrication");
-    bo.first_readout_ms = o.first_readout_ms;
+    bo.first_readout = std::chrono::milliseconds(o.first_readout_ms);
     if (o.readout_file.empty()) {
         bo.readout = rigs::default_e350_readout();
     } else {
@@ -139,10 +140,9 @@ int run_cmi1020(const SimOptions& o) {
     std::cerr << fmt::format("metercert simulate: {} CMi1020 slave(s) [{}] listening on {}\n", bus.size(), ids, where)
               << std::flush;
 
-    const auto t0 = std::chrono::steady_clock::now();
+    const rigs::PowerOnClock clock;  // the slaves' power-on is now (metercert/time.hpp: the one clock)
     auto now_ms = [&] {
-        return static_cast<std::uint64_t>(
-            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count());
+        return static_cast<std::uint64_t>(std::chrono::floor<std::chrono::milliseconds>(clock.now().time_since_epoch()).count());
     };
     auto tap = [&](rigs::Direction d, std::span<const std::uint8_t> b, std::uint8_t flags, unsigned baud) {
         if (pcap && !b.empty()) redact.record({rigs::LinkKind::mbus, d, 0, flags, baud, rigs::wall_clock_us(), {b.begin(), b.end()}});
@@ -180,7 +180,7 @@ int run_cmi1020(const SimOptions& o) {
         if (io_fd >= 0) io_slot = static_cast<int>(n), p[n++] = {io_fd, POLLIN, 0};  // first: a close frees the slot
         if (listen_fd >= 0) listen_slot = static_cast<int>(n), p[n++] = {listen_fd, POLLIN, 0};
         const int rc = poll(p, n, static_cast<int>(wait));
-        bus.advance_to(now_ms());
+        bus.advance_to(clock.now());
         if (rc > 0 && io_slot >= 0 && (p[io_slot].revents & (POLLIN | POLLHUP | POLLERR))) {
             const ssize_t got = ::read(io_fd, buf.data(), buf.size());
             if (got <= 0) {
@@ -197,7 +197,7 @@ int run_cmi1020(const SimOptions& o) {
                     tap(rigs::Direction::to_dut, ev.bytes,
                         ev.kind == mbus::StreamEvent::Kind::frame ? 0 : rigs::kTapGarbled, baud_before);
                     if (ev.kind != mbus::StreamEvent::Kind::frame) continue;  // slaves ignore noise
-                    auto reply = bus.on_frame(ev.bytes, now_ms());
+                    auto reply = bus.on_frame(ev.bytes, clock.now());
                     for (std::size_t i = 0; i < states.size(); ++i) states[i].save_if_changed(bus.slave(i).state_json());
                     if (!reply) continue;
                     tap(rigs::Direction::from_dut, *reply, bus.last_line_errors() ? rigs::kTapParityError : 0,
