@@ -190,7 +190,7 @@ void bind_master(py::module_& m) {
              "raise PortError.")
         .def("now_ms", [](Connection& c) { return ms_since_epoch(c.port("now_ms").now()); },
              "mbus.request: the port's clock (ms, to the µs; simulated for sim:cmi1020: since the bus's power-on).")
-        .def("idle", [](Connection& c, double ms) { c.port("idle").idle(from_ms(ms)); }, py::arg("ms"),
+        .def("idle", [](Connection& c, double ms) { c.port("idle").idle(bindings::duration_from_ms(ms, "idle")); }, py::arg("ms"),
              "mbus.request: let `ms` of bus time pass (simulated: the slaves' meter readouts run meanwhile).")
         .def("slave_state", [](Connection& c, std::size_t i) { return c.sim("slave_state").state_json(i); }, py::arg("index"),
              "sim.cmi1020: the EEPROM state of slave `index` as JSON (holds P1/P2: do not log it).")
@@ -278,8 +278,9 @@ void bind_master(py::module_& m) {
         "connection_closed | port_lost | io_error); the master stays usable.")
         .def(py::init([](std::shared_ptr<Connection> c, double rt, unsigned rr, unsigned sr, double ii, double ci, double ri,
                          unsigned lim) {
-                 return std::make_unique<PyMaster>(std::move(c), master::MasterSettings{from_ms(rt), rr, sr, from_ms(ii), from_ms(ci),
-                                                                                    from_ms(ri), lim});
+                 return std::make_unique<PyMaster>(std::move(c), master::MasterSettings{
+                     bindings::duration_from_ms(rt, "response_timeout_ms"), rr, sr, bindings::duration_from_ms(ii, "init_idle_ms"),
+                     bindings::duration_from_ms(ci, "collision_idle_ms"), bindings::duration_from_ms(ri, "request_idle_ms"), lim});
              }),
              py::arg("connection"), py::arg("response_timeout_ms") = 0.0, py::arg("readout_retries") = 2u,
              py::arg("selection_retries") = 2u, py::arg("init_idle_ms") = 50.0, py::arg("collision_idle_ms") = 100.0,
