@@ -125,7 +125,10 @@ void bind_devices(py::module_& m) {
                  return std::make_unique<Reference>(r, fab);
              }), py::arg("readout") = py::none(), py::arg("fabrication_number") = 0x70000001u)
         .def_property_readonly("meter", [](Reference& r) -> devices::E350& { return r.meter; }, py::return_value_policy::reference_internal)
-        .def("advance_to", [](Reference& r, std::uint64_t ms) { r.slave.advance_to(ms); }, py::arg("ms"),
+        .def("advance_to", [](Reference& r, std::uint64_t ms) {
+                 r.slave.advance_to(TimePoint{bindings::duration_from_ms(static_cast<double>(ms), "advance_to")});
+             },
+             py::arg("ms"),
              "Simulated ms since power-on; runs the meter readouts due (2 s after power-on, then every 30 s).")
         .def("on_frame", [](Reference& r, const py::bytes& b) -> py::object {
                 const std::string s = b;

@@ -84,7 +84,7 @@ py::dict counters_dict(const master::MasterCounters& c) {
     d["timeouts"] = c.timeouts;
     d["collisions"] = c.collisions;
     d["retries"] = c.retries;
-    d["bus_ms"] = c.bus_ms;
+    d["bus_ms"] = to_ms(c.bus);  // Python sees times as float ms
     return d;
 }
 
@@ -115,7 +115,7 @@ py::dict exchange_dict(const master::Exchange& ex) {
     py::dict d;
     d["outcome"] = std::string(master::outcome_name(ex.outcome));
     d["bytes"] = as_bytes(ex.bytes);
-    d["reply_gap_ms"] = ex.reply_gap_ms;
+    d["reply_gap_ms"] = to_ms(ex.reply_gap);
     d["parity_error"] = ex.parity_error;
     d["error"] = ex.outcome == master::Exchange::Outcome::garbled ? ex.error.message() : std::string();
     return d;
@@ -188,8 +188,9 @@ void bind_master(py::module_& m) {
         .def("close", [](Connection& c) { c.link->close(); },
              "Release the device (a TCP connection is closed, a simulator process stopped); later operations\n"
              "raise PortError.")
-        .def("now_ms", [](Connection& c) { return c.port("now_ms").now_ms(); }, "mbus.request: the port's clock (ms; simulated for sim:cmi1020).")
-        .def("idle", [](Connection& c, double ms) { c.port("idle").idle(ms); }, py::arg("ms"),
+        .def("now_ms", [](Connection& c) { return ms_since_epoch(c.port("now_ms").now()); },
+             "mbus.request: the port's clock (ms, to the µs; simulated for sim:cmi1020: since the bus's power-on).")
+        .def("idle", [](Connection& c, double ms) { c.port("idle").idle(bindings::duration_from_ms(ms, "idle")); }, py::arg("ms"),
              "mbus.request: let `ms` of bus time pass (simulated: the slaves' meter readouts run meanwhile).")
         .def("slave_state", [](Connection& c, std::size_t i) { return c.sim("slave_state").state_json(i); }, py::arg("index"),
              "sim.cmi1020: the EEPROM state of slave `index` as JSON (holds P1/P2: do not log it).")
@@ -279,7 +280,9 @@ void bind_master(py::module_& m) {
         "connection_closed | port_lost | io_error); the master stays usable.")
         .def(py::init([](std::shared_ptr<Connection> c, double rt, unsigned rr, unsigned sr, double ii, double ci, double ri,
                          unsigned lim) {
-                 return std::make_unique<PyMaster>(std::move(c), master::MasterSettings{rt, rr, sr, ii, ci, ri, lim});
+                 return std::make_unique<PyMaster>(std::move(c), master::MasterSettings{
+                     bindings::duration_from_ms(rt, "response_timeout_ms"), rr, sr, bindings::duration_from_ms(ii, "init_idle_ms"),
+                     bindings::duration_from_ms(ci, "collision_idle_ms"), bindings::duration_from_ms(ri, "request_idle_ms"), lim});
              }),
              py::arg("connection"), py::arg("response_timeout_ms") = 0.0, py::arg("readout_retries") = 2u,
              py::arg("selection_retries") = 2u, py::arg("init_idle_ms") = 50.0, py::arg("collision_idle_ms") = 100.0,
@@ -289,7 +292,7 @@ void bind_master(py::module_& m) {
         .def("read", [](PyMaster& p, std::uint8_t a) {
                 const auto r = p.m.read(a);
                 py::list tgs;
-                for (const auto& t : r.telegrams) tgs.append(py::make_tuple(as_bytes(t.frame), t.reply_gap_ms));
+                for (const auto& t : r.telegrams) tgs.append(py::make_tuple(as_bytes(t.frame), to_ms(t.reply_gap)));
                 return py::make_tuple(tgs, r.truncated);
             }, py::arg("a"),
             "REQ_UD2 multi-telegram readout -> ([(frame: bytes, reply_gap_ms: float), ...], truncated: bool).")
@@ -313,7 +316,7 @@ void bind_master(py::module_& m) {
         .def("set_port_baud", [](PyMaster& p, unsigned baud) { p.m.port().set_baud(baud); }, py::arg("baud"),
              "Change only the master's line rate (to talk to a slave that switched, or to check it did not).")
         .def_property_readonly("counters", [](const PyMaster& p) { return counters_dict(p.m.counters()); })
-        .def_property_readonly("response_timeout_ms", [](const PyMaster& p) { return p.m.response_timeout_ms(); });
+        .def_property_readonly("response_timeout_ms", [](const PyMaster& p) { return to_ms(p.m.response_timeout()); });
 
     m.def("search_secondary", [](PyMaster& p, const std::string& algorithm, const std::string& start) {
             const auto algo = algorithm == "baseline" ? master::SearchAlgorithm::baseline : master::SearchAlgorithm::adaptive;

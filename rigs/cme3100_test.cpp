@@ -40,7 +40,7 @@ struct Site {
         // the installer gives "Sales office" primary address 221 (CMi1020 §6.7.5, via its secondary address)
         m.select_exact(mbus::SecondaryMask::parse("14290591"));
         m.snd_ud(253, 0x51, Bytes{0x01, 0x7A, 221});
-        port.idle(2500);
+        port.idle(std::chrono::milliseconds(2500));
     }
     devices::Cmi1020Bus bus;
     rigs::SimPort port;

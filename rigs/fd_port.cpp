@@ -101,18 +101,18 @@ void FdPort::write_all(std::span<const std::uint8_t> b) {
     if (options_.is_tty) tcdrain(fd_);
 }
 
-bool FdPort::read_some(double wait_ms, std::vector<std::uint8_t>& out, double& first_at, bool& parity,
-                       std::vector<master::Exchange::Arrival>* arrivals, double t0) {
+bool FdPort::read_some(Duration wait, std::vector<std::uint8_t>& out, TimePoint& first_at, bool& parity,
+                       std::vector<master::Exchange::Arrival>* arrivals, TimePoint t0) {
     epoll_event ev{};
-    const double deadline = monotonic_ms() + wait_ms;
+    const TimePoint deadline = monotonic_now() + wait;
     for (;;) {
-        const double left = deadline - monotonic_ms();
-        if (left <= 0) return false;
-        const int n = epoll_wait(epoll_, &ev, 1, static_cast<int>(std::ceil(left)));
+        const Duration left = deadline - monotonic_now();
+        if (left <= Duration{}) return false;
+        const int n = epoll_wait(epoll_, &ev, 1, static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(left).count()));
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) throw PortError("io_error", fmt::format("epoll_wait: {}", std::strerror(errno)));
         if (n == 0) continue;
-        const double at = monotonic_ms();
+        const TimePoint at = monotonic_now();
         std::uint8_t buf[512];
         const ssize_t r = ::read(fd_, buf, sizeof buf);
         if (r < 0 && (errno == EAGAIN || errno == EINTR)) {
@@ -149,28 +149,28 @@ void FdPort::discard_input() {
     parmrk_.state = 0;
 }
 
-master::Exchange FdPort::transact(std::span<const std::uint8_t> request, double timeout_ms) {
+master::Exchange FdPort::transact(std::span<const std::uint8_t> request, Duration timeout) {
     if (fd_ < 0) throw PortError("connection_closed", "the port was closed");
     discard_input();  // stale bytes of an earlier window never count as this reply
     const std::int64_t wall = wall_clock_us();
     write_all(request);
-    double sent_at = monotonic_ms();
+    TimePoint sent_at = monotonic_now();
     if (tap_) tap_->record({LinkKind::mbus, Direction::to_dut, channel_, 0, options_.is_tty ? options_.baud : 0, wall,
                             {request.begin(), request.end()}});
     const double char_ms = master::char_time_ms(1, options_.baud);
-    const double idle_ms = (options_.inter_byte_ms > 0 ? options_.inter_byte_ms : std::max(5 * char_ms, 20.0)) +
-                           options_.latency_ms;
+    const Duration idle_limit = from_ms((options_.inter_byte_ms > 0 ? options_.inter_byte_ms : std::max(5 * char_ms, 20.0)) +
+                                  options_.latency_ms);
     std::vector<std::uint8_t> bytes;
-    double first_at = 0;
+    TimePoint first_at{};
     bool parity = false;
     if (options_.echo) {  // read back our own bytes
         std::vector<std::uint8_t> echo;
-        double first = 0;
+        TimePoint first{};
         while (echo.size() < request.size())
-            if (!read_some(master::char_time_ms(request.size(), options_.baud) + idle_ms, echo, first, parity)) break;
+            if (!read_some(master::char_time(request.size(), options_.baud) + idle_limit, echo, first, parity)) break;
         if (echo.size() < request.size() || !std::equal(request.begin(), request.end(), echo.begin()))
             throw PortError("io_error", fmt::format("echo: expected the {} bytes sent back, got {}", request.size(), echo.size()));
-        sent_at = monotonic_ms();
+        sent_at = monotonic_now();
         if (echo.size() > request.size()) {  // the reply began in the same read
             bytes.assign(echo.begin() + static_cast<long>(request.size()), echo.end());
             first_at = sent_at;
@@ -178,21 +178,21 @@ master::Exchange FdPort::transact(std::span<const std::uint8_t> request, double 
     }
     master::Exchange ex;
     std::vector<master::Exchange::Arrival> arrivals;
-    if (!bytes.empty()) arrivals.push_back({0, 0});
-    if (bytes.empty() && !read_some(timeout_ms + options_.latency_ms, bytes, first_at, parity, &arrivals, sent_at)) {
+    if (!bytes.empty()) arrivals.push_back({0, Duration{}});
+    if (bytes.empty() && !read_some(timeout + from_ms(options_.latency_ms), bytes, first_at, parity, &arrivals, sent_at)) {
         ex.outcome = master::Exchange::Outcome::timeout;
         return ex;
     }
-    const std::int64_t reply_wall = wall_clock_us() - static_cast<std::int64_t>((monotonic_ms() - first_at) * 1000);
+    const std::int64_t reply_wall = wall_clock_us() - (monotonic_now() - first_at).count();
     mbus::LinkFrame f;
     mbus::DecodeError err;
     for (;;) {  // until one complete frame (a frame's own length ends the window) or idle
         if (mbus::parse_link_prefix(bytes, f, err) && f.size == bytes.size()) break;
-        if (!read_some(idle_ms, bytes, first_at, parity, &arrivals, sent_at)) break;
+        if (!read_some(idle_limit, bytes, first_at, parity, &arrivals, sent_at)) break;
     }
     ex = classify_reply(std::move(bytes));
     ex.arrivals = std::move(arrivals);
-    ex.reply_gap_ms = first_at - sent_at;
+    ex.reply_gap = first_at - sent_at;
     ex.parity_error = parity;
     if (tap_) {
         std::uint8_t flags = parity ? kTapParityError : 0;
@@ -202,17 +202,17 @@ master::Exchange FdPort::transact(std::span<const std::uint8_t> request, double 
     return ex;
 }
 
-void FdPort::send(std::span<const std::uint8_t> request, double settle_ms) {
+void FdPort::send(std::span<const std::uint8_t> request, Duration settle) {
     if (fd_ < 0) throw PortError("connection_closed", "the port was closed");
     if (tap_) tap_->record({LinkKind::mbus, Direction::to_dut, channel_, 0, options_.is_tty ? options_.baud : 0, wall_clock_us(),
                             {request.begin(), request.end()}});
     write_all(request);
-    idle(settle_ms);
+    idle(settle);
     discard_input();
 }
 
-void FdPort::idle(double ms) {
-    if (ms > 0) std::this_thread::sleep_for(std::chrono::microseconds(static_cast<long>(ms * 1000)));
+void FdPort::idle(Duration d) {
+    if (d > Duration{}) std::this_thread::sleep_for(d);
 }
 
 void FdPort::set_baud(unsigned baud) {
@@ -220,10 +220,10 @@ void FdPort::set_baud(unsigned baud) {
     options_.baud = baud;
 }
 
-void FdPort::send_break(double ms) {
+void FdPort::send_break(Duration d) {
     if (!options_.is_tty) return;
     ioctl(fd_, TIOCSBRK);
-    idle(ms);
+    idle(d);
     ioctl(fd_, TIOCCBRK);
 }
 

@@ -24,13 +24,13 @@ std::string file(const std::string& rel) {
 class FaultPort : public master::BusPort {
 public:
     explicit FaultPort(master::BusPort& inner) : inner_(inner) {}
-    master::Exchange transact(std::span<const std::uint8_t> req, double timeout_ms) override {
+    master::Exchange transact(std::span<const std::uint8_t> req, Duration timeout) override {
         if (fail_with) {
             const std::string name = *fail_with;
             fail_with.reset();
             throw master::PortError(name, "injected");
         }
-        master::Exchange ex = inner_.transact(req, timeout_ms);
+        master::Exchange ex = inner_.transact(req, timeout);
         if (drop > 0) {
             --drop;
             return {};  // timeout
@@ -42,11 +42,11 @@ public:
         }
         return ex;
     }
-    void send(std::span<const std::uint8_t> r, double s) override { inner_.send(r, s); }
-    void idle(double ms) override { inner_.idle(ms); }
+    void send(std::span<const std::uint8_t> r, Duration s) override { inner_.send(r, s); }
+    void idle(Duration d) override { inner_.idle(d); }
     void set_baud(unsigned b) override { inner_.set_baud(b); }
     [[nodiscard]] unsigned baud() const override { return inner_.baud(); }
-    [[nodiscard]] double now_ms() const override { return inner_.now_ms(); }
+    [[nodiscard]] TimePoint now() const override { return inner_.now(); }
     int drop = 0, corrupt = 0;
     std::optional<std::string> fail_with;
 
@@ -60,7 +60,7 @@ struct Rig {
                .address = 0, .readout = std::move(readout)}),
           port(bus), faults(port), m(faults) {
         port.set_tap(&tap);
-        port.idle(2500);  // after the first meter readout (2 s)
+        port.idle(std::chrono::milliseconds(2500));  // after the first meter readout (2 s)
     }
     std::vector<Bytes> sent() const {
         std::vector<Bytes> out;
@@ -88,8 +88,8 @@ TEST(Master, SndNkeAndReadSendTheManualsBytes) {
     const auto t = mbus::decode_or_throw(out.telegrams[0].frame);
     EXPECT_EQ(t.header.manufacturer, 0x1596);  // ELV
     // the reply came inside EN 13757-2's window: 11 bit times … 330 bit times + 50 ms
-    EXPECT_GE(out.telegrams[0].reply_gap_ms, master::min_response_ms(2400));
-    EXPECT_LE(out.telegrams[0].reply_gap_ms, master::max_response_ms(2400));
+    EXPECT_GE(out.telegrams[0].reply_gap, master::min_response(2400));
+    EXPECT_LE(out.telegrams[0].reply_gap, master::max_response(2400));
     EXPECT_EQ(r.m.counters().telegrams, 2u);
     EXPECT_EQ(r.m.counters().timeouts, 0u);
 }
@@ -151,11 +151,12 @@ TEST(Master, TimeoutIsNamedAndTheMasterStaysUsable) {
 
 TEST(Master, ResponseTimeoutIsEn13757Limit) {
     Rig r;
-    EXPECT_DOUBLE_EQ(r.m.response_timeout_ms(), 330000.0 / 2400 + 50);  // 187.5 ms
-    const double t0 = r.port.now_ms();
+    EXPECT_EQ(r.m.response_timeout(), std::chrono::microseconds(187500));  // 330000 / 2400 + 50 ms
+    const TimePoint t0 = r.port.now();
     EXPECT_FALSE(r.m.snd_nke(77));  // nobody at 77
     const double nke_ms = 5 * 11000.0 / 2400;
-    EXPECT_NEAR(r.port.now_ms() - t0, nke_ms + 187.5 + r.m.settings().init_idle_ms, 1e-6);
+    // the line's clock is exact, its now() to the µs: each end may be 0.5 µs off
+    EXPECT_NEAR(to_ms(r.port.now() - t0), nke_ms + 187.5 + to_ms(r.m.settings().init_idle), 0.001);
 }
 
 TEST(Master, TransportFailureKeepsItsName) {

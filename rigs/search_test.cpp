@@ -31,7 +31,7 @@ struct SearchRun {
 SearchRun search(const std::vector<std::uint32_t>& ids, master::SearchAlgorithm algo) {
     devices::Cmi1020Bus bus({.count = 1, .secondary = {}, .address = 0, .readout = e350(), .secondaries = ids});
     rigs::SimPort port(bus, 2400);
-    port.idle(2500);  // past the slaves' first meter readout
+    port.idle(std::chrono::milliseconds(2500));  // past the slaves' first meter readout
     master::Master m(port);
     SearchRun r{master::search_secondary(m, algo), {}};
     for (const auto& f : r.result.found) r.ids.insert(f.address.id);
@@ -102,20 +102,20 @@ namespace {
 class AckEverything : public master::BusPort {
 public:
     explicit AckEverything(bool garbage) : garbage_(garbage) {}
-    master::Exchange transact(std::span<const std::uint8_t> req, double timeout_ms) override {
-        now_ += timeout_ms;
+    master::Exchange transact(std::span<const std::uint8_t> req, Duration timeout) override {
+        now_ += timeout;
         if (req[0] == 0x68) return rigs::classify_reply({0xE5});
         return garbage_ ? rigs::classify_reply({0x68, 0x01, 0x02}) : master::Exchange{};
     }
-    void send(std::span<const std::uint8_t>, double) override {}
-    void idle(double ms) override { now_ += ms; }
+    void send(std::span<const std::uint8_t>, Duration) override {}
+    void idle(Duration d) override { now_ += d; }
     void set_baud(unsigned) override {}
     [[nodiscard]] unsigned baud() const override { return 2400; }
-    [[nodiscard]] double now_ms() const override { return now_; }
+    [[nodiscard]] TimePoint now() const override { return now_; }
 
 private:
     bool garbage_;
-    double now_ = 0;
+    TimePoint now_{};
 };
 }  // namespace
 

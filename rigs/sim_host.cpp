@@ -24,15 +24,6 @@
 
 namespace metercert::rigs {
 
-SimTime HostClock::now() const noexcept {
-    return static_cast<SimTime>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start_).count());
-}
-
-std::chrono::sys_seconds HostClock::wall_seconds() noexcept {
-    return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-}
-
 namespace {
 
 bool write_all(int fd, std::span<const std::uint8_t> b) {

@@ -1,23 +1,10 @@
 #include "metercert/rigs/sim_port.hpp"
 
 #include <cmath>
-#include <ctime>
 
 #include "metercert/mbus/frame_reader.hpp"
 
 namespace metercert::rigs {
-
-std::int64_t wall_clock_us() noexcept {
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return static_cast<std::int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
-}
-
-double monotonic_ms() noexcept {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<double>(ts.tv_sec) * 1000.0 + static_cast<double>(ts.tv_nsec) / 1e6;
-}
 
 master::Exchange classify_reply(std::vector<std::uint8_t> bytes) {
     master::Exchange ex;
@@ -52,12 +39,13 @@ void SimPort::tap(Direction d, std::span<const std::uint8_t> bytes, double at_ms
     tap_->record(r);
 }
 
-master::Exchange SimPort::transact(std::span<const std::uint8_t> request, double timeout_ms) {
+master::Exchange SimPort::transact(std::span<const std::uint8_t> request, Duration timeout) {
+    const double timeout_ms = to_ms(timeout);
     tap(Direction::to_dut, request, now_, 0);
     now_ += master::char_time_ms(request.size(), baud_);
     const double end_of_request = now_;
-    auto reply = bus_.on_frame(request, static_cast<std::uint64_t>(now_), baud_);
-    const double gap = reply_gap_bits * 1000.0 / baud_ + extra_reply_delay_ms;
+    auto reply = bus_.on_frame(request, slaves_time(), baud_);
+    const double gap = reply_gap_bits * 1000.0 / baud_ + to_ms(extra_reply_delay);
     if (!reply || gap > timeout_ms) {
         now_ = end_of_request + timeout_ms;
         master::Exchange ex;
@@ -65,9 +53,9 @@ master::Exchange SimPort::transact(std::span<const std::uint8_t> request, double
         return ex;
     }
     master::Exchange ex = classify_reply(std::move(*reply));
-    ex.reply_gap_ms = gap;
+    ex.reply_gap = from_ms(gap);
     ex.parity_error = bus_.last_line_errors() > 0;  // a collision the UART flagged
-    ex.arrivals.push_back({0, gap});  // the simulated line delivers the reply as one burst
+    ex.arrivals.push_back({0, ex.reply_gap});  // the simulated line delivers the reply as one burst
     tap(Direction::from_dut, ex.bytes, end_of_request + gap,
         static_cast<std::uint8_t>((ex.outcome == master::Exchange::Outcome::garbled ? kTapGarbled : 0) |
                                   (ex.parity_error ? kTapParityError : 0)));
@@ -75,11 +63,11 @@ master::Exchange SimPort::transact(std::span<const std::uint8_t> request, double
     return ex;
 }
 
-void SimPort::send(std::span<const std::uint8_t> request, double settle_ms) {
+void SimPort::send(std::span<const std::uint8_t> request, Duration settle) {
     tap(Direction::to_dut, request, now_, 0);
     now_ += master::char_time_ms(request.size(), baud_);
-    bus_.on_frame(request, static_cast<std::uint64_t>(now_), baud_);
-    now_ += settle_ms;
+    bus_.on_frame(request, slaves_time(), baud_);
+    now_ += to_ms(settle);
 }
 
 }  // namespace metercert::rigs

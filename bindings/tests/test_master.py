@@ -60,3 +60,21 @@ def test_simulated_power_cycle_keeps_eeprom_settings():
     c.idle(2500)  # first readout after power-on
     assert m.snd_nke(7) is True
     assert '"primary_address":7' in c.slave_state(0).replace(" ", "")
+
+
+def test_times_keep_float_ms_and_refuse_what_the_clock_cannot_hold():
+    # Python sees the one clock (metercert/time.hpp, µs) as float ms; a value that is not finite or
+    # beyond 1e12 ms is a ValueError, never an overflowed clock.
+    c = metercert.connect("sim:cmi1020")
+    t0 = c.now_ms()
+    c.idle(30000.5)
+    assert c.now_ms() - t0 == 30000.5
+    m = metercert.Master(c)
+    assert m.response_timeout_ms == 187.5  # EN 13757-2 at 2400 baud: 330 bit times + 50 ms
+    for bad in (float("nan"), float("inf"), 1e13):
+        with pytest.raises(ValueError):
+            c.idle(bad)
+        with pytest.raises(ValueError):
+            metercert.Master(c, response_timeout_ms=bad)
+    with pytest.raises(ValueError):
+        metercert.Reference().advance_to(10**13)

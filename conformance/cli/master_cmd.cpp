@@ -81,7 +81,7 @@ bool open_session(const MasterOptions& o, Session& s) {
         return false;
     }
     master::MasterSettings ms;
-    ms.response_timeout_ms = o.timeout_s * 1000.0;
+    ms.response_timeout = from_seconds(o.timeout_s);
     ms.readout_retries = ms.selection_retries = o.retries;
     ms.multi_telegram_limit = o.limit;
     s.m = std::make_unique<master::Master>(*s.port, ms);
@@ -90,7 +90,7 @@ bool open_session(const MasterOptions& o, Session& s) {
 
 nlohmann::json cost_json(const master::MasterCounters& c) {
     return {{"telegrams", c.telegrams}, {"timeouts", c.timeouts}, {"collisions", c.collisions},
-            {"retries", c.retries}, {"bus_ms", std::round(c.bus_ms * 1000) / 1000}};
+            {"retries", c.retries}, {"bus_ms", to_ms(c.bus)}};
 }
 
 nlohmann::json slave_json(const master::FoundSlave& f) {
@@ -153,7 +153,7 @@ int run_scan(const MasterOptions& o) {
                                      mbus::medium_name(f.address.medium), f.primary);
         for (const auto& p : problems) std::cout << "  problem: " << p << "\n";
         std::cout << fmt::format("{} slave(s) found; {} telegrams, {} timeouts, {} collisions, bus time {:.1f} s at {} baud\n",
-                                 found.size(), cost.telegrams, cost.timeouts, cost.collisions, cost.bus_ms / 1000,
+                                 found.size(), cost.telegrams, cost.timeouts, cost.collisions, to_seconds(cost.bus),
                                  s.port->baud());
     }
     return 0;
@@ -202,13 +202,13 @@ int run_read(const MasterOptions& o) {
         mbus::DecodeError err;
         const bool ok = mbus::decode(tg.frame, t, err);
         if (o.json) {
-            nlohmann::json j = {{"telegram", i + 1}, {"reply_gap_ms", std::round(tg.reply_gap_ms * 1000) / 1000},
+            nlohmann::json j = {{"telegram", i + 1}, {"reply_gap_ms", to_ms(tg.reply_gap)},
                                 {"frame", hexs(tg.frame)}};
             if (ok) j["decoded"] = nlohmann::json::parse(mbus::to_json(t));
             else j["error"] = err.message();
             std::cout << j.dump() << "\n";
         } else {
-            std::cout << fmt::format("telegram {} (reply after {:.1f} ms)\n", i + 1, tg.reply_gap_ms);
+            std::cout << fmt::format("telegram {} (reply after {:.1f} ms)\n", i + 1, to_ms(tg.reply_gap));
             if (ok) print_telegram_table(t);
             else std::cout << "  " << hexs(tg.frame) << "\n  error: " << err.message() << "\n";
         }

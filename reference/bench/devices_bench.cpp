@@ -30,7 +30,7 @@ double rss_mib() {
 void BM_Cmi1020_ReqUd2(benchmark::State& state) {
     E350 meter(file(state.range(0) ? "obis/table6-all-rows.readout" : "obis/lgz-zmf100ac-m26.readout"));
     Cmi1020 slave(Cmi1020Config{}, meter);
-    slave.advance_to(2000);
+    slave.advance_to(metercert::TimePoint{std::chrono::milliseconds(2000)});
     const auto req_a = metercert::mbus::build_short(0x7B, 0), req_b = metercert::mbus::build_short(0x5B, 0);
     bool toggle = false;
     std::size_t replies = 0, bytes = 0;
@@ -56,7 +56,7 @@ void BM_Bus250_Memory(benchmark::State& state) {
         o.count = 250;
         o.readout = readout;
         auto bus = std::make_unique<Cmi1020Bus>(o);
-        bus->advance_to(2000);  // every slave has read its meter and built its records
+        bus->advance_to(metercert::TimePoint{std::chrono::milliseconds(2000)});  // every slave has read its meter and built its records
         delta = rss_mib() - before;
         benchmark::DoNotOptimize(bus);
     }

@@ -16,7 +16,7 @@ Cmi1020Bus::Cmi1020Bus(const BusOptions& o) {
         meters_.push_back(std::make_unique<E350>(o.readout));
         Cmi1020Config cfg;
         cfg.fabrication_number = mbus::bcd_add(o.fabrication_base, static_cast<std::uint32_t>(i));
-        cfg.first_readout_ms = o.first_readout_ms;
+        cfg.first_readout = o.first_readout;
         slaves_.push_back(std::make_unique<Cmi1020>(cfg, *meters_.back()));
         Cmi1020& s = *slaves_.back();
         if (first || o.address != 0 || !o.secondaries.empty()) {
@@ -48,13 +48,22 @@ void Cmi1020Bus::set_fault(const Cmi1020FaultSpec* f) {
     for (auto& s : slaves_) s->set_fault(f);  // the hooks of the slave's own logic (faults.hpp)
 }
 
-void Cmi1020Bus::advance_to(std::uint64_t now_ms) {
-    for (auto& s : slaves_) s->advance_to(now_ms);
+void Cmi1020Bus::advance_to(TimePoint now) {
+    for (auto& s : slaves_) s->advance_to(now);
 }
 
-std::optional<std::vector<std::uint8_t>> Cmi1020Bus::on_frame(std::span<const std::uint8_t> frame, std::uint64_t now_ms,
+std::optional<TimePoint> Cmi1020Bus::next_deadline() const noexcept {
+    std::optional<TimePoint> first;
+    for (const auto& s : slaves_) {
+        const auto d = s->next_deadline();
+        if (d && (!first || *d < *first)) first = d;
+    }
+    return first;
+}
+
+std::optional<std::vector<std::uint8_t>> Cmi1020Bus::on_frame(std::span<const std::uint8_t> frame, TimePoint now,
                                                               unsigned baud) {
-    advance_to(now_ms);
+    advance_to(now);
     std::vector<std::vector<std::uint8_t>> replies;
     std::vector<std::size_t> senders;
     for (std::size_t i = 0; i < slaves_.size(); ++i) {

@@ -1,5 +1,7 @@
 #include "metercert/devices/cme3000.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace metercert::devices {
@@ -13,47 +15,47 @@ std::string Cme3000Statistics::to_json() const {
         rx_bytes, tx_bytes, rx_breaks, tx_breaks, parity_errors, framing_errors, overrun_errors);
 }
 
-Cme3000::AcceptDecision Cme3000::on_connect(std::uint64_t now_ms) {
+Cme3000::AcceptDecision Cme3000::on_connect(TimePoint now) {
     if (connected_) {
         ++stats_.dropped_accepts;
         return AcceptDecision::drop;
     }
     connected_ = true;
-    connected_at_ = last_activity_ = now_ms;
+    connected_at_ = last_activity_ = now;
     ++stats_.completed_accepts;
     return AcceptDecision::accept;
 }
 
-void Cme3000::on_disconnect(std::uint64_t now_ms) {
+void Cme3000::on_disconnect(TimePoint now) {
     if (!connected_) return;
     connected_ = false;
     ++stats_.disconnects;
-    stats_.accept_connection_ms += now_ms - connected_at_;
+    stats_.accept_connection_ms += static_cast<std::uint64_t>(
+        std::chrono::floor<std::chrono::milliseconds>(std::max(now - connected_at_, Duration{})).count());
 }
 
-void Cme3000::on_network_bytes(std::size_t n, std::uint64_t now_ms) {
+void Cme3000::on_network_bytes(std::size_t n, TimePoint now) {
     stats_.octets_from_network += n;
     stats_.tx_bytes += n;
-    last_activity_ = now_ms;
+    last_activity_ = now;
 }
 
-void Cme3000::on_serial_bytes(std::size_t n, std::uint64_t now_ms) {
+void Cme3000::on_serial_bytes(std::size_t n, TimePoint now) {
     stats_.rx_bytes += n;
     if (connected_) {
         stats_.octets_from_serial += n;
-        last_activity_ = now_ms;
+        last_activity_ = now;
     }
 }
 
-bool Cme3000::should_disconnect(std::uint64_t now_ms) const noexcept {
-    return connected_ && settings_.disconnect_timeout_s > 0 &&
-           now_ms - last_activity_ >= static_cast<std::uint64_t>(settings_.disconnect_timeout_s) * 1000;
+bool Cme3000::should_disconnect(TimePoint now) const noexcept {
+    const auto deadline = next_deadline();
+    return deadline && now >= *deadline;
 }
 
-std::int64_t Cme3000::ms_until_disconnect(std::uint64_t now_ms) const noexcept {
-    if (!connected_ || settings_.disconnect_timeout_s == 0) return -1;
-    const auto deadline = last_activity_ + static_cast<std::uint64_t>(settings_.disconnect_timeout_s) * 1000;
-    return deadline > now_ms ? static_cast<std::int64_t>(deadline - now_ms) : 0;
+std::optional<TimePoint> Cme3000::next_deadline() const noexcept {
+    if (!connected_ || settings_.disconnect_timeout_s == 0) return std::nullopt;
+    return last_activity_ + std::chrono::seconds(settings_.disconnect_timeout_s);  // Table 3
 }
 
 }  // namespace metercert::devices

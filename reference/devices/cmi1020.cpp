@@ -30,16 +30,16 @@ std::uint8_t apply_pair(std::uint8_t current, std::uint8_t control, unsigned shi
 }  // namespace
 
 Cmi1020::Cmi1020(Cmi1020Config config, E350& meter) : config_(std::move(config)), meter_(meter) {
-    next_readout_ = config_.first_readout_ms;
+    next_readout_ = TimePoint{config_.first_readout};
 }
 
 // ------------------------------------------------------------------------------------ time
 
-void Cmi1020::advance_to(std::uint64_t ms) {
+void Cmi1020::advance_to(TimePoint until) {
     for (;;) {
-        const bool pulse_due = pulse_pending_ && capacitor_ready_ <= ms;
-        const std::uint64_t t = pulse_due ? std::min(capacitor_ready_, next_readout_) : next_readout_;
-        if (t > ms) break;
+        const bool pulse_due = pulse_pending_ && capacitor_ready_ <= until;
+        const TimePoint t = pulse_due ? std::min(capacitor_ready_, next_readout_) : next_readout_;
+        if (t > until) break;
         now_ = t;
         if (pulse_due && capacitor_ready_ <= next_readout_) {
             pulse_pending_ = false;
@@ -47,21 +47,25 @@ void Cmi1020::advance_to(std::uint64_t ms) {
             if (meter_.has_disconnector) {
                 meter_command(0xFF21, 2, kDisconnectorError, {static_cast<std::uint8_t>(on ? 1 : 0)});
                 if (meter_.disconnector_closed && *meter_.disconnector_closed == on) disconnector_actual_ = on;
-                capacitor_ready_ = now_ + 10000;  // §5.3, §7.3: ~10 s between toggles
+                capacitor_ready_ = now_ + kCapacitorCharge;  // §5.3, §7.3: ~10 s between toggles
             }
             continue;
         }
         const bool first = (error_flags_ & kNotPolled) != 0;
         do_readout();
         if (first && comm_ok_) apply_rate();  // §5.2.1: the rate state is set after power-on
-        next_readout_ = now_ + 30000;          // §5.2.2: read meter every 30 s
+        next_readout_ = now_ + kReadoutInterval;  // §5.2.2: read meter every 30 s
     }
-    now_ = std::max(now_, ms);
+    now_ = std::max(now_, until);
+}
+
+std::optional<TimePoint> Cmi1020::next_deadline() const noexcept {
+    return pulse_pending_ ? std::min(capacitor_ready_, next_readout_) : next_readout_;
 }
 
 void Cmi1020::power_cycle() {  // power returns at now_: the clock runs on
-    next_readout_ = now_ + config_.first_readout_ms;
-    capacitor_ready_ = now_ + 10000;
+    next_readout_ = now_ + config_.first_readout;
+    capacitor_ready_ = now_ + kCapacitorCharge;
     pulse_pending_ = true;
     disconnector_actual_.reset();
     selected_ = false;

@@ -27,7 +27,7 @@ const Bytes kAck{0xE5};
 struct Rig {
     E350 meter{file("obis/lgz-zmf100ac-m26.readout")};
     Cmi1020 slave{Cmi1020Config{0x12345678, 0x01, "1.2.0", 0x02}, meter};
-    Rig() { slave.advance_to(2000); }  // first readout
+    Rig() { slave.advance_to(metercert::TimePoint{std::chrono::milliseconds(2000)}); }  // first readout
     std::optional<Bytes> send(const Bytes& f) { return slave.on_frame(f); }
     std::optional<Bytes> snd_ud(std::uint8_t a, std::uint8_t ci, Bytes ud) { return send(build_long(0x53, a, ci, ud)); }
     metercert::mbus::Telegram req(std::uint8_t c, std::uint8_t a) {
@@ -75,7 +75,7 @@ TEST(Cmi1020, RspUdOfTheRealE350) {
 TEST(Cmi1020, MultiTelegramWithFcb) {
     E350 meter(file("obis/table6-all-rows.readout"));
     Cmi1020 s(Cmi1020Config{0x12345678, 1, "1.2.0", 2}, meter);
-    s.advance_to(2000);
+    s.advance_to(metercert::TimePoint{std::chrono::milliseconds(2000)});
     const auto first = metercert::mbus::decode_or_throw(*s.on_frame(build_short(0x7B, 0)));  // FCB 1, FCV 1
     EXPECT_EQ(first.special, 0x1F);
     EXPECT_EQ(first.header.id, 0x12345678u);  // 0.0(12345678): 8 digits
@@ -179,16 +179,16 @@ TEST(Cmi1020, ErrorFlagsUnderMeterFaults) {
                          Case{MeterFault::unexpected_id_char, 1u << 2}, Case{MeterFault::readout_timeout, 1u << 3},
                          Case{MeterFault::receive_error, 1u << 4}}) {
         Rig r;
-        r.slave.advance_to(10000);  // the disconnector pulse is done before the fault
+        r.slave.advance_to(metercert::TimePoint{std::chrono::milliseconds(10000)});  // the disconnector pulse is done before the fault
         r.meter.fault = c.fault;
-        r.slave.advance_to(32000);  // next readout
+        r.slave.advance_to(metercert::TimePoint{std::chrono::milliseconds(32000)});  // next readout
         EXPECT_EQ(r.slave.error_flags(), c.bit | (1u << 8)) << meter_fault_name(c.fault);
         const auto t = r.req(0x5B, 0);
         EXPECT_EQ(t.header.status, 0x12);
         EXPECT_EQ(t.records[2].number.mantissa, static_cast<metercert::mbus::i128>(c.bit | (1u << 8)));
         // the meter recovers: status clears at once, the flags stay latched until cleared
         r.meter.fault = MeterFault::none;
-        r.slave.advance_to(62000);
+        r.slave.advance_to(metercert::TimePoint{std::chrono::milliseconds(62000)});
         EXPECT_EQ(r.slave.status_byte(), 0x00);
         EXPECT_EQ(r.slave.error_flags(), c.bit | (1u << 8));
         EXPECT_EQ(r.snd_ud(0, 0x51, {0x0F, 0x04}), kAck);  // §6.7.13
@@ -199,7 +199,7 @@ TEST(Cmi1020, ErrorFlagsUnderMeterFaults) {
 TEST(Cmi1020, NoMeterAlsoFailsTheDisconnectorSignOn) {
     Rig r;
     r.meter.fault = MeterFault::no_meter;
-    r.slave.advance_to(10000);  // the pulse after power-on cannot sign on: bit 23
+    r.slave.advance_to(metercert::TimePoint{std::chrono::milliseconds(10000)});  // the pulse after power-on cannot sign on: bit 23
     EXPECT_EQ(r.slave.error_flags() & Cmi1020::kSignOnError, Cmi1020::kSignOnError);
     EXPECT_EQ(r.slave.disconnector_status() & 3, 0);  // still unknown
 }
@@ -210,7 +210,7 @@ TEST(Cmi1020, NotPolledUntilTheFirstReadout) {
     EXPECT_EQ(s.error_flags(), 1u << 5);
     EXPECT_EQ(s.status_byte(), 0x12);
     EXPECT_EQ(s.secondary_address(), 0x12345678u);  // Table 4: factory default = serial number
-    s.advance_to(2000);
+    s.advance_to(metercert::TimePoint{std::chrono::milliseconds(2000)});
     EXPECT_EQ(s.error_flags(), 0u);
     EXPECT_EQ(s.secondary_address(), 0x13647123u);
 }
@@ -218,14 +218,14 @@ TEST(Cmi1020, NotPolledUntilTheFirstReadout) {
 TEST(Cmi1020, DisconnectorPulseAfterCapacitorCharge) {
     Rig r;
     EXPECT_EQ(r.slave.disconnector_status() & 3, 0);  // unknown after power-on
-    r.slave.advance_to(10000);
+    r.slave.advance_to(metercert::TimePoint{std::chrono::milliseconds(10000)});
     EXPECT_EQ(r.slave.disconnector_status(), 0x55);  // pulsed to EEPROM "on"
     ASSERT_FALSE(r.meter.executed.empty());
     EXPECT_EQ(r.meter.executed.back().code, 0xFF21);
     // §6.7.8: 01 FD 1A 0x80 = EEPROM off, leave the push-button settings
     EXPECT_EQ(r.snd_ud(0, 0x51, {0x01, 0xFD, 0x1A, 0x80}), kAck);
     EXPECT_EQ(r.slave.disconnector_status(), 0x95);  // capacitor still charging: actual still on
-    r.slave.advance_to(20000);
+    r.slave.advance_to(metercert::TimePoint{std::chrono::milliseconds(20000)});
     EXPECT_EQ(r.slave.disconnector_status(), 0x96);
     EXPECT_EQ(r.meter.disconnector_closed, false);
     // push-button off disabled (bits 3..2 = 10), nothing else
@@ -296,4 +296,26 @@ TEST(Cmi1020, SettingsSurviveAPowerCycle) {
     EXPECT_EQ(fresh.settings().rate, 5);
     EXPECT_THROW(fresh.load_state("{\"schema\": 3}"), std::runtime_error);
     EXPECT_THROW(fresh.load_state("not json"), std::runtime_error);
+}
+
+// The slave's own deadlines on the one clock (metercert/time.hpp): the first meter readout 2 s
+// after power-on (Cmi1020Config::first_readout), the disconnector pulse once the drive
+// capacitor has charged (~10 s, §5.3), then a readout every 30 s (§5.2.2).
+TEST(Cmi1020, NextDeadlineFollowsReadoutsAndThePulse) {
+    using metercert::TimePoint;
+    using std::chrono::seconds;
+    E350 meter(file("obis/lgz-zmf100ac-m26.readout"));
+    Cmi1020 s(Cmi1020Config{0x12345678, 1, "1.2.0", 2}, meter);
+    EXPECT_EQ(s.next_deadline(), TimePoint{seconds(2)});   // first readout
+    s.advance_to(TimePoint{seconds(1)});
+    EXPECT_EQ(s.error_flags(), 1u << 5);                    // nothing ran before its deadline
+    s.advance_to(TimePoint{seconds(2)});
+    EXPECT_EQ(s.error_flags(), 0u);
+    EXPECT_EQ(s.next_deadline(), TimePoint{seconds(10)});  // the pulse, before the readout at 32 s
+    s.advance_to(TimePoint{seconds(10)});
+    EXPECT_EQ(s.next_deadline(), TimePoint{seconds(32)});
+    s.advance_to(TimePoint{seconds(40)});
+    EXPECT_EQ(s.next_deadline(), TimePoint{seconds(62)});
+    s.power_cycle();                                        // at 40 s: first readout 2 s later
+    EXPECT_EQ(s.next_deadline(), TimePoint{seconds(42)});
 }

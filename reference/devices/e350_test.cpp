@@ -61,7 +61,7 @@ TEST(E350, UnreadableBytesFailAsAMeterWould) {
 TEST(E350, Cmi1020ReadsTheBareBlockAsTheCapture) {
     E350 meter(bare_lines(file("obis/lgz-zmf100ac-m26.readout")));
     Cmi1020 slave(Cmi1020Config{0x12345678, 0x01, "1.2.0", 0x02}, meter);
-    slave.advance_to(2000);  // first readout
+    slave.advance_to(metercert::TimePoint{std::chrono::milliseconds(2000)});  // first readout
     const auto reply = slave.on_frame(metercert::mbus::build_short(0x5B, 0));
     ASSERT_TRUE(reply);
     const auto t = metercert::mbus::decode_or_throw(*reply);

@@ -288,9 +288,9 @@ Bytes acks_refused_commands(Frame request, std::uint8_t own) {
     return {};
 }
 
-double late_reply(unsigned baud) { return 330000.0 / baud + 50.0 + 60.0; }
+Duration late_reply(unsigned baud) { return from_ms(330000.0 / baud + 50.0 + 60.0); }
 // the simulated line answers 33 bit times after a request (rigs/sim_port.hpp): 5 bit times instead
-double early_reply(unsigned baud) { return -28000.0 / baud; }
+Duration early_reply(unsigned baud) { return from_ms(-28000.0 / baud); }
 
 void settings_lost(Cmi1020& s) {  // the EEPROM forgot: §8.2 factory defaults, as application reset B0 (§6.7.4) sets them
     s.on_frame(mbus::build_long(0x53, s.settings().primary_address, 0x50, std::vector<std::uint8_t>{0xB0}));
@@ -330,7 +330,7 @@ constexpr Cmi1020FaultSpec kFaults[] = {
      {.received = literal_wildcard}},
     {{"late_reply", "EN 13757-2 reply window (330 bit times + 50 ms)",
       "replies 60 ms after EN 13757-2's latest start (330 bit times + 50 ms)"},
-     {.reply_delay_ms = late_reply}},
+     {.reply_delay = late_reply}},
     {{"medium_zero", "CMi1020 §6.1 (ERRATA E-1)", "reading: header medium 0x00 as §6.7.2.2's byte table prints"},
      {.sent = medium_zero}},
     {{"wrong_manufacturer", "CMi1020 §6.1, §6.7.2.2", "header manufacturer ELW instead of ELV"},
@@ -362,7 +362,7 @@ constexpr Cmi1020FaultSpec kFaults[] = {
      {.sent = medium_water}},
     {{"early_reply", "EN 13757-2 reply window (11 bit times)",
       "replies 5 bit times after the request, before EN 13757-2's earliest 11"},
-     {.reply_delay_ms = early_reply}},
+     {.reply_delay = early_reply}},
     {{"padded_id_zero_filled", "CMi1020 §6.2.1 Table 4 (ERRATA E-17)",
       "reading: a padded 0.0 taken with its padding as zeros (00120858)"},
      {.meter_id = padded_id<false>}},

@@ -91,7 +91,7 @@ public:
         o.readout = file(setup_["readout"].get<std::string>());
         if (o.readout.empty()) return {"setup: readout " + setup_["readout"].get<std::string>() + " is empty or missing"};
         o.fabrication_base = static_cast<std::uint32_t>(std::stoul(setup_["fabrication_number"].get<std::string>(), nullptr, 16));
-        o.first_readout_ms = setup_["first_readout_ms"].get<std::uint64_t>();
+        o.first_readout = std::chrono::milliseconds(setup_["first_readout_ms"].get<std::int64_t>());
         Cmi1020Bus bus(o);
         bus.set_fault(fault_);
         const auto mf = meter_fault_from_name(setup_["meter_fault"].get<std::string>());
@@ -101,7 +101,7 @@ public:
         const Bytes p2 = unhex(setup_["meter_p2"].get<std::string>());
         if (p2.size() != 16) return {"setup: meter_p2 must be 16 bytes"};
         std::copy(p2.begin(), p2.end(), bus.meter(0).p2_key.begin());
-        std::uint64_t now = o.first_readout_ms;
+        metercert::TimePoint now{o.first_readout};
         bus.advance_to(now);
 
         const auto& steps = tc_["steps"];
@@ -109,12 +109,12 @@ public:
             const json& step = steps[i];
             const Bytes frame = unhex(step["send"].get<std::string>());
             const unsigned baud = step.value("baud", setup_["baud"].get<unsigned>());
-            now += step.value("wait_ms", std::uint64_t{0});
+            now += std::chrono::milliseconds(step.value("wait_ms", std::int64_t{0}));
             const std::uint64_t within = step.value("within_ms", std::uint64_t{0});
             if (within && !(frame.size() == 5 && frame[0] == 0x10 && (frame[1] & 0xDF) == 0x4B))
                 return {"step " + std::to_string(i) + ": within_ms is only for REQ_UD2 with FCV = 0 (no side effect)"};
             std::string miss;
-            for (std::uint64_t waited = 0;; waited += 250, now += 250) {
+            for (std::uint64_t waited = 0;; waited += 250, now += std::chrono::milliseconds(250)) {
                 std::optional<Bytes> reply;
                 if (ignore_ && *ignore_ == i)
                     reply = Bytes{0xE5};

@@ -70,7 +70,7 @@ void one(std::string_view in) {
     if (read.status != devices::E350::ReadStatus::ok || !read.readout || !same_lines(*read.readout, r)) std::abort();
     (void)obis::interpret(r);
     devices::Cmi1020 slave(devices::Cmi1020Config{}, meter);
-    slave.advance_to(2000);  // first readout
+    slave.advance_to(metercert::TimePoint{std::chrono::milliseconds(2000)});  // first readout
     const auto reply = slave.on_frame(mbus::build_short(0x5B, 0));
     if (!reply) std::abort();
     mbus::Telegram t;

@@ -20,21 +20,21 @@ std::string_view outcome_name(Exchange::Outcome o) noexcept {
 
 Master::Master(BusPort& port, MasterSettings settings) : port_(port), settings_(settings) {}
 
-double Master::response_timeout_ms() const noexcept {
-    return settings_.response_timeout_ms > 0 ? settings_.response_timeout_ms : max_response_ms(port_.baud());
+Duration Master::response_timeout() const noexcept {
+    return settings_.response_timeout > Duration{} ? settings_.response_timeout : max_response(port_.baud());
 }
 
 Exchange Master::exchange(std::span<const std::uint8_t> request) {
-    const double t0 = port_.now_ms();
-    if (after_collision_ && settings_.collision_idle_ms > 0) port_.idle(settings_.collision_idle_ms);
-    else if (settings_.request_idle_ms > 0) port_.idle(settings_.request_idle_ms);
+    const TimePoint t0 = port_.now();
+    if (after_collision_ && settings_.collision_idle > Duration{}) port_.idle(settings_.collision_idle);
+    else if (settings_.request_idle > Duration{}) port_.idle(settings_.request_idle);
     after_collision_ = false;
     ++counters_.telegrams;
     Exchange ex;
     try {
-        ex = port_.transact(request, response_timeout_ms());
+        ex = port_.transact(request, response_timeout());
     } catch (const PortError&) {
-        counters_.bus_ms += port_.now_ms() - t0;
+        counters_.bus += port_.now() - t0;
         throw;
     }
     if (ex.outcome == Exchange::Outcome::timeout) ++counters_.timeouts;
@@ -42,7 +42,7 @@ Exchange Master::exchange(std::span<const std::uint8_t> request) {
         ++counters_.collisions;
         after_collision_ = true;
     }
-    counters_.bus_ms += port_.now_ms() - t0;
+    counters_.bus += port_.now() - t0;
     return ex;
 }
 
@@ -79,10 +79,10 @@ bool Master::snd_nke(std::uint8_t a) {
         return true;
     }
     const Exchange ex = exchange(req);
-    if (settings_.init_idle_ms > 0) {
-        const double t0 = port_.now_ms();
-        port_.idle(settings_.init_idle_ms);
-        counters_.bus_ms += port_.now_ms() - t0;
+    if (settings_.init_idle > Duration{}) {
+        const TimePoint t0 = port_.now();
+        port_.idle(settings_.init_idle);
+        counters_.bus += port_.now() - t0;
     }
     if (ex.outcome == Exchange::Outcome::timeout) return false;
     expect_ack(ex, "SND_NKE");
@@ -91,15 +91,15 @@ bool Master::snd_nke(std::uint8_t a) {
 
 void Master::broadcast(std::span<const std::uint8_t> request) {
     ++counters_.telegrams;
-    const double t0 = port_.now_ms();
-    port_.send(request, response_timeout_ms());
-    counters_.bus_ms += port_.now_ms() - t0;
+    const TimePoint t0 = port_.now();
+    port_.send(request, response_timeout());
+    counters_.bus += port_.now() - t0;
 }
 
 ReadTelegram Master::request_ud2(std::uint8_t a) {
     const bool fcb = !fcb_[a];
     const Exchange ex = exchange(mbus::build_short(static_cast<std::uint8_t>(0x5B | (fcb ? 0x20 : 0)), a));
-    ReadTelegram t{expect_rsp_ud(ex, a, "REQ_UD2"), ex.reply_gap_ms};
+    ReadTelegram t{expect_rsp_ud(ex, a, "REQ_UD2"), ex.reply_gap};
     fcb_[a] = fcb;  // toggled only after a valid reply (a retry repeats the FCB)
     return t;
 }

@@ -21,7 +21,7 @@ namespace {
 
 MasterCounters diff(const MasterCounters& after, const MasterCounters& before) {
     return {after.telegrams - before.telegrams, after.timeouts - before.timeouts,
-            after.collisions - before.collisions, after.retries - before.retries, after.bus_ms - before.bus_ms};
+            after.collisions - before.collisions, after.retries - before.retries, after.bus - before.bus};
 }
 
 std::optional<FoundSlave> identify(const std::vector<std::uint8_t>& frame) {

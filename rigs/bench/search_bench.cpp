@@ -41,14 +41,14 @@ void BM_SecondarySearch(benchmark::State& state) {
     for (auto _ : state) {
         devices::Cmi1020Bus& bus = *buses[next++ % buses.size()];
         rigs::SimPort port(bus, 2400);
-        port.idle(2500);
+        port.idle(std::chrono::milliseconds(2500));
         master::Master m(port);
         const auto r = master::search_secondary(m, algo);
         benchmark::DoNotOptimize(r.found.data());
         telegrams += static_cast<double>(r.cost.telegrams);
         timeouts += static_cast<double>(r.cost.timeouts);
         collisions += static_cast<double>(r.cost.collisions);
-        bus_ms += r.cost.bus_ms;
+        bus_ms += metercert::to_ms(r.cost.bus);
         found += static_cast<double>(r.found.size());
         runs += 1;
     }

@@ -69,9 +69,9 @@ public:
         port_ = std::make_unique<SimPort>(bus_, c.baud);
         port_->reply_gap_bits = c.gap_bits;
         // the fault's reply delay hook, at the URL's rate (faults.hpp)
-        port_->extra_reply_delay_ms = c.fault && c.fault->hooks.reply_delay_ms ? c.fault->hooks.reply_delay_ms(c.baud) : 0.0;
+        port_->extra_reply_delay = c.fault && c.fault->hooks.reply_delay ? c.fault->hooks.reply_delay(c.baud) : Duration{};
         port_->set_tap(tap());
-        port_->idle(static_cast<double>(c.bus.first_readout_ms) + 500);  // powered long enough for a first readout
+        port_->idle(c.bus.first_readout + std::chrono::milliseconds(500));  // powered long enough for a first readout
         set_description(fmt::format("{} simulated CMi1020 slave(s) at {} baud{}", bus_.size(), c.baud,
                                     c.fault ? fmt::format(", fault {}", c.fault_name) : ""));
         set_capabilities({std::string(cap::mbus_request), std::string(cap::mbus_line), std::string(cap::sim_cmi1020)});

@@ -93,7 +93,7 @@ int run(const Cme3000Options& o) {
     };
     client = &listen_or_usage_error(
         host, o.listen,
-        {.admit = [&](bool) { return gw.on_connect(host.now()) == devices::Cme3000::AcceptDecision::accept; },  // Dropped Accepts (Figure 6)
+        {.admit = [&](bool) { return gw.on_connect(host.time()) == devices::Cme3000::AcceptDecision::accept; },  // Dropped Accepts (Figure 6)
          .on_open =
              [&](int fd) {
                  const int one = 1, idle = static_cast<int>(std::max(1u, gs.keep_alive_s));
@@ -102,7 +102,7 @@ int run(const Cme3000Options& o) {
              },
          .on_bytes =
              [&](std::span<const std::uint8_t> in) {
-                 gw.on_network_bytes(in.size(), host.now());
+                 gw.on_network_bytes(in.size(), host.time());
                  tap(rigs::Direction::to_dut, in, 0);
                  if (serial_fd >= 0) {
                      if (::write(serial_fd, in.data(), in.size()) < 0) {
@@ -113,9 +113,9 @@ int run(const Cme3000Options& o) {
                  }
                  for (auto& ev : input.feed(in)) {
                      if (ev.kind != mbus::StreamEvent::Kind::frame) continue;
-                     auto reply = bus->on_frame(ev.bytes, host.now());
+                     auto reply = bus->on_frame(ev.bytes, host.time());
                      if (!reply) continue;
-                     gw.on_serial_bytes(reply->size(), host.now());
+                     gw.on_serial_bytes(reply->size(), host.time());
                      gw.on_parity_error(bus->last_line_errors());
                      tap(rigs::Direction::from_dut, *reply, bus->last_line_errors() ? rigs::kTapParityError : 0);
                      relay_to_client(*reply);
@@ -123,7 +123,7 @@ int run(const Cme3000Options& o) {
              },
          .on_close =
              [&] {
-                 gw.on_disconnect(host.now());
+                 gw.on_disconnect(host.time());
                  input.drop_partial();
              }});
     rigs::ParmrkDecoder parmrk;
@@ -144,19 +144,20 @@ int run(const Cme3000Options& o) {
             const bool flagged = parmrk.feed({buf, static_cast<std::size_t>(got)}, data);
             for (auto k = before_breaks; k < parmrk.breaks; ++k) gw.on_break_received();
             gw.on_parity_error(parmrk.parity_errors - before_errors);
-            gw.on_serial_bytes(data.size(), host.now());
+            gw.on_serial_bytes(data.size(), host.time());
             tap(rigs::Direction::from_dut, data, flagged ? rigs::kTapParityError : 0);
             relay_to_client(data);
         });
-    if (bus) host.every(200, [&] { bus->advance_to(host.now()); });  // the meters' own readouts between frames
+    if (bus) host.every(200, [&] { bus->advance_to(host.time()); });  // the meters' own readouts between frames
     // Table 3 disconnect timeout: the model says when; the timer wakes the loop then
     rigs::Timer& disconnect = host.timer([&] {
-        if (client->connected() && gw.should_disconnect(host.now())) client->close_client();
+        if (client->connected() && gw.should_disconnect(host.time())) client->close_client();
     });
     host.after_each_wake([&] {
-        const std::int64_t until = gw.ms_until_disconnect(host.now());
-        if (until < 0) disconnect.disarm();
-        else disconnect.arm_in(static_cast<std::uint64_t>(until) + 1);
+        const auto deadline = gw.next_deadline();  // the Table 3 disconnect timeout on the one clock
+        if (!deadline) disconnect.disarm();
+        else disconnect.arm_in(static_cast<std::uint64_t>(
+                 std::max<std::int64_t>(0, std::chrono::ceil<std::chrono::milliseconds>(*deadline - host.time()).count())) + 1);
         if (stats) stats->save_if_changed(gw.statistics().to_json() + "\n");
     });
 

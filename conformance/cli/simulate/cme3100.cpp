@@ -139,14 +139,11 @@ int run(const Cme3100Options& o) {
             }
         }
     };
-    const auto now = [] { return rigs::HostClock::wall_seconds(); };
+    const auto now = [&] { return host.clock().utc_seconds(); };  // the one clock's UTC (metercert/time.hpp)
     readout(now());
-    auto next = schedule->next(now());
+    devices::cme3100::ReadoutSchedule readouts(*schedule, host.clock().utc(), host.time());  // §6.39 on the one clock
     host.every(200, [&] {  // the cron schedule (§6.39, UTC)
-        if (next && now() >= *next) {
-            readout(*next);
-            next = schedule->next(now());
-        }
+        if (const auto due = readouts.take_due(host.time())) readout(*due);
     });
 
     // the Virtual M-Bus side goes to the capture too (channel 1), through the host's redaction stage
@@ -172,7 +169,7 @@ int run(const Cme3100Options& o) {
              },
          .on_close = [&] { input.drop_partial(); }});
     std::cerr << fmt::format("metercert simulate: CMe3100 Virtual M-Bus on {}; next readout {}\n", vmb->url(),
-                             next ? schedule->resolved() : "never")
+                             readouts.next_deadline() ? schedule->resolved() : "never")
               << std::flush;
     const std::string fronts = !o.bus_url.empty() ? meters->description() : "serial " + o.serial;
     host.announce_ready("cme3100",
@@ -181,7 +178,7 @@ int run(const Cme3100Options& o) {
                                                        : nlohmann::json{{"kind", "serial"}, {"path", o.serial}, {"baud", o.baud}}},
                          {"meters", installed},
                          {"fault", o.fault},
-                         {"schedule", next ? schedule->resolved() : "never"},
+                         {"schedule", readouts.next_deadline() ? schedule->resolved() : "never"},
                          {"serves", "virtual_mbus"}});
     const int code = host.run();
     vmb->close_client();

@@ -66,7 +66,7 @@ int run(const Cmi1020Options& o) {
     if (!o.secondary.empty()) bo.secondary = identification_option(o.secondary, "--secondary");
     bo.address = static_cast<std::uint8_t>(o.address);
     bo.fabrication_base = identification_option(o.fabrication, "--fabrication");
-    bo.first_readout_ms = o.first_readout_ms;
+    bo.first_readout = std::chrono::milliseconds(o.first_readout_ms);
     if (o.readout_file.empty()) {
         bo.readout = rigs::default_e350_readout();
     } else {
@@ -124,7 +124,7 @@ int run(const Cmi1020Options& o) {
             tap(rigs::Direction::to_dut, ev.bytes, ev.kind == mbus::StreamEvent::Kind::frame ? 0 : rigs::kTapGarbled,
                 baud_before);
             if (ev.kind != mbus::StreamEvent::Kind::frame) continue;  // slaves ignore noise
-            auto reply = bus.on_frame(ev.bytes, host.now());
+            auto reply = bus.on_frame(ev.bytes, host.time());
             for (std::size_t i = 0; i < states.size(); ++i) states[i].save_if_changed(bus.slave(i).state_json());
             if (!reply) continue;
             tap(rigs::Direction::from_dut, *reply, bus.last_line_errors() ? rigs::kTapParityError : 0, baud_before);
@@ -158,7 +158,7 @@ int run(const Cmi1020Options& o) {
     } else {
         line = &pty_or_usage_error(host, o.pty, {.on_bytes = on_bytes});
     }
-    host.every(500, [&] { bus.advance_to(host.now()); });  // the meters' own readouts between frames
+    host.every(500, [&] { bus.advance_to(host.time()); });  // the meters' own readouts between frames
 
     std::string ids;
     nlohmann::json slaves = nlohmann::json::array();

@@ -227,7 +227,7 @@ std::vector<MeterReadResult> Gateway::read_all(master::Master& m, std::chrono::s
             for (std::size_t t = 0; t < out.telegrams.size(); ++t) {
                 const auto& tg = out.telegrams[t];
                 Stmt st(impl_->db, "INSERT INTO telegrams(readout_id, seq, frame, reply_gap_ms) VALUES(?,?,?,?)");
-                st.bind(1, rid).bind(2, static_cast<std::int64_t>(t)).bind_blob(3, tg.frame).bind(4, tg.reply_gap_ms);
+                st.bind(1, rid).bind(2, static_cast<std::int64_t>(t)).bind_blob(3, tg.frame).bind(4, to_ms(tg.reply_gap));
                 st.step();
                 mbus::Telegram tel;
                 mbus::DecodeError err;

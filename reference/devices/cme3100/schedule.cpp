@@ -224,6 +224,22 @@ std::string CronSchedule::resolved() const {
     return out;
 }
 
+ReadoutSchedule::ReadoutSchedule(CronSchedule cron, UtcMapping clock, TimePoint now)
+    : cron_(std::move(cron)), clock_(clock), next_(cron_.next(clock_.utc_seconds(now))) {}
+
+std::optional<TimePoint> ReadoutSchedule::next_deadline() const noexcept {
+    if (!next_) return std::nullopt;
+    return clock_.from_utc(*next_);
+}
+
+std::optional<sys_seconds> ReadoutSchedule::take_due(TimePoint now) {
+    const sys_seconds utc = clock_.utc_seconds(now);
+    if (!next_ || utc < *next_) return std::nullopt;
+    const sys_seconds due = *next_;
+    next_ = cron_.next(utc);
+    return due;
+}
+
 AdaptiveRetry adaptive_retry(minutes interval) {
     if (interval <= minutes(15)) return {1, seconds(0)};
     if (interval <= minutes(60)) return {2, seconds(300)};

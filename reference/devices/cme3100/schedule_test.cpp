@@ -106,3 +106,25 @@ TEST(AdaptiveRetries, Table9) {
     EXPECT_EQ(*every30, minutes(30));
     EXPECT_EQ(adaptive_retry(*every30).max_attempts, 2u);
 }
+
+// The readout job on the one clock: "*/15 * * * *" (Table 10: every 15 minutes) seen through a
+// UtcMapping in which power-on (TimePoint{}) is 2024-03-01 10:07:30 UTC; the next readout is at
+// 10:15:00, i.e. 7 min 30 s after power-on, then 10:30:00.
+TEST(ReadoutSchedule, NextDeadlineThroughTheUtcMapping) {
+    using metercert::TimePoint;
+    const metercert::UtcMapping clock{TimePoint{}, at(2024, 3, 1, 10, 7) + seconds(30)};
+    EXPECT_EQ(clock.to_utc(TimePoint{minutes(7) + seconds(30)}), at(2024, 3, 1, 10, 15));
+    EXPECT_EQ(clock.from_utc(at(2024, 3, 1, 10, 15)), TimePoint{minutes(7) + seconds(30)});
+    ReadoutSchedule s(CronSchedule::parse("*/15 * * * *"), clock, TimePoint{});
+    const TimePoint first{minutes(7) + seconds(30)};
+    EXPECT_EQ(s.next_deadline(), first);
+    EXPECT_EQ(s.take_due(first - microseconds(1)), std::nullopt);  // not yet
+    EXPECT_EQ(s.take_due(first), at(2024, 3, 1, 10, 15));
+    EXPECT_EQ(s.next_deadline(), first + minutes(15));             // 10:30:00
+    EXPECT_EQ(s.take_due(first), std::nullopt);                    // each minute once
+    // a readout that ran late: the minutes missed meanwhile are not run one after the other
+    EXPECT_EQ(s.take_due(first + minutes(50)), at(2024, 3, 1, 10, 30));
+    EXPECT_EQ(s.next_deadline(), first + minutes(60));             // 11:15:00
+    // a schedule that never matches again (Table 10's "0 0 31 2 *": 31 February) has no deadline
+    EXPECT_EQ(ReadoutSchedule(CronSchedule::parse("0 0 31 2 *"), clock, TimePoint{}).next_deadline(), std::nullopt);
+}

@@ -27,7 +27,7 @@ struct BusOptions {
     std::uint8_t address = 0;       // primary address of the first slave; the next get +1 (0: all 0)
     std::string readout;            // IEC 62056-21 readout every meter answers with
     std::uint32_t fabrication_base = 0x70000001;  // label serial numbers, consecutive
-    std::uint64_t first_readout_ms = 2000;        // each slave's first meter readout after power-on
+    Duration first_readout = std::chrono::seconds(2);  // each slave's first meter readout after power-on
     // Explicit identification numbers (8 BCD digits each), one per slave; overrides `secondary`
     // and `count` when not empty (e.g. a population of random serial numbers).
     std::vector<std::uint32_t> secondaries{};
@@ -37,12 +37,14 @@ class Cmi1020Bus {
 public:
     explicit Cmi1020Bus(const BusOptions& options);
 
-    // One master frame at time `now_ms`: the bytes on the wire in reply (nullopt: silence).
-    // With `baud` non-zero only the slaves set to that rate understand the frame (a slave at
-    // another rate sees framing errors and stays silent).
-    std::optional<std::vector<std::uint8_t>> on_frame(std::span<const std::uint8_t> frame, std::uint64_t now_ms,
+    // One master frame at time `now` (the slaves first live up to it): the bytes on the wire in
+    // reply (nullopt: silence). With `baud` non-zero only the slaves set to that rate understand
+    // the frame (a slave at another rate sees framing errors and stays silent).
+    std::optional<std::vector<std::uint8_t>> on_frame(std::span<const std::uint8_t> frame, TimePoint now,
                                                       unsigned baud = 0);
-    void advance_to(std::uint64_t now_ms);
+    void advance_to(TimePoint now);
+    // The earliest next_deadline() of the slaves (nullopt: no slave).
+    [[nodiscard]] std::optional<TimePoint> next_deadline() const noexcept;
     // Power cycle of slave i (Cmi1020::power_cycle, with the fault's power cycle hook).
     void power_cycle(std::size_t i);
 

@@ -8,10 +8,16 @@
 // - Disconnect timeout 10 s (Table 3): the gateway closes a connection that carried no byte in
 //   either direction for that long (ERRATA E-22).
 // - Statistics of Figure 6 (aggregate counters) and Figure 9 (M-Bus serial line).
+//
+// Time is the one clock (metercert/time.hpp), handed in by the simulator; next_deadline() says
+// when the model next acts on its own (the disconnect timeout of the open connection).
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+
+#include "metercert/time.hpp"
 
 namespace metercert::devices {
 
@@ -29,7 +35,7 @@ struct Cme3000Statistics {
     std::uint64_t dropped_accepts = 0;
     std::uint64_t octets_from_serial = 0;   // forwarded serial → network
     std::uint64_t octets_from_network = 0;  // forwarded network → serial
-    std::uint64_t accept_connection_ms = 0; // total time a client was connected
+    std::uint64_t accept_connection_ms = 0; // total time a client was connected (whole ms of each connection)
     // Figure 9
     std::uint64_t rx_bytes = 0, tx_bytes = 0;
     std::uint64_t rx_breaks = 0, tx_breaks = 0;
@@ -42,24 +48,25 @@ public:
     explicit Cme3000(Cme3000Settings s = {}) : settings_(s) {}
 
     enum class AcceptDecision : std::uint8_t { accept, drop };
-    // A TCP connection arrives at `now_ms`.
-    AcceptDecision on_connect(std::uint64_t now_ms);
-    // The client closed (or was closed) at `now_ms`.
-    void on_disconnect(std::uint64_t now_ms);
-    // Bytes forwarded network → serial / serial → network.
-    void on_network_bytes(std::size_t n, std::uint64_t now_ms);
-    void on_serial_bytes(std::size_t n, std::uint64_t now_ms);
+    // A TCP connection arrives at `now`.
+    AcceptDecision on_connect(TimePoint now);
+    // The client closed (or was closed) at `now`.
+    void on_disconnect(TimePoint now);
+    // Bytes forwarded network → serial / serial → network at `now`.
+    void on_network_bytes(std::size_t n, TimePoint now);
+    void on_serial_bytes(std::size_t n, TimePoint now);
     // Line errors seen by the UART on received bytes.
     void on_parity_error(std::size_t n = 1) { stats_.parity_errors += n; }
     void on_framing_error(std::size_t n = 1) { stats_.framing_errors += n; }
     void on_overrun_error(std::size_t n = 1) { stats_.overrun_errors += n; }
     void on_break_received() { ++stats_.rx_breaks; }
     void on_break_sent() { ++stats_.tx_breaks; }
-    // True when the open connection has been idle for the disconnect timeout: close it now
-    // (the caller then reports on_disconnect).
-    [[nodiscard]] bool should_disconnect(std::uint64_t now_ms) const noexcept;
-    // ms until should_disconnect can become true (for a poll timeout); -1 = no deadline.
-    [[nodiscard]] std::int64_t ms_until_disconnect(std::uint64_t now_ms) const noexcept;
+    // True when the open connection has been idle for the disconnect timeout at `now`: close it
+    // now (the caller then reports on_disconnect).
+    [[nodiscard]] bool should_disconnect(TimePoint now) const noexcept;
+    // When should_disconnect becomes true: the last byte either way (or the accept) + the
+    // disconnect timeout (Table 3, default 10 s); nullopt without a client or with timeout 0.
+    [[nodiscard]] std::optional<TimePoint> next_deadline() const noexcept;
 
     [[nodiscard]] bool connected() const noexcept { return connected_; }
     [[nodiscard]] const Cme3000Statistics& statistics() const noexcept { return stats_; }
@@ -69,8 +76,8 @@ private:
     Cme3000Settings settings_;
     Cme3000Statistics stats_;
     bool connected_ = false;
-    std::uint64_t connected_at_ = 0;
-    std::uint64_t last_activity_ = 0;
+    TimePoint connected_at_{};
+    TimePoint last_activity_{};
 };
 
 }  // namespace metercert::devices

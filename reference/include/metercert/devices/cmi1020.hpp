@@ -3,9 +3,10 @@
 // Pure logic, no I/O: the simulator (or a test) hands it whole frames as received and the time,
 // and sends back what it returns. Every byte it answers decodes with metercert::mbus.
 //
-//   Cmi1020 slave(config, meter);          // meter: an E350 model the slave reads every 30 s
-//   slave.advance_to(2000);                // simulated ms since power-on: first readout
-//   auto reply = slave.on_frame(bytes);    // nullopt = no reply (as a real slave: silence)
+//   Cmi1020 slave(config, meter);            // meter: an E350 model the slave reads every 30 s
+//   slave.advance_to(TimePoint{2000ms});     // the one clock (time.hpp), since power-on: first readout
+//   auto reply = slave.on_frame(bytes);      // nullopt = no reply (as a real slave: silence)
+//   slave.next_deadline();                   // when it next acts on its own (the next meter readout)
 //
 // Behaviour per §5–§8: addressing (primary, secondary with selection and wildcards, 253, 254,
 // 255), REQ_UD2 with FCB multi-telegram, every SND_UD command of §6.7, status byte, error flags
@@ -24,6 +25,7 @@
 #include "metercert/devices/faults.hpp"
 #include "metercert/devices/telegram_sequence.hpp"
 #include "metercert/obis/interpreter.hpp"
+#include "metercert/time.hpp"
 
 namespace metercert::devices {
 
@@ -32,7 +34,7 @@ struct Cmi1020Config {
     std::uint8_t generation = 0x01;                 // §6.1: 01–09
     std::string software_version = "1.2.0";         // FD0F text, Major.Minor.Patchlevel
     std::uint8_t medium = 0x02;                     // ERRATA E-1
-    std::uint64_t first_readout_ms = 2000;          // first meter readout after power-on
+    Duration first_readout = std::chrono::seconds(2);  // first meter readout after power-on
 };
 
 // Everything the CMi1020 keeps in EEPROM (§5.1: "All configuration and parameterization are
@@ -60,13 +62,18 @@ public:
     // command (counted in rejected()).
     std::optional<std::vector<std::uint8_t>> on_frame(std::span<const std::uint8_t> frame);
 
-    // Simulated time in ms (the first power-on is at 0); runs the readouts due (2 s after power-on, then every
-    // 30 s) and the disconnector pulse once the drive capacitor has charged (~10 s).
-    void advance_to(std::uint64_t ms);
-    [[nodiscard]] std::uint64_t now() const noexcept { return now_; }
+    // Simulated time (the first power-on is at the epoch, TimePoint{}); runs the readouts due (2 s
+    // after power-on, then every 30 s, §5.2.2) and the disconnector pulse once the drive capacitor
+    // has charged (~10 s, §5.3). Time never goes back: an earlier `t` changes nothing.
+    void advance_to(TimePoint t);
+    [[nodiscard]] TimePoint now() const noexcept { return now_; }
+    // The next time the slave acts on its own (advance_to runs it): the next meter readout or the
+    // disconnector pulse still pending, whichever comes first. Always set: a CMi1020 reads its
+    // meter forever.
+    [[nodiscard]] std::optional<TimePoint> next_deadline() const noexcept;
 
     // Power cycle at now(): RAM is lost (selection, FCB, error flags, readout), EEPROM settings
-    // kept; error flag bit 5 until the first readout (first_readout_ms later); disconnector state
+    // kept; error flag bit 5 until the first readout (first_readout later); disconnector state
     // unknown until pulsed (the capacitor charges 10 s). The clock is not reset. Then the fault's
     // power cycle hook, if any (faults.hpp).
     void power_cycle();
@@ -108,6 +115,8 @@ public:
     static constexpr std::uint32_t lcd_error_bit(std::uint8_t command) { return 1u << (11 + (command - 0x22)); }
 
 private:
+    static constexpr Duration kCapacitorCharge = std::chrono::seconds(10);  // §5.3, §7.3: ~10 s between toggles
+    static constexpr Duration kReadoutInterval = std::chrono::seconds(30);  // §5.2.2: read meter every 30 s
     std::optional<std::vector<std::uint8_t>> reject();
     std::optional<std::vector<std::uint8_t>> on_short(std::uint8_t c, std::uint8_t a);
     std::optional<std::vector<std::uint8_t>> on_long(std::uint8_t c, std::uint8_t a, std::uint8_t ci,
@@ -126,9 +135,9 @@ private:
     E350& meter_;
     Cmi1020Settings settings_;
     // RAM
-    std::uint64_t now_ = 0;
-    std::uint64_t next_readout_ = 2000;
-    std::uint64_t capacitor_ready_ = 10000;  // ms; the drive capacitor charges after power-on / a pulse
+    TimePoint now_{};
+    TimePoint next_readout_{};
+    TimePoint capacitor_ready_{kCapacitorCharge};  // the drive capacitor charges after power-on / a pulse
     bool pulse_pending_ = true;              // pulse to the EEPROM state once charged (§6.7.8)
     std::optional<bool> disconnector_actual_;  // unknown after power-on until pulsed
     bool selected_ = false;

@@ -9,7 +9,7 @@
 //   received  the frame every slave receives instead of the master's     Cmi1020Bus::on_frame
 //   sent      the reply it sends instead of the reference's               Cmi1020Bus::on_frame
 //   silence   a reply where the reference stays silent                    Cmi1020Bus::on_frame
-//   reply delay  ms added to every reply's start                          rigs/ (sim:cmi1020: SimPort)
+//   reply delay  time added to every reply's start                        rigs/ (sim:cmi1020: SimPort)
 //   power cycle  what the slave does after a power cycle                  Cmi1020::power_cycle
 //   meter ID  the header ID it derives from the meter's 0.0               Cmi1020 (readout interpretation)
 //   slave logic  Table 5 data in every telegram; values the manual excludes taken   Cmi1020
@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "metercert/devices/fault_spec.hpp"
+#include "metercert/time.hpp"
 
 namespace metercert::devices {
 
@@ -40,8 +41,8 @@ struct Cmi1020FaultHooks {
     // Silence: what the slave sends to `request` (the frame it received) where the reference stays
     // silent (empty: silence), given its primary address `own`.
     std::vector<std::uint8_t> (*silence)(std::span<const std::uint8_t> request, std::uint8_t own) = nullptr;
-    // Reply delay: ms added to the start of every reply at `baud` (negative: earlier).
-    double (*reply_delay_ms)(unsigned baud) = nullptr;
+    // Reply delay: added to the start of every reply at `baud` (negative: earlier; to the µs).
+    Duration (*reply_delay)(unsigned baud) = nullptr;
     // Power cycle: what happens to the slave after Cmi1020::power_cycle() (RAM lost, EEPROM kept).
     void (*power_cycle)(Cmi1020& slave) = nullptr;
     // Meter ID: the header ID derived from the meter's 0.0 value as sent, padding included;

@@ -24,12 +24,12 @@ namespace metercert::master {
 
 // CMe3100 manual §6.25.2 Table 7, §6.25.3.
 struct MasterSettings {
-    double response_timeout_ms = 0;   // "Response timeout"; 0 = EN 13757-2 limit: 330 bit times + 50 ms
+    Duration response_timeout{};      // "Response timeout"; 0 = EN 13757-2 limit: 330 bit times + 50 ms
     unsigned readout_retries = 2;     // "Readout retries": further attempts after a failed REQ_UD2/REQ_UD1
     unsigned selection_retries = 2;   // "Selection retries": further attempts after a failed selection/SND_UD
-    double init_idle_ms = 50;         // "Initialization idle time": after SND_NKE
-    double collision_idle_ms = 100;   // "Collision idle time": before the next request after a collision
-    double request_idle_ms = 0;       // "Request idle time": between two requests
+    Duration init_idle = std::chrono::milliseconds(50);        // "Initialization idle time": after SND_NKE
+    Duration collision_idle = std::chrono::milliseconds(100);  // "Collision idle time": before the next request after a collision
+    Duration request_idle{};          // "Request idle time": between two requests
     unsigned multi_telegram_limit = 10;  // §6.25.3 "Multi telegram read limit" (1 = first telegram only)
 };
 
@@ -39,7 +39,7 @@ struct MasterCounters {
     std::uint64_t timeouts = 0;    // exchanges with no reply
     std::uint64_t collisions = 0;  // exchanges with a garbled reply
     std::uint64_t retries = 0;
-    double bus_ms = 0;             // bus time incl. timeouts and idle times, on the port's clock
+    Duration bus{};                // bus time incl. timeouts and idle times, on the port's clock
 };
 
 // A failed master operation. name(): timeout, collision, bad_reply (garbled or not the expected
@@ -57,7 +57,7 @@ private:
 // One telegram of a multi-telegram read, with its reply timing.
 struct ReadTelegram {
     std::vector<std::uint8_t> frame;
-    double reply_gap_ms = 0;
+    Duration reply_gap{};
 };
 
 // The telegrams of one multi-telegram read (REQ_UD2 until a telegram without DIF 0x1F).
@@ -98,7 +98,8 @@ public:
     [[nodiscard]] const MasterSettings& settings() const noexcept { return settings_; }
     MasterSettings& settings() noexcept { return settings_; }
     [[nodiscard]] BusPort& port() noexcept { return port_; }
-    [[nodiscard]] double response_timeout_ms() const noexcept;
+    // The response timeout in force: the setting, or EN 13757-2's limit at the port's rate.
+    [[nodiscard]] Duration response_timeout() const noexcept;
     // Low level: one request through the port with counting and idle times (no retries).
     Exchange exchange(std::span<const std::uint8_t> request);
 

@@ -1,7 +1,7 @@
 // A BusPort over a byte stream file descriptor: a TCP connection to a transparent gateway
 // (CMe3000, port 10001) or a serial line (USB level converter, UART, pty).
 //
-// Every byte is timestamped on arrival (epoll + CLOCK_MONOTONIC); the reply gap is measured from
+// Every byte is timestamped on arrival (epoll + CLOCK_MONOTONIC, clock.hpp); the reply gap is measured from
 // the moment the request was handed to the line (after tcdrain on a tty) to the first reply byte.
 // The reply window ends when the bytes form a complete frame, or the line stays idle for
 // `inter_byte_ms`. Serial lines opened with PARMRK mark parity/framing errors as FF 00 x; the port
@@ -13,6 +13,7 @@
 #include <string>
 
 #include "metercert/master/port.hpp"
+#include "metercert/rigs/clock.hpp"
 #include "metercert/rigs/tap.hpp"
 
 namespace metercert::rigs {
@@ -43,25 +44,25 @@ public:
     FdPort(const FdPort&) = delete;
     FdPort& operator=(const FdPort&) = delete;
 
-    master::Exchange transact(std::span<const std::uint8_t> request, double timeout_ms) override;
-    void send(std::span<const std::uint8_t> request, double settle_ms) override;
-    void idle(double ms) override;
+    master::Exchange transact(std::span<const std::uint8_t> request, Duration timeout) override;
+    void send(std::span<const std::uint8_t> request, Duration settle) override;
+    void idle(Duration d) override;  // sleeps
     void set_baud(unsigned baud) override;
     [[nodiscard]] unsigned baud() const override { return options_.baud; }
-    [[nodiscard]] double now_ms() const override { return monotonic_ms(); }
+    [[nodiscard]] TimePoint now() const override { return monotonic_now(); }
 
     void close() override;
-    // Sends a break of `ms` (tty only; ignored on TCP).
-    void send_break(double ms);
+    // Sends a break of `d` (tty only; ignored on TCP).
+    void send_break(Duration d);
     void set_tap(Tap* tap, std::uint8_t channel = 0) { tap_ = tap, channel_ = channel; }
     [[nodiscard]] int fd() const noexcept { return fd_; }
     [[nodiscard]] std::uint64_t parity_errors() const noexcept { return parmrk_.parity_errors; }
 
 private:
     void write_all(std::span<const std::uint8_t> bytes);
-    // Reads what is available within `wait_ms`; false on timeout. Throws PortError on EOF/EIO.
-    bool read_some(double wait_ms, std::vector<std::uint8_t>& out, double& first_at, bool& parity,
-                   std::vector<master::Exchange::Arrival>* arrivals = nullptr, double t0 = 0);
+    // Reads what is available within `wait`; false on timeout. Throws PortError on EOF/EIO.
+    bool read_some(Duration wait, std::vector<std::uint8_t>& out, TimePoint& first_at, bool& parity,
+                   std::vector<master::Exchange::Arrival>* arrivals = nullptr, TimePoint t0 = {});
     void discard_input();
     int fd_;
     int epoll_;

@@ -7,7 +7,7 @@
 //   rigs::SimHost host;
 //   host.open_capture("sim.pcap");                       // optional
 //   auto& tcp = host.listen_tcp("tcp://127.0.0.1:0", {.on_bytes = [&](auto b) { … tcp.send(reply); }});
-//   auto& tick = host.every(500, [&] { model.advance_to(host.now()); });
+//   auto& tick = host.every(500, [&] { model.advance_to(host.time()); });
 //   host.stop_on_signals();
 //   host.announce_ready("cmi1020", {{"model", "CMi1020"}});   // the readiness line on stdout
 //   return host.run();                                    // until SIGINT/SIGTERM or stop()
@@ -25,6 +25,8 @@
 // Errors are named (HostError::name): bad_url, bad_port, bad_address, socket_failed, bind_failed,
 // pty_failed. Every wait uses CLOCK_MONOTONIC; nothing here interprets what the bytes mean.
 #pragma once
+
+#include "metercert/rigs/clock.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -47,21 +49,24 @@ namespace metercert::rigs {
 class PcapWriter;
 
 // ---------------------------------------------------------------------------------- the clock
-// A simulator's time: CLOCK_MONOTONIC milliseconds since its host started — the simulated time the
-// reference models take today (Cmi1020Bus::on_frame(bytes, now_ms), advance_to(now_ms),
-// Cme3000::on_connect(now_ms)). HostClock is the one place a simulator reads the monotonic clock:
-// when the models move to one std::chrono time point, SimTime and HostClock::now() change here.
+// A simulator's time: the one clock (metercert/time.hpp) of its devices, a rigs::PowerOnClock
+// started with the host — TimePoint{} is the devices' power-on. The models take time() (µs
+// TimePoint); the host's own timers and the partial-frame silence count whole milliseconds of the
+// same clock (SimTime = floor of time() in ms); calendar devices map it to UTC with utc().
 using SimTime = std::uint64_t;
 
 class HostClock {
 public:
-    HostClock() noexcept : start_(std::chrono::steady_clock::now()) {}
-    [[nodiscard]] SimTime now() const noexcept;
-    // UTC in whole seconds (the CMe3100's cron schedule and its stored readouts).
-    [[nodiscard]] static std::chrono::sys_seconds wall_seconds() noexcept;
+    [[nodiscard]] SimTime now() const noexcept {
+        return static_cast<SimTime>(std::chrono::floor<std::chrono::milliseconds>(clock_.now().time_since_epoch()).count());
+    }
+    [[nodiscard]] TimePoint time() const noexcept { return clock_.now(); }
+    [[nodiscard]] const UtcMapping& utc() const noexcept { return clock_.utc(); }
+    // UTC in whole seconds of time() (the CMe3100's cron schedule and its stored readouts).
+    [[nodiscard]] std::chrono::sys_seconds utc_seconds() const noexcept { return clock_.utc_seconds(); }
 
 private:
-    std::chrono::steady_clock::time_point start_;
+    PowerOnClock clock_;
 };
 
 class HostError : public std::runtime_error {
@@ -208,6 +213,7 @@ public:
 
     [[nodiscard]] const HostClock& clock() const noexcept { return clock_; }
     [[nodiscard]] SimTime now() const noexcept { return clock_.now(); }
+    [[nodiscard]] TimePoint time() const noexcept { return clock_.time(); }  // the models' time
 
     // Listeners (HostError when the URL is wrong or it cannot be bound/made). Each lives as long
     // as the host; the readiness line lists them in the order they were made.

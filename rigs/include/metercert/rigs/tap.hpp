@@ -18,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+#include "metercert/rigs/clock.hpp"  // wall_clock_us() for records' wall time
+
 namespace metercert::rigs {
 
 // Which way a record went, relative to the device under test. In a conformance run the DUT is the
@@ -47,7 +49,7 @@ struct TapRecord {
     std::uint8_t channel = 0;    // which port/bus (a rig or a gateway can tap several)
     std::uint8_t flags = 0;
     std::uint32_t baud = 0;      // line rate, 0 when the link has none (TCP)
-    std::int64_t wall_us = 0;    // CLOCK_REALTIME of the first byte, µs since the Unix epoch
+    std::int64_t wall_us = 0;    // CLOCK_REALTIME of the first byte, µs since the Unix epoch (clock.hpp)
     std::vector<std::uint8_t> bytes;
 };
 
@@ -113,10 +115,5 @@ public:
 private:
     Tap* next_;
 };
-
-// CLOCK_REALTIME in µs.
-std::int64_t wall_clock_us() noexcept;
-// CLOCK_MONOTONIC in ms.
-double monotonic_ms() noexcept;
 
 }  // namespace metercert::rigs

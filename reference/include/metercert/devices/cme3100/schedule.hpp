@@ -9,6 +9,9 @@
 // combination without the `|` ("0 5 * * * 8 10 * * * 22 17 * * *"): 5·k fields are read as k
 // patterns. Day of month and day of week must both match (Table 10: "* 12 16 * mon" = Mondays
 // that are the 16th), unlike Vixie cron's either-or.
+//
+// ReadoutSchedule is the CMe3100's readout job on the one clock (metercert/time.hpp): the cron
+// schedule read through the gateway's one UtcMapping, with next_deadline() as a TimePoint.
 #pragma once
 
 #include <array>
@@ -20,6 +23,8 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "metercert/time.hpp"
 
 namespace metercert::devices::cme3100 {
 
@@ -62,6 +67,29 @@ public:
 
 private:
     std::vector<Pattern> patterns_;
+};
+
+// The readout job's timing (§6.25, §6.39): when the next scheduled readout is due on the clock,
+// through the one mapping of that clock to UTC (cron patterns are UTC minutes).
+class ReadoutSchedule {
+public:
+    // Plans the first readout: the first matching minute strictly after the UTC second of `now`.
+    ReadoutSchedule(CronSchedule cron, UtcMapping clock, TimePoint now);
+
+    // When the next scheduled readout is due; nullopt when the schedule never matches again.
+    [[nodiscard]] std::optional<TimePoint> next_deadline() const noexcept;
+    // The scheduled UTC minute that is due at `now` (next_deadline() <= now), or nullopt. The
+    // next readout is then planned after `now`: minutes missed meanwhile (a long readout, a
+    // suspended host) are not run late one after the other.
+    std::optional<std::chrono::sys_seconds> take_due(TimePoint now);
+
+    [[nodiscard]] const CronSchedule& cron() const noexcept { return cron_; }
+    [[nodiscard]] const UtcMapping& clock() const noexcept { return clock_; }
+
+private:
+    CronSchedule cron_;
+    UtcMapping clock_;
+    std::optional<std::chrono::sys_seconds> next_;
 };
 
 // Table 9 (§6.32.1): how many retries and how far apart, by the interval of the Push Report
