@@ -619,6 +619,19 @@ bool decode(std::span<const std::uint8_t> frame, Telegram& t, DecodeError& err, 
     return decode_impl(frame, t, err, opt.strict);
 }
 
+bool decode_records(Telegram& t, std::size_t pos, std::size_t end, DecodeError& err) noexcept {
+    try {
+        t.records.clear();
+    } catch (...) {
+    }
+    t.special = 0;
+    t.manufacturer_data = {};
+    if (pos > end || end > t.bytes.size()) return fail(err, ErrorCode::truncated_record, end, "record range outside the frame");
+    t.has_records = true;
+    t.user_data = {static_cast<std::uint16_t>(pos), static_cast<std::uint16_t>(end - pos)};
+    return parse_records(t, pos, end, false, err);
+}
+
 Telegram decode_or_throw(std::span<const std::uint8_t> frame, const DecodeOptions& opt) {
     Telegram t;
     DecodeError err;

@@ -191,4 +191,10 @@ bool decode(std::span<const std::uint8_t> frame, Telegram& out, DecodeError& err
 bool decode(std::span<const std::uint8_t> frame, Telegram& out, DecodeError& err, const DecodeOptions& opt) noexcept;
 Telegram decode_or_throw(std::span<const std::uint8_t> frame, const DecodeOptions& opt = {});  // throws DecodeFailure
 
+// Decodes the data records of t.bytes[pos, end) (EN 13757-3 §6, LSB first) into t.records,
+// t.special and t.manufacturer_data, and sets t.has_records and t.user_data: the records of a
+// frame that is not an EN 13757-2 long frame (wireless M-Bus, metercert/wmbus). Offsets are
+// indices into t.bytes. Never throws.
+bool decode_records(Telegram& t, std::size_t pos, std::size_t end, DecodeError& err) noexcept;
+
 }  // namespace metercert::mbus
