@@ -13,6 +13,7 @@
 #include <fmt/ranges.h>
 
 #include "commands.hpp"
+#include "decode_wmbus.hpp"
 #include "hex.hpp"
 #include "metercert/devices/secrets.hpp"
 #include "metercert/mbus/frame_reader.hpp"
@@ -330,7 +331,20 @@ void add_decode(CLI::App& app, int& exit_code) {
     cmd->add_option("--pcap", *pcap, "decode the frames of a capture: metercert's (link type 147) or a tcpdump\n"
                                      "capture of TCP to a gateway (--port)");
     cmd->add_option("--port", *port, "TCP port of the M-Bus stream in an ordinary capture")->capture_default_str();
-    cmd->callback([json, strict, hex, pcap, port, &exit_code] {
+    auto wm = std::make_shared<WmbusOptions>();
+    auto use_wmbus = std::make_shared<bool>(false);
+    auto* wmbus = cmd->add_flag("--wmbus", *use_wmbus, "wireless M-Bus telegrams (EN 13757-4 / OMS): link, ELL, AFL, TPL,\n"
+                                           "security modes 5 and 7 (vectors/README.md 'Wireless M-Bus')");
+    cmd->add_option("--key", wm->key, "--wmbus: AES-128 key for every meter, 32 hex digits (never printed)")->needs(wmbus);
+    cmd->add_option("--keys", wm->key_file, "--wmbus: CMe3100 key file (§6.15), matched per meter")->needs(wmbus)->excludes("--key");
+    cmd->add_option("--crc", wm->crc, "--wmbus: frame format of the hex: auto, A, B, none (ERRATA E-45)")
+        ->needs(wmbus)->capture_default_str();
+    cmd->callback([json, strict, hex, pcap, port, wm, use_wmbus, &exit_code] {
+        if (*use_wmbus) {
+            wm->json = *json;
+            exit_code = run_decode_wmbus(*hex, *wm);
+            return;
+        }
         exit_code = pcap->empty() ? run_decode(*hex, *json, *strict) : run_decode_pcap(*pcap, *port, *json, *strict);
     });
 }
