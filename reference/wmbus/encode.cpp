@@ -110,7 +110,7 @@ std::vector<std::uint8_t> encode(const FrameSpec& s, const KeyLookup* keys) {
         t.afl.afll = b[start + 1] = static_cast<std::uint8_t>(b.size() - start - 2);
     }
     t.tpl_off = static_cast<std::uint16_t>(b.size());
-    const bool no_tpl = s.tpl.ci == 0 && s.apl.empty();  // link layer (and ELL/AFL) only
+    const bool no_tpl = !s.has_tpl;  // link layer (and ELL/AFL) only
     const detail::TplCi ci = no_tpl ? detail::TplCi{"", 0, false} : detail::tpl_ci(s.tpl.ci);
     if (!no_tpl) b.push_back(s.tpl.ci);
     const mbus::Header& h = s.tpl.header;
@@ -191,7 +191,7 @@ std::vector<std::uint8_t> encode(const Telegram& t, const KeyLookup* keys) {
     s.tpl = t.tpl;
     const auto& b = t.bytes();
     if (t.tpl_off < b.size()) s.apl.assign(b.begin() + t.apl_off, b.end());
-    else s.tpl = {};  // no transport layer: CI 0 and no data
+    else s.has_tpl = false;
     return encode(s, keys);
 }
 

@@ -176,6 +176,15 @@ TEST(WmbusEncode, FormatBTwoBlocksAndLimits) {
     EXPECT_THROW(encode(s), DecodeFailure);
 }
 
+TEST(WmbusEncode, TransportCiWithoutDataRoundTrips) {
+    // found by ci/fuzz: ELL 8C then TPL CI 00 and nothing after it (not "no transport layer")
+    const auto w = unhex("0DFFFFFF0C78563C27208C788D00");
+    Telegram t;
+    DecodeError err;
+    ASSERT_TRUE(decode(w, t, err, {.crc = CrcFormat::none})) << err.message();
+    EXPECT_EQ(encode(t), w);
+}
+
 TEST(WmbusKey, FromHex) {
     EXPECT_TRUE(Key::from_hex("00 11 22 33 44 55 66 77 88 99 aa bb cc dd ee ff"));
     EXPECT_FALSE(Key::from_hex("0011"));

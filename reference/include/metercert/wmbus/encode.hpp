@@ -17,7 +17,8 @@ struct FrameSpec {
     Link link{};                   // `l` is computed
     Ell ell{};                     // ci 0: none; payload_crc is computed
     Afl afl{};                     // present: afll and mac are computed (mac_len from the MCL's type)
-    Tpl tpl{};                     // ci 0 with no apl: no transport layer at all
+    bool has_tpl = true;           // false: link layer (and ELL/AFL) only, no CI after them
+    Tpl tpl{};
     // Application data after the TPL header (after the config extension byte), in plain text.
     // For modes 5 and 7 the first tpl.encrypted_blocks() × 16 bytes are encrypted; they must
     // start with 2F 2F and the data must hold that many bytes.
