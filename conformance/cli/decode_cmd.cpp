@@ -337,7 +337,7 @@ void add_decode(CLI::App& app, int& exit_code) {
                                            "security modes 5 and 7 (vectors/README.md 'Wireless M-Bus')");
     cmd->add_option("--key", wm->key, "--wmbus: AES-128 key for every meter, 32 hex digits (never printed)")->needs(wmbus);
     cmd->add_option("--keys", wm->key_file, "--wmbus: CMe3100 key file (§6.15), matched per meter")->needs(wmbus)->excludes("--key");
-    cmd->add_option("--crc", wm->crc, "--wmbus: frame format of the hex: auto, A, B, none (ERRATA E-45)")
+    cmd->add_option("--crc", wm->crc, "--wmbus: frame format of the hex: auto, A, B, none (ERRATA E-47)")
         ->needs(wmbus)->capture_default_str();
     cmd->callback([json, strict, hex, pcap, port, wm, use_wmbus, &exit_code] {
         if (*use_wmbus) {

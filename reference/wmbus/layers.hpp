@@ -20,7 +20,7 @@ inline constexpr std::size_t ell_size(std::uint8_t ci) noexcept {
 }
 inline constexpr unsigned kFclMoreFragments = 1u << 14, kFclMcl = 1u << 13, kFclMl = 1u << 12, kFclMcr = 1u << 11,
                           kFclMac = 1u << 10, kFclKi = 1u << 9;
-inline constexpr std::uint8_t kEllHopBit = 0x10;  // CC bit H, cleared in the AES-CTR IV (ERRATA E-46)
+inline constexpr std::uint8_t kEllHopBit = 0x10;  // CC bit H, cleared in the AES-CTR IV (ERRATA E-48)
 
 // AFL MAC length of an authentication type (MCL bits 0–3): 0 none, 5/6/7 AES-CMAC 8/12/16; else -1.
 int mac_length(unsigned at) noexcept;

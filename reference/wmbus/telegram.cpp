@@ -107,7 +107,7 @@ bool read_link(std::span<const std::uint8_t> w, CrcFormat want, Telegram& t, Dec
     if (l < 9) return failf(err, ErrorCode::l_field_too_small, 0, "L = {}: C, M and A need 9 bytes", l);
     CrcFormat f = want;
     if (f == CrcFormat::automatic) {
-        // A when the length is A's; else B when its CRCs hold; else none (ERRATA E-45)
+        // A when the length is A's; else B when its CRCs hold; else none (ERRATA E-47)
         if (n == a_length(l)) f = CrcFormat::a;
         else if (n == b_length(l) && l >= 11 && b_crcs_ok(w)) f = CrcFormat::b;
         else if (n == l + 1) f = CrcFormat::none;

@@ -184,7 +184,7 @@ for name, f in files.items():
         groups.append({"source": g["source"], "key": g["key"], "crc": g["crc"], "tests": tests})
     doc = {"algorithm": "wireless M-Bus (EN 13757-4 link layer, EN 13757-7 / OMS Vol. 2 ELL, AFL, TPL and security modes 5 and 7)",
            "schema": "wmbus_vectors_v1 (vectors/README.md)", "title": f["title"], "numberOfTests": tc,
-           "notes": {"ImplementationDefined": "the expectation follows an ERRATA decision (E-46: the ELL AES-CTR IV and payload CRC byte order)"},
+           "notes": {"ImplementationDefined": "the expectation follows an ERRATA decision (E-48: the ELL AES-CTR IV and payload CRC byte order)"},
            "testGroups": groups}
     (OUT / name).write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
     print(name, tc)

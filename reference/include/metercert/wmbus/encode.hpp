@@ -25,7 +25,7 @@ struct FrameSpec {
     std::vector<std::uint8_t> apl;
 };
 
-// Configuration field of modes 0/5 (OMS Vol. 2 Table 19 layout; ERRATA E-47): bidirectional
+// Configuration field of modes 0/5 (OMS Vol. 2 Table 19 layout; ERRATA E-49): bidirectional
 // (bit 15), accessibility (14), synchronous (13), mode (8–12), encrypted blocks (4–7), content (2–3),
 // hop count (0–1).
 std::uint16_t config_field(unsigned mode, unsigned blocks, bool synchronous = false, bool accessibility = false,

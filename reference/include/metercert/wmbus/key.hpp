@@ -23,7 +23,7 @@ struct Key {
 };
 
 // The identity a key is looked up by: the long TPL header's when the telegram has one (the
-// meter behind a radio adapter), else the link layer's (ERRATA E-45).
+// meter behind a radio adapter), else the link layer's (ERRATA E-47).
 struct KeyQuery {
     std::uint16_t manufacturer = 0;
     std::uint32_t id = 0;  // 8 BCD digits as a number, e.g. 0x12345678

@@ -49,7 +49,7 @@ struct Ell {
     std::uint8_t cc = 0;
     std::uint8_t acc = 0;
     std::uint32_t sn = 0;            // 8D/8F: bits 29–31 encryption (0 none, 1 AES-128-CTR), 25–28 time, 0–24 session
-    std::uint16_t payload_crc = 0;   // 8D/8F: as sent (LSB first, ERRATA E-46)
+    std::uint16_t payload_crc = 0;   // 8D/8F: as sent (LSB first, ERRATA E-48)
     std::uint16_t manufacturer = 0;  // 8E/8F: M2
     std::uint32_t id = 0;            // 8E/8F: A2 identification
     std::uint8_t version = 0, medium = 0;
