@@ -1,5 +1,6 @@
 // Boost.Test suite over the golden vectors (BoringSSL FileTest style): one test case per vector,
-// registered at start-up from every vectors/mbus/*.json — adding a vector needs no code.
+// registered at start-up from every vectors/mbus/*.json and vectors/wmbus/*.json — adding a
+// vector needs no code.
 //
 // valid:      decode succeeds with no violation, also in strict mode; the canonical JSON contains
 //             every key of `expected` with that value (arrays element by element, same length);
@@ -8,18 +9,26 @@
 //             expected `violations` included; and strict decoding rejects the frame with the named
 //             error at the byte offset of `error`.
 // invalid:    decode fails with the named error at the byte offset of `error` (strict or not).
+// wmbus/:     the group's `key` and `crc`; valid: decode succeeds, the canonical JSON contains
+//             `expected` and no byte of the key (as hex), encode(decode(b), key) == b, and with
+//             crc A or B automatic detection decodes it the same; invalid: the named error at the
+//             wire offset.
 #define BOOST_TEST_DYN_LINK
 #define BOOST_TEST_NO_MAIN
 #include <boost/test/unit_test.hpp>
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
 #include "metercert/mbus/encode.hpp"
 #include "metercert/mbus/json.hpp"
 #include "metercert/mbus/telegram.hpp"
+#include "metercert/wmbus/encode.hpp"
+#include "metercert/wmbus/json.hpp"
+#include "metercert/wmbus/telegram.hpp"
 
 namespace fs = std::filesystem;
 namespace utf = boost::unit_test;
@@ -108,22 +117,61 @@ void check(const json& tc) {
     BOOST_TEST(hexs(back) == hexs(bytes), "from_json(to_json(decode(b))) == b");
 }
 
+void check_wmbus(const json& group, const json& tc) {
+    namespace w = metercert::wmbus;
+    const auto bytes = unhex(tc.at("frame").get<std::string>());
+    const std::string crc = group.at("crc").get<std::string>();
+    const w::CrcFormat f = crc == "A" ? w::CrcFormat::a : crc == "B" ? w::CrcFormat::b : crc == "none" ? w::CrcFormat::none : w::CrcFormat::automatic;
+    std::optional<w::KeyLookup> keys;
+    std::string key_hex;
+    if (!group.at("key").is_null()) {
+        key_hex = group.at("key").get<std::string>();
+        keys = w::single_key(*w::Key::from_hex(key_hex));
+    }
+    const w::DecodeOptions opt{.crc = f, .keys = keys ? &*keys : nullptr};
+    w::Telegram t;
+    w::DecodeError err;
+    const bool ok = w::decode(bytes, t, err, opt);
+    BOOST_TEST_INFO("tcId " << tc.at("tcId") << ": " << tc.at("comment").get<std::string>());
+    if (tc.at("result") == "invalid") {
+        BOOST_REQUIRE_MESSAGE(!ok, "decoded a telegram that must be rejected: " << w::to_json(t));
+        BOOST_TEST(std::string(err.name()) == tc.at("error").at("name").get<std::string>(), err.message());
+        BOOST_TEST(err.offset == tc.at("error").at("offset").get<std::size_t>(), err.message());
+        return;
+    }
+    BOOST_REQUIRE_MESSAGE(ok, "decode failed: " << err.message());
+    const std::string text = w::to_json(t);
+    json got;
+    BOOST_REQUIRE_NO_THROW(got = json::parse(text));
+    const std::string m = json_mismatch(tc.at("expected"), got, "");
+    BOOST_TEST(m.empty(), "canonical JSON " << m << "\n  full: " << text);
+    if (!key_hex.empty()) BOOST_TEST(text.find(key_hex.substr(0, 12)) == std::string::npos, "the key appears in the JSON");
+    BOOST_TEST(hexs(w::encode(t, opt.keys)) == hexs(bytes), "encode(decode(b)) == b");
+    if (f == w::CrcFormat::a || f == w::CrcFormat::b) {
+        w::Telegram a;
+        BOOST_TEST(w::decode(bytes, a, err, {.keys = opt.keys}), "automatic CRC detection");
+        BOOST_TEST(w::to_json(a) == text);
+    }
+}
+
 bool init() {
-    const fs::path dir = fs::path(METERCERT_VECTORS_DIR) / "mbus";
     std::vector<fs::path> files;
-    for (const auto& e : fs::directory_iterator(dir))
-        if (e.path().extension() == ".json") files.push_back(e.path());
+    for (const char* area : {"mbus", "wmbus"})
+        for (const auto& e : fs::directory_iterator(fs::path(METERCERT_VECTORS_DIR) / area))
+            if (e.path().extension() == ".json") files.push_back(e.path());
     std::sort(files.begin(), files.end());
     std::size_t total = 0;
     for (const auto& f : files) {
         std::ifstream in(f);
         const json doc = json::parse(in);
-        auto* suite = BOOST_TEST_SUITE(f.stem().string());
+        const bool wireless = f.parent_path().filename() == "wmbus";
+        auto* suite = BOOST_TEST_SUITE((wireless ? "wmbus_" : "") + f.stem().string());
         std::size_t n = 0;
         for (const auto& g : doc.at("testGroups"))
             for (const auto& tc : g.at("tests")) {
                 const std::string name = "tc" + std::to_string(tc.at("tcId").get<int>());
-                suite->add(utf::make_test_case([tc] { check(tc); }, name, f.string(), 0));
+                if (wireless) suite->add(utf::make_test_case([g, tc] { check_wmbus(g, tc); }, name, f.string(), 0));
+                else suite->add(utf::make_test_case([tc] { check(tc); }, name, f.string(), 0));
                 ++n;
             }
         if (n != doc.at("numberOfTests").get<std::size_t>())

@@ -13,6 +13,7 @@
 #include <fmt/ranges.h>
 
 #include "commands.hpp"
+#include "decode_wmbus.hpp"
 #include "hex.hpp"
 #include "metercert/devices/secrets.hpp"
 #include "metercert/mbus/frame_reader.hpp"
@@ -339,13 +340,27 @@ void add_decode(CLI::App& app, int& exit_code) {
                                      "capture of TCP to a gateway (--port)");
     cmd->add_option("--port", *port, "TCP port of the M-Bus stream in an ordinary capture")->capture_default_str();
     auto cmi6110 = std::make_shared<std::string>();
-    cmd->add_option("--cmi6110", *cmi6110,
+    auto* cmi6110_opt = cmd->add_option("--cmi6110", *cmi6110,
                     "decode CMi6110 uplink payloads instead of frames, one per argument or line: senml\n"
                     "(SenML/CBOR/M-Bus, manual §7.4.2.3, hex), json (§7.4.2.2, the JSON text), mbus (the\n"
                     "DIB list of §7.4.2.1 Table 6, hex); one line per readout (--json: its time, the meter\n"
                     "ID, the message format and the records as wired M-Bus records)")
         ->check(CLI::IsMember({"senml", "json", "mbus"}));
-    cmd->callback([json, strict, hex, pcap, port, cmi6110, &exit_code] {
+    auto wm = std::make_shared<WmbusOptions>();
+    auto use_wmbus = std::make_shared<bool>(false);
+    auto* wmbus = cmd->add_flag("--wmbus", *use_wmbus, "wireless M-Bus telegrams (EN 13757-4 / OMS): link, ELL, AFL, TPL,\n"
+                                           "security modes 5 and 7 (vectors/README.md 'Wireless M-Bus')");
+    wmbus->excludes(cmi6110_opt);
+    cmd->add_option("--key", wm->key, "--wmbus: AES-128 key for every meter, 32 hex digits (never printed)")->needs(wmbus);
+    cmd->add_option("--keys", wm->key_file, "--wmbus: CMe3100 key file (§6.15), matched per meter")->needs(wmbus)->excludes("--key");
+    cmd->add_option("--crc", wm->crc, "--wmbus: frame format of the hex: auto, A, B, none (ERRATA E-47)")
+        ->needs(wmbus)->capture_default_str();
+    cmd->callback([json, strict, hex, pcap, port, cmi6110, wm, use_wmbus, &exit_code] {
+        if (*use_wmbus) {
+            wm->json = *json;
+            exit_code = run_decode_wmbus(*hex, *wm);
+            return;
+        }
         if (!cmi6110->empty()) exit_code = run_decode_cmi6110(*cmi6110, *hex, *json);
         else exit_code = pcap->empty() ? run_decode(*hex, *json, *strict) : run_decode_pcap(*pcap, *port, *json, *strict);
     });

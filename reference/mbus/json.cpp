@@ -353,7 +353,20 @@ void to_json(const Telegram& t, std::string& s) {
         o.lit("}");
         return flush();
     }
-    o.lit(",\"records\":[");
+    o.lit(",");
+    flush();
+    records_to_json(t, s);
+    s.push_back('}');
+}
+
+void records_to_json(const Telegram& t, std::string& s) {
+    char buf[kRecordMax];
+    Out o{buf};
+    auto flush = [&] {
+        s.append(buf, static_cast<std::size_t>(o.p - buf));
+        o.p = buf;
+    };
+    o.lit("\"records\":[");
     flush();
     for (std::size_t i = 0; i < t.records.size(); ++i) {
         if (i) o.lit(",");
@@ -369,7 +382,6 @@ void to_json(const Telegram& t, std::string& s) {
     }
     flush();
     violations_json(o, t);
-    o.lit("}");
     flush();
 }
 

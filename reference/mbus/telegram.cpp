@@ -625,16 +625,27 @@ bool decode(std::span<const std::uint8_t> frame, Telegram& t, DecodeError& err, 
     return decode_impl(frame, t, err, opt.strict);
 }
 
+bool decode_records(Telegram& t, std::size_t pos, std::size_t end, DecodeError& err) noexcept {
+    try {
+        t.records.clear();
+    } catch (...) {
+    }
+    t.special = 0;
+    t.manufacturer_data = {};
+    if (pos > end || end > t.bytes.size()) return fail(err, ErrorCode::truncated_record, end, "record range outside the frame");
+    t.has_records = true;
+    t.user_data = {static_cast<std::uint16_t>(pos), static_cast<std::uint16_t>(end - pos)};
+    return parse_records(t, pos, end, false, err);
+}
+
 bool decode_records(std::span<const std::uint8_t> block, Telegram& t, DecodeError& err) noexcept {
     if (!start(block, t, err)) return false;
     t.kind = FrameKind::long_frame;
     t.c = {};
     t.a = 0;
     t.ci = 0;
-    t.has_records = true;
     if (block.size() > 0xFFFF) return fail(err, ErrorCode::truncated_record, 0xFFFF, "a record block of more than 65535 bytes");
-    t.user_data = {0, static_cast<std::uint16_t>(block.size())};
-    return parse_records(t, 0, block.size(), false, err);
+    return decode_records(t, 0, block.size(), err);
 }
 
 Telegram decode_or_throw(std::span<const std::uint8_t> frame, const DecodeOptions& opt) {

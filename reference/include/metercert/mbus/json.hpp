@@ -14,6 +14,11 @@ namespace metercert::mbus {
 void to_json(const Telegram& t, std::string& out);
 std::string to_json(const Telegram& t);
 
+// Appends the records part of the canonical JSON: `"records":[…]`, then `"special"` and
+// `"manufacturer_data"` when DIF 0F/1F ended them, then `"violations"` when there are any — the
+// same text to_json writes after the header (wireless M-Bus wraps it in its own layers).
+void records_to_json(const Telegram& t, std::string& out);
+
 }  // namespace metercert::mbus
 
 namespace metercert::mbus {

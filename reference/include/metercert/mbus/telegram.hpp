@@ -191,6 +191,12 @@ bool decode(std::span<const std::uint8_t> frame, Telegram& out, DecodeError& err
 bool decode(std::span<const std::uint8_t> frame, Telegram& out, DecodeError& err, const DecodeOptions& opt) noexcept;
 Telegram decode_or_throw(std::span<const std::uint8_t> frame, const DecodeOptions& opt = {});  // throws DecodeFailure
 
+// Decodes the data records of t.bytes[pos, end) (EN 13757-3 §6, LSB first) into t.records,
+// t.special and t.manufacturer_data, and sets t.has_records and t.user_data: the records of a
+// frame that is not an EN 13757-2 long frame (wireless M-Bus, metercert/wmbus). Offsets are
+// indices into t.bytes. Never throws.
+bool decode_records(Telegram& t, std::size_t pos, std::size_t end, DecodeError& err) noexcept;
+
 // A variable data structure on its own, outside any frame (EN 13757-3 §6: data records up to the
 // end of `block` or a special function 0x0F/0x1F): the DIB lists of the CMi6110's payloads
 // (CMi6110 manual §7.4.2.1, §7.4.2.3 "data value"). `out.bytes` is the block, every offset is into
