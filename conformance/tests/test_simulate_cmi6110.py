@@ -1,0 +1,95 @@
+"""Issue 14 slice 3: `metercert simulate cmi6110` runs the CMi6110 (UH50 meter, schedule, backlog)
+in simulated time and writes every uplink as a JSON line. The SenML uplinks are decoded here with
+cbor2 (independently of metercert's decoder) and their times checked against CMi6110 manual
+§7.3.1 (UTC offset), §7.3.2 (grid), §7.3.3 (transmit window) and §7.3.4 (unsent data resent)."""
+import json
+import subprocess
+from datetime import datetime, timedelta, timezone
+
+import cbor2
+
+from conftest import BIN
+
+START = datetime(2019, 11, 28, tzinfo=timezone.utc)
+
+
+def simulate(*args):
+    p = subprocess.run([BIN, "simulate", "cmi6110", "--start", "2019-11-28T00:00Z", *args],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    return [json.loads(line) for line in p.stdout.splitlines()]
+
+
+def utc(text):
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+
+
+def type_f(b):
+    """EN 13757-3 type F date/time (4 bytes, LSB first)."""
+    minute, hour, day, month = b[0] & 0x3F, b[1] & 0x1F, b[2] & 0x1F, b[3] & 0x0F
+    year = 2000 + (((b[2] & 0xE0) >> 5) | ((b[3] & 0xF0) >> 1))
+    return datetime(year, month, day, hour, minute, tzinfo=timezone.utc)
+
+
+def readouts(uplink):
+    """(UTC time, meter date/time) of each readout of a SenML pack (bn −2, bt −3, t 6, vd 8)."""
+    pack = cbor2.loads(bytes.fromhex(uplink["payload"]))
+    first = pack[0]
+    assert first[-2] == "12345678"
+    out = []
+    for rec in pack:
+        if rec.get(0) == "V":  # the encoder-version record (§7.4.2.3)
+            continue
+        vd = rec[8]
+        assert vd[:2] == b"\x04\x6d"  # DIB 1 of Table 6: the meter's date/time
+        out.append((datetime.fromtimestamp(first[-3] + rec.get(6, 0), timezone.utc), type_f(vd[2:6])))
+    return out
+
+
+def test_daily_packs_on_the_grid_within_the_window():
+    ups = simulate("--days", "3")
+    assert [u["encoding"] for u in ups] == ["senml"] * len(ups)
+    # one transmission a day; the readouts since the last one may need a second pack of 24
+    # (Ttransmit / Treadout, §7.4.2.3) when the random delay moved it later (ERRATA E-62)
+    assert sorted({u["planned"] for u in ups}) == [f"2019-11-{d}T00:00:00Z" for d in (28, 29, 30)]
+    assert all(u["readouts"] <= 24 for u in ups)
+    for u in ups:
+        planned, sent = utc(u["planned"]), utc(u["time"])
+        # §7.5 defaults: transmit 1440 min, offset 30, delay 240: planned at 00:00, sent within
+        assert planned.hour == planned.minute == 0
+        assert planned + timedelta(minutes=30) <= sent <= planned + timedelta(minutes=270)
+        rs = readouts(u)
+        assert len(rs) == u["readouts"]
+        for t, meter in rs:
+            assert t.minute == t.second == 0  # readout interval 60: on top of the hour (§7.3.2)
+            assert meter == t  # UTC offset 0: the meter time as-is (§7.3.1)
+            assert t <= sent
+
+
+def test_utc_offset_is_subtracted_from_the_meter_time():
+    # §7.3.1: Sweden, +60: meter 12.00 is sent as 11.00
+    for u in simulate("--days", "2", "--utc-offset", "60"):
+        for t, meter in readouts(u):
+            assert meter - t == timedelta(hours=1)
+
+
+def test_unsent_readouts_are_sent_when_the_network_is_back():
+    ups = simulate("--days", "5", "--network-down", "2019-11-29T00:00Z..2019-12-01T00:00Z")
+    days = sorted({utc(u["time"]).date() for u in ups})
+    assert str(days[0]) == "2019-11-28" and "2019-11-29" not in map(str, days) and "2019-11-30" not in map(str, days)
+    times = sorted(t for u in ups for t, _ in readouts(u))
+    # every hourly readout from the start to the last one, each sent exactly once
+    assert times == [START + timedelta(hours=k) for k in range(len(times))]
+    back = [u for u in ups if utc(u["time"]).date() == datetime(2019, 12, 1).date()]
+    assert 2 <= len(back) <= 4  # the backlog goes out as several packs (max uploads 4)
+
+
+def test_mbus_uplinks_carry_one_readout_each():
+    ups = simulate("--days", "1", "--encoding", "mbus", "--transmit-interval", "60", "--transmit-offset", "15",
+                   "--transmit-delay", "30")
+    assert len(ups) == 24
+    for u in ups:
+        planned, sent = utc(u["planned"]), utc(u["time"])
+        assert planned + timedelta(minutes=15) <= sent <= planned + timedelta(minutes=45)  # §7.3.4 example 1
+        p = bytes.fromhex(u["payload"])
+        assert p[:2] == b"\x04\x6d" and type_f(p[2:6]) == planned
