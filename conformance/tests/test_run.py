@@ -211,7 +211,8 @@ def test_a_stopped_run_stops_everything_and_says_so(tmp_path, sig, code):
         if len(lines) >= 3:
             break
         time.sleep(0.2)
-    children = subprocess.run(["pgrep", "-f", "simulate cme3000"], capture_output=True, text=True).stdout.split()
+    # this run's gateway only (its session: the run was started in a new one), not another test run's
+    children = subprocess.run(["pgrep", "-s", str(proc.pid), "-f", "simulate cme3000"], capture_output=True, text=True).stdout.split()
     assert children, "the profile's gateway simulator runs"
     proc.send_signal(sig)
     stdout, stderr = proc.communicate(timeout=40)
