@@ -335,12 +335,12 @@ void bind_master(py::module_& m) {
         }, py::arg("master"), py::arg("first") = 0, py::arg("last") = 250,
         "Primary scan (SND_NKE then REQ_UD2 on each address) -> {found, problems, cost}.");
     py::class_<rigs::PcapWriter>(m, "PcapWriter",
-        "PcapWriter(path: str, link: str = 'mbus')\n\nA capture file of one link kind (its pcap link type: mbus 147;\n"
+        "PcapWriter(path: str, link: str = 'mbus')\n\nA capture file of one link kind (its pcap link type: mbus 147, wmbus 148;\n"
         "rigs/include/metercert/rigs/pcap.hpp), flushed after every packet. Raises OSError when the file\n"
         "cannot be written, or a record is of another link kind.")
         .def(py::init([](const std::string& path, const std::string& link) {
                  const auto k = rigs::link_kind_from_name(link);
-                 if (!k) throw std::invalid_argument("PcapWriter: link '" + link + "' is no link kind (mbus)");
+                 if (!k) throw std::invalid_argument("PcapWriter: link '" + link + "' is no link kind (mbus, wmbus)");
                  return std::make_unique<rigs::PcapWriter>(path, *k);
              }),
              py::arg("path"), py::arg("link") = "mbus")
@@ -352,7 +352,7 @@ void bind_master(py::module_& m) {
                 t.direction = *d;
                 const std::string kind = r.contains("link") ? r["link"].cast<std::string>() : "mbus";
                 const auto k = rigs::link_kind_from_name(kind);
-                if (!k) throw std::invalid_argument("record: link '" + kind + "' is no link kind (mbus)");
+                if (!k) throw std::invalid_argument("record: link '" + kind + "' is no link kind (mbus, wmbus)");
                 t.link = *k;
                 t.channel = r.contains("channel") ? r["channel"].cast<std::uint8_t>() : 0;
                 t.flags = r.contains("flags") ? r["flags"].cast<std::uint8_t>() : 0;

@@ -13,12 +13,14 @@ namespace metercert::rigs {
 int pcap_linktype(LinkKind kind) noexcept {
     switch (kind) {
         case LinkKind::mbus: return kLinktypeMbus;
+        case LinkKind::wmbus: return kLinktypeWmbus;
     }
     return -1;
 }
 
 std::optional<LinkKind> link_kind_of_pcap(int linktype) noexcept {
     if (linktype == kLinktypeMbus) return LinkKind::mbus;
+    if (linktype == kLinktypeWmbus) return LinkKind::wmbus;
     return std::nullopt;
 }
 
@@ -141,13 +143,13 @@ std::vector<TapRecord> read_pcap(const std::string& path, std::uint16_t tcp_port
         ++number;
         const std::int64_t ts = static_cast<std::int64_t>(h->ts.tv_sec) * 1000000 + h->ts.tv_usec;
         const std::size_t n = h->caplen;
-        if (lt == kLinktypeMbus) {
+        if (lt == kLinktypeMbus || lt == kLinktypeWmbus) {
             if (n < kPseudoHeaderSize || data[0] != 1 || data[1] > 1) {
                 pcap_close(p);
                 throw PcapError(fmt::format("pcap: {} packet {}: malformed metercert pseudo-header", path, number));
             }
             TapRecord r;
-            r.link = LinkKind::mbus;
+            r.link = lt == kLinktypeMbus ? LinkKind::mbus : LinkKind::wmbus;
             r.direction = static_cast<Direction>(data[1]);
             r.channel = data[2];
             r.flags = data[3];
@@ -170,7 +172,7 @@ std::vector<TapRecord> read_pcap(const std::string& path, std::uint16_t tcp_port
             tcp_segment(data, n, ts, tcp_port, streams, out);
         } else {
             pcap_close(p);
-            throw PcapError(fmt::format("pcap: {}: link type {} is neither metercert's (147) nor Ethernet/SLL/raw IPv4", path, lt));
+            throw PcapError(fmt::format("pcap: {}: link type {} is neither metercert's (147, 148) nor Ethernet/SLL/raw IPv4", path, lt));
         }
     }
     if (rc == -1) {

@@ -264,8 +264,8 @@ Timer& SimHost::every(std::uint64_t period_ms, std::function<void()> fire) {
 
 void SimHost::after_each_wake(std::function<void()> f) { after_wake_.push_back(std::move(f)); }
 
-void SimHost::open_capture(const std::string& pcap_path) {
-    pcap_ = std::make_unique<PcapWriter>(pcap_path);
+void SimHost::open_capture(const std::string& pcap_path, LinkKind kind) {
+    pcap_ = std::make_unique<PcapWriter>(pcap_path, kind);
     redact_ = std::make_unique<RedactingTap>(pcap_.get());
 }
 

@@ -15,12 +15,14 @@ std::optional<Direction> direction_from_name(std::string_view name) noexcept {
 std::string_view link_kind_name(LinkKind k) noexcept {
     switch (k) {
         case LinkKind::mbus: return "mbus";
+        case LinkKind::wmbus: return "wmbus";
     }
     return "unknown";
 }
 
 std::optional<LinkKind> link_kind_from_name(std::string_view name) noexcept {
     if (name == "mbus") return LinkKind::mbus;
+    if (name == "wmbus") return LinkKind::wmbus;
     return std::nullopt;
 }
 
@@ -41,6 +43,8 @@ private:
 std::unique_ptr<RedactionRule> redaction_rule(LinkKind kind) {
     switch (kind) {
         case LinkKind::mbus: return std::make_unique<MbusSecrets>();
+        // a wireless M-Bus telegram carries no key (mode 5 data are ciphertext): nothing to redact
+        case LinkKind::wmbus: return nullptr;
     }
     return nullptr;
 }

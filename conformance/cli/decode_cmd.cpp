@@ -232,6 +232,12 @@ int run_decode_pcap(const std::string& path, std::uint16_t port, bool json, bool
         std::cerr << "error: " << e.what() << "\n";
         return 2;
     }
+    for (const auto& r : recs)
+        if (r.link != rigs::LinkKind::mbus) {  // one link kind per file: the first record says it
+            std::cerr << "error: " << path << ": a capture of " << rigs::link_kind_name(r.link)
+                      << " (wireless M-Bus telegrams: `decode --wmbus` takes them as hex; --pcap reads wired M-Bus)\n";
+            return 2;
+        }
     int rc = 0;
     mbus::FrameReader readers[2];
     Telegram t;

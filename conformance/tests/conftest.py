@@ -18,6 +18,16 @@ def checksum(b: bytes) -> int:
     return sum(b) & 0xFF
 
 
+def wmbus_crc16(data) -> int:
+    """EN 13757-4 CRC (wireless M-Bus blocks): polynomial 0x3D65, initial 0, result complemented."""
+    c = 0
+    for b in data:
+        c ^= b << 8
+        for _ in range(8):
+            c = ((c << 1) ^ 0x3D65) & 0xFFFF if c & 0x8000 else (c << 1) & 0xFFFF
+    return c ^ 0xFFFF
+
+
 def long_frame(body: bytes, cs_delta: int = 0) -> bytes:
     """68 L L 68 <body> CS 16 with body = C A CI data (L = len(body)); cs_delta spoils the checksum."""
     return bytes([0x68, len(body), len(body), 0x68]) + body + bytes([(checksum(body) + cs_delta) & 0xFF, 0x16])

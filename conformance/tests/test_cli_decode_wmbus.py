@@ -14,6 +14,8 @@ import subprocess
 
 import pytest
 
+from conftest import wmbus_crc16 as crc16
+
 cryptography = pytest.importorskip("cryptography")
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes  # noqa: E402
 from cryptography.hazmat.primitives.cmac import CMAC  # noqa: E402
@@ -43,15 +45,6 @@ def cmac(key, msg):
     c = CMAC(algorithms.AES(key))
     c.update(msg)
     return c.finalize()
-
-
-def crc16(data):
-    c = 0
-    for b in data:
-        c ^= b << 8
-        for _ in range(8):
-            c = ((c << 1) ^ 0x3D65) & 0xFFFF if c & 0x8000 else (c << 1) & 0xFFFF
-    return c ^ 0xFFFF
 
 
 def raw_records(obj):

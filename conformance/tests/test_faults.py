@@ -28,7 +28,9 @@ META = {"comment", "profile"}
 # on for a whole run: a DUT URL; e350 (the meter behind a CMi1020) is set by the cases themselves.
 DUT_URL = {"cmi1020": "sim:cmi1020?fault={}", "cme3100": "sim:cme3100?fault={}"}
 INJECTED_BY_CASES = {"e350"}
-DEVICES = {"cmi1020", "e350", "cme3100", "cme3000"}
+# devices whose faults no profile catches yet, with the slice that adds that profile
+NO_PROFILE_YET = {"cmi1020w": "issue 13: the cmi1020w profile (faults switched on by simulate cmi1020w --fault)"}
+DEVICES = {"cmi1020", "e350", "cme3100", "cme3000", "cmi1020w"}
 
 
 def devices_of(doc: dict) -> dict:
@@ -72,7 +74,7 @@ def runs(tmp_path_factory):
 
 def test_the_cli_lists_every_device_with_named_and_cited_faults():
     lists = cli_faults()
-    assert list(lists) == ["cmi1020", "e350", "cme3100", "cme3000"]
+    assert list(lists) == ["cmi1020", "e350", "cme3100", "cme3000", "cmi1020w"]
     for device, specs in lists.items():
         names = [f["name"] for f in specs]
         assert len(names) == len(set(names)), f"{device}: a fault listed twice"
@@ -80,7 +82,8 @@ def test_the_cli_lists_every_device_with_named_and_cited_faults():
             assert set(f) == {"name", "clause", "summary"}, f
             assert re.fullmatch(r"[a-z][a-z0-9_]*", f["name"]) and f["name"] != "none", f
             # the clause it deviates from: a section, table or message of a manual or standard
-            assert re.match(r"(CMi1020|CMe3000|CMe3100) (§\d|Table \d)|EN 13757-[234] |IEC 62056-21 ", f["clause"]), f
+            assert re.match(r"(CMi1020|CMe3000|CMe3100) (§\d|Table \d)|CMi1020W manual \"[a-z ]+\"|EN 13757-[2347] |"
+                            r"OMS Vol\. 2 §\d|IEC 62056-21 ", f["clause"]), f
             assert f["summary"] and "\n" not in f["summary"], f
 
 
@@ -100,6 +103,9 @@ def test_faults_json_and_the_cli_agree():
                 named.setdefault(device, set()).add(fault)
             named.setdefault(device, set())
     for device, specs in lists.items():
+        if device in NO_PROFILE_YET:
+            assert device not in named, f"{device} has a faults.json now: drop it from NO_PROFILE_YET"
+            continue
         assert device in named, f"no faults.json has the key {device}"
         missing = {f["name"] for f in specs} - named[device]
         assert not missing, f"faults of {device} no faults.json names the cases of: {sorted(missing)}"

@@ -50,8 +50,8 @@ rigs::PtyEndpoint& pty_or_usage_error(rigs::SimHost& host, const std::string& pa
     }
 }
 
-void capture_or_usage_error(rigs::SimHost& host, const std::string& pcap_path) {
-    if (!pcap_path.empty()) or_usage_error([&] { host.open_capture(pcap_path); });
+void capture_or_usage_error(rigs::SimHost& host, const std::string& pcap_path, rigs::LinkKind kind) {
+    if (!pcap_path.empty()) or_usage_error([&] { host.open_capture(pcap_path, kind); });
 }
 
 std::string read_input_file(const std::string& path, const std::string& option, std::size_t limit) {

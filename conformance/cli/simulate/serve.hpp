@@ -27,7 +27,7 @@ void or_usage_error(const std::function<void()>& f);
 rigs::TcpListener& listen_or_usage_error(rigs::SimHost& host, const std::string& url, rigs::TcpHandlers handlers);
 rigs::PtyEndpoint& pty_or_usage_error(rigs::SimHost& host, const std::string& path, rigs::PtyHandlers handlers);
 // --pcap: the host's capture (behind the redaction stage); a usage error when it cannot be written.
-void capture_or_usage_error(rigs::SimHost& host, const std::string& pcap_path);
+void capture_or_usage_error(rigs::SimHost& host, const std::string& pcap_path, rigs::LinkKind kind = rigs::LinkKind::mbus);
 
 // The whole content of the file an option names; a usage error "OPTION FILE: why" when it is
 // missing, a directory, unreadable or larger than `limit` bytes.

@@ -2,13 +2,14 @@
 // summaries only: `metercert faults [--json] [DEVICE]`, the bindings, and through them the
 // profiles. Header only: it adds no dependency between the device libraries; a reader links the
 // libraries of the devices whose lists it shows (metercert_cmi1020 for cmi1020 and e350; the
-// CMe3100's list is header only).
+// CMe3100's and the CMi1020W's lists are header only).
 #pragma once
 
 #include <span>
 #include <string_view>
 
 #include "metercert/devices/cme3100/faults.hpp"
+#include "metercert/devices/cmi1020w_faults.hpp"
 #include "metercert/devices/e350.hpp"
 #include "metercert/devices/fault_spec.hpp"
 #include "metercert/devices/faults.hpp"
@@ -21,7 +22,7 @@ struct DeviceFaults {
     std::span<const FaultSpec> faults;
 };
 
-// cmi1020, e350, cme3100, cme3000 — in this order.
+// cmi1020, e350, cme3100, cme3000, cmi1020w — in this order.
 inline std::span<const DeviceFaults> device_faults() {
     static const DeviceFaults lists[] = {
         {"cmi1020", "--dut 'sim:cmi1020?fault=NAME' (every slave of the simulated bus)", cmi1020_fault_specs()},
@@ -31,6 +32,8 @@ inline std::span<const DeviceFaults> device_faults() {
         // none yet: the faulty CMe3000s of the cme3000 profile are small Python gateways
         // (conformance/tests/test_gateway_faults.py) in front of the reference CMi1020s
         {"cme3000", "none in the reference CMe3000 (faulty gateways: conformance/tests/test_gateway_faults.py)", {}},
+        {"cmi1020w", "simulate cmi1020w --fault NAME (the telegrams of the module fed by the E350 model)",
+         cmi1020w_fault_specs()},
     };
     return lists;
 }

@@ -19,6 +19,9 @@
 //   offset 4  baud       uint32, line rate in bit/s (0 = not a UART, e.g. TCP)
 //   offset 8  the M-Bus bytes as they crossed the wire
 //
+// Wireless M-Bus (LinkKind::wmbus, `simulate cmi1020w`): link type LINKTYPE_USER1 (148), the same
+// pseudo-header (baud 0) before one telegram as sent (EN 13757-4 frame format A, CRCs included).
+//
 // Timestamps are the real time of the burst's first byte (µs). rigs/wireshark/mbus.lua dissects
 // this link type. read_pcap() also accepts an ordinary Ethernet/Linux-cooked capture of TCP
 // traffic (e.g. `tcpdump -w` of a head-end talking to a CMe3000 on port 10001): each TCP segment
@@ -36,7 +39,8 @@
 
 namespace metercert::rigs {
 
-inline constexpr int kLinktypeMbus = 147;  // LINKTYPE_USER0
+inline constexpr int kLinktypeMbus = 147;   // LINKTYPE_USER0
+inline constexpr int kLinktypeWmbus = 148;  // LINKTYPE_USER1
 inline constexpr std::size_t kPseudoHeaderSize = 8;
 
 // The pcap link type of a link kind's captures (mbus: 147); the link kind of a link type, if it

@@ -237,7 +237,7 @@ public:
     // nothing happens without a capture or for no bytes. capture_writer() is the writer itself,
     // for a link that puts its own redaction stage in front of the tap it is given (a DutLink);
     // nullptr without a capture.
-    void open_capture(const std::string& pcap_path);
+    void open_capture(const std::string& pcap_path, LinkKind kind = LinkKind::mbus);  // one link kind per file
     [[nodiscard]] bool capturing() const noexcept { return pcap_ != nullptr; }
     void tap(Direction d, std::uint8_t channel, std::span<const std::uint8_t> bytes, std::uint8_t flags = 0,
              std::uint32_t baud = 0, LinkKind kind = LinkKind::mbus);

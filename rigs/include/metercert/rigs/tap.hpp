@@ -30,9 +30,9 @@ enum class Direction : std::uint8_t { to_dut = 0, from_dut = 1 };
 // What kind of link carried a record: each kind has its own pcap link type (pcap.hpp), its own
 // redaction rule (RedactingTap) and its own decoder of evidence. Room for wmbus (received
 // frames with their radio header), datagram (UDP/DTLS, CoAP) next to the wired M-Bus.
-enum class LinkKind : std::uint8_t { mbus = 0 };
+enum class LinkKind : std::uint8_t { mbus = 0, wmbus = 1 };  // wmbus: wireless M-Bus telegrams (pcap.hpp)
 
-// "to_dut" / "from_dut"; "mbus": the stable names records carry in Python and JSON.
+// "to_dut" / "from_dut"; "mbus", "wmbus": the stable names records carry in Python and JSON.
 std::string_view direction_name(Direction d) noexcept;
 std::optional<Direction> direction_from_name(std::string_view name) noexcept;
 std::string_view link_kind_name(LinkKind k) noexcept;

@@ -1,0 +1,191 @@
+// `metercert simulate cmi1020w`: the reference CMi1020W (reference/devices/cmi1020w.hpp) with its
+// E350 meter model, on the simulator host (rigs/sim_host.hpp). It transmits wireless M-Bus
+// telegrams (format A, CRCs included) every interval: to --hex-out (one telegram per line, upper
+// case hex) and to --pcap. With --telegrams N the simulated time jumps from deadline to deadline
+// (faster than real time) and the simulator exits after N telegrams; without it, it runs in real
+// time until SIGINT/SIGTERM. The key is never printed (not in the readiness line, not on stderr).
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "metercert/devices/cmi1020w.hpp"
+#include "metercert/devices/e350.hpp"
+#include "metercert/mbus/secondary_address.hpp"
+#include "metercert/obis/readout.hpp"
+#include "metercert/rigs/sim_cmi1020.hpp"
+#include "metercert/rigs/sim_host.hpp"
+#include "registry.hpp"
+#include "serve.hpp"
+
+namespace metercert::cli {
+
+namespace {
+
+struct Cmi1020WOptions {
+    std::string readout_file;
+    std::string key;
+    std::string mode = "T1";
+    double interval_s = 900;
+    std::size_t telegrams = 0;  // 0: until a stop signal
+    std::string hex_out;
+    std::string pcap;
+    std::string fault = "none";
+};
+
+std::string hex(std::span<const std::uint8_t> b) {
+    std::string s;
+    s.reserve(b.size() * 2);
+    for (auto c : b) s += fmt::format("{:02X}", c);
+    return s;
+}
+
+// C.1.0 / C.1 of the readout as it is at start, for the readiness line (the module reads it
+// again at every telegram).
+std::string meter_id_text(const std::string& readout) {
+    try {
+        const obis::Readout r = obis::parse_readout(readout);
+        const obis::DataLine* l = r.find("C.1.0");
+        if (!l) l = r.find("C.1");
+        if (l && !l->values.empty()) return l->values.front().value;
+    } catch (const std::exception&) {
+    }
+    return {};
+}
+
+int run(const Cmi1020WOptions& o) {
+    devices::Cmi1020WOptions mo;
+    if (!o.key.empty()) {
+        mo.key = wmbus::Key::from_hex(o.key);
+        if (!mo.key) usage_error("--key must be 32 hex digits (the key is not shown)");
+    }
+    if (o.mode == "T1" || o.mode == "t1") {
+        mo.mode = devices::RadioMode::t1;
+    } else if (o.mode == "C1" || o.mode == "c1") {
+        mo.mode = devices::RadioMode::c1;
+    } else {
+        usage_error(fmt::format("--mode '{}': expected T1 or C1", o.mode));
+    }
+    if (!(o.interval_s >= 1) || o.interval_s > 86400.0 * 365) usage_error("--interval: 1 s or more, at most a year");
+    mo.interval = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(o.interval_s));
+    const auto fault = devices::cmi1020w_fault_from_name(o.fault);
+    if (!fault)
+        usage_error(fmt::format("--fault '{}' is unknown ({})", o.fault, devices::fault_choices(devices::cmi1020w_fault_specs())));
+    mo.fault = *fault;
+    if (!mo.key && (*fault == devices::Cmi1020WFault::access_number_not_in_iv || *fault == devices::Cmi1020WFault::wrong_key ||
+                    *fault == devices::Cmi1020WFault::plain_while_encrypted))
+        usage_error(fmt::format("--fault {} needs --key (it changes the encryption)", o.fault));
+    const std::string readout = o.readout_file.empty() ? std::string(rigs::default_e350_readout()) : load_readout(o.readout_file, "--readout");
+
+    std::FILE* out = nullptr;
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> owned(nullptr, &std::fclose);
+    if (o.hex_out == "-") {
+        out = stdout;
+    } else if (!o.hex_out.empty()) {
+        owned.reset(std::fopen(o.hex_out.c_str(), "w"));
+        if (!owned) usage_error(fmt::format("--hex-out {}: cannot be written", o.hex_out));
+        out = owned.get();
+    }
+
+    devices::E350 meter(readout);
+    devices::Cmi1020W module(meter, mo);
+    rigs::SimHost host;
+    capture_or_usage_error(host, o.pcap, rigs::LinkKind::wmbus);
+    host.stop_on_signals();
+
+    const std::string id = meter_id_text(readout);
+    const char* mode = mo.mode == devices::RadioMode::t1 ? "T1" : "C1";
+    std::cerr << fmt::format("metercert simulate: CMi1020W ({}, {}, every {} s{}) for meter {}\n", mode,
+                             mo.key ? "encrypted, security mode 5" : "plain", o.interval_s,
+                             o.telegrams ? fmt::format(", {} telegram(s) in simulated time", o.telegrams) : "",
+                             id.empty() ? "without C.1.0: nothing is transmitted" : id)
+              << std::flush;
+    host.announce_ready("cmi1020w", {{"model", "CMi1020W"},
+                                     {"meter", "E350"},
+                                     {"mode", mode},
+                                     {"frame_format", "A"},
+                                     {"interval_s", o.interval_s},
+                                     {"encrypted", mo.key.has_value()},
+                                     {"manufacturer", "ELV"},
+                                     {"medium", 2},
+                                     {"identification", id.empty() ? nlohmann::json(nullptr) : nlohmann::json(id)},
+                                     {"telegrams", o.telegrams},
+                                     {"hex_out", o.hex_out.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.hex_out)},
+                                     {"fault", o.fault}});
+
+    std::size_t silent = 0;
+    auto act = [&](TimePoint now) {
+        const auto t = module.on_time(now);
+        if (!t) {
+            ++silent;
+            std::cerr << "metercert simulate: red LED: the meter could not be read or has no C.1.0; nothing transmitted\n";
+            return false;
+        }
+        if (out) {
+            std::fputs((hex(*t) + "\n").c_str(), out);
+            std::fflush(out);
+        }
+        host.tap(rigs::Direction::from_dut, 0, *t, 0, 0, rigs::LinkKind::wmbus);
+        return true;
+    };
+
+    int code = 0;
+    if (o.telegrams) {
+        // simulated time: from deadline to deadline; a module that stays silent ends the run
+        while (module.sent() < o.telegrams && !host.stopping()) {
+            if (!act(module.next_deadline())) {
+                code = 1;
+                break;
+            }
+            host.run_once(0);  // a stop signal ends it between telegrams
+        }
+    } else {
+        rigs::Timer* tick = nullptr;
+        auto arm = [&] {
+            tick->arm_at(static_cast<rigs::SimTime>(
+                std::chrono::ceil<std::chrono::milliseconds>(module.next_deadline().time_since_epoch()).count()));
+        };
+        tick = &host.timer([&] {
+            act(std::max(host.time(), module.next_deadline()));
+            arm();
+        });
+        arm();
+        code = host.run();
+    }
+    std::cerr << fmt::format("metercert simulate: stopped; {} telegram(s) sent, {} interval(s) silent\n", module.sent(), silent);
+    return code;
+}
+
+const bool registered = register_simulated_device({
+    "cmi1020w",
+    "A CMi1020W wireless M-Bus module with its E350 meter model: from 15 s after power-up\n"
+    "it reads the meter and transmits the default fields (C.1.0, C.5.0, C.7.0, 1.8.0, 2.8.0,\n"
+    "15.8.0, 16.7.0 as the meter sends them) every --interval, plain or encrypted (--key:\n"
+    "security mode 5), as EN 13757-4 frame format A telegrams. --hex-out - prints the readiness\n"
+    "line, then one telegram per line (hex, CRCs included). --telegrams N runs in simulated\n"
+    "time and exits after N telegrams (exit 1 when the module stays silent: no C.1.0).",
+    [](CLI::App& c) -> std::function<int()> {
+        auto o = std::make_shared<Cmi1020WOptions>();
+        c.add_option("--readout", o->readout_file,
+                     "IEC 62056-21 readout file the meter answers with, with or without the wire framing\n"
+                     "(checked at start; default: the real E350)");
+        c.add_option("--key", o->key, "AES-128 key, 32 hex digits: encrypted telegrams (security mode 5); never printed");
+        c.add_option("--mode", o->mode, "wireless M-Bus mode, T1 or C1 (both frame format A)")->capture_default_str();
+        c.add_option("--interval", o->interval_s, "time between telegrams, s (decimals allowed)")->capture_default_str();
+        c.add_option("--telegrams", o->telegrams, "send N telegrams in simulated time, then exit (0: run in real time until stopped)")
+            ->capture_default_str();
+        c.add_option("--hex-out", o->hex_out, "write each telegram as one line of hex to FILE (- = stdout, after the readiness line)");
+        c.add_option("--pcap", o->pcap, kPcapHelp);
+        c.add_option("--fault", o->fault,
+                     fault_help("module fault to inject (`metercert faults cmi1020w`)", devices::cmi1020w_fault_specs()))
+            ->capture_default_str();
+        return [o] { return run(*o); };
+    },
+});
+
+}  // namespace
+
+}  // namespace metercert::cli
