@@ -2,6 +2,8 @@
 // the checksum are secret, at any split of the stream; other frames pass unchanged.
 #include <gtest/gtest.h>
 
+#include "../testing/hex.hpp"
+
 #include <string>
 #include <vector>
 
@@ -12,14 +14,7 @@ using metercert::devices::redact_secrets;
 using metercert::devices::SecretRedactor;
 
 namespace {
-std::vector<std::uint8_t> hex(const std::string& s) {
-    std::vector<std::uint8_t> out;
-    for (std::size_t i = 0; i + 1 < s.size(); i += 2) {
-        if (s[i] == ' ') { --i; continue; }
-        out.push_back(static_cast<std::uint8_t>(std::stoi(s.substr(i, 2), nullptr, 16)));
-    }
-    return out;
-}
+using metercert::testing::hex;
 // §6.7.9.1 with P1 "97531864" to address 0; checksum 0x5F worked by hand (0x53+0x51+0x0F+0x01+digits).
 const std::string kP1 = "680D0D68530051 0F01 3937353331383634 5F16";
 // §6.7.10.1 with the key 00 11 … FF: L = 0x15 (ERRATA E-20), checksum 0xB5+0x7F8 mod 256 = 0xAD.

@@ -4,20 +4,16 @@
 
 #include <gtest/gtest.h>
 
+#include "../testing/hex.hpp"
+
 #include "metercert/mbus/encode.hpp"
 #include "metercert/mbus/json.hpp"
 
 using namespace metercert::mbus;
 
 namespace {
-std::vector<std::uint8_t> hx(std::string_view s) {
-    std::vector<std::uint8_t> o;
-    std::string d;
-    for (char c : s)
-        if (c != ' ') d += c;
-    for (std::size_t i = 0; i + 1 < d.size(); i += 2) o.push_back(static_cast<std::uint8_t>(std::stoul(d.substr(i, 2), nullptr, 16)));
-    return o;
-}
+using metercert::testing::hex;
+const auto& hx = metercert::testing::hex;
 }  // namespace
 
 TEST(Telegram, SenmlExamplePayloadOfTheCmi6110Manual) {

@@ -109,6 +109,29 @@ std::string unit(const Register& r, std::span<const FieldScale> scales) { return
 
 std::string json_string(std::string_view s) { return nlohmann::json(std::string(s)).dump(); }
 
+// Table 7's registers with a value key and a unit key, in the example's order (EF, which has no
+// unit, goes between the Standard and the Extended ones): what encode_json writes and decode_json
+// reads. `bytes` is the register's data field: 2 or 4 (integer), 0 (8 BCD digits).
+struct JsonRegister {
+    std::string_view value_key, unit_key, name;
+    Register& (*of)(Readout&);
+    std::span<const FieldScale> scales;
+    int bytes;
+    bool extended;
+};
+const JsonRegister kJsonRegisters[] = {
+    {"E", "U", "energy", [](Readout& r) -> Register& { return r.energy; }, kEnergy, 4, false},
+    {"V", "VU", "volume", [](Readout& r) -> Register& { return r.volume; }, kVolume, 4, false},
+    {"P", "PU", "power", [](Readout& r) -> Register& { return r.power; }, kPower, 2, false},
+    {"F", "FU", "flow", [](Readout& r) -> Register& { return r.flow; }, kFlow, 2, false},
+    {"FT", "TU", "forward temperature", [](Readout& r) -> Register& { return r.forward_temperature; }, kForward, 2, false},
+    {"RT", "RU", "return temperature", [](Readout& r) -> Register& { return r.return_temperature; }, kReturn, 2, false},
+    {"T1", "U1", "tariff 1 energy", [](Readout& r) -> Register& { return r.tariff[0]; }, kTariff, 4, true},
+    {"T2", "U2", "tariff 2 energy", [](Readout& r) -> Register& { return r.tariff[1]; }, kTariff, 4, true},
+    {"T3", "U3", "tariff 3 energy", [](Readout& r) -> Register& { return r.tariff[2]; }, kTariff, 4, true},
+    {"MT", "MU", "missing time", [](Readout& r) -> Register& { return r.missing_time; }, kMissing, 0, true},
+};
+
 }  // namespace
 
 std::string encode_json(const Readout& r, MessageFormat f) {
@@ -123,27 +146,17 @@ std::string encode_json(const Readout& r, MessageFormat f) {
     add("TS", json_string(fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}Z", t.year, t.month, t.day, t.hour, t.minute)));
     if (r.meter_id > 99999999) throw std::invalid_argument(fmt::format("meter ID: {} has more than 8 digits", r.meter_id));
     add("ID", std::to_string(r.meter_id));
-    add("E", number(r.energy, kEnergy, "energy"));
-    add("U", json_string(unit(r.energy, kEnergy)));
-    add("V", number(r.volume, kVolume, "volume"));
-    add("VU", json_string(unit(r.volume, kVolume)));
-    add("P", number(r.power, kPower, "power"));
-    add("PU", json_string(unit(r.power, kPower)));
-    add("F", number(r.flow, kFlow, "flow"));
-    add("FU", json_string(unit(r.flow, kFlow)));
-    add("FT", number(r.forward_temperature, kForward, "forward temperature"));
-    add("TU", json_string(unit(r.forward_temperature, kForward)));
-    add("RT", number(r.return_temperature, kReturn, "return temperature"));
-    add("RU", json_string(unit(r.return_temperature, kReturn)));
+    Readout rr = r;  // the table's accessors take a mutable readout (decode_json fills one)
+    auto registers = [&](bool extended) {
+        for (const auto& j : kJsonRegisters)
+            if (j.extended == extended) {
+                add(j.value_key, number(j.of(rr), j.scales, j.name));
+                add(j.unit_key, json_string(unit(j.of(rr), j.scales)));
+            }
+    };
+    registers(false);
     add("EF", json_string(fmt::format("0x{:04X}", r.error_flags)));
-    if (f == MessageFormat::extended) {
-        for (int i = 0; i < 3; ++i) {
-            add(fmt::format("T{}", i + 1), number(r.tariff[i], kTariff, tariff_name(i)));
-            add(fmt::format("U{}", i + 1), json_string(unit(r.tariff[i], kTariff)));
-        }
-        add("MT", number(r.missing_time, kMissing, "missing time"));
-        add("MU", json_string(unit(r.missing_time, kMissing)));
-    }
+    if (f == MessageFormat::extended) registers(true);
     return o + "}";
 }
 
@@ -286,8 +299,9 @@ bool decode_json(std::string_view text, Readout& out, MessageFormat& format, Jso
             err = {JsonErrorCode::bad_json, {}, t.error_at, t.error.empty() ? "not a JSON object" : t.error};
             return false;
         }
-        static const std::vector<std::string> standard = {"TS", "ID", "E", "U", "V", "VU", "P", "PU", "F", "FU", "FT", "TU", "RT", "RU", "EF"};
-        static const std::vector<std::string> extended = {"T1", "U1", "T2", "U2", "T3", "U3", "MT", "MU"};
+        std::vector<std::string> standard = {"TS", "ID", "EF"}, extended;
+        for (const auto& j : kJsonRegisters)
+            for (auto k : {j.value_key, j.unit_key}) (j.extended ? extended : standard).emplace_back(k);
         for (const auto& k : t.order)
             if (std::find(standard.begin(), standard.end(), k) == standard.end() && std::find(extended.begin(), extended.end(), k) == extended.end())
                 return jfail(err, JsonErrorCode::unknown_key, k, "Table 7 has no such key");
@@ -313,21 +327,15 @@ bool decode_json(std::string_view text, Readout& out, MessageFormat& format, Jso
         if (id.text.empty() || id.text.size() > 8 || id.text.find_first_not_of("0123456789") != std::string::npos)
             return jfail(err, JsonErrorCode::bad_value, "ID", fmt::format("{} is not 0…99999999", id.text));
         r.meter_id = static_cast<std::uint32_t>(std::stoul(id.text));
-        if (!to_register(t, "E", "U", kEnergy, 4, r.energy, err) || !to_register(t, "V", "VU", kVolume, 4, r.volume, err) ||
-            !to_register(t, "P", "PU", kPower, 2, r.power, err) || !to_register(t, "F", "FU", kFlow, 2, r.flow, err) ||
-            !to_register(t, "FT", "TU", kForward, 2, r.forward_temperature, err) ||
-            !to_register(t, "RT", "RU", kReturn, 2, r.return_temperature, err))
-            return false;
+        for (const auto& j : kJsonRegisters)
+            if ((!j.extended || format == MessageFormat::extended) &&
+                !to_register(t, j.value_key, j.unit_key, j.scales, j.bytes, j.of(r), err))
+                return false;
         const Member& ef = t.members.at("EF");
         if (ef.kind != Member::string || ef.text.size() != 6 || ef.text.rfind("0x", 0) != 0 ||
             ef.text.find_first_not_of("0123456789abcdefABCDEF", 2) != std::string::npos)
             return jfail(err, JsonErrorCode::bad_value, "EF", fmt::format("\"{}\" is not 0xHHHH", ef.text));
         r.error_flags = static_cast<std::uint16_t>(std::stoul(ef.text.substr(2), nullptr, 16));
-        if (format == MessageFormat::extended) {
-            for (int i = 0; i < 3; ++i)
-                if (!to_register(t, fmt::format("T{}", i + 1), fmt::format("U{}", i + 1), kTariff, 4, r.tariff[i], err)) return false;
-            if (!to_register(t, "MT", "MU", kMissing, 0, r.missing_time, err)) return false;
-        }
         out = std::move(r);
         return true;
     } catch (const std::exception& e) {

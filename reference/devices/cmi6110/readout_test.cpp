@@ -3,6 +3,8 @@
 // and the text are the manual's, the date bits worked out by hand from Table 6 DIB 1.
 #include <gtest/gtest.h>
 
+#include "../../testing/hex.hpp"
+
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -13,12 +15,7 @@ using namespace metercert::devices::cmi6110;
 
 namespace {
 
-std::vector<std::uint8_t> hex(std::string s) {
-    std::erase(s, ' ');
-    std::vector<std::uint8_t> out;
-    for (std::size_t i = 0; i + 1 < s.size(); i += 2) out.push_back(static_cast<std::uint8_t>(std::stoul(s.substr(i, 2), nullptr, 16)));
-    return out;
-}
+using metercert::testing::hex;
 
 // §7.4.2.2 "Example payload, JSON", as printed (vectors/cmi6110/manual_json_example.json)
 std::string manual_json() {

@@ -3,6 +3,8 @@
 // RFC 8428 rules, each error at the byte where the manual's bytes were changed.
 #include <gtest/gtest.h>
 
+#include "../../testing/hex.hpp"
+
 #include <string>
 #include <vector>
 
@@ -17,12 +19,7 @@ using metercert::devices::cmi6110::SenmlPayload;
 
 namespace {
 
-std::vector<std::uint8_t> hex(std::string s) {
-    std::erase(s, ' ');
-    std::vector<std::uint8_t> out;
-    for (std::size_t i = 0; i + 1 < s.size(); i += 2) out.push_back(static_cast<std::uint8_t>(std::stoul(s.substr(i, 2), nullptr, 16)));
-    return out;
-}
+using metercert::testing::hex;
 
 // §7.4.2.3, lines 3–38 of the breakdown, with the array header for these three records (0x83
 // instead of the 24-item 98 18).
