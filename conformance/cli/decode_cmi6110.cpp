@@ -33,6 +33,13 @@ std::string utc(std::int64_t unix_s) {
                        static_cast<unsigned>(ymd.day()), hms.hours().count(), hms.minutes().count(), hms.seconds().count());
 }
 
+// The records of wired M-Bus canonical JSON (mbus::records_to_json) as a JSON value.
+nlohmann::ordered_json records_json(const mbus::Telegram& t) {
+    std::string s = "{";
+    mbus::records_to_json(t, s);
+    return nlohmann::ordered_json::parse(s + "}")["records"];
+}
+
 }  // namespace
 
 int run_decode_cmi6110(const std::string& encoding, const std::vector<std::string>& payloads, bool json) {
@@ -93,7 +100,7 @@ int run_decode_cmi6110(const std::string& encoding, const std::vector<std::strin
                 o["meter_id"] = id;
                 if (encoding == "json") o["time"] = when + ":00Z";
                 else o["meter_time"] = when;
-                o["records"] = nlohmann::ordered_json::parse(mbus::to_json(t))["records"];
+                o["records"] = records_json(t);
                 std::cout << o.dump() << "\n";
             } else {
                 fmt::print("readout  {}{}  meter {}  {} message\n", when, encoding == "json" ? "Z" : " (meter time)", id, format);
@@ -125,7 +132,7 @@ int run_decode_cmi6110(const std::string& encoding, const std::vector<std::strin
                 o["meter_id"] = p.meter_id;
                 o["time"] = utc(r.time);
                 o["unix_time"] = r.time;
-                o["records"] = nlohmann::ordered_json::parse(mbus::to_json(t))["records"];
+                o["records"] = records_json(t);
                 std::cout << o.dump() << "\n";
             } else {
                 fmt::print("readout {}  {}  meter {}  ({} bytes of M-Bus records at byte {})\n", k + 1, utc(r.time), p.meter_id,

@@ -36,7 +36,7 @@ def test_selection_and_baud_defaults(master):
     expect(len(records(read_telegrams(master))), full, "records after the reset")
 
 
-@case("cmi1020/8.2/4", "A factory reset restores P1 88888888, P2 16 × 0x99, all commands by P1 and rate disabled.",
+@case("cmi1020/8.2/4", "A factory reset restores the factory P1 password and P2 key of §8.2, all commands by P1 and rate disabled.",
       needs=("sim.cmi1020",))
 def test_secret_and_method_defaults(dut, master, meter):
     # the meter model keeps the §8.2 factory P1 and P2: a command succeeds only if the CMi1020's are back
