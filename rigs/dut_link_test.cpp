@@ -223,12 +223,14 @@ std::string fake_simulator(const std::string& name, const std::string& body) {
 }  // namespace
 
 TEST(SimulatorProcess, ReadyWhenItSaysWhereItListensAndStopped) {
-    const std::string exe = fake_simulator("ok", "echo \"args: $*\" >&2\necho 'metercert simulate: CMe3100 Virtual M-Bus on "
+    // the TERM trap first: the test may stop it as soon as the readiness line is out
+    const std::string exe = fake_simulator("ok", "trap 'echo stopping >&2; exit 0' TERM\n"
+                                                 "echo \"args: $*\" >&2\necho 'metercert simulate: CMe3100 Virtual M-Bus on "
                                                  "tcp://127.0.0.1:40123; next readout never' >&2\n"
                                                  "echo '{\"event\":\"ready\",\"device\":\"cme3100\",\"listen\":[{\"kind\":\"tcp\","
                                                  "\"url\":\"tcp://127.0.0.1:40123\"}],\"identity\":{\"model\":\"CMe3100\"}}'\n"
                                                  "echo 'more output, not read' \n"
-                                                 "trap 'echo stopping >&2; exit 0' TERM\nwhile :; do sleep 0.05; done\n");
+                                                 "while :; do sleep 0.05; done\n");
     {
         SimulatorProcess p(exe, {"cme3100", {"--search", "--fault", "no_selection_retry"}});
         EXPECT_EQ(p.url(), "tcp://127.0.0.1:40123");
