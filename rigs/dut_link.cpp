@@ -175,6 +175,11 @@ SimCmi1020& DutLink::require_sim_cmi1020(std::string_view what) {
     throw MissingCapability(url_, cap::sim_cmi1020, what);
 }
 
+WmbusReceiver& DutLink::require_wmbus_receive(std::string_view what) {
+    if (auto* p = wmbus_receive()) return *p;
+    throw MissingCapability(url_, cap::wmbus_receive, what);
+}
+
 void DutLink::close() {
     if (auto* p = mbus_request()) p->close();
 }

@@ -71,6 +71,7 @@ inline constexpr std::string_view mbus_line = "mbus.line";
 inline constexpr std::string_view sim_cmi1020 = "sim.cmi1020";
 inline constexpr std::string_view sim_cme3000 = "sim.cme3000";
 inline constexpr std::string_view sim_cme3100 = "sim.cme3100";
+inline constexpr std::string_view wmbus_receive = "wmbus.receive";
 }  // namespace cap
 
 }  // namespace metercert::rigs

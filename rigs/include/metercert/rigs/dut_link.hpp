@@ -82,7 +82,8 @@ public:
     virtual void set_line_baud(unsigned baud) = 0;
 };
 
-class SimCmi1020;  // sim.cmi1020: sim_cmi1020.hpp
+class SimCmi1020;      // sim.cmi1020: sim_cmi1020.hpp
+class WmbusReceiver;   // wmbus.receive: wmbus_receiver.hpp
 
 class DutLink {
 public:
@@ -102,13 +103,15 @@ public:
     virtual MbusLine* mbus_line() { return nullptr; }            // mbus.line
     virtual SimCmi1020* sim_cmi1020() { return nullptr; }        // sim.cmi1020
     virtual SimulatorProcess* simulator() { return nullptr; }    // sim.cme3000, sim.cme3100: the process
-    // (next: wmbus_receive() → a source of received frames with timestamps, datagram(),
-    // coap_server(); the rig's power(), rate_inputs(), button() come from --rig, not the link)
+    virtual WmbusReceiver* wmbus_receive() { return nullptr; }   // wmbus.receive
+    // (next: datagram(), coap_server(); the rig's power(), rate_inputs(), button() come from
+    // --rig, not the link)
 
     // The same, or MissingCapability naming the URL, the capability and `what` needed it.
     master::BusPort& require_mbus_request(std::string_view what);
     MbusLine& require_mbus_line(std::string_view what);
     SimCmi1020& require_sim_cmi1020(std::string_view what);
+    WmbusReceiver& require_wmbus_receive(std::string_view what);
 
     // How long the device needs after close() before it serves a new client (a gateway's single
     // client slot: it must see the connection go), ms.
