@@ -232,7 +232,9 @@ std::vector<MeterReadResult> Gateway::read_all(master::Master& m, std::chrono::s
     };
     std::vector<Row> rows;
     {
-        Stmt s(impl_->db, "SELECT id, position, secondary, mode, primary_address, baud FROM meters WHERE passive = 0 ORDER BY id");
+        // wireless meters (esecondary) come through a receiver: receive_wireless
+        Stmt s(impl_->db, "SELECT id, position, secondary, mode, primary_address, baud FROM meters "
+                          "WHERE passive = 0 AND mode != 'esecondary' ORDER BY id");
         while (s.step())
             rows.push_back({s.i64(0), s.text(1), s.text(2), s.text(3),
                             s.null(4) ? std::nullopt : std::optional<std::uint8_t>(static_cast<std::uint8_t>(s.i64(4))),

@@ -83,8 +83,9 @@ public:
     [[nodiscard]] std::vector<MeterListEntry> meters() const;
     [[nodiscard]] std::string export_meter_list() const { return cme3100::export_meter_list(meters()); }
 
-    // A scheduled readout (§6.25, §6.39): every active meter, by its addressing mode, through
-    // `m` (its read limit and retries apply); each result is stored as it comes.
+    // A scheduled readout (§6.25, §6.39): every active wired meter (primary or secondary
+    // addressing; esecondary meters come through receive_wireless), through `m` (its read limit
+    // and retries apply); each result is stored as it comes.
     std::vector<MeterReadResult> read_all(master::Master& m, std::chrono::sys_seconds now);
 
     // §6.15: the encryption keys the gateway decrypts wireless meters with (an imported key file;
