@@ -118,8 +118,10 @@ bool capture_stdin(RunOptions& o, StdinCapture& keep) {
     std::string dir = (fs::temp_directory_path() / "metercert-stdin-XXXXXX").string();
     if (!mkdtemp(dir.data())) return false;
     keep.path = fs::path(dir) / "capture.hex";
+    const std::string text{std::istreambuf_iterator<char>(std::cin), {}};
     std::ofstream out(keep.path, std::ios::binary);
-    out << std::cin.rdbuf();
+    out << text;
+    out.close();
     if (!out) return false;
     o.dut = "wmbus+hex:" + keep.path.string() + (q == std::string::npos ? "" : o.dut.substr(q));
     return true;
