@@ -72,7 +72,8 @@ USAGE_ERROR = 4  # pytest's ExitCode.USAGE_ERROR; `metercert run` turns it into 
 def pytest_addoption(parser):
     g = parser.getgroup("metercert")
     g.addoption("--dut", default="", help="device under test URL (metercert.dut_link_schemes(): sim:cmi1020?count=N, sim:cme3000, "
-                                           "sim:cme3100, tcp://HOST:PORT, serial:///dev/X?baud=2400); "
+                                           "sim:cme3100, tcp://HOST:PORT, serial:///dev/X?baud=2400, sim:cmi1020w?key=HEX, "
+                                           "wmbus+hex:FILE?key=HEX; a key= is never shown); "
                                            "default: each profile's built-in simulator (its conftest's default_dut)")
     g.addoption("--report", default="", help="directory for the record, JUnit, HTML/PDF report and capture")
     g.addoption("--pcap", default="", help="capture file of every frame of the run (default: REPORT/capture.pcap)")
