@@ -1,8 +1,8 @@
 """Helpers of the cmi1020w profile: receiving telegrams (wmbus.receive), reading their link layer
 and transport header straight from the bytes (EN 13757-4 §5, EN 13757-7; not through the
 decoder under test), the records through :func:`metercert.decode_wmbus` with the URL's key, and
-the meter's default fields under the CMi1020's Table 6 (the cmi1020 profile's transcription of
-the CMi1020 manual, conformance/cmi1020/table6.py, reused as it is: ERRATA E-52).
+the meter's default fields under the CMi1020's Table 6 (metercert.table6: the transcription of the
+CMi1020 manual the cmi1020 profile uses too; ERRATA E-52).
 
 The CRCs are checked by one case (en13757-4/1); every other case reads the telegram's content
 with its CRC bytes removed by position, so that a wrong CRC is named once."""
@@ -13,8 +13,8 @@ import urllib.parse
 import metercert
 from metercert.conformance import Mismatch
 
-from cmi1020 import table6  # the CMi1020 manual's Table 6 (ERRATA E-52: the CMi1020W codes its fields so)
-from cmi1020.lib import readout_values
+from metercert import table6  # the CMi1020 manual's Table 6 (ERRATA E-52: the CMi1020W codes its fields so)
+from metercert.readout import readout_values
 
 # The manual ("configuration"): the default fields, each with its short code.
 DEFAULT_FIELDS = (("C.1.0", "C.1"), ("C.5.0", "C.5"), ("C.7.0", "C.7"), ("1.8.0", "1.8"), ("2.8.0", "2.8"),

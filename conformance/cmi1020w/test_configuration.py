@@ -1,7 +1,7 @@
 """CMi1020W manual "configuration": the default configuration transmits C.1.0, C.5.0, C.7.0,
 1.8.0, 2.8.0, 15.8.0, 16.7.0 (or their short codes) "in the same order as configured in the
 electricity meter". Each is coded as the CMi1020's Table 6 row of its OBIS code (ERRATA E-52;
-table6.py of the cmi1020 profile, the manual's table transcribed); a field the meter does not give
+metercert.table6, the manual's table transcribed, which the cmi1020 profile uses too); a field the meter does not give
 (the real E350 has no 16.7.0) is not sent, and nothing else is. Values are compared with the meter
 reference (the simulated meter, or --meter-readout FILE)."""
 from . import lib

@@ -47,7 +47,7 @@ def test_version(dut):
       "digits padded with zeros (manual \"LED indications\": the module identifies the meter by it; the meter "
       "reference: the simulated meter, or --meter-readout FILE).", needs=("wmbus.receive",))
 def test_identification_is_c10(dut, meter_readout):
-    from cmi1020.lib import readout_values
+    from metercert.readout import readout_values
     ids = [v.strip() for obis, v, _u in readout_values(meter_readout) if obis in ("C.1.0", "C.1")]
     if not ids:
         raise Mismatch("the meter reference", "a readout with C.1.0 or C.1", "neither")

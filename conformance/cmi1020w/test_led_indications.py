@@ -3,7 +3,7 @@ messages" when it cannot reach the meter or "the data available from the meter d
 the OBIS-code 'C.1.0' or 'C.1' (Meter ID)"; red flashing — "CMi1020W failed to set a new tariff.
 This status is also available through reading bit 6 in the status byte". Both need the simulator:
 its meter is given a readout without C.1.0, its module a failed tariff set (ERRATA E-57, E-64)."""
-from cmi1020.lib import make_readout, readout_values
+from metercert.readout import make_readout, readout_values
 
 from .lib import first_timeout_s, interval_s, link_fields, logical, telegrams
 from metercert.conformance import Mismatch, case, expect
