@@ -129,7 +129,7 @@ def test_a_capture_with_the_wrong_key_fails_the_cases_that_decrypt(tmp_path):
 def test_the_simulated_telegram_decrypts_with_cryptography_to_the_readout():
     """Independent of metercert's decoder: the link layer by EN 13757-4's rules, the CRCs with a
     CRC written here, AES-128-CBC from python3-cryptography, values from the readout's text."""
-    cryptography = pytest.importorskip("cryptography")
+    pytest.importorskip("cryptography")
     from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
     import metercert
     conn = metercert.connect(f"sim:cmi1020w?key={KEY}&interval=60")
