@@ -128,7 +128,9 @@ int run(const Cme3100Options& o) {
     if (meter_port) m.emplace(*meter_port, ms);
     std::optional<devices::cme3100::Gateway> gw;
     try {
-        gw.emplace(o.db, devices::cme3100::GatewayConfig{o.licence, std::chrono::seconds(o.expiration_s)});
+        devices::cme3100::GatewayConfig config{o.licence, std::chrono::seconds(o.expiration_s)};
+        if (fault && fault->hooks.gateway_config) fault->hooks.gateway_config(config);  // the fault's deviations
+        gw.emplace(o.db, config);
     } catch (const devices::cme3100::DatabaseError& e) {
         usage_error(e.what());
     }

@@ -303,7 +303,8 @@ WirelessReceipt Gateway::receive_wireless(std::span<const std::uint8_t> frame, w
     std::optional<wmbus::KeyQuery> asked;
     const wmbus::KeyLookup lookup = [this, &asked](const wmbus::KeyQuery& q, wmbus::Key& out) {
         asked = q;
-        const KeyEntry* e = match_key(impl_->keys, {q.id, q.manufacturer, q.version, q.medium});
+        const KeyEntry* e = config_.deviations.wireless_any_key ? (impl_->keys.empty() ? nullptr : &impl_->keys.front())
+                                                                : match_key(impl_->keys, {q.id, q.manufacturer, q.version, q.medium});
         if (!e) return false;
         out = wmbus::Key(e->key);
         return true;
@@ -326,12 +327,19 @@ WirelessReceipt Gateway::receive_wireless(std::span<const std::uint8_t> frame, w
     {
         Stmt s(impl_->db, "SELECT id, position FROM meters WHERE mode = 'esecondary' AND passive = 0 AND secondary = ? ORDER BY id LIMIT 1");
         s.bind(1, fmt::format("{:08X}", sender->id));
-        if (!s.step()) {
+        if (s.step()) {
+            r.meter_id = s.i64(0);
+            r.position = s.text(1);
+        } else if (config_.deviations.wireless_install_unlisted) {
+            Stmt ins(impl_->db, "INSERT INTO meters(position, secondary, baud, mode, passive) VALUES(?,?,2400,'esecondary',0)");
+            r.position = fmt::format("{:08X}", sender->id);
+            ins.bind(1, r.position).bind(2, r.position);
+            ins.step();
+            r.meter_id = sqlite3_last_insert_rowid(impl_->db);
+        } else {
             r.outcome = WirelessReceipt::Outcome::not_installed;
             return r;
         }
-        r.meter_id = s.i64(0);
-        r.position = s.text(1);
     }
     impl_->exec("BEGIN");
     try {
@@ -361,9 +369,11 @@ WirelessReceipt Gateway::receive_wireless(std::span<const std::uint8_t> frame, w
             const auto& b = t.bytes();
             ud.insert(ud.end(), b.begin() + t.apl_off, b.end());
             const auto wired = mbus::build_long(0x08, 0xFD, 0x72, ud);
-            Stmt st(impl_->db, "INSERT INTO telegrams(readout_id, seq, frame, reply_gap_ms) VALUES(?,0,?,0)");
-            st.bind(1, rid).bind_blob(2, wired);
-            st.step();
+            if (!config_.deviations.wireless_not_served) {
+                Stmt st(impl_->db, "INSERT INTO telegrams(readout_id, seq, frame, reply_gap_ms) VALUES(?,0,?,0)");
+                st.bind(1, rid).bind_blob(2, wired);
+                st.step();
+            }
             r.records = store_records(impl_->db, rid, 0, t.apl);
             r.outcome = WirelessReceipt::Outcome::stored;
         } else {

@@ -30,9 +30,17 @@
 
 namespace metercert::devices::cme3100 {
 
+// Deviations of the fault-injected gateway (faults.hpp); all false in the reference.
+struct GatewayDeviations {
+    bool wireless_any_key = false;          // decrypts every wireless meter with the key file's first key (§6.15 matching ignored)
+    bool wireless_install_unlisted = false; // installs every wireless meter it hears (§6.5.2: only the Meter List's)
+    bool wireless_not_served = false;       // stores a wireless readout's records but not the telegram Virtual M-Bus serves
+};
+
 struct GatewayConfig {
     std::size_t licence_limit = 500;              // meters read; more are installed passive (§6.5)
     std::chrono::seconds value_expiration{86400};  // Virtual M-Bus (§6.27.1)
+    GatewayDeviations deviations{};               // a fault-injected gateway only
 };
 
 struct MeterReadResult {
