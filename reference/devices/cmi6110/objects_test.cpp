@@ -213,6 +213,84 @@ TEST(Cmi6110Objects, Table1FixedValues) {
     EXPECT_EQ(c.read(P("/33907/0/4")).outcome, Outcome::not_found);
 }
 
+// Ranges of the status resources (the module sets them; set_status checks them as a write does)
+TEST(Cmi6110Objects, StatusRangesOfTables1And2) {
+    struct R {
+        const char* path;
+        std::int64_t lo, hi;
+        const char* quote;
+    };
+    const R ranges[] = {
+        {"/0/0/10", 1, 65534, "Table 1: Short Server ID 0/0/10 Integer 1..65534"},
+        {"/1/0/0", 1, 65534, "Table 1: Short Server ID 1/0/0 Integer 1..65534"},
+        {"/0/1/10", 1, 65534, "Table 1: Short Server ID 0/1/10 Integer 1..65534"},
+        {"/1/1/0", 1, 65534, "Table 1: Short Server ID 1/1/0 Integer 1..65534"},
+        {"/0/0/2", 0, 4, "Table 1: Security Mode 0/0/2 Integer 0..4"},
+        {"/3/0/6/0", 0, 7, "Table 1: Available Power Sources 3/0/6/0 Integer 0..7"},
+        {"/3/0/9", 0, 100, "Table 1: Battery level 3/0/9 0..100 Battery level (in %)"},
+        {"/3/0/11/0", 0, 8, "Table 1: Error Code 3/0/11/0 0..8"},
+        {"/4/0/0", 0, 50, "Table 1: Network Bearer 4/0/0 Integer 0..50"},
+        {"/4/0/1/0", 0, 50, "Table 1: Available Network Bearer 4/0/1/0 Integer 0..50"},
+        {"/4/0/9", 0, 999, "Table 1: SMNC 4/0/9 Integer 0..999"},
+        {"/4/0/10", 0, 999, "Table 1: SMCC 4/0/10 Integer 0..999"},
+        {"/5/0/3", 0, 3, "Table 1: State 5/0/3 Integer 0..3"},
+        {"/5/0/8/0", 0, 5, "Table 1: Firmware Update Protocol Support 5/0/8/0 Integer 0..5"},
+        {"/5/0/9", 0, 2, "Table 1: Firmware Update Delivery Method 5/0/9 Integer 0..2"},
+        {"/11/0/4", 0, 3, "Table 1: Authentication Type 11/[0,1]/4 Integer 0..3"},
+        {"/33908/0/2", 0, 2, "Table 2: Communication status R Integer 0..2"},
+        {"/33909/0/8", 0, 3, "Table 2: Modem firmware update result R Integer 0..3"},
+        {"/33907/0/3", 0, 2, "Table 2: ECL R Integer 0..2"},
+        {"/33907/0/11", 0, 85, "Table 2: Current radio band R Integer 0..85"},
+        {"/33906/0/48", 0, 1, "Table 2: Upload Protocol RW Integer 0..1"},
+        {"/33906/0/51", 0, 1, "Table 2: Enable RAI RW Integer 0..1"},
+        {"/33906/0/52", 0, 1, "Table 2: Power Source RW Integer 0..1"},
+        {"/33906/0/54", 0, 1, "Table 2: Meter Identification source RW Integer 0..1"},
+        {"/33905/0/2", 0, 4, "Table 2: Transport Security Mode RW Integer 0..4"},
+    };
+    for (const auto& r : ranges) {
+        SCOPED_TRACE(r.quote);
+        DeviceConfig c;
+        EXPECT_FALSE(c.set_status(P(r.path), I(r.lo - 1)));
+        EXPECT_FALSE(c.set_status(P(r.path), I(r.hi + 1)));
+        EXPECT_TRUE(c.set_status(P(r.path), I(r.lo)));
+        EXPECT_TRUE(c.set_status(P(r.path), I(r.hi)));
+        EXPECT_EQ(read_int(c, r.path), r.hi);
+    }
+    DeviceConfig c;
+    // Table 2 MDM connection status "0 = OK 1 = Connecting … 4 = Communication failed 6 = Socket failed 7 = Idle": no 5
+    EXPECT_TRUE(c.set_status(P("/33907/0/10"), I(4)));
+    EXPECT_FALSE(c.set_status(P("/33907/0/10"), I(5)));
+    EXPECT_TRUE(c.set_status(P("/33907/0/10"), I(7)));
+    // Table 2 Network classification "0 = Excellent 1 = Good 2 = Fair 3 = Poor"
+    EXPECT_TRUE(c.set_status(P("/33907/0/2"), I(3)));
+    EXPECT_FALSE(c.set_status(P("/33907/0/2"), I(4)));
+    // Table 2 MDM Server Protocol "0.. 0 = MQTT-SN"
+    EXPECT_EQ(c.write(P("/33905/0/1"), I(0), Origin::dm), Outcome::changed);
+    EXPECT_EQ(c.write(P("/33905/0/1"), I(1), Origin::dm), Outcome::bad_request);
+    // Table 1 eDRX parameters 10/0/9 "Opaque 8 bit"
+    EXPECT_TRUE(c.set_status(P("/10/0/9"), Value{Bytes{0x13}}));
+    EXPECT_FALSE(c.set_status(P("/10/0/9"), Value{Bytes{0x13, 0x00}}));
+    // Table 1 Activated Profile names 10/0/11 ObjLink "Link to APN Connection Profile object"
+    EXPECT_TRUE(c.set_status(P("/10/0/11"), Value{ObjectLink{11, 0}}));
+    EXPECT_EQ(std::get<ObjectLink>(c.read(P("/10/0/11")).value), (ObjectLink{11, 0}));
+    // Table 8 Meter ID: readable through NFC with and without the PAK, the value of 33908/./1
+    EXPECT_TRUE(c.set_status(P("/33908/0/1"), I(12345678)));
+    EXPECT_EQ(std::get<std::int64_t>(c.nfc_read("meter_id").value), 12345678);
+}
+
+TEST(Cmi6110Objects, SynchronizeMeterTimeThroughNfc) {
+    // Table 8 Synchronize meter time: "Used in OTC via NFC to use time of mobile phone to
+    // synchronize meter clock" | Used via App | N/A | Writeable | Readable
+    DeviceConfig c(factory());
+    EXPECT_EQ(c.nfc_read("synchronize_meter_time").outcome, Outcome::not_found);  // nothing sent yet
+    EXPECT_EQ(c.nfc_write("synchronize_meter_time", I(1574971200)), Outcome::changed);
+    EXPECT_EQ(std::get<std::int64_t>(c.nfc_read("synchronize_meter_time").value), 1574971200);
+    EXPECT_EQ(c.nfc_write("synchronize_meter_time", S("2019-11-28T20:00Z")), Outcome::bad_request);
+    EXPECT_EQ(c.nfc_write("configuration_lock", I(1)), Outcome::changed);
+    EXPECT_EQ(c.nfc_write("synchronize_meter_time", I(1574971260)), Outcome::locked);
+    EXPECT_EQ(c.nfc_write("synchronize_meter_time", I(1574971260), "PAK-1234-5678"), Outcome::changed);
+}
+
 TEST(Cmi6110Objects, Section75NfcOnlyDefaults) {
     const DeviceConfig c;
     auto nfc_int = [&](std::string_view k) { return std::get<std::int64_t>(c.nfc_read(k).value); };
