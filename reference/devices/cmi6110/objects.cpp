@@ -130,8 +130,8 @@ constexpr ResourceSpec kTable[] = {
     {.key = "transmit_offset", .object = 33906, .resource = 19, .printed = "33906/./19", .name = "Meter Transmit Offset", .ops = O::rw, .has_min = true, .min = 1, .has_default = true, .default_int = 30, .unit = "min", .source = "Table 2 'Offset in minutes'; §7.5 Table 11 'Transmit offset … (in seconds)' 1.. 30", .setting = "Transmit offset", .nfc_open = N::read_write, .nfc_no_pak = N::readable, .erratum = "E-87", .implementation_defined = true},
     {.key = "transmit_delay", .object = 33906, .resource = 20, .printed = "33906/./20", .name = "Meter Transmit Delay", .ops = O::rw, .has_min = true, .min = 1, .has_default = true, .default_int = 240, .unit = "min", .source = "Table 2 'Delay in minutes'; §7.5 Table 11 'Transmit delay' 1.. 240", .setting = "Transmit delay", .nfc_open = N::read_write, .nfc_no_pak = N::readable, .erratum = "E-87"},
     {.key = "max_uploads_per_tx", .object = 33906, .resource = 21, .printed = "33906/./21", .name = "Meter Uploads Per Tx", .ops = O::rw, .has_min = true, .min = 1, .has_default = true, .default_int = 4, .source = "Table 2 'Max number of messages per tx interval'; §7.5 Table 11 'Max uploads per transmission' 1.. 4", .setting = "Max uploads per transmission", .nfc_open = N::read_write, .nfc_no_pak = N::readable, .erratum = "E-87", .implementation_defined = true},
-    {.key = "mdm_dtls_min_timeout", .object = 33906, .resource = 22, .printed = "33906/./22", .name = "DTLS Min Timeout", .ops = O::rw, .has_min = true, .min = 1, .has_default = true, .default_int = 60, .unit = "s", .source = "Table 2; §7.5 Table 12 'DTLS min timeout' 1.. 60", .setting = "MDM DTLS min timeout", .nfc_open = N::read_write, .nfc_no_pak = N::readable, .erratum = "E-87"},
-    {.key = "mdm_dtls_max_timeout", .object = 33906, .resource = 23, .printed = "33906/./23", .name = "DTLS Max Timeout", .ops = O::rw, .has_min = true, .min = 1, .has_default = true, .default_int = 90, .unit = "s", .source = "Table 2; §7.5 Table 12 'DTLS max timeout' 1.. 90", .setting = "MDM DTLS max timeout", .nfc_open = N::read_write, .nfc_no_pak = N::readable, .erratum = "E-87"},
+    {.key = "mdm_dtls_min_timeout", .object = 33906, .resource = 22, .printed = "33906/./22", .name = "DTLS Min Timeout", .ops = O::rw, .has_min = true, .min = 1, .has_default = true, .default_int = 60, .unit = "s", .source = "Table 2; §7.5 Table 12 'DTLS min timeout' 1.. 60", .setting = "DTLS min timeout", .nfc_open = N::read_write, .nfc_no_pak = N::readable, .erratum = "E-87"},
+    {.key = "mdm_dtls_max_timeout", .object = 33906, .resource = 23, .printed = "33906/./23", .name = "DTLS Max Timeout", .ops = O::rw, .has_min = true, .min = 1, .has_default = true, .default_int = 90, .unit = "s", .source = "Table 2; §7.5 Table 12 'DTLS max timeout' 1.. 90", .setting = "DTLS max timeout", .nfc_open = N::read_write, .nfc_no_pak = N::readable, .erratum = "E-87"},
     {.key = "mqttsn_communication_timeout", .object = 33906, .resource = 24, .printed = "33906/./24", .name = "MQTT-SN Communication Timeout", .ops = O::rw, .has_min = true, .min = 1, .has_default = true, .default_int = 92, .unit = "s", .source = "Table 2; §7.5 Table 12 'Communication timeout' 1.. 92", .setting = "Communication timeout", .nfc_open = N::read_write, .nfc_no_pak = N::readable, .erratum = "E-87"},
     {.key = "mqttsn_communication_attempts", .object = 33906, .resource = 25, .printed = "33906/./25", .name = "MQTT-SN Communication Attempts", .ops = O::rw, .has_min = true, .min = 1, .has_default = true, .default_int = 2, .source = "Table 2; §7.5 Table 12 'Communication attempts' 1.. 2", .setting = "Communication attempts", .nfc_open = N::read_write, .nfc_no_pak = N::readable, .erratum = "E-87"},
     {.key = "mqttsn_register_timeout", .object = 33906, .resource = 26, .printed = "33906/./26", .name = "MQTT-SN Register Timeout", .ops = O::rw, .unit = "s", .source = "Table 2 'OBSOLETE!'"},
@@ -140,8 +140,8 @@ constexpr ResourceSpec kTable[] = {
     {.key = "mqttsn_publish_attempts", .object = 33906, .resource = 29, .printed = "33906/./29", .name = "MQTT-SN Publish Attempts", .ops = O::rw, .source = "Table 2 'OBSOLETE!'"},
     {.key = "coap_ack_timeout", .object = 33906, .resource = 30, .printed = "33906/./30", .name = "CoAP ACK Timeout", .ops = O::rw, .has_default = true, .default_int = 60, .unit = "s", .source = "Table 2; §7.5 Table 9 'CoAP ack timeout' 60", .setting = "CoAP ack timeout", .nfc_open = N::read_write, .nfc_no_pak = N::readable, .erratum = "E-87"},
     {.key = "coap_max_retransmit", .object = 33906, .resource = 31, .printed = "33906/./31", .name = "CoAP Max Retransmit", .ops = O::rw, .has_default = true, .default_int = 1, .source = "Table 2; §7.5 Table 9 'CoAP max retransmit' 1", .setting = "CoAP max retransmit", .nfc_open = N::read_write, .nfc_no_pak = N::readable, .erratum = "E-87"},
-    {.key = "lwm2m_dtls_min_timeout", .object = 33906, .resource = 32, .printed = "33906/./32", .name = "IOWA DTLS Min Timeout", .ops = O::rw, .has_default = true, .default_int = 60, .unit = "s", .source = "Table 2; §7.5 Table 9 'DTLS min timeout' 60", .setting = "LwM2M DTLS min timeout", .nfc_open = N::read_write, .nfc_no_pak = N::readable, .erratum = "E-87"},
-    {.key = "lwm2m_dtls_max_timeout", .object = 33906, .resource = 33, .printed = "33906/./33", .name = "IOWA DTLS Max Timeout", .ops = O::rw, .has_default = true, .default_int = 90, .unit = "s", .source = "Table 2; §7.5 Table 9 'DTLS max timeout' 90", .setting = "LwM2M DTLS max timeout", .nfc_open = N::read_write, .nfc_no_pak = N::readable, .erratum = "E-87"},
+    {.key = "lwm2m_dtls_min_timeout", .object = 33906, .resource = 32, .printed = "33906/./32", .name = "IOWA DTLS Min Timeout", .ops = O::rw, .has_default = true, .default_int = 60, .unit = "s", .source = "Table 2; §7.5 Table 9 'DTLS min timeout' 60", .setting = "DTLS min timeout", .nfc_open = N::read_write, .nfc_no_pak = N::readable, .erratum = "E-87"},
+    {.key = "lwm2m_dtls_max_timeout", .object = 33906, .resource = 33, .printed = "33906/./33", .name = "IOWA DTLS Max Timeout", .ops = O::rw, .has_default = true, .default_int = 90, .unit = "s", .source = "Table 2; §7.5 Table 9 'DTLS max timeout' 90", .setting = "DTLS max timeout", .nfc_open = N::read_write, .nfc_no_pak = N::readable, .erratum = "E-87"},
     {.key = "lwm2m_retry_count", .object = 33906, .resource = 34, .printed = "33906/./34", .name = "IOWA Communication Retry Count", .ops = O::rw, .has_min = true, .min = 0, .has_default = true, .default_int = 1, .source = "Table 2; §7.5 Table 9 'Communication retry count' 0.. 1", .setting = "Communication retry count", .nfc_open = N::read_write, .nfc_no_pak = N::readable, .erratum = "E-87"},
     {.key = "lwm2m_retry_delay", .object = 33906, .resource = 35, .printed = "33906/./35", .name = "IOWA Communication Retry Delay", .ops = O::rw, .has_min = true, .min = 1, .has_default = true, .default_int = 3600, .unit = "s", .source = "Table 2; §7.5 Table 9 'Communication retry delay' 1.. 3600", .setting = "Communication retry delay", .nfc_open = N::read_write, .nfc_no_pak = N::readable, .erratum = "E-87"},
     {.key = "lwm2m_sequence_retry_count", .object = 33906, .resource = 36, .printed = "33906/./36", .name = "IOWA Communication Sequence Retry Count", .ops = O::rw, .has_min = true, .min = 1, .has_default = true, .default_int = 2, .source = "Table 2; §7.5 Table 9 'Sequence retry count' 1.. 2", .setting = "Sequence retry count", .nfc_open = N::read_write, .nfc_no_pak = N::readable, .erratum = "E-87"},
@@ -516,7 +516,7 @@ void DeviceConfig::load_defaults() {
     values_.clear();
     for (const auto& s : kTable) {
         for (unsigned i = s.first_instance; i <= s.last_instance; ++i) {
-            if (!s.has_default) continue;
+            if (!s.has_default || s.key == "utc_offset_iso") continue;  // 3/0/14 is read from utc_offset
             const auto inst = static_cast<std::uint16_t>(i);
             if (s.type == T::string) values_[{&s, inst}] = std::string(s.default_str);
             else if (s.type == T::boolean) values_[{&s, inst}] = s.default_int != 0;
@@ -664,9 +664,8 @@ Outcome DeviceConfig::nfc_write(std::string_view key, const Value& v, std::strin
 
 bool DeviceConfig::set_status(const Path& p, const Value& v) {
     const auto* s = find_resource(p.object, p.instance, p.resource);
-    if (!s || s->type == T::none || check_value(*s, v) != Outcome::changed) return false;
-    values_[{s, p.instance}] = v;
-    return true;
+    if (!s || s->type == T::none || s->key == "nfc_config_locked" || check_value(*s, v) != Outcome::changed) return false;
+    return store(*s, p.instance, v) == Outcome::changed;
 }
 
 void DeviceConfig::factory_reset() {
@@ -697,6 +696,9 @@ std::string DeviceConfig::to_json() const {
             },
             v);
     }
+    // the two values read from another one
+    j["/3/0/14"] = format_utc_offset(integer("utc_offset"));
+    j["/33906/0/5"] = locked();
     return j.dump();
 }
 

@@ -508,6 +508,10 @@ TEST(Cmi6110Objects, UtcOffsetIsOneValueInMinutesAndIso8601) {
     EXPECT_EQ(c.nfc_write("utc_offset", I(-90)), Outcome::changed);
     EXPECT_EQ(read_str(c, "/3/0/14"), "-01:30");
     EXPECT_EQ(schedule_config(c).utc_offset, -90min);
+    EXPECT_EQ(nlohmann::json::parse(c.to_json())["/3/0/14"], "-01:30");
+    EXPECT_TRUE(c.set_status(P("/3/0/14"), S("+02:00")));
+    EXPECT_EQ(std::get<std::int64_t>(c.nfc_read("utc_offset").value), 120);
+    EXPECT_FALSE(c.set_status(P("/33906/0/5"), B(true)));  // reads the lock, holds no value of its own
 }
 
 TEST(Cmi6110Objects, ScheduleConfigFromTheModel) {

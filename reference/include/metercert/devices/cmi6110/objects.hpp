@@ -201,7 +201,7 @@ class DeviceConfig {
 public:
     explicit DeviceConfig(FactoryData factory = {});
 
-    // LwM2M (the DM server or the Bootstrap-Server)
+    // LwM2M (the DM server or the Bootstrap-Server; a Read answers both alike, E-85)
     [[nodiscard]] ReadResult read(const Path& p, Origin origin = Origin::dm) const;
     Outcome write(const Path& p, const Value& v, Origin origin);
     ExecuteResult execute(const Path& p, Origin origin = Origin::dm);
@@ -211,8 +211,9 @@ public:
     Outcome nfc_write(std::string_view key, const Value& v, std::string_view pak = {});
     [[nodiscard]] bool locked() const;
 
-    // The module itself updates a status resource (RSSI, uptime, current time …): type-checked,
-    // no operation check; false when the path has no row or the type differs
+    // The module itself updates a status resource (RSSI, uptime, current time …): checked as a
+    // write is (type, range), no operation check; false when the path has no row, the value does
+    // not fit, or the resource is executable or 33906/0/5 (which reads the lock)
     bool set_status(const Path& p, const Value& v);
 
     // §7.5 Table 8 Factory reset: every value back to its default; power mode Active (ERRATA E-88)
