@@ -206,7 +206,13 @@ public:
     Outcome write(const Path& p, const Value& v, Origin origin);
     ExecuteResult execute(const Path& p, Origin origin = Origin::dm);
 
-    // NFC / OTC App (§7.5 "Device access"): settings by key; `pak` is what the App presents
+    // NFC / OTC App (§7.5 "Device access"): the settings of Tables 8–12 by their row's key
+    // (find_setting); `pak` is what the App presents. Values take the row's representation: a
+    // setting an LwM2M resource holds takes that resource's value (Power saving mode eDRX+PSM = 3,
+    // APN mode Auto = true), the others their enumeration (Open/Locked, Passive/Active = 0/1).
+    // Outcomes: not_found (no such setting), method_not_allowed (not writable / readable for
+    // anyone: Meter ID, Factory reset), locked (§7.2: locked module, no or wrong PAK),
+    // bad_request (type, range), content / changed
     [[nodiscard]] ReadResult nfc_read(std::string_view key) const;
     Outcome nfc_write(std::string_view key, const Value& v, std::string_view pak = {});
     [[nodiscard]] bool locked() const;
