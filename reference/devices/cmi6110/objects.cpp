@@ -590,11 +590,17 @@ ReadResult DeviceConfig::read(const Path& p, Origin) const {
 }
 
 Outcome DeviceConfig::write(const Path& p, const Value& v, Origin origin) {
-    const auto* s = find_resource(p.object, p.instance, p.resource);
-    if (!s) return Outcome::not_found;
-    if (p.resource_instance && (!s->multiple || *p.resource_instance != 0)) return Outcome::not_found;
-    if (!writable(s->ops, origin)) return Outcome::method_not_allowed;
-    return store(*s, p.instance, v);
+    const auto outcome = [&] {
+        const auto* s = find_resource(p.object, p.instance, p.resource);
+        if (!s) return Outcome::not_found;
+        if (p.resource_instance && (!s->multiple || *p.resource_instance != 0)) return Outcome::not_found;
+        if (!writable(s->ops, origin)) return Outcome::method_not_allowed;
+        return store(*s, p.instance, v);
+    }();
+    // the Bootstrap interface's Write answers 2.04, 4.00 or 4.15 only (E-92)
+    if (origin == Origin::bootstrap && (outcome == Outcome::not_found || outcome == Outcome::method_not_allowed))
+        return Outcome::bad_request;
+    return outcome;
 }
 
 ExecuteResult DeviceConfig::execute(const Path& p, Origin origin) {

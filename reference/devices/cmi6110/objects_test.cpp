@@ -366,13 +366,16 @@ TEST(Cmi6110Objects, BootstrapOnlyWrites) {
     EXPECT_EQ(c.write(P("/0/1/5"), Value{psk}, Origin::bootstrap), Outcome::changed);
     EXPECT_EQ(c.read(P("/0/1/5"), Origin::bootstrap).outcome, Outcome::method_not_allowed);
     EXPECT_EQ(c.read(P("/0/1/5")).outcome, Outcome::method_not_allowed);
-    EXPECT_EQ(c.write(P("/0/1/4"), Value{psk}, Origin::bootstrap), Outcome::not_found);  // E-85
+    EXPECT_EQ(c.write(P("/0/1/4"), Value{psk}, Origin::dm), Outcome::not_found);  // E-85: not resource 4
+    // the Bootstrap interface's Write answers 2.04, 4.00 or 4.15 only: a refused Bootstrap-Write is 4.00
+    EXPECT_EQ(c.write(P("/0/1/4"), Value{psk}, Origin::bootstrap), Outcome::bad_request);
     EXPECT_EQ(c.to_json().find("DEADBEEF"), std::string::npos);
     // "-" 0/0/4 the bootstrap PSK: no operation at all
-    EXPECT_EQ(c.write(P("/0/0/5"), Value{psk}, Origin::bootstrap), Outcome::method_not_allowed);
+    EXPECT_EQ(c.write(P("/0/0/5"), Value{psk}, Origin::bootstrap), Outcome::bad_request);
     // R stays read-only for the Bootstrap-Server too; Execute is not a Bootstrap operation
-    EXPECT_EQ(c.write(P("/3/0/0"), S("X"), Origin::bootstrap), Outcome::method_not_allowed);
-    EXPECT_EQ(c.write(P("/0/0/0"), S("coaps://x"), Origin::bootstrap), Outcome::method_not_allowed);
+    EXPECT_EQ(c.write(P("/3/0/0"), S("X"), Origin::bootstrap), Outcome::bad_request);
+    EXPECT_EQ(c.write(P("/0/0/0"), S("coaps://x"), Origin::bootstrap), Outcome::bad_request);
+    EXPECT_EQ(read_str(c, "/3/0/0"), "Elvaco");
     EXPECT_EQ(c.execute(P("/3/0/4"), Origin::bootstrap).outcome, Outcome::method_not_allowed);
     // RW resources: both
     EXPECT_EQ(c.write(P("/33906/0/0"), I(15), Origin::bootstrap), Outcome::changed);

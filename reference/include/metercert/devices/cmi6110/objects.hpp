@@ -35,10 +35,12 @@
 //     and nothing set it);
 //   * 4.05 Method Not Allowed ("Target is not allowed for … operation"): Read of an E, W, (W) or
 //     "-" resource or of a secret key (Appendix E.1: "MUST NOT be readable by any server"); Write
-//     from the DM server to R, R(W), (W), E or "-"; Write from the Bootstrap-Server to R, E or
-//     "-"; Execute of anything but E, and any Execute from the Bootstrap-Server;
+//     from the DM server to R, R(W), (W), E or "-"; Execute of anything but E, and any Execute
+//     from the Bootstrap-Server (the Bootstrap interface has no Execute);
 //   * 4.00 Bad Request ("The format of data to be written is different"): a value of the wrong
-//     type, out of the range, not one of the enumeration, or a string not in its format;
+//     type, out of the range, not one of the enumeration, or a string not in its format; and
+//     every refused Write from the Bootstrap-Server (to R, E, "-" or a path that does not exist:
+//     the Bootstrap interface's Write answers 2.04, 4.00 or 4.15 only);
 //   * locked (NFC only, §7.2, not a CoAP code): a write through NFC to a locked module without the
 //     correct Product Access Key.
 // Secret values (PSKs, the PAK) are never returned by read(), and `to_json()` omits them.
