@@ -143,7 +143,7 @@ TEST(DutLink, UrlErrorsNameThePart) {
     EXPECT_EQ(message_of("sim:cmi1020?colour=red"), "DUT URL 'sim:cmi1020?colour=red': unknown parameter 'colour'");
     EXPECT_EQ(message_of("sim:cmi1020?fault=bogus").rfind("DUT URL 'sim:cmi1020?fault=bogus': fault=bogus is unknown (none, ", 0), 0u);
     EXPECT_EQ(message_of("sim:cme3100?fault=bogus"),
-              "DUT URL 'sim:cme3100?fault=bogus': fault=bogus is unknown (none, no_selection_retry)");
+              "DUT URL 'sim:cme3100?fault=bogus': fault=bogus is unknown (none, no_selection_retry, wireless_any_key, wireless_install_unlisted, wireless_not_served)");
     EXPECT_EQ(message_of("sim:cme3000?fault=bogus"), "DUT URL 'sim:cme3000?fault=bogus': fault=bogus is unknown (none)");
     EXPECT_EQ(message_of("noscheme"), "DUT URL 'noscheme': no scheme (expected serial://, sim:, tcp://, tcp-listen://, wmbus+hex:)");
     EXPECT_THROW(check_link("tcp://host"), DutError);
