@@ -178,7 +178,7 @@ def test_an_error_of_the_suite_is_error_not_the_duts_failure(tmp_path):
         "def test_ok(master):\n    expect(master.snd_nke(0), True, 'ACK')\n")
     env = dict(os.environ, PYTHONPATH=os.path.join(os.path.dirname(os.path.abspath(BIN)), "python"), METERCERT_SOURCE_DIR=str(ROOT))
     p = subprocess.run([sys.executable, "-m", "pytest", "-p", "metercert.pytest_plugin", "-p", "no:cacheprovider", "-p",
-                        "no:terminal", "--report", str(tmp_path / "r"), "--rootdir", str(tmp_path), str(prof)],
+                        "no:terminal", "-p", "no:labgrid", "--report", str(tmp_path / "r"), "--rootdir", str(tmp_path), str(prof)],
                        capture_output=True, text=True, timeout=120, env=env)
     rec = record(tmp_path / "r")
     outcomes = {c["id"]: c["outcome"] for c in rec["cases"]}
