@@ -185,9 +185,10 @@ def pytest_collection_finish(session):
     _STATE["selected_profiles"] = selected
     if _STATE["report"]:
         _STATE["report"].mkdir(parents=True, exist_ok=True)
-        (_STATE["report"] / "record.jsonl").write_text("")
-    if config.getoption("--rig"):
+    if config.getoption("--rig"):  # a rig it cannot use is a usage error: nothing written yet
         _open_rig(config.getoption("--rig"))
+    if _STATE["report"]:
+        (_STATE["report"] / "record.jsonl").write_text("")
     pcap = config.getoption("--pcap") or (str(_STATE["report"] / "capture.pcap") if _STATE["report"] else "")
     _STATE["pcap_path"], _STATE["pcap"] = pcap, {}
     if pcap:

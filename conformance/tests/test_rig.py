@@ -191,6 +191,25 @@ def test_rig_check_exercise_sends_the_lcus_bytes(boards, tmp_path):
     assert lc.outputs() == {"1": True, "2": False, "3": False, "4": False}  # power_safe on, the rest off
 
 
+def test_labgrid_file_outputs_as_button_and_led(tmp_path):
+    """labgrid's own FileDigitalOutputDriver as the button and the LED input (e.g. sysfs GPIOs)."""
+    button, led = tmp_path / "button", tmp_path / "led"
+    button.write_text("0\n")
+    led.write_text("1\n")
+    rig = tmp_path / "files.yaml"
+    rig.write_text(f"""targets:
+  dut:
+    drivers:
+      - FileDigitalOutputDriver: {{name: button, filepath: {button}}}
+      - FileDigitalOutputDriver: {{name: led, filepath: {led}}}
+    options: {{button: button, led: led}}
+""")
+    p = rig_check(rig, "--exercise")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "led           led: reads on" in p.stdout and "button        button: on, off (read back on, off)" in p.stdout, p.stdout
+    assert button.read_text() == "0\n" and led.read_text() == "1\n"  # released; the LED only read
+
+
 def test_rig_check_exercise_on_modbus_tasmota_and_simplerest(boards, tmp_path):
     mb = boards("modbus")
     ta = boards("tasmota")
@@ -282,6 +301,46 @@ def test_cmi1020_run_through_an_lcus_rig(tmp_path, boards):
     assert [(s["role"], s["state"]) for s in case["rig_switches"]] == [("power", "off"), ("power", "on")]
     assert (r.report / "rig-log.jsonl").read_text().count("\n") == len(rig["switches"])
     assert "every output left in its safe state" in p.stdout
+    html = (r.report / "report.html").read_text()
+    assert 'id="rig"' in html and "every output was left in its safe state" in html and "cmi1020/5.1/1" in html
+
+
+def test_run_refuses_a_rig_file_it_cannot_use(tmp_path, boards):
+    lc = boards("lcus", "--pty", str(tmp_path / "lcus"))
+    base = [BIN, "run", "--profile", "cmi1020", "-k", RIG_CASES]
+    p = subprocess.run(base + ["--rig", str(tmp_path / "none.yaml"), "--report", str(tmp_path / "r1")], capture_output=True,
+                       text=True, timeout=60, env=env())
+    assert p.returncode == 2 and "--rig" in p.stderr and "no such rig file" in p.stderr, p.stderr
+    bad = write_rig(tmp_path / "bad.yaml", rate_b="rate_x")
+    p = subprocess.run(base + ["--rig", str(bad), "--report", str(tmp_path / "r2")], capture_output=True, text=True,
+                       timeout=120, env=env(LG_LCUS_PORT=lc.address))
+    assert p.returncode == 2 and "targets.cmi1020.options.rate_input_b: no driver named 'rate_x'" in p.stderr, p.stderr
+    assert not (tmp_path / "r2").exists() and lc.commands() == []  # nothing ran, nothing written, nothing switched
+
+
+def test_the_default_run_takes_the_rig_cases_through_the_simulator(tmp_path):
+    """Without --rig, sim:cmi1020 takes dut.power / dut.rate_inputs itself: the cases run."""
+    p = subprocess.run([BIN, "run", "--profile", "cmi1020", "-k", RIG_CASES + " or test_rate_inputs_default_map or test_rate_mapping",
+                        "--report", str(tmp_path / "r")], capture_output=True, text=True, timeout=120, env=env())
+    assert p.returncode == 0, p.stdout + p.stderr
+    rec = json.loads((tmp_path / "r" / "record.json").read_text())
+    assert sorted(c["id"] for c in rec["cases"] if c["outcome"] == "passed") == [
+        "cmi1020/4.2.1/1", "cmi1020/5.1/1", "cmi1020/6.6/12", "cmi1020/6.7.11/2", "cmi1020/6.7.12/1"]
+    assert "rig" not in rec
+
+
+def test_a_rig_case_without_a_rig_is_skipped_with_the_reason(tmp_path):
+    sim = Server("cmi1020", "--pty", str(tmp_path / "mbus"))
+    try:
+        p = subprocess.run([BIN, "run", "--profile", "cmi1020", "--dut", f"serial://{tmp_path / 'mbus'}?baud=2400", "-k", RIG_CASES,
+                            "--report", str(tmp_path / "r")], capture_output=True, text=True, timeout=120, env=env())
+    finally:
+        sim.stop()
+    assert p.returncode == 3, p.stdout + p.stderr
+    rec = json.loads((tmp_path / "r" / "record.json").read_text())
+    reasons = {c["id"]: c.get("reason", "") for c in rec["cases"]}
+    assert reasons["cmi1020/5.1/1"].startswith("needs power: ") and "--rig FILE" in reasons["cmi1020/5.1/1"]
+    assert reasons["cmi1020/4.2.1/1"].startswith("needs rate_inputs: ")
 
 
 def test_a_supply_relay_that_never_closes_is_caught(tmp_path, boards):
