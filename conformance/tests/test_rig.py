@@ -343,6 +343,35 @@ def test_a_rig_case_without_a_rig_is_skipped_with_the_reason(tmp_path):
     assert reasons["cmi1020/4.2.1/1"].startswith("needs rate_inputs: ")
 
 
+def test_cmi1020_run_through_a_tasmota_plug_and_a_modbus_coil_board(tmp_path, boards):
+    """The shipped Modbus/Tasmota example: labgrid's TasmotaPowerDriver (MQTT through the board's
+    own mosquitto) cuts the simulated module's supply, metercert's ModbusRelayDriver sets its rate
+    inputs through pymodbus coils 0 and 1."""
+    ta = boards("tasmota")
+    mb = boards("modbus")
+    host, port = mb.address.rsplit(":", 1)
+    sim = Server("cmi1020", "--pty", str(tmp_path / "mbus"), "--power", f"{ta.state}:POWER", "--rate-inputs",
+                 f"{mb.state}:0,{mb.state}:1")
+    try:
+        p = subprocess.run([BIN, "run", "--profile", "cmi1020", "--dut", f"serial://{tmp_path / 'mbus'}?baud=2400", "--rig",
+                            str(EXAMPLES / "cmi1020-modbus-tasmota.yaml"), "--report", str(tmp_path / "r"), "-k", RIG_CASES],
+                           capture_output=True, text=True, timeout=240,
+                           env=env(LG_MQTT_HOST=ta.address, LG_MODBUS_HOST=host, LG_MODBUS_PORT=port))
+    finally:
+        rc, err = sim.stop()
+    assert p.returncode == 0, p.stdout + p.stderr
+    rec = json.loads((tmp_path / "r" / "record.json").read_text())
+    assert {c["id"]: c["outcome"] for c in rec["cases"]} == {
+        "cmi1020/4.2.1/1": "passed", "cmi1020/5.1/1": "passed", "cmi1020/6.6/12": "passed"}
+    assert "3 power cycle(s) through the rig" in err, err
+    power = [c for c in ta.commands() if c.endswith((" ON", " OFF"))]
+    assert power == ["cmnd/plug/POWER ON", "cmnd/plug/POWER OFF", "cmnd/plug/POWER ON", "cmnd/plug/POWER OFF",
+                     "cmnd/plug/POWER ON"], power
+    assert mb.commands()[2:10] == ["write coil 0 ON", "write coil 1 OFF", "write coil 0 OFF", "write coil 1 ON",
+                                   "write coil 0 ON", "write coil 1 ON", "write coil 0 OFF", "write coil 1 OFF"]
+    assert ta.outputs() == {"POWER": True} and mb.outputs() == {"0": False, "1": False, "2": False, "3": False}
+
+
 def test_a_supply_relay_that_never_closes_is_caught(tmp_path, boards):
     r = LcusRig(tmp_path, boards, fault=("--fault", "stuck:1"))
     try:
