@@ -168,6 +168,8 @@ def pytest_collection_finish(session):
     decls = _profiles(config)
     _STATE["profiles"] = decls
     selected = sorted({_info(i).profile for i in items})
+    if config.getoption("--rig"):  # a rig it cannot use is a usage error: nothing opened or written yet
+        _load_rig(config.getoption("--rig"))
     url = _STATE["url"]
     if url:
         try:
@@ -185,8 +187,8 @@ def pytest_collection_finish(session):
     _STATE["selected_profiles"] = selected
     if _STATE["report"]:
         _STATE["report"].mkdir(parents=True, exist_ok=True)
-    if config.getoption("--rig"):  # a rig it cannot use is a usage error: nothing written yet
-        _open_rig(config.getoption("--rig"))
+    if _STATE["rig"] is not None:
+        _open_rig()
     if _STATE["report"]:
         (_STATE["report"] / "record.jsonl").write_text("")
     pcap = config.getoption("--pcap") or (str(_STATE["report"] / "capture.pcap") if _STATE["report"] else "")
@@ -200,24 +202,35 @@ def pytest_collection_finish(session):
     _out(f"metercert run: {len(items)} case(s) of {', '.join(selected)}")
 
 
-def _open_rig(path: str) -> None:
-    """Loads and opens the rig (a usage error when it cannot be used) and sets its operating state."""
+def _load_rig(path: str) -> None:
+    """Loads the rig (a usage error when it cannot be used); without --dut, the DUT is the serial
+    line the rig's target names (RawSerialPort), if any."""
     from metercert import rig as _rig
     log = _STATE["report"] / "rig-log.jsonl" if _STATE["report"] else None
-    if log:
-        log.write_text("")
     try:
         rig = _rig.load(path, log_path=log)
+        if not _STATE["url"]:
+            _STATE["url"] = rig.dut_url() or ""
     except _rig.RigError as e:
-        if log:
-            log.unlink(missing_ok=True)
         _usage_error(f"--rig: {e}")
+    _STATE["rig"] = rig
+
+
+def _open_rig() -> None:
+    """Opens the loaded rig (a usage error when a board cannot be opened) and sets its operating state."""
+    from metercert import rig as _rig
+    rig = _STATE["rig"]
+    if rig._log_path:
+        rig._log_path.write_text("")
     try:
         rig.open()
     except _rig.RigError as e:
         rig.close()
+        _STATE["rig"] = None
+        if rig._log_path:
+            rig._log_path.unlink(missing_ok=True)
         _usage_error(f"--rig: {e}")
-    _STATE["rig"] = rig
+    path = rig.file.path
     atexit.register(_rig_safe, "exit of the run's process")  # a last resort: the normal end does it first
     try:
         rig.operating("operating state: start of the run")
@@ -305,7 +318,7 @@ def resolve_dut():
 def dut_target(request) -> DutTarget:
     """The DUT of the running case: ``--dut`` when given, else the profile's ``default_dut``,
     resolved by the profile's ``resolve_dut``."""
-    url = request.config.getoption("--dut") or request.getfixturevalue("default_dut")
+    url = _STATE["url"] or request.getfixturevalue("default_dut")
     target = url if isinstance(url, DutTarget) else request.getfixturevalue("resolve_dut")(url)
     info = _info(request.node)
     if info is not None:

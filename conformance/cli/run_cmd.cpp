@@ -197,7 +197,10 @@ int run_run(const RunOptions& o, const std::vector<std::string>& argv) {
     if (!o.pcap.empty()) args.insert(args.end(), {"--pcap", o.pcap});
     for (const auto& p : profiles) args.push_back((root / "conformance" / package_of_profile(p)).string());
     std::cerr << fmt::format("metercert run: profiles {} against {} → {}\n", fmt::join(profiles, ", "),
-                             o.dut.empty() ? "their built-in simulators" : o.dut, report.string());
+                             !o.dut.empty() ? o.dut
+                             : o.rig.empty() ? "their built-in simulators"
+                                             : "the rig's DUT line (its RawSerialPort), else their built-in simulators",
+                             report.string());
     const auto res = run_python(args, {{"METERCERT_ARGV", nlohmann::json(argv).dump()}, {"METERCERT_SOURCE_DIR", root.string()}});
     const int stopped = res.stop_signal ? 128 + res.stop_signal : 0;
     std::ifstream in(report / "record.json");
@@ -283,7 +286,9 @@ void add_run(CLI::App& app, int& exit_code) {
                     "rate_inputs or button run through it (on a simulated DUT they run through the simulator).\n"
                     "Every output is set to the safe state the file declares when the run ends, is stopped\n"
                     "(SIGINT/SIGTERM) or a case fails or breaks; each switch is logged in REPORT/rig-log.jsonl\n"
-                    "and the record's \"rig\" section. Check a file first with `metercert rig check`.");
+                    "and the record's \"rig\" section. Without --dut the DUT is the rig target's labgrid\n"
+                    "RawSerialPort (port, speed: serial://PORT?baud=SPEED), when it has one.\n"
+                    "Check a file first with `metercert rig check`.");
     cmd->add_option("--station", o->station, "test station (default: $METERCERT_STATION)");
     cmd->add_option("--operator", o->operator_name, "operator (default: $METERCERT_OPERATOR)");
     cmd->callback([o, &exit_code] { exit_code = run_run(*o, command_line()); });

@@ -137,13 +137,14 @@ def test_every_shipped_rig_file_checks_against_emulated_boards(boards, tmp_path)
 
 
 def write_rig(path: pathlib.Path, power_driver="mains", rate_b="rate_b", power_safe='"on"', extra_drivers="",
-              channels=(1, 2, 3, 4)) -> pathlib.Path:
+              channels=(1, 2, 3, 4), dut_port=None) -> pathlib.Path:
+    dut = f"      RawSerialPort: {{port: {dut_port}, speed: 2400}}\n" if dut_port else ""
     path.write_text(f"""imports: [metercert.rig.drivers]
 targets:
   cmi1020:
     resources:
       LcusRelayPort: {{port: !template $LG_LCUS_PORT, channels: 4}}
-    drivers:
+{dut}    drivers:
       - LcusRelayDriver: {{name: mains_relay, channel: {channels[0]}}}
       - LcusRelayDriver: {{name: rate_a, channel: {channels[1]}}}
       - LcusRelayDriver: {{name: rate_b, channel: {channels[2]}}}
@@ -370,6 +371,21 @@ def test_cmi1020_run_through_a_tasmota_plug_and_a_modbus_coil_board(tmp_path, bo
     assert mb.commands()[2:10] == ["write coil 0 ON", "write coil 1 OFF", "write coil 0 OFF", "write coil 1 ON",
                                    "write coil 0 ON", "write coil 1 ON", "write coil 0 OFF", "write coil 1 OFF"]
     assert ta.outputs() == {"POWER": True} and mb.outputs() == {"0": False, "1": False, "2": False, "3": False}
+
+
+def test_the_dut_line_from_the_rig_files_raw_serial_port(tmp_path, boards):
+    """A target's labgrid RawSerialPort is the DUT's line: `run --rig` without --dut certifies it."""
+    rig = write_rig(tmp_path / "rig.yaml", dut_port=tmp_path / "mbus")
+    r = LcusRig(tmp_path, boards, rig=rig)
+    try:
+        p = subprocess.run([BIN, "run", "--profile", "cmi1020", "--rig", str(rig), "--report", str(r.report), "-k", RIG_CASES],
+                           capture_output=True, text=True, timeout=240, env=env(LG_LCUS_PORT=r.board.address))
+    finally:
+        rc, err = r.stop()
+    assert p.returncode == 0, p.stdout + p.stderr
+    rec = r.record()
+    assert rec["dut"]["url"] == f"serial://{tmp_path / 'mbus'}?baud=2400" and rec["dut"]["simulated"] is False, rec["dut"]
+    assert [c["outcome"] for c in rec["cases"]] == ["passed"] * 3 and "3 power cycle(s) through the rig" in err
 
 
 def test_a_supply_relay_that_never_closes_is_caught(tmp_path, boards):

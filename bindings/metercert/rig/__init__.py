@@ -19,6 +19,10 @@ option             labgrid protocol        what it drives (capability)
 ``led``            ``DigitalOutputProtocol``  read only (``get()``): an input watching a LED
 =================  ======================  =============================================
 
+The DUT's own line may be in the target too, as labgrid's ``RawSerialPort`` (``port``, ``speed``):
+``metercert run --rig`` without ``--dut`` then certifies ``serial://PORT?baud=SPEED``
+(:meth:`Rig.dut_url`).
+
 A rate input or the button is *on* when its relay applies 230 VAC / closes the button. A relay
 output is a ``DigitalOutputProtocol``; the supply is a ``PowerProtocol`` (a relay output becomes
 one through labgrid's ``DigitalOutputPowerDriver``, whose ``delay`` is the off time of a cycle).
@@ -273,6 +277,18 @@ class Rig:
                         self._state[role] = not self.safe_state()[role]
                 self._set_all(self.safe_state(), why, errors)
         return errors
+
+    def dut_url(self) -> str | None:
+        """The DUT's URL from the target's labgrid ``RawSerialPort`` resource (``port``, ``speed``:
+        the M-Bus line through a level converter; metercert opens the port itself, 8E1 with
+        timestamps: labgrid's serial resources carry only port and speed) as
+        ``serial://PORT?baud=SPEED``; None without one. RigError when the target has several."""
+        from labgrid.resource import RawSerialPort
+        ports = [r for r in self.file.target(self.target_name).resources if isinstance(r, RawSerialPort)]
+        if len(ports) > 1:
+            raise RigError(f"{self.file.path}: targets.{self.target_name}.resources: {len(ports)} RawSerialPort resources: "
+                           f"which is the DUT's? (give --dut)")
+        return f"serial://{ports[0].port}?baud={ports[0].speed}" if ports else None
 
     def describe(self) -> dict:
         """The rig section of the record: file, target, roles (role → driver and class), safe
