@@ -24,3 +24,12 @@ def pytest_metercert_measurements(info, frames):
     reply's gap with the EN 13757-2 window at its baud, as a plotted series. ``info`` is the
     case's :class:`metercert.conformance.CaseInfo`, ``frames`` its evidence frames (record.json's
     shape: direction ``to_dut``/``from_dut``, wall_us, hex, baud, …)."""
+
+
+@pytest.hookspec(firstresult=True)
+def pytest_metercert_simulated_rig(target):
+    """The rig calls a simulated DUT takes itself, so that the cases that need a rig also run
+    against the simulator: ``{capability: maker}`` with capability ``power``, ``rate_inputs`` or
+    ``button`` and maker(dut) → the role object of the case's Connection (``power.cycle()``,
+    ``rate_inputs.set(a, b)``, ``button.hold(seconds)``: metercert.rig's interface). None: the
+    DUT takes none (a real DUT needs ``--rig``). A ``--rig`` file's roles take precedence."""

@@ -1,10 +1,11 @@
-"""pytest plugin of the conformance run: ``python3 -m pytest -p metercert.pytest_plugin -p no:terminal``.
+"""pytest plugin of the conformance run: ``python3 -m pytest -p metercert.pytest_plugin -p no:terminal -p no:labgrid``.
 
 Options: ``--dut URL`` (default: each profile's built-in simulator, its conftest's
 ``default_dut``), ``--report DIR`` (record.json, record.jsonl, junit.xml, report.html,
 report.pdf, capture.pcap), ``--pcap FILE`` (the capture elsewhere), ``--station``/``--operator``
 (default: the METERCERT_STATION/METERCERT_OPERATOR environment variables), ``--meter-readout
-FILE`` (the IEC 62056-21 readout the DUT's meter gives: the meter reference of a real DUT).
+FILE`` (the IEC 62056-21 readout the DUT's meter gives: the meter reference of a real DUT),
+``--rig FILE[#TARGET]`` (a rig file: :mod:`metercert.rig`).
 
 A profile is a Python package ``conformance/<package>/`` (its modules import each other
 explicitly, ``from .lib import …``; the package is the profile's name with ``_`` for ``-``:
@@ -18,10 +19,21 @@ measurements every case's evidence yields); device-specific fixtures are the pro
 
 Needs (labgrid's features): a case declares the capabilities it needs
 (:func:`metercert.conformance.case`); the DUT link says which it offers (``metercert.dut_link``,
-rigs/links/), the rig adds its own (``--rig`` will: power, rate_inputs, button, meter.probe); a
-case whose needs they do not cover is skipped with the missing capabilities named in words. The
-plugin never looks into a URL for what a DUT can do, and knows no product and no protocol: frames
-are described by :mod:`metercert.evidence` per link kind.
+rigs/links/), the rig adds its own (``--rig FILE``: ``power``, ``rate_inputs``, ``button`` for the
+roles its file names), and a simulated DUT may take the rig's calls itself (the profile's hook
+``pytest_metercert_simulated_rig``); a case whose needs they do not cover is skipped with the
+missing capabilities named in words. The plugin never looks into a URL for what a DUT can do, and
+knows no product and no protocol: frames are described by :mod:`metercert.evidence` per link kind.
+
+The rig (``--rig``): loaded and opened once the selection is known (a file labgrid cannot use, or
+whose roles are wrong, is a usage error: nothing runs), then set to its operating state (supply
+on, rate inputs off, button released). A case that uses it finds ``dut.power`` (``cycle()``,
+``on()``, ``off()``), ``dut.rate_inputs`` (``set(a, b)``) and ``dut.button`` (``hold(seconds)``);
+after the case the rig is back in its operating state, or in its safe state when the case failed
+or broke. When the run ends or is stopped every output goes to the safe state the file declares.
+Every switch is appended to ``DIR/rig-log.jsonl`` as it happens; the record has the rig's section
+(``rig``: file, target, roles, safe state, switches, ``safe_reached``) and each case the switches
+made during it (``rig_switches``).
 
 Fixtures: ``dut`` (a :class:`metercert.Connection`, opened fresh for each case so that cases do
 not depend on each other; every byte is tapped, secrets redacted by the link before anything
@@ -39,6 +51,7 @@ of pytest, 2 of ``metercert run``).
 """
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import pathlib
@@ -59,9 +72,9 @@ _STATE: dict = {}
 # Exceptions that are the DUT's doing: the case failed. Anything else is an error of the suite.
 DUT_FAULTS = (AssertionError, *metercert.DUT_ERRORS)
 
-# What the rig adds to the DUT link's capabilities. Empty until --rig FILE (labgrid environment
-# files, relays) lands: it will add power, rate_inputs, button, meter.probe.
-RIG_CAPABILITIES: frozenset[str] = frozenset()
+# The rig's capabilities (power, rate_inputs, button: what its file's roles drive); empty without
+# --rig. A simulated DUT may add the same names itself (pytest_metercert_simulated_rig).
+RIG_ROLES = ("power", "rate_inputs", "button")
 
 
 def pytest_addhooks(pluginmanager):
@@ -80,6 +93,8 @@ def pytest_addoption(parser):
     g.addoption("--station", default=os.environ.get("METERCERT_STATION", ""), help="test station name")
     g.addoption("--operator", default=os.environ.get("METERCERT_OPERATOR", ""), help="operator name")
     g.addoption("--meter-readout", default="", help="IEC 62056-21 readout the DUT's meter answers with (meter reference)")
+    g.addoption("--rig", default="", help="rig file (labgrid environment, FILE or FILE#TARGET): the relays of the DUT's "
+                                          "supply, rate inputs and button (metercert.rig)")
 
 
 def _info(item) -> CaseInfo | None:
@@ -113,7 +128,7 @@ def pytest_configure(config):
     _STATE.update(config=config, url=config.getoption("--dut"), report=pathlib.Path(report) if report else None, cases=[],
                   started=_record.now_iso(), total=0, done=0, started_writing=False, interrupted_by=None,
                   station=config.getoption("--station"), operator=config.getoption("--operator"), identity={},
-                  profiles={}, pcap={}, pcap_path="", provenance=None)
+                  profiles={}, pcap={}, pcap_path="", provenance=None, rig=None, rig_final=None)
     signal.signal(signal.SIGINT, _on_stop_signal)
     signal.signal(signal.SIGTERM, _on_stop_signal)
 
@@ -154,6 +169,8 @@ def pytest_collection_finish(session):
     decls = _profiles(config)
     _STATE["profiles"] = decls
     selected = sorted({_info(i).profile for i in items})
+    if config.getoption("--rig"):  # a rig it cannot use is a usage error: nothing opened or written yet
+        _load_rig(config.getoption("--rig"))
     url = _STATE["url"]
     if url:
         try:
@@ -171,6 +188,9 @@ def pytest_collection_finish(session):
     _STATE["selected_profiles"] = selected
     if _STATE["report"]:
         _STATE["report"].mkdir(parents=True, exist_ok=True)
+    if _STATE["rig"] is not None:
+        _open_rig()
+    if _STATE["report"]:
         (_STATE["report"] / "record.jsonl").write_text("")
     pcap = config.getoption("--pcap") or (str(_STATE["report"] / "capture.pcap") if _STATE["report"] else "")
     _STATE["pcap_path"], _STATE["pcap"] = pcap, {}
@@ -181,6 +201,57 @@ def pytest_collection_finish(session):
     _STATE["started_writing"] = True
     _write(complete=False)
     _out(f"metercert run: {len(items)} case(s) of {', '.join(selected)}")
+
+
+def _load_rig(path: str) -> None:
+    """Loads the rig (a usage error when it cannot be used); without --dut, the DUT is the serial
+    line the rig's target names (RawSerialPort), if any."""
+    from metercert import rig as _rig
+    log = _STATE["report"] / "rig-log.jsonl" if _STATE["report"] else None
+    try:
+        rig = _rig.load(path, log_path=log)
+        if not _STATE["url"]:
+            _STATE["url"] = rig.dut_url() or ""
+    except _rig.RigError as e:
+        _usage_error(f"--rig: {e}")
+    _STATE["rig"] = rig
+
+
+def _open_rig() -> None:
+    """Opens the loaded rig (a usage error when a board cannot be opened) and sets its operating state."""
+    from metercert import rig as _rig
+    rig = _STATE["rig"]
+    if rig._log_path:
+        rig._log_path.write_text("")
+    try:
+        rig.open()
+    except _rig.RigError as e:
+        rig.close()
+        _STATE["rig"] = None
+        if rig._log_path:
+            rig._log_path.unlink(missing_ok=True)
+        _usage_error(f"--rig: {e}")
+    path = rig.file.path
+    atexit.register(_rig_safe, "exit of the run's process")  # a last resort: the normal end does it first
+    try:
+        rig.operating("operating state: start of the run")
+    except Exception as e:
+        _rig_safe("the operating state could not be set")
+        _usage_error(f"--rig {path}: the operating state cannot be set: {type(e).__name__}: {e}")
+    _out(f"metercert run: rig {rig.file.path} target {rig.target_name}: {', '.join(sorted(rig.capabilities)) or 'no role'}")
+
+
+def _rig_safe(why: str) -> list[str] | None:
+    """Every rig output to its safe state (once per run; later calls do nothing): the failures."""
+    rig = _STATE.get("rig")
+    if rig is None or _STATE.get("rig_final") is not None:
+        return None
+    errors = rig.safe(f"safe state: {why}")
+    _STATE["rig_final"] = {"safe_reached": not errors, "safe_errors": errors, "why": why}
+    if errors:
+        _out(f"error: the rig's safe state was not reached: {'; '.join(errors)}", err=True)
+    rig.close()
+    return errors
 
 
 # The source tree (profiles, vectors): $METERCERT_SOURCE_DIR from `metercert run`, else the tree
@@ -210,11 +281,27 @@ class DutTarget:
         return any(c.startswith("sim.") for c in self.capabilities)
 
 
-def _missing(info: CaseInfo, target: DutTarget) -> str | None:
+def _rig_roles(node, target: DutTarget) -> dict:
+    """Capability → the role's maker (called with the case's Connection): the roles a simulated DUT
+    takes itself (the profile's pytest_metercert_simulated_rig: an in-process simulator is behind
+    no relay), else the rig's (``--rig``). A maker of the rig has ``from_rig`` set."""
+    roles = {}
+    rig = _STATE.get("rig")
+    if rig is not None:
+        for cap in RIG_ROLES:
+            if cap in rig.capabilities:
+                maker = (lambda _dut, obj=getattr(rig, cap): obj)
+                maker.from_rig = True
+                roles[cap] = maker
+    roles.update(node.ihook.pytest_metercert_simulated_rig(target=target) or {})
+    return roles
+
+
+def _missing(info: CaseInfo, target: DutTarget, roles=()) -> str | None:
     """Why the case cannot run against this DUT (None: it can): the needs neither the DUT link nor
     the rig offers, each said in words. The reason names what is missing, never the case, so that
     the summary can group the cases by it."""
-    missing = [n for n in info.needs if n not in target.capabilities and n not in RIG_CAPABILITIES]
+    missing = [n for n in info.needs if n not in target.capabilities and n not in roles]
     if not missing:
         return None
     known = metercert.capabilities()
@@ -232,11 +319,11 @@ def resolve_dut():
 def dut_target(request) -> DutTarget:
     """The DUT of the running case: ``--dut`` when given, else the profile's ``default_dut``,
     resolved by the profile's ``resolve_dut``."""
-    url = request.config.getoption("--dut") or request.getfixturevalue("default_dut")
+    url = _STATE["url"] or request.getfixturevalue("default_dut")
     target = url if isinstance(url, DutTarget) else request.getfixturevalue("resolve_dut")(url)
     info = _info(request.node)
     if info is not None:
-        reason = _missing(info, target)
+        reason = _missing(info, target, _rig_roles(request.node, target))
         if reason:
             pytest.skip(reason)
         if info.profile not in _STATE["identity"]:
@@ -266,9 +353,32 @@ def dut_url(dut_target):
 
 @pytest.fixture
 def dut(request, dut_target):
+    """The case's Connection; with the roles of the rig (or of a simulated DUT) as ``power``,
+    ``rate_inputs``, ``button`` when the case needs them."""
     conn = metercert.connect(dut_target.url)
     request.node.metercert_connection = conn
+    info = _info(request.node)
+    rig = _STATE.get("rig")
+    uses_rig = False
+    if info is not None:
+        roles = _rig_roles(request.node, dut_target)
+        for cap in RIG_ROLES:
+            if cap in roles:
+                setattr(conn, cap, roles[cap](conn))
+        uses_rig = any(getattr(roles.get(n), "from_rig", False) for n in info.needs)
+    if uses_rig:
+        request.node.metercert_rig_from = len(rig.log)
+        rig.operating(f"operating state: before {info.id}")
+        rig.why(info.id)
     yield conn
+    if uses_rig and _STATE.get("rig_final") is None and not _STATE["interrupted_by"]:
+        reports = request.node.__dict__.get("metercert_reports", [])
+        bad = [r.when for r, _ in reports if r.failed]
+        if bad:
+            rig.safe(f"safe state: {info.id} {'failed' if bad == ['call'] else 'broke'} in {bad[0]}")
+        else:
+            rig.operating(f"operating state: after {info.id}")
+        rig.why("")
     release = conn.release_s  # a gateway serves one client at a time: it must see this one go
     conn.close()
     time.sleep(release)
@@ -350,6 +460,9 @@ def _entry(item, info: CaseInfo, reports) -> dict:
                 first = str(exc).strip().splitlines()[0][:160] if exc is not None and str(exc).strip() else ""
                 entry["reason"] = f"{type(exc).__name__ if exc else 'error'} in {rep.when}" + (f": {first}" if first else "")
                 entry["traceback"] = str(rep.longrepr)[-4000:]
+    rig_from = getattr(item, "metercert_rig_from", None)
+    if rig_from is not None and _STATE.get("rig") is not None:
+        entry["rig_switches"] = _STATE["rig"].log[rig_from:]
     conn = getattr(item, "metercert_connection", None)
     frames = _frames(conn, with_records=entry["outcome"] in ("failed", "error"))
     entry["evidence"] = {"frames": frames}
@@ -421,6 +534,10 @@ def _write(complete: bool):
         "finished": _record.now_iso() if complete or _STATE["interrupted_by"] else None,
         "complete": complete, "interrupted_by": _STATE["interrupted_by"], "cases": _STATE["cases"],
     }
+    if _STATE.get("rig") is not None:
+        rec["rig"] = _STATE["rig"].describe()
+        if _STATE.get("rig_final") is not None:
+            rec["rig"].update(_STATE["rig_final"])
     _record.finalize(rec)
     d = _STATE["report"]
     tmp = d / "record.json.tmp"
@@ -474,5 +591,6 @@ def pytest_sessionfinish(session, exitstatus):
     interrupted = bool(_STATE["interrupted_by"]) or exitstatus == pytest.ExitCode.INTERRUPTED
     if interrupted and not _STATE["interrupted_by"]:
         _STATE["interrupted_by"] = "SIGINT"
+    _rig_safe(f"the run was stopped by {_STATE['interrupted_by']}" if interrupted else "end of the run")
     _stop_children()
     _write(complete=not interrupted)

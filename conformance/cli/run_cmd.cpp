@@ -34,6 +34,7 @@ struct RunOptions {
     std::string pcap;
     std::string station, operator_name;
     std::string meter_readout;
+    std::string rig;  // a rig file (labgrid environment), FILE or FILE#TARGET
     bool force = false;
 };
 
@@ -172,6 +173,14 @@ int run_run(const RunOptions& given, const std::vector<std::string>& argv) {
             return 2;
         }
     }
+    if (!o.rig.empty()) {  // the file must be there; whether labgrid can use it the plugin says (a usage error)
+        const std::string file = o.rig.substr(0, o.rig.rfind('#'));
+        std::error_code ec;
+        if (!fs::is_regular_file(file, ec)) {
+            std::cerr << fmt::format("error: --rig {}: {}\n", o.rig, fs::exists(file, ec) ? "not a regular file" : "no such rig file");
+            return 2;
+        }
+    }
     // The DUT must be reachable before anything runs: exit 2, not a page of failed cases. Every
     // scheme and simulated device is the registry's (rigs/links/): the link is opened and released
     // (a simulator process is started and stopped again).
@@ -206,7 +215,7 @@ int run_run(const RunOptions& given, const std::vector<std::string>& argv) {
         std::cerr << fmt::format("error: --report {}: {}\n", report.string(), ec ? ec.message() : std::strerror(errno));
         return 2;
     }
-    for (const char* f : {"record.json", "record.jsonl", "junit.xml", "report.html", "report.pdf", "capture.pcap"})
+    for (const char* f : {"record.json", "record.jsonl", "junit.xml", "report.html", "report.pdf", "capture.pcap", "rig-log.jsonl"})
         fs::remove(report / f, ec);  // --force: nothing of the earlier run is left to be mistaken for this one
     if (!o.pcap.empty()) {
         const fs::path dir = fs::absolute(o.pcap).parent_path();
@@ -223,13 +232,17 @@ int run_run(const RunOptions& given, const std::vector<std::string>& argv) {
                                   "-p", "no:terminal", "-p", "no:labgrid", "--report", report.string(), "--rootdir", root.string()};
     if (!o.dut.empty()) args.insert(args.end(), {"--dut", o.dut});
     if (!o.meter_readout.empty()) args.insert(args.end(), {"--meter-readout", fs::absolute(o.meter_readout).string()});
+    if (!o.rig.empty()) args.insert(args.end(), {"--rig", fs::absolute(o.rig).string()});
     if (!o.station.empty()) args.insert(args.end(), {"--station", o.station});
     if (!o.operator_name.empty()) args.insert(args.end(), {"--operator", o.operator_name});
     if (!o.k.empty()) args.insert(args.end(), {"-k", o.k});
     if (!o.pcap.empty()) args.insert(args.end(), {"--pcap", o.pcap});
     for (const auto& p : profiles) args.push_back((root / "conformance" / package_of_profile(p)).string());
     std::cerr << fmt::format("metercert run: profiles {} against {} → {}\n", fmt::join(profiles, ", "),
-                             o.dut.empty() ? "their built-in simulators" : rigs::redact_url(given.dut), report.string());
+                             !o.dut.empty() ? rigs::redact_url(given.dut)
+                             : o.rig.empty() ? "their built-in simulators"
+                                             : "the rig's DUT line (its RawSerialPort), else their built-in simulators",
+                             report.string());
     const auto res = run_python(args, {{"METERCERT_ARGV", nlohmann::json(argv).dump()}, {"METERCERT_SOURCE_DIR", root.string()}});
     const int stopped = res.stop_signal ? 128 + res.stop_signal : 0;
     std::ifstream in(report / "record.json");
@@ -263,8 +276,14 @@ int run_run(const RunOptions& given, const std::vector<std::string>& argv) {
             std::cout << fmt::format("  {} {} ({}): {}\n", c["outcome"] == "failed" ? "FAILED" : "ERROR ", c["id"].get<std::string>(),
                                      c["level"].get<std::string>(), c.value("message", std::string{}).substr(0, 200));
     print_not_verified(sum);
-    std::cout << fmt::format("reports: {}/ (record.json, record.jsonl, junit.xml, report.html, report.pdf){}\n", report.string(),
-                             o.pcap.empty() ? ", capture.pcap" : ", capture " + o.pcap);
+    std::cout << fmt::format("reports: {}/ (record.json, record.jsonl, junit.xml, report.html, report.pdf{}){}\n", report.string(),
+                             o.rig.empty() ? "" : ", rig-log.jsonl", o.pcap.empty() ? ", capture.pcap" : ", capture " + o.pcap);
+    if (rec.contains("rig") && rec["rig"].is_object() && rec["rig"].contains("safe_reached")) {
+        const auto& rig = rec["rig"];
+        std::cout << fmt::format("rig: {} switch(es); {}\n", rig.value("switches", nlohmann::json::array()).size(),
+                                 rig.value("safe_reached", false) ? "every output left in its safe state"
+                                                                  : "SAFE STATE NOT REACHED: " + rig.value("safe_errors", nlohmann::json::array()).dump());
+    }
     if (stopped) {
         std::cout << fmt::format("stopped by {}: the record keeps the {} case(s) done (\"complete\": false)\n",
                                  res.stop_signal == SIGINT ? "SIGINT" : "SIGTERM", rec["cases"].size());
@@ -305,6 +324,15 @@ void add_run(CLI::App& app, int& exit_code) {
     cmd->add_option("--meter-readout", o->meter_readout,
                     "the meter reference of a real DUT: the IEC 62056-21 readout its meter gives (with or\n"
                     "without the wire framing); every value the DUT reports must then equal it (a 'must')");
+    cmd->add_option("--rig", o->rig,
+                    "a rig file (labgrid environment; README 'Rigs'; FILE#TARGET when it has several targets):\n"
+                    "the relays that switch the DUT's supply, rate inputs and button. Cases that need power,\n"
+                    "rate_inputs or button run through it (on a simulated DUT they run through the simulator).\n"
+                    "Every output is set to the safe state the file declares when the run ends, is stopped\n"
+                    "(SIGINT/SIGTERM) or a case fails or breaks; each switch is logged in REPORT/rig-log.jsonl\n"
+                    "and the record's \"rig\" section. Without --dut the DUT is the rig target's labgrid\n"
+                    "RawSerialPort (port, speed: serial://PORT?baud=SPEED), when it has one.\n"
+                    "Check a file first with `metercert rig check`.");
     cmd->add_option("--station", o->station, "test station (default: $METERCERT_STATION)");
     cmd->add_option("--operator", o->operator_name, "operator (default: $METERCERT_OPERATOR)");
     cmd->callback([o, &exit_code] { exit_code = run_run(*o, command_line()); });

@@ -59,6 +59,36 @@ def pytest_metercert_measurements(info, frames):
     return out
 
 
+class _SimPower:
+    """The built-in simulator's supply (sim.cmi1020): cycle() is slave 0's power cycle (RAM lost,
+    EEPROM kept; §5.1) — what a rig's power.cycle() does to a real module."""
+
+    def __init__(self, dut):
+        self._dut = dut
+
+    def cycle(self):
+        self._dut.power_cycle(0)
+
+
+class _SimRateInputs:
+    """The built-in simulator's 230 VAC rate inputs A/B of slave 0 (§4.2.1)."""
+
+    def __init__(self, dut):
+        self._dut = dut
+
+    def set(self, a: bool, b: bool):
+        self._dut.set_rate_inputs(0, bool(a), bool(b))
+
+
+def pytest_metercert_simulated_rig(target):
+    """The in-process simulator (sim.cmi1020) takes the rig's power cycle and rate inputs itself, so
+    those cases also run in the default run; a real module (or `simulate cmi1020` on a line) needs
+    --rig (its --power/--rate-inputs wires)."""
+    if "sim.cmi1020" in target.capabilities:
+        return {"power": _SimPower, "rate_inputs": _SimRateInputs}
+    return None
+
+
 @pytest.fixture
 def meter(dut):
     """The E350 model behind simulated slave 0 (sim.cmi1020: the built-in simulator only)."""

@@ -50,10 +50,10 @@ def test_padded_customer_number_readings(master, meter_readout):
 
 
 @case("cmi1020/6.2/4", "Without meter communication the header ID is the CMi1020's serial number (Table 4 row 1).",
-      needs=("sim.cmi1020",))
+      needs=("power", "sim.cmi1020"))
 def test_factory_id_without_meter(dut, master, meter):
     meter.fault = "no_meter"
-    dut.power_cycle(0)
+    dut.power.cycle()
     dut.idle(3000)
     first = read_telegrams(master)[0]
     expect(first["header"]["id"], record(first, "8C40", "78")["value"], "header ID = fabrication number (8C40 78)")

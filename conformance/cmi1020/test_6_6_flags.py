@@ -70,9 +70,9 @@ def test_status_not_latching(dut, master, meter):
 
 
 @case("cmi1020/6.6/12", "After power-on, bit 5 'not polled yet' is set until the first successful meter readout.",
-      needs=("sim.cmi1020",))
-def test_not_polled_bit(dut, master, meter):
-    dut.power_cycle(0)
+      needs=("power",))
+def test_not_polled_bit(dut, master):
+    dut.power.cycle()
     expect(bool(error_flags(master) & 0x20), True, "FD17 bit 5 right after power-on")
     dut.idle(3000)
     expect(bool(error_flags(master) & 0x20), False, "FD17 bit 5 after the first readout (2 s after power-on)")

@@ -13,10 +13,10 @@ def test_set_rate(master, meter):
 
 
 @case("cmi1020/6.7.11/2", "Rate 0xFF follows the inputs with Table 2's default mapping (A active → rate 2); FD1B shows A.",
-      needs=("sim.cmi1020",))
+      needs=("rate_inputs", "sim.cmi1020"))
 def test_rate_inputs_default_map(dut, master, meter):
     elvaco(master, 0x03, b"\xff")
-    dut.set_rate_inputs(0, True, False)
+    dut.rate_inputs.set(True, False)
     expect(meter.rate, 2, "meter rate with input A active, B inactive")
     expect(record_int(read_telegrams(master)[0], "01", "FD1B"), 0b10, "FD1B (bit 1 = A, bit 0 = B)")
 
@@ -35,12 +35,13 @@ def test_rate_out_of_range_not_applied(master, meter):
     expect([(c["code"], c["fields"].hex()) for c in meter.executed], [], "meter commands executed after rate 7")
 
 
-@case("cmi1020/6.7.12/1", "A new mapping table decides the rate for each input combination.", needs=("sim.cmi1020",))
+@case("cmi1020/6.7.12/1", "A new mapping table decides the rate for each input combination.",
+      needs=("rate_inputs", "sim.cmi1020"))
 def test_rate_mapping(dut, master, meter):
     elvaco(master, 0x03, b"\xff")
     elvaco(master, 0x00, bytes([5, 6, 3, 4]))  # B/A = 00 → 5, 01 → 6, 10 → 3, 11 → 4
     got = []
     for a, b in ((True, False), (False, True), (True, True), (False, False)):
-        dut.set_rate_inputs(0, a, b)
+        dut.rate_inputs.set(a, b)
         got.append(meter.rate)
     expect(got, [6, 3, 4, 5], "meter rate for A only, B only, both, none")

@@ -15,6 +15,7 @@
 #include "metercert/mbus/secondary_address.hpp"
 #include "metercert/rigs/sim_cmi1020.hpp"
 #include "metercert/rigs/sim_host.hpp"
+#include "metercert/rigs/wire.hpp"
 #include "registry.hpp"
 #include "serve.hpp"
 #include "state_file.hpp"
@@ -40,6 +41,76 @@ struct Cmi1020Options {
     bool wire_timing = false;
     std::string meter_fault = "none";
     std::string pcap;
+    std::string power;                     // a wire (rigs/wire.hpp): the module's supply
+    std::vector<std::string> rate_inputs;  // two wires: the 230 VAC rate inputs A and B
+};
+
+// The rig's wires into the simulated bus (rigs/wire.hpp): the supply of every slave (a cut is
+// silence on the bus; the return of power is each slave's power cycle, CMi1020 §5.1/§5.2) and the
+// 230 VAC rate inputs A/B (§4.2.1), polled on the host's timer and before every frame.
+class Wires {
+public:
+    Wires(const Cmi1020Options& o) {
+        try {
+            if (!o.power.empty()) {
+                power_.emplace(o.power);
+                power_seen_ = power_->read();
+                powered_ = power_seen_.on;
+            }
+            if (!o.rate_inputs.empty()) {
+                if (o.rate_inputs.size() != 2) usage_error("--rate-inputs: give two wires, A and B: WIRE_A,WIRE_B");
+                a_.emplace(o.rate_inputs[0]);
+                b_.emplace(o.rate_inputs[1]);
+                a_seen_ = a_->read();
+                b_seen_ = b_->read();
+            }
+        } catch (const rigs::WireError& e) {
+            usage_error(fmt::format("{}: {}", power_ && !a_ && o.rate_inputs.empty() ? "--power" : "--power/--rate-inputs", e.what()));
+        }
+    }
+    [[nodiscard]] bool any() const noexcept { return power_ || a_; }
+    [[nodiscard]] bool powered() const noexcept { return powered_; }
+    [[nodiscard]] std::size_t power_cycles() const noexcept { return cycles_; }
+
+    // The slaves' state at start: the rate inputs as the wires say.
+    void start(devices::Cmi1020Bus& bus) {
+        if (a_)
+            for (std::size_t i = 0; i < bus.size(); ++i) bus.slave(i).set_rate_inputs(a_seen_.on, b_seen_.on);
+    }
+
+    // Reads the wires and applies what changed at `now`.
+    void sync(devices::Cmi1020Bus& bus, TimePoint now) {
+        if (power_)
+            if (const auto s = power_->poll(); s && !(*s == power_seen_)) {
+                // a pulse the poll missed: the count moved by two or more while the state looks the same
+                const bool missed_cut = s->changes >= power_seen_.changes + 2;
+                const bool comes_on = s->on && (!powered_ || missed_cut);
+                if (powered_ && !s->on) std::cerr << "metercert simulate: power off (" << power_->spec() << ")\n";
+                powered_ = s->on;
+                power_seen_ = *s;
+                if (comes_on) {
+                    bus.advance_to(now);  // the slaves live up to the moment power returns
+                    for (std::size_t i = 0; i < bus.size(); ++i) bus.power_cycle(i);
+                    ++cycles_;
+                    if (a_)
+                        for (std::size_t i = 0; i < bus.size(); ++i) bus.slave(i).set_rate_inputs(a_seen_.on, b_seen_.on);
+                    std::cerr << "metercert simulate: power on (" << power_->spec() << "): power cycle " << cycles_ << "\n";
+                }
+            }
+        if (a_) {
+            const auto a = a_->poll(), b = b_->poll();
+            if (a) a_seen_ = *a;
+            if (b) b_seen_ = *b;
+            if (powered_)  // an unpowered module senses nothing; at power-on it takes the inputs as they are
+                for (std::size_t i = 0; i < bus.size(); ++i) bus.slave(i).set_rate_inputs(a_seen_.on, b_seen_.on);
+        }
+    }
+
+private:
+    std::optional<rigs::Wire> power_, a_, b_;
+    rigs::WireState power_seen_, a_seen_, b_seen_;
+    bool powered_ = true;
+    std::size_t cycles_ = 0;
 };
 
 std::uint32_t identification_option(const std::string& s, const char* option) {
@@ -90,6 +161,9 @@ int run(const Cmi1020Options& o) {
         }
     }
 
+    Wires wires(o);
+    wires.start(bus);
+
     rigs::SimHost host;
     capture_or_usage_error(host, o.pcap);
     host.stop_on_signals();
@@ -119,11 +193,13 @@ int run(const Cmi1020Options& o) {
     auto send = [&](const std::vector<std::uint8_t>& reply) { return tcp ? listener->send(reply) : line->send(reply); };
     auto on_bytes = [&](std::span<const std::uint8_t> in) {
         active();
+        if (wires.any()) wires.sync(bus, host.time());  // a relay switched just before this frame counts
         for (auto& ev : input.feed(in)) {
             const unsigned baud_before = bus.slave(0).baud();
             tap(rigs::Direction::to_dut, ev.bytes, ev.kind == mbus::StreamEvent::Kind::frame ? 0 : rigs::kTapGarbled,
                 baud_before);
             if (ev.kind != mbus::StreamEvent::Kind::frame) continue;  // slaves ignore noise
+            if (!wires.powered()) continue;                            // no supply: the bus is silent
             auto reply = bus.on_frame(ev.bytes, host.time());
             for (std::size_t i = 0; i < states.size(); ++i) states[i].save_if_changed(bus.slave(i).state_json());
             if (!reply) continue;
@@ -159,6 +235,7 @@ int run(const Cmi1020Options& o) {
         line = &pty_or_usage_error(host, o.pty, {.on_bytes = on_bytes});
     }
     host.every(500, [&] { bus.advance_to(host.time()); });  // the meters' own readouts between frames
+    if (wires.any()) host.every(20, [&] { wires.sync(bus, host.time()); });
 
     std::string ids;
     nlohmann::json slaves = nlohmann::json::array();
@@ -171,13 +248,13 @@ int run(const Cmi1020Options& o) {
     std::cerr << fmt::format("metercert simulate: {} CMi1020 slave(s) [{}] listening on {}\n", bus.size(), ids,
                              tcp ? listener->url() : "pty " + o.pty)
               << std::flush;
-    host.announce_ready("cmi1020", {{"model", "CMi1020"},
-                                    {"meter", "E350"},
-                                    {"count", bus.size()},
-                                    {"baud", o.baud},
-                                    {"fabrication", o.fabrication},
-                                    {"meter_fault", o.meter_fault},
-                                    {"slaves", slaves}});
+    nlohmann::json identity{{"model", "CMi1020"},     {"meter", "E350"},
+                            {"count", bus.size()},     {"baud", o.baud},
+                            {"fabrication", o.fabrication}, {"meter_fault", o.meter_fault},
+                            {"slaves", slaves}};
+    if (!o.power.empty()) identity["power"] = o.power;  // the rig's wires, when there are any
+    if (!o.rate_inputs.empty()) identity["rate_inputs"] = o.rate_inputs;
+    host.announce_ready("cmi1020", identity);
     const int code = host.run();
 
     for (std::size_t i = 0; i < states.size(); ++i) states[i].save_if_changed(bus.slave(i).state_json());
@@ -187,6 +264,7 @@ int run(const Cmi1020Options& o) {
     std::cerr << fmt::format("metercert simulate: stopped{}; {} collision(s), {} frame(s) rejected by the slaves "
                              "(bad L-field, checksum or unknown command), {} partial frame(s) dropped",
                              states.empty() ? "" : ", state saved", bus.collisions(), rejected, partial_dropped);
+    if (wires.any()) std::cerr << fmt::format("; {} power cycle(s) through the rig", wires.power_cycles());
     if (tcp) std::cerr << fmt::format("; {} client(s), {} refused while one was connected, {} closed idle", clients, refused, idle_closed);
     std::cerr << "\n";
     return code;
@@ -224,6 +302,14 @@ const bool registered = register_simulated_device({
                      fault_help("meter fault to inject (the E350 model; `metercert faults e350`)", devices::e350_fault_specs()))
             ->capture_default_str();
         c.add_option("--pcap", o->pcap, kPcapHelp);
+        c.add_option("--power", o->power,
+                     "a rig's wire for the supply of every slave: PATH:OUTPUT, a relay board's state file\n"
+                     "and output (rigs/README.md 'Wires'; e.g. an emulated LCUS board's lcus.json:1). Off:\n"
+                     "the slaves are silent; on again: each slave's power cycle (RAM lost, EEPROM kept)");
+        c.add_option("--rate-inputs", o->rate_inputs,
+                     "two wires WIRE_A,WIRE_B for the 230 VAC rate inputs A and B of every slave (§4.2.1)")
+            ->delimiter(',')
+            ->expected(2);
         return [o] { return run(*o); };
     },
 });

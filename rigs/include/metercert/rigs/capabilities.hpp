@@ -2,8 +2,9 @@
 // "features"). A case declares the capabilities it needs (metercert.conformance.case(needs=…));
 // the run skips it, with these words, when neither the DUT link nor the rig offers one of them.
 // Each link capability has one interface a caller asks the link for (DutLink: mbus_request(),
-// mbus_line(), sim_cmi1020(), simulator(), wmbus_receive(), sim_cmi1020w()); rig capabilities come from --rig FILE (labgrid
-// protocols through relays: PowerProtocol, DigitalOutputProtocol, ButtonProtocol).
+// mbus_line(), sim_cmi1020(), simulator(), wmbus_receive(), sim_cmi1020w()); rig capabilities come
+// from --rig FILE (labgrid protocols through relays: PowerProtocol for the supply,
+// DigitalOutputProtocol for the rate inputs and the button; metercert.rig).
 //
 // A name is <area>.<what> or one word; it never changes once a case uses it. Reserved names have
 // no provider yet: a case may declare them (it is then skipped with the reason) and the issue
@@ -54,10 +55,14 @@ inline constexpr CapabilityInfo kCapabilities[] = {
     // reserved for the links of the next issues
     {"datagram", "datagrams to and from the device (UDP, DTLS)", CapabilitySource::link, true},
     {"coap.server", "a CoAP/LwM2M server the device registers with", CapabilitySource::link, true},
-    // the rig's (--rig FILE): relays in front of the device
-    {"power", "switching the device's supply through the rig (labgrid PowerProtocol: --rig FILE)", CapabilitySource::rig, true},
-    {"rate_inputs", "driving the device's rate inputs A and B through the rig's relays (--rig FILE)", CapabilitySource::rig, true},
-    {"button", "pressing the device's button through the rig (--rig FILE)", CapabilitySource::rig, true},
+    // the rig's (--rig FILE, bindings/metercert/rig): relays in front of the device, roles of a labgrid
+    // environment file; a simulated DUT may take the same calls itself (pytest_metercert_simulated_rig)
+    {"power", "switching the device's supply through the rig (a labgrid PowerProtocol driver as the rig file's "
+              "power role: --rig FILE)", CapabilitySource::rig, false},
+    {"rate_inputs", "driving the device's 230 VAC rate inputs A and B through the rig's relays (labgrid "
+                    "DigitalOutputProtocol drivers as rate_input_a/rate_input_b: --rig FILE)", CapabilitySource::rig, false},
+    {"button", "pressing the device's button through a relay of the rig (a DigitalOutputProtocol driver as the rig "
+               "file's button role: --rig FILE)", CapabilitySource::rig, false},
     {"meter.probe", "an optical probe on the meter (IEC 62056-21) giving the meter reference (--rig FILE)",
      CapabilitySource::rig, true},
 };
