@@ -26,11 +26,14 @@ FAULT_FILES = {json.loads(p.read_text())["profile"]: (p, json.loads(p.read_text(
 META = {"comment", "profile"}
 # The devices the suite simulates (README, DESIGN "Interfaces"), and how a fault of each is switched
 # on for a whole run: a DUT URL; e350 (the meter behind a CMi1020) is set by the cases themselves.
-DUT_URL = {"cmi1020": "sim:cmi1020?fault={}", "cme3100": "sim:cme3100?fault={}"}
+# cmi6110: the profile's default DUT (conformance/cmi6110/conftest.py: three days, a one-day outage)
+CMI6110 = ("sim:cmi6110?days=3&utc_offset=60&transmit_interval=360&max_age=1440&meter_errors=F5"
+           "&network_down=2019-11-29T00:00Z..2019-11-30T00:00Z")
+DUT_URL = {"cmi1020": "sim:cmi1020?fault={}", "cme3100": "sim:cme3100?fault={}", "cmi6110": CMI6110 + "&fault={}"}
 INJECTED_BY_CASES = {"e350"}
 # devices whose faults no profile catches yet, with the slice that adds that profile
 NO_PROFILE_YET = {"cmi1020w": "issue 13: the cmi1020w profile (faults switched on by simulate cmi1020w --fault)"}
-DEVICES = {"cmi1020", "e350", "cme3100", "cme3000", "cmi1020w"}
+DEVICES = {"cmi1020", "e350", "cme3100", "cme3000", "cmi1020w", "cmi6110"}
 
 
 def devices_of(doc: dict) -> dict:
@@ -63,7 +66,7 @@ def runs(tmp_path_factory):
     a few runs at a time (a run on the in-process simulator is mostly Python; they share the CI
     machine's cores)."""
     tmp = tmp_path_factory.mktemp("faults")
-    jobs = {k: (f"sim:{k[1]}", k[0]) for k in REFERENCE}
+    jobs = {k: (DUT_URL[k[1]].format("none"), k[0]) for k in REFERENCE}
     jobs.update({k: (DUT_URL[k[1]].format(k[2]), k[0]) for k in CAUGHT})
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(2, min(4, os.cpu_count() or 2))) as pool:
         futures = {k: pool.submit(run_profile, tmp / "-".join(k), url, profile) for k, (url, profile) in jobs.items()}
@@ -74,7 +77,7 @@ def runs(tmp_path_factory):
 
 def test_the_cli_lists_every_device_with_named_and_cited_faults():
     lists = cli_faults()
-    assert list(lists) == ["cmi1020", "e350", "cme3100", "cme3000", "cmi1020w"]
+    assert list(lists) == ["cmi1020", "e350", "cme3100", "cme3000", "cmi1020w", "cmi6110"]
     for device, specs in lists.items():
         names = [f["name"] for f in specs]
         assert len(names) == len(set(names)), f"{device}: a fault listed twice"
@@ -82,7 +85,7 @@ def test_the_cli_lists_every_device_with_named_and_cited_faults():
             assert set(f) == {"name", "clause", "summary"}, f
             assert re.fullmatch(r"[a-z][a-z0-9_]*", f["name"]) and f["name"] != "none", f
             # the clause it deviates from: a section, table or message of a manual or standard
-            assert re.match(r"(CMi1020|CMe3000|CMe3100) (§\d|Table \d)|CMi1020W manual \"[a-z ]+\"|EN 13757-[2347] |"
+            assert re.match(r"(CMi1020|CMi6110|CMe3000|CMe3100) (§\d|Table \d)|CMi1020W manual \"[a-z ]+\"|EN 13757-[2347] |"
                             r"OMS Vol\. 2 §\d|IEC 62056-21 ", f["clause"]), f
             assert f["summary"] and "\n" not in f["summary"], f
 

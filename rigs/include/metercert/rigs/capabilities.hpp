@@ -2,7 +2,7 @@
 // "features"). A case declares the capabilities it needs (metercert.conformance.case(needs=…));
 // the run skips it, with these words, when neither the DUT link nor the rig offers one of them.
 // Each link capability has one interface a caller asks the link for (DutLink: mbus_request(),
-// mbus_line(), sim_cmi1020(), simulator()); rig capabilities come from --rig FILE (labgrid
+// mbus_line(), sim_cmi1020(), simulator(), cmi6110_uplinks(), sim_cmi6110()); rig capabilities come from --rig FILE (labgrid
 // protocols through relays: PowerProtocol, DigitalOutputProtocol, ButtonProtocol).
 //
 // A name is <area>.<what> or one word; it never changes once a case uses it. Reserved names have
@@ -43,6 +43,14 @@ inline constexpr CapabilityInfo kCapabilities[] = {
      "metercert's reference CMe3100 simulator (sim:cme3100, `simulate cme3100`), started for each case with the "
      "meters, lists and files the case gives it",
      CapabilitySource::link, false},
+    {"cmi6110.uplinks",
+     "the uplinks a CMi6110 sent (transmit or receive time UTC, encoding, payload) with the module's §7.5 "
+     "configuration: a capture (cmi6110+uplinks:FILE) or the built-in module (sim:cmi6110)",
+     CapabilitySource::link, false},
+    {"sim.cmi6110",
+     "metercert's built-in CMi6110 (sim:cmi6110): its UH50 meter model (exact values) and further runs of the module "
+     "with other settings (the same readout in all three encodings, the manual's examples)",
+     CapabilitySource::link, false},
     // reserved for the links of the next issues
     {"wmbus.receive", "a source of received wireless M-Bus frames with their timestamps (a receiver stick, a capture)",
      CapabilitySource::link, true},
@@ -72,6 +80,8 @@ inline constexpr std::string_view sim_cmi1020 = "sim.cmi1020";
 inline constexpr std::string_view sim_cme3000 = "sim.cme3000";
 inline constexpr std::string_view sim_cme3100 = "sim.cme3100";
 inline constexpr std::string_view wmbus_receive = "wmbus.receive";
+inline constexpr std::string_view cmi6110_uplinks = "cmi6110.uplinks";
+inline constexpr std::string_view sim_cmi6110 = "sim.cmi6110";
 }  // namespace cap
 
 }  // namespace metercert::rigs
