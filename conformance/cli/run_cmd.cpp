@@ -177,8 +177,10 @@ int run_run(const RunOptions& o, const std::vector<std::string>& argv) {
             return 2;
         }
     }
-    std::vector<std::string> args{"-m", "pytest", "-p", "metercert.pytest_plugin", "-p", "no:cacheprovider",
-                                  "-p", "no:terminal", "--report", report.string(), "--rootdir", root.string()};
+    // no:labgrid: Debian's python3-labgrid registers a pytest plugin that needs the terminal reporter
+    // this run turns off (it fails in pytest_configure); the runs use labgrid as a library only
+    std::vector<std::string> args{"-m", "pytest", "-p", "metercert.pytest_plugin", "-p", "no:cacheprovider", "-p", "no:terminal",
+                                  "-p", "no:labgrid", "--report", report.string(), "--rootdir", root.string()};
     if (!o.dut.empty()) args.insert(args.end(), {"--dut", o.dut});
     if (!o.meter_readout.empty()) args.insert(args.end(), {"--meter-readout", fs::absolute(o.meter_readout).string()});
     if (!o.station.empty()) args.insert(args.end(), {"--station", o.station});
