@@ -170,7 +170,7 @@ OWN_OPTIONS = {
     "cme3100": {"--listen", "--serial", "--bus", "--meter-list", "--search", "--keys", "--db", "--schedule", "--pcap"},
     "cmi1020w": {"--readout", "--key", "--mode", "--interval", "--telegrams", "--hex-out", "--pcap"},
     "cmi6110": {"--start", "--days", "--network-down", "--uplinks-out", "--encoding", "--format", "--order", "--utc-offset",
-                "--meter-error", "--fault"},
+                "--meter-error"},
 }
 
 

@@ -59,7 +59,7 @@ def test_the_table_lists_every_device(lists):
 def test_unknown_device_is_a_usage_error():
     p = metercert("faults", "cmi1021")
     assert p.returncode == 2 and p.stdout == ""
-    assert p.stderr == "error: faults: unknown device 'cmi1021' (devices: cmi1020, e350, cme3100, cme3000, cmi1020w)\n"
+    assert p.stderr == "error: faults: unknown device 'cmi1021' (devices: cmi1020, e350, cme3100, cme3000, cmi1020w, cmi6110)\n"
 
 
 def test_dut_url_takes_exactly_the_cmi1020_faults(lists):
