@@ -252,8 +252,10 @@ void add_run(CLI::App& app, int& exit_code) {
                                           "the summary says which and why), 130/143 stopped by SIGINT/SIGTERM.");
     cmd->add_option("--profile", o->profiles, "profile to run (repeatable; default: all, e.g. cmi1020)");
     cmd->add_option("--dut", o->dut, "device under test URL (default: each profile's built-in simulator: sim:cmi1020 for\n"
-                                     "cmi1020, sim:cme3000 for cme3000, sim:cme3100 for cme3100-master). Fault-injected\n"
-                                     "simulators: sim:cmi1020?fault=NAME, sim:cme3100?fault=NAME (faults.json of each profile).\n"
+                                     "cmi1020, sim:cme3000 for cme3000, sim:cme3100 for cme3100-master, sim:cmi6110?days=3&… for\n"
+                                     "cmi6110; a CMi6110's captured uplinks: cmi6110+uplinks:FILE). Fault-injected simulators:\n"
+                                     "sim:cmi1020?fault=NAME, sim:cme3100?fault=NAME, sim:cmi6110?fault=NAME (faults.json of\n"
+                                     "each profile).\n"
                                      "Cases that need a capability the DUT link does not offer are skipped, with the reason:\n" +
                                          rigs::link_schemes_help());
     cmd->add_option("--report", o->report, "report directory (default: reports/<UTC timestamp>/); must be empty or new");

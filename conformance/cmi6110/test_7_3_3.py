@@ -1,7 +1,8 @@
 """CMi6110 §7.3.3 randomized transmissions: planned at T1 on the grid of Ttransmit (meter time,
 00:00 + k·Ttransmit), sent at a random time in [T1 + Toffset, T1 + Toffset + Tdelay]; Toffset +
 Tdelay ≤ Ttransmit, else Toffset = 0 and Tdelay = Ttransmit (Toffset in minutes: ERRATA E-60). A
-capture's receive times may be up to its configured latency_s later."""
+capture's receive times may be up to its configured latency_s later; transmissions and T1 of a capture:
+ERRATA E-76."""
 from metercert.conformance import Mismatch, case, measure
 
 from .lib import local_time, on_grid, planned_t1, uplinks_of, window

@@ -3,7 +3,7 @@ every value must be the UH50's register at the readout's meter time (the meter m
 reference/include/metercert/devices/cmi6110/uh50.hpp: constant power P, flow q and temperatures
 from its seed, registers 0 at the start; energy in kWh = ⌊P·Δt / 3.6 MJ⌋, volume in litres =
 ⌊q·Δt / 3600 s⌋, tariff 1 = energy, tariffs 2 and 3 = 0, missing time = whole hours with an error
-bit set, error flags bit n = Table 3's row n: ERRATA E-58); on a capture, plausible against the
+bit set, error flags bit n = Table 3's row n: ERRATA E-58, E-77); on a capture, plausible against the
 readout before it."""
 from datetime import datetime, timedelta, timezone
 from fractions import Fraction

@@ -1,7 +1,7 @@
 """CMi6110 §7.4.2.3 SenML/CBOR: the pack (RFC 8428 records in CBOR, RFC 8949), its first record
 with base name −2 (the meter ID) and base time −3 (ERRATA E-46), the "V" encoder-version record,
 one record per readout whose data value 8 holds Table 6's M-Bus records; deterministic encoding
-(ERRATA E-45); readouts per pack Ttransmit / Treadout and splitting (ERRATA E-62, E-63). Every pack
+(ERRATA E-45); readouts per pack Ttransmit / Treadout and splitting (ERRATA E-62, E-63, E-77). Every pack
 is read with Python's cbor2, not with metercert's decoder."""
 import cbor2
 
