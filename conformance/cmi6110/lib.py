@@ -18,6 +18,8 @@ from fractions import Fraction
 import cbor2
 import pytest
 
+from metercert.conformance import Mismatch
+
 # The §7.5 defaults (Table 11; minutes; ERRATA E-60 for the offset, E-62 for age and uploads)
 DEFAULTS = {"encoding": "senml", "format": "standard", "readout_interval": 60, "transmit_interval": 1440,
             "transmit_offset": 30, "transmit_delay": 240, "utc_offset": 0, "max_age": 10080, "max_uploads": 4,
@@ -170,9 +172,10 @@ def readout_from_json(text: bytes, fmt: str, utc_offset: int) -> Readout:
 
 
 def senml_pack(payload: bytes) -> list[dict]:
+    """The records of a SenML pack (cbor2); ValueError for anything but a non-empty array of maps."""
     pack = cbor2.loads(payload)
-    if not isinstance(pack, list) or not all(isinstance(r, dict) for r in pack):
-        raise ValueError("not a CBOR array of maps")
+    if not isinstance(pack, list) or not pack or not all(isinstance(r, dict) for r in pack):
+        raise ValueError("not a non-empty CBOR array of maps")
     return pack
 
 
@@ -231,12 +234,15 @@ def decode(config: dict, raw: list[dict], sim: dict | None = None) -> Uplinks:
     out = []
     for i, u in enumerate(raw):
         p = bytes(u["payload"])
-        if u["encoding"] == "senml":
-            rs = readouts_from_senml(p, fmt, off)
-        elif u["encoding"] == "mbus":
-            rs = [readout_from_records(p, fmt, off)]
-        else:
-            rs = [readout_from_json(p, fmt, off)]
+        try:
+            if u["encoding"] == "senml":
+                rs = readouts_from_senml(p, fmt, off)
+            elif u["encoding"] == "mbus":
+                rs = [readout_from_records(p, fmt, off)]
+            else:
+                rs = [readout_from_json(p, fmt, off)]
+        except (ValueError, KeyError, TypeError) as e:  # the DUT's payload, not the suite, is at fault
+            raise Mismatch(f"uplink {i + 1}: its {u['encoding']} payload", f"a readable {fmt} readout", f"{type(e).__name__}: {e}")
         planned = datetime.fromtimestamp(u["planned"], timezone.utc) if u.get("planned") is not None else None
         out.append(Uplink(i + 1, datetime.fromtimestamp(u["time"], timezone.utc), u["encoding"], p, rs, planned))
     return Uplinks(config, out, sim)

@@ -53,7 +53,8 @@ def test_default_run_passes_and_writes_every_report(tmp_path):
     assert s["must"]["passed"] == s["must"]["total"] > 0 and s["skipped"] == 0 and s["not_verified"] == []
     # each profile against its own simulator, each identity read from the device (the gateway's slave behind it)
     profiles = rec["dut"]["profiles"]
-    assert set(profiles) == {"cmi1020", "cme3000", "cme3100-master"}
+    assert set(profiles) == {"cmi1020", "cme3000", "cme3100-master", "cmi6110"}
+    assert profiles["cmi6110"]["meter_id"] == "12345678" and profiles["cmi6110"]["encoder"] == "type 0, version 0"
     assert profiles["cmi1020"]["manufacturer"] == "ELV" and profiles["cmi1020"]["id"] == "13647123"
     assert profiles["cme3000"]["url"] == "sim:cme3000" and profiles["cme3000"]["reached_at"].startswith("tcp://127.0.0.1:") and "gateway" in profiles["cme3000"]["kind"]
     assert profiles["cme3000"]["slave"]["id"] == "13647123"
@@ -178,7 +179,7 @@ def test_an_error_of_the_suite_is_error_not_the_duts_failure(tmp_path):
         "def test_ok(master):\n    expect(master.snd_nke(0), True, 'ACK')\n")
     env = dict(os.environ, PYTHONPATH=os.path.join(os.path.dirname(os.path.abspath(BIN)), "python"), METERCERT_SOURCE_DIR=str(ROOT))
     p = subprocess.run([sys.executable, "-m", "pytest", "-p", "metercert.pytest_plugin", "-p", "no:cacheprovider", "-p",
-                        "no:terminal", "--report", str(tmp_path / "r"), "--rootdir", str(tmp_path), str(prof)],
+                        "no:terminal", "-p", "no:labgrid", "--report", str(tmp_path / "r"), "--rootdir", str(tmp_path), str(prof)],
                        capture_output=True, text=True, timeout=120, env=env)
     rec = record(tmp_path / "r")
     outcomes = {c["id"]: c["outcome"] for c in rec["cases"]}

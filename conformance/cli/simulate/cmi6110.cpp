@@ -6,6 +6,7 @@
 // "readouts": n}. A transmission while the network is down (--network-down FROM..TO, UTC, FROM
 // included, TO excluded) sends nothing and its readouts stay unsent (manual §7.3.4). The file is
 // what `metercert run --profile cmi6110 --dut cmi6110+uplinks:FILE` certifies.
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -85,7 +86,12 @@ int run(const Cmi6110Options& o) {
     try {
         r = simulate(c, run);
     } catch (const std::invalid_argument& e) {
-        usage_error(fmt::format("{} (the option of the same name with - for _)", e.what()));
+        // check_config names the setting first ("transmit_delay 300: must be 1..240 (§7.5)"): as the option
+        std::string what = e.what();
+        const auto space = what.find(' ');
+        std::string option = "--" + what.substr(0, space);
+        std::replace(option.begin(), option.end(), '_', '-');
+        usage_error(option + what.substr(space));
     }
 
     std::ofstream file;

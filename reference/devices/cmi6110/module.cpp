@@ -113,10 +113,10 @@ SimulationResult simulate(const ModuleConfig& config, const SimulationRun& run) 
         }
         if (fault == Cmi6110Fault::tdelay_clamp_missing && w.clamped) {
             // the draw over the clamped window [T1, T1 + Ttransmit] mapped onto the unclamped one
-            const auto into = (e.at - e.planned).count();
-            const Duration delay = sc.transmit_delay;
-            const Duration scaled{into * delay.count() / Duration{sc.transmit_interval}.count()};
-            e.at = e.planned + sc.transmit_offset + std::chrono::floor<std::chrono::seconds>(scaled);
+            // (whole seconds: at most 86400 × 240 before the division)
+            const auto into_s = std::chrono::floor<std::chrono::seconds>(e.at - e.planned).count();
+            const std::chrono::seconds scaled{into_s * sc.transmit_delay.count() / sc.transmit_interval.count()};
+            e.at = e.planned + sc.transmit_offset + scaled;
         }
         if (fault == Cmi6110Fault::transmit_offset_ignored) e.at -= w.offset;
     }
