@@ -1,8 +1,8 @@
 """CMi6110 §7.5 configuration options, Table 11 "Payload setup configurations": the defaults of the
 settings the uplinks depend on — Standard, SenML/CBOR, readout 60 min, transmit 1440 min, UTC offset
-0, Latest first (LiFo). Table 11's default column is empty or garbled for the transmit offset
-("1.. 30", read as minutes: ERRATA E-60), delay, maximum age and uploads (ERRATA E-62): those are
-implementation-defined. The built-in module is run without any setting."""
+0, Latest first (LiFo); and, reading Table 11's "1.. N" as a minimum and the default N (ERRATA E-87),
+transmit offset 30 minutes (E-60), delay 240, maximum age 10080, 4 uploads per transmission (E-62).
+The built-in module is run without any setting."""
 from datetime import timedelta
 
 from metercert.conformance import Mismatch, case, expect
@@ -40,8 +40,8 @@ def test_table11_defaults(dut):
         expect((t1.hour, t1.minute), (0, 0), "T1 of a daily transmission (00:00 meter time)")
 
 
-@case("cmi6110/7.5/2", "The defaults Table 11 leaves open: transmit offset 30 min (E-60), delay 240 min, maximum age 10080 "
-      "min, 4 uploads per transmission (E-62).", level="implementation-defined", needs=("sim.cmi6110",))
+@case("cmi6110/7.5/2", "The defaults Table 11 prints after \"1..\" (ERRATA E-87): transmit offset 30 min (E-60), delay 240 "
+      "min, maximum age 10080 min, 4 uploads per transmission (E-62).", needs=("sim.cmi6110",))
 def test_open_defaults(dut):
     up = defaults(dut)
     for k in ("transmit_offset", "transmit_delay", "max_age", "max_uploads"):

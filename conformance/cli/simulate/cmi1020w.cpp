@@ -178,7 +178,8 @@ const bool registered = register_simulated_device({
         c.add_option("--telegrams", o->telegrams, "send N telegrams in simulated time, then exit (0: run in real time until stopped)")
             ->capture_default_str();
         c.add_option("--hex-out", o->hex_out, "write each telegram as one line of hex to FILE (- = stdout, after the readiness line)");
-        c.add_option("--pcap", o->pcap, kPcapHelp);
+        c.add_option("--pcap", o->pcap, "write every telegram, with its time, to this pcap file (link type 148, LINKTYPE_USER1,\n"
+                                        "after metercert's pseudo-header: rigs/pcap.hpp; ERRATA E-57); the key is never in it");
         c.add_option("--fault", o->fault,
                      fault_help("module fault to inject (`metercert faults cmi1020w`)", devices::cmi1020w_fault_specs()))
             ->capture_default_str();
