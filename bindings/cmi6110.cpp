@@ -1,15 +1,20 @@
 // metercert._core: the CMi6110's payloads (reference/include/metercert/devices/cmi6110/). The
-// Python face is metercert.cmi6110 (errors as metercert.cmi6110.PayloadError).
+// Python face is metercert.cmi6110 (errors as metercert.cmi6110.PayloadError). And the CMi6110
+// interfaces of a DUT link (cmi6110_link.hpp), which metercert.Connection offers as methods.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "cmi6110_link.hpp"
 #include "common.hpp"
+#include "metercert/devices/cmi6110/module.hpp"
 #include "metercert/devices/cmi6110/senml_payload.hpp"
+#include "metercert/rigs/cmi6110.hpp"
 
 namespace py = pybind11;
 using metercert::bindings::as_bytes;
 using metercert::bindings::from_bytes;
 namespace cmi6110 = metercert::devices::cmi6110;
+using metercert::UtcTime;
 
 void bind_cmi6110(py::module_& m) {
     m.def(
@@ -58,3 +63,70 @@ void bind_cmi6110(py::module_& m) {
         "cmi6110_encode_senml(meter_id: str, readouts: [(unix_s, dibs)], version_record=True) -> bytes\n\n"
         "CMi6110 manual §7.4.2.3. Raises ValueError for no readouts.");
 }
+
+// ------------------------------------------------------------------ the CMi6110 DUT link interfaces
+
+namespace metercert::bindings {
+
+namespace {
+
+double unix_s(UtcTime t) { return static_cast<double>(t.time_since_epoch().count()) / 1e6; }
+
+py::dict uplinks_dict(const cmi6110::ModuleConfig& config, const std::vector<cmi6110::Uplink>& uplinks) {
+    py::dict out;
+    out["config"] = py::module_::import("json").attr("loads")(cmi6110::config_line(config))["config"];
+    py::list list;
+    for (const auto& u : uplinks) {
+        py::dict d;
+        d["time"] = unix_s(u.time);
+        d["planned"] = u.planned == UtcTime{} ? py::object(py::none()) : py::object(py::float_(unix_s(u.planned)));
+        d["encoding"] = std::string(cmi6110::encoding_name(u.encoding));
+        d["payload"] = as_bytes(u.payload);
+        d["readouts"] = u.readouts.empty() ? py::object(py::none()) : py::object(py::int_(u.readouts.size()));
+        list.append(d);
+    }
+    out["uplinks"] = list;
+    return out;
+}
+
+}  // namespace
+
+py::dict cmi6110_uplinks(rigs::DutLink& link) {
+    auto& u = link.require_cmi6110_uplinks("cmi6110_uplinks");
+    return uplinks_dict(u.uplinks_config(), u.uplinks());
+}
+
+py::dict cmi6110_sim(rigs::DutLink& link, const py::object& params) {
+    auto& sim = link.require_sim_cmi6110("cmi6110_sim");
+    rigs::Cmi6110Run run;
+    if (params.is_none()) {
+        run = sim.sim_run();
+    } else {
+        std::map<std::string, std::string> p;
+        for (const auto& [k, v] : params.cast<py::dict>())
+            p[py::str(k)] = v.is_none() ? std::string() : std::string(py::str(v));
+        run = sim.rerun(p);
+    }
+    py::dict out = uplinks_dict(run.config, run.result.uplinks);
+    out["start"] = unix_s(run.run.start);
+    out["days"] = run.run.days;
+    out["network_down"] = run.run.network_down_from == UtcTime::max()
+                              ? py::object(py::none())
+                              : py::object(py::make_tuple(unix_s(run.run.network_down_from), unix_s(run.run.network_down_to)));
+    out["fault"] = std::string(cmi6110::fault_name(run.run.fault));
+    py::list errors;
+    for (auto e : run.run.meter_errors) errors.append(std::string(cmi6110::error_name(e)));
+    py::dict meter;
+    meter["power_w"] = run.result.power_w;
+    meter["flow_l_per_h"] = run.result.flow_l_per_h;
+    meter["forward_decidegrees"] = run.result.forward_decidegrees;
+    meter["return_decidegrees"] = run.result.return_decidegrees;
+    meter["errors"] = errors;
+    out["meter"] = meter;
+    out["readouts_made"] = run.result.readouts;
+    out["missed_transmissions"] = run.result.missed_transmissions;
+    out["unsent"] = run.result.unsent;
+    return out;
+}
+
+}  // namespace metercert::bindings

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "cmi6110_link.hpp"
 #include "common.hpp"
 #include "connection.hpp"
 #include "metercert/master/search.hpp"
@@ -191,7 +192,19 @@ void bind_master(py::module_& m) {
                 auto* p = c.link->simulator();
                 if (!p) throw rigs::MissingCapability(c.link->url(), "sim.cme3000 or sim.cme3100", "simulator_messages");
                 return p->messages();
-            }, "sim.cme3000, sim.cme3100: what the simulator process said on stderr so far.");
+            }, "sim.cme3000, sim.cme3100: what the simulator process said on stderr so far.")
+        // the CMi6110's interfaces: bindings/cmi6110.cpp
+        .def("cmi6110_uplinks", [](Connection& c) { return bindings::cmi6110_uplinks(*c.link); },
+             "cmi6110.uplinks: {'config': the module's §7.5 settings (the uplinks file's config line), 'uplinks':\n"
+             "[{'time': UNIX s UTC, 'planned': T1 UNIX s or None, 'encoding': 'senml'|'mbus'|'json', 'payload': bytes,\n"
+             "'readouts': n or None}]} in time order.")
+        .def("cmi6110_sim", [](Connection& c, const py::object& params) { return bindings::cmi6110_sim(*c.link, params); },
+             py::arg("params") = py::none(),
+             "sim.cmi6110: the built-in module's run (params None) or a rerun with `params` (sim:cmi6110 URL parameters,\n"
+             "None removes one; the URL's fault is kept): cmi6110_uplinks()'s dict plus 'start' (UNIX s, the meter's\n"
+             "registers are 0 then), 'days', 'network_down' ((from, to) or None), 'fault', 'meter' (the UH50's\n"
+             "power_w, flow_l_per_h, forward_decidegrees, return_decidegrees, errors), 'readouts_made',\n"
+             "'missed_transmissions', 'unsent'. DutError for a bad parameter.");
     bind_wmbus_connection(connection);
 
     // The registry (rigs/include/metercert/rigs/dut_link.hpp, capabilities.hpp)

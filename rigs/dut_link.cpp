@@ -211,6 +211,16 @@ SimCmi1020W& DutLink::require_sim_cmi1020w(std::string_view what) {
     throw MissingCapability(url_, cap::sim_cmi1020w, what);
 }
 
+Cmi6110Uplinks& DutLink::require_cmi6110_uplinks(std::string_view what) {
+    if (auto* p = cmi6110_uplinks()) return *p;
+    throw MissingCapability(url_, cap::cmi6110_uplinks, what);
+}
+
+SimCmi6110& DutLink::require_sim_cmi6110(std::string_view what) {
+    if (auto* p = sim_cmi6110()) return *p;
+    throw MissingCapability(url_, cap::sim_cmi6110, what);
+}
+
 void DutLink::close() {
     if (auto* p = mbus_request()) p->close();
 }

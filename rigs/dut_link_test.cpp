@@ -17,6 +17,7 @@
 
 #include "metercert/master/master.hpp"
 #include "metercert/mbus/link.hpp"
+#include "metercert/rigs/cmi6110.hpp"
 #include "metercert/rigs/dut_link.hpp"
 #include "metercert/rigs/fd_port.hpp"
 #include "metercert/rigs/sim_cmi1020.hpp"
@@ -124,9 +125,10 @@ TEST(DutLink, TheRegistryKnowsEverySchemeAndDevice) {
         EXPECT_FALSE(s->form.empty() || s->summary.empty() || s->offers.empty()) << s->name;
         for (const auto& c : s->offers) EXPECT_NE(find_capability(c), nullptr) << s->name << " offers " << c;
     }
-    EXPECT_EQ(names, (Caps{"serial", "sim:cme3000", "sim:cme3100", "sim:cmi1020", "sim:cmi1020w", "tcp", "tcp-listen", "wmbus+hex"}));
-    EXPECT_EQ(scheme_names(), "serial, sim, tcp, tcp-listen, wmbus+hex");
-    EXPECT_EQ(simulated_device_names(), "cme3000, cme3100, cmi1020, cmi1020w");
+    EXPECT_EQ(names, (Caps{"cmi6110+uplinks", "serial", "sim:cme3000", "sim:cme3100", "sim:cmi1020", "sim:cmi1020w", "sim:cmi6110", "tcp",
+                           "tcp-listen", "wmbus+hex"}));
+    EXPECT_EQ(scheme_names(), "cmi6110+uplinks, serial, sim, tcp, tcp-listen, wmbus+hex");
+    EXPECT_EQ(simulated_device_names(), "cme3000, cme3100, cmi1020, cmi1020w, cmi6110");
     const std::string help = link_schemes_help();
     for (const char* form : {"sim:cmi1020", "sim:cme3000", "sim:cme3100", "tcp://HOST:PORT", "tcp-listen://HOST:PORT", "serial:///dev/ttyUSB0",
                              "sim:cmi1020w", "wmbus+hex:FILE"})
@@ -135,9 +137,10 @@ TEST(DutLink, TheRegistryKnowsEverySchemeAndDevice) {
 }
 
 TEST(DutLink, UrlErrorsNameThePart) {
-    EXPECT_EQ(message_of("bogus://x"), "DUT URL 'bogus://x': unknown scheme 'bogus' (serial, sim, tcp, tcp-listen, wmbus+hex)");
+    EXPECT_EQ(message_of("bogus://x"),
+              "DUT URL 'bogus://x': unknown scheme 'bogus' (cmi6110+uplinks, serial, sim, tcp, tcp-listen, wmbus+hex)");
     EXPECT_EQ(message_of("sim:cme9999"),
-              "DUT URL 'sim:cme9999': unknown simulated device 'cme9999' (available: cme3000, cme3100, cmi1020, cmi1020w)");
+              "DUT URL 'sim:cme9999': unknown simulated device 'cme9999' (available: cme3000, cme3100, cmi1020, cmi1020w, cmi6110)");
     EXPECT_EQ(message_of("tcp:10.0.0.1:1"), "DUT URL 'tcp:10.0.0.1:1': expected tcp://");
     EXPECT_EQ(message_of("sim:cmi1020?count=x"), "DUT URL 'sim:cmi1020?count=x': count=x is not a number in 1…250");
     EXPECT_EQ(message_of("sim:cmi1020?colour=red"), "DUT URL 'sim:cmi1020?colour=red': unknown parameter 'colour'");
@@ -145,7 +148,8 @@ TEST(DutLink, UrlErrorsNameThePart) {
     EXPECT_EQ(message_of("sim:cme3100?fault=bogus"),
               "DUT URL 'sim:cme3100?fault=bogus': fault=bogus is unknown (none, no_selection_retry, wireless_any_key, wireless_install_unlisted, wireless_not_served)");
     EXPECT_EQ(message_of("sim:cme3000?fault=bogus"), "DUT URL 'sim:cme3000?fault=bogus': fault=bogus is unknown (none)");
-    EXPECT_EQ(message_of("noscheme"), "DUT URL 'noscheme': no scheme (expected serial://, sim:, tcp://, tcp-listen://, wmbus+hex:)");
+    EXPECT_EQ(message_of("noscheme"),
+              "DUT URL 'noscheme': no scheme (expected cmi6110+uplinks:, serial://, sim:, tcp://, tcp-listen://, wmbus+hex:)");
     EXPECT_THROW(check_link("tcp://host"), DutError);
 }
 
@@ -161,6 +165,53 @@ TEST(DutLink, SimulatorCommandsComeFromTheUrlAndTheCallersOptions) {
     EXPECT_THROW(simulator_command("sim:cme3100?count=2", {"--bus", "sim:cmi1020"}), DutError);
     EXPECT_THROW(simulator_command("sim:cmi1020"), DutError);  // in process, not a simulator process
     EXPECT_THROW(simulator_command("tcp://127.0.0.1:10001"), DutError);
+}
+
+// ------------------------------------------------------------------- sim:cmi6110, cmi6110+uplinks:
+
+TEST(DutCmi6110, SimRunsTheModuleAndOffersItsUplinksAndItself) {
+    auto link = open_link("sim:cmi6110?days=3&utc_offset=60&network_down=2019-11-28T00:00Z..2019-11-29T12:00Z");
+    EXPECT_EQ(link->capabilities(), (Caps{"cmi6110.uplinks", "sim.cmi6110"}));
+    auto& up = link->require_cmi6110_uplinks("test");
+    EXPECT_EQ(up.uplinks_config().schedule.utc_offset, std::chrono::minutes{60});
+    // the first daily transmission fails; the second sends the first day's readouts too: two packs of
+    // 24 (§7.4.2.3: 1440 / 60) at once
+    ASSERT_EQ(up.uplinks().size(), 2u);
+    EXPECT_EQ(up.uplinks()[0].readouts.size(), 24u);
+    EXPECT_EQ(up.uplinks()[1].readouts.size(), 24u);
+    EXPECT_EQ(up.uplinks()[0].time, up.uplinks()[1].time);
+    auto& sim = link->require_sim_cmi6110("test");
+    const Cmi6110Run r = sim.rerun({{"network_down", ""}, {"encoding", "json"}});
+    EXPECT_EQ(r.result.missed_transmissions, 0u);
+    EXPECT_EQ(r.config.encoding, devices::cmi6110::MessageEncoding::json);
+    EXPECT_THROW((void)sim.rerun({{"fault", "max_age_ignored"}}), DutError);
+    EXPECT_THROW((void)sim.rerun({{"transmit_delay", "241"}}), DutError);
+}
+
+TEST(DutCmi6110, UrlAndFileErrorsNameTheParameterOrTheLine) {
+    EXPECT_EQ(message_of("sim:cmi6110?utc_offset=-721"), "DUT URL 'sim:cmi6110?utc_offset=-721': utc_offset=-721 is not a number in -720…720 (§7.5)");
+    EXPECT_EQ(message_of("sim:cmi6110?meter_errors=F4"),
+              "DUT URL 'sim:cmi6110?meter_errors=F4': meter_errors: 'F4' is not a UH50 error of Table 3 (F0 … F7V2)");
+    EXPECT_EQ(message_of("sim:cmi6110?fault=bogus").rfind("DUT URL 'sim:cmi6110?fault=bogus': fault=bogus is unknown (none, base_time_label_minus1, ", 0), 0u);
+    EXPECT_EQ(message_of("sim:cmi6110?start=2019-11-28"), "DUT URL 'sim:cmi6110?start=2019-11-28': start=2019-11-28 is not YYYY-MM-DDTHH:MMZ (UTC)");
+    const auto dir = std::filesystem::temp_directory_path() / "metercert_dut_cmi6110";
+    std::filesystem::create_directories(dir);
+    const auto file = (dir / "uplinks.jsonl").string();
+    auto write = [&](const std::string& text) { std::ofstream(file, std::ios::trunc) << text; };
+    write("{\"config\": {\"transmit_delay\": 300}}\n");
+    EXPECT_EQ(message_of("cmi6110+uplinks:" + file),
+              "DUT URL 'cmi6110+uplinks:" + file + "': " + file + ": line 1, key \"transmit_delay\": 300 is outside 1..240 (§7.5)");
+    write("{\"config\": {}}\n\n{\"time\": \"2019-11-28T03:00:00Z\", \"encoding\": \"senml\", \"payload\": \"8G\"}\n");
+    EXPECT_EQ(message_of("cmi6110+uplinks:" + file),
+              "DUT URL 'cmi6110+uplinks:" + file + "': " + file + ": line 3, key \"payload\": not hex at character 1");
+    write("{\"config\": {}}\n{\"time\": \"2019-11-28T03:00:00Z\", \"encoding\": \"senml\", \"payload\": \"80\"}\n{\"time\": 5}\n");
+    EXPECT_EQ(message_of("cmi6110+uplinks:" + file),
+              "DUT URL 'cmi6110+uplinks:" + file + "': " + file + ": line 3, key \"time\": expected a string");
+    write("{\"config\": {}}\n{\"time\": \"2019-11-28T03:00:00Z\", \"encoding\": \"senml\", \"payload\": \"80\"}\n");
+    EXPECT_EQ(check_link("cmi6110+uplinks:" + file).capabilities, (Caps{"cmi6110.uplinks"}));
+    EXPECT_EQ(message_of("cmi6110+uplinks:/nonexistent/u.jsonl"),
+              "DUT URL 'cmi6110+uplinks:/nonexistent/u.jsonl': cannot read the uplinks file '/nonexistent/u.jsonl'");
+    std::filesystem::remove_all(dir);
 }
 
 // ---------------------------------------------------------------------------- sim:cmi1020 readout=

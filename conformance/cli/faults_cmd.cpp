@@ -70,10 +70,11 @@ void add_faults(CLI::App& app, int& exit_code) {
     auto* cmd = app.add_subcommand("faults",
                                    "List every fault-injected deviation of every simulated device: name, the clause it\n"
                                    "deviates from, summary (cmi1020: sim:cmi1020?fault=NAME; e350: the meter model,\n"
-                                   "simulate cmi1020 --meter-fault NAME; cme3100: sim:cme3100?fault=NAME; cme3000).");
+                                   "simulate cmi1020 --meter-fault NAME; cme3100: sim:cme3100?fault=NAME; cme3000;\n"
+                                   "cmi1020w: simulate cmi1020w --fault NAME; cmi6110: sim:cmi6110?fault=NAME).");
     cmd->add_flag("--json", o->json,
                   "print {\"DEVICE\": [{\"name\", \"clause\", \"summary\"}, ...], ...} instead of a table");
-    cmd->add_option("device", o->device, "only this device: cmi1020, e350, cme3100 or cme3000");
+    cmd->add_option("device", o->device, "only this device: cmi1020, e350, cme3100, cme3000, cmi1020w or cmi6110");
     cmd->callback([o, &exit_code] { exit_code = run_faults(*o); });
 }
 

@@ -312,9 +312,11 @@ void add_run(CLI::App& app, int& exit_code) {
     cmd->add_option("--profile", o->profiles, "profile to run (repeatable; default: all, e.g. cmi1020)");
     cmd->add_option("--dut", o->dut, "device under test URL (default: each profile's built-in simulator: sim:cmi1020 for\n"
                                      "cmi1020, sim:cme3000 for cme3000, sim:cme3100 for cme3100-master, sim:cmi1020w?key=… for\n"
-                                     "cmi1020w). Fault-injected simulators: sim:cmi1020?fault=NAME, sim:cme3100?fault=NAME,\n"
-                                     "sim:cmi1020w?key=HEX&fault=NAME (faults.json of each profile). A key= in a URL is never\n"
-                                     "shown (key=<redacted>). wmbus+hex:- reads the capture from standard input.\n"
+                                     "cmi1020w, sim:cmi6110?days=3&… for cmi6110; a CMi6110's captured uplinks:\n"
+                                     "cmi6110+uplinks:FILE). Fault-injected simulators: sim:cmi1020?fault=NAME,\n"
+                                     "sim:cme3100?fault=NAME, sim:cmi1020w?key=HEX&fault=NAME, sim:cmi6110?fault=NAME (faults.json\n"
+                                     "of each profile). A key= in a URL is never shown (key=<redacted>). wmbus+hex:- reads the\n"
+                                     "capture from standard input.\n"
                                      "Cases that need a capability the DUT link does not offer are skipped, with the reason:\n" +
                                          rigs::link_schemes_help());
     cmd->add_option("--report", o->report, "report directory (default: reports/<UTC timestamp>/); must be empty or new");

@@ -160,7 +160,7 @@ def test_an_option_of_another_device_is_a_usage_error():
 def test_simulate_help_names_every_device():
     p = run("simulate", "--help")
     assert p.returncode == 0
-    for device in ("cmi1020", "cme3000", "cme3100", "cmi1020w"):
+    for device in ("cmi1020", "cme3000", "cme3100", "cmi1020w", "cmi6110"):
         assert re.search(rf"^\s+{device}\s", p.stdout, re.M), p.stdout
 
 
@@ -169,6 +169,8 @@ OWN_OPTIONS = {
     "cme3000": {"--listen", "--serial", "--bus", "--keepalive", "--disconnect-timeout", "--stats", "--pcap"},
     "cme3100": {"--listen", "--serial", "--bus", "--meter-list", "--search", "--keys", "--db", "--schedule", "--pcap"},
     "cmi1020w": {"--readout", "--key", "--mode", "--interval", "--telegrams", "--hex-out", "--pcap"},
+    "cmi6110": {"--start", "--days", "--network-down", "--uplinks-out", "--encoding", "--format", "--order", "--utc-offset",
+                "--meter-error"},
 }
 
 

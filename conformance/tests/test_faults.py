@@ -30,14 +30,17 @@ META = {"comment", "profile"}
 # The CMi1020W's run uses the profile's test key (its default DUT): three of its faults change the
 # encryption, and the reference must be the same encrypted module.
 CMI1020W_KEY = "5E2D7B13A0C94F6188E0B3D72A6C19F4"
+# cmi6110: the profile's default DUT (conformance/cmi6110/conftest.py: three days, a one-day outage)
+CMI6110 = ("sim:cmi6110?days=3&utc_offset=60&transmit_interval=360&max_age=1440&meter_errors=F5"
+           "&network_down=2019-11-29T00:00Z..2019-11-30T00:00Z")
 DUT_URL = {"cmi1020": "sim:cmi1020?fault={}", "cme3100": "sim:cme3100?fault={}",
-           "cmi1020w": "sim:cmi1020w?key=" + CMI1020W_KEY + "&fault={}"}
+           "cmi1020w": "sim:cmi1020w?key=" + CMI1020W_KEY + "&fault={}", "cmi6110": CMI6110 + "&fault={}"}
 # the reference run of a device (default: sim:DEVICE)
-REFERENCE_URL = {"cmi1020w": "sim:cmi1020w?key=" + CMI1020W_KEY}
+REFERENCE_URL = {"cmi1020w": "sim:cmi1020w?key=" + CMI1020W_KEY, "cmi6110": CMI6110}
 INJECTED_BY_CASES = {"e350"}
 # devices whose faults no profile catches yet, with the slice that adds that profile
 NO_PROFILE_YET: dict[str, str] = {}
-DEVICES = {"cmi1020", "e350", "cme3100", "cme3000", "cmi1020w"}
+DEVICES = {"cmi1020", "e350", "cme3100", "cme3000", "cmi1020w", "cmi6110"}
 
 
 def devices_of(doc: dict) -> dict:
@@ -81,7 +84,7 @@ def runs(tmp_path_factory):
 
 def test_the_cli_lists_every_device_with_named_and_cited_faults():
     lists = cli_faults()
-    assert list(lists) == ["cmi1020", "e350", "cme3100", "cme3000", "cmi1020w"]
+    assert list(lists) == ["cmi1020", "e350", "cme3100", "cme3000", "cmi1020w", "cmi6110"]
     for device, specs in lists.items():
         names = [f["name"] for f in specs]
         assert len(names) == len(set(names)), f"{device}: a fault listed twice"
@@ -89,7 +92,7 @@ def test_the_cli_lists_every_device_with_named_and_cited_faults():
             assert set(f) == {"name", "clause", "summary"}, f
             assert re.fullmatch(r"[a-z][a-z0-9_]*", f["name"]) and f["name"] != "none", f
             # the clause it deviates from: a section, table or message of a manual or standard
-            assert re.match(r"(CMi1020|CMe3000|CMe3100) (§\d|Table \d)|CMi1020W manual \"[a-z ]+\"|EN 13757-[2347] |"
+            assert re.match(r"(CMi1020|CMi6110|CMe3000|CMe3100) (§\d|Table \d)|CMi1020W manual \"[a-z ]+\"|EN 13757-[2347] |"
                             r"OMS Vol\. 2 §\d|IEC 62056-21 ", f["clause"]), f
             assert f["summary"] and "\n" not in f["summary"], f
 

@@ -27,7 +27,7 @@ def names(lists, device):
 
 
 def test_json_shape(lists):
-    assert list(lists) == ["cmi1020", "e350", "cme3100", "cme3000", "cmi1020w"]
+    assert list(lists) == ["cmi1020", "e350", "cme3100", "cme3000", "cmi1020w", "cmi6110"]
     assert all(isinstance(v, list) for v in lists.values())
     assert all(list(f) == ["name", "clause", "summary"] for v in lists.values() for f in v)
     # the faults the README and the profiles have always named are there
@@ -37,9 +37,10 @@ def test_json_shape(lists):
     assert {"no_meter", "receive_error", "command_failure"} <= set(names(lists, "e350"))
     assert {"bad_crc", "access_number_not_in_iv", "access_number_frozen", "field_order_changed", "plain_while_encrypted",
             "wrong_key", "default_field_missing", "wrong_device_type"} <= set(names(lists, "cmi1020w"))
+    assert len(names(lists, "cmi6110")) >= 8  # issue 14
 
 
-@pytest.mark.parametrize("device", ["cmi1020", "e350", "cme3100", "cme3000", "cmi1020w"])
+@pytest.mark.parametrize("device", ["cmi1020", "e350", "cme3100", "cme3000", "cmi1020w", "cmi6110"])
 def test_one_device(lists, device):
     p = metercert("faults", "--json", device)
     assert p.returncode == 0 and json.loads(p.stdout) == {device: lists[device]}
@@ -59,7 +60,7 @@ def test_the_table_lists_every_device(lists):
 def test_unknown_device_is_a_usage_error():
     p = metercert("faults", "cmi1021")
     assert p.returncode == 2 and p.stdout == ""
-    assert p.stderr == "error: faults: unknown device 'cmi1021' (devices: cmi1020, e350, cme3100, cme3000, cmi1020w)\n"
+    assert p.stderr == "error: faults: unknown device 'cmi1021' (devices: cmi1020, e350, cme3100, cme3000, cmi1020w, cmi6110)\n"
 
 
 def test_dut_url_takes_exactly_the_cmi1020_faults(lists):

@@ -17,7 +17,9 @@ def simulate(*args):
     p = subprocess.run([BIN, "simulate", "cmi6110", "--start", "2019-11-28T00:00Z", *args],
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr
-    return [json.loads(line) for line in p.stdout.splitlines()]
+    lines = [json.loads(line) for line in p.stdout.splitlines()]
+    assert list(lines[0]) == ["config"]  # the uplinks file: the module's configuration first
+    return lines[1:]
 
 
 def utc(text):
@@ -93,3 +95,26 @@ def test_mbus_uplinks_carry_one_readout_each():
         assert planned + timedelta(minutes=15) <= sent <= planned + timedelta(minutes=45)  # §7.3.4 example 1
         p = bytes.fromhex(u["payload"])
         assert p[:2] == b"\x04\x6d" and type_f(p[2:6]) == planned
+
+
+def test_the_first_line_is_the_configuration_the_module_had():
+    p = subprocess.run([BIN, "simulate", "cmi6110", "--utc-offset", "-300", "--encoding", "json", "--order", "fifo"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    config = json.loads(p.stdout.splitlines()[0])["config"]
+    # §7.5 Table 11 defaults, but for the options given (minutes; ERRATA E-60, E-62)
+    assert config == {"meter_id": "12345678", "encoding": "json", "format": "standard", "readout_interval": 60,
+                      "transmit_interval": 1440, "transmit_offset": 30, "transmit_delay": 240, "utc_offset": -300,
+                      "max_age": 10080, "max_uploads": 4, "order": "fifo", "readouts_per_telegram": 24,
+                      "max_payload_bytes": 0, "latency_s": 0.0}
+    # JSON payloads are written as their text (§7.4.2.2)
+    up = json.loads(p.stdout.splitlines()[1])
+    assert json.loads(up["payload"])["ID"] == 12345678
+
+
+def test_a_fault_changes_the_uplinks_and_says_so():
+    ups = simulate("--days", "1", "--fault", "base_time_label_minus1")
+    first = cbor2.loads(bytes.fromhex(ups[0]["payload"]))[0]
+    assert -3 not in first and -1 in first  # the base time under bver's label (ERRATA E-46)
+    p = subprocess.run([BIN, "simulate", "cmi6110", "--fault", "bogus"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2 and "--fault 'bogus': unknown (none, base_time_label_minus1" in p.stderr

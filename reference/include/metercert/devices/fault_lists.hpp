@@ -2,7 +2,7 @@
 // summaries only: `metercert faults [--json] [DEVICE]`, the bindings, and through them the
 // profiles. Header only: it adds no dependency between the device libraries; a reader links the
 // libraries of the devices whose lists it shows (metercert_cmi1020 for cmi1020 and e350; the
-// CMe3100's and the CMi1020W's lists are header only).
+// CMe3100's, the CMi1020W's and the CMi6110's lists are header only).
 #pragma once
 
 #include <span>
@@ -10,6 +10,7 @@
 
 #include "metercert/devices/cme3100/faults.hpp"
 #include "metercert/devices/cmi1020w_faults.hpp"
+#include "metercert/devices/cmi6110/faults.hpp"
 #include "metercert/devices/e350.hpp"
 #include "metercert/devices/fault_spec.hpp"
 #include "metercert/devices/faults.hpp"
@@ -22,7 +23,7 @@ struct DeviceFaults {
     std::span<const FaultSpec> faults;
 };
 
-// cmi1020, e350, cme3100, cme3000, cmi1020w — in this order.
+// cmi1020, e350, cme3100, cme3000, cmi1020w, cmi6110 — in this order.
 inline std::span<const DeviceFaults> device_faults() {
     static const DeviceFaults lists[] = {
         {"cmi1020", "--dut 'sim:cmi1020?fault=NAME' (every slave of the simulated bus)", cmi1020_fault_specs()},
@@ -34,6 +35,8 @@ inline std::span<const DeviceFaults> device_faults() {
         {"cme3000", "none in the reference CMe3000 (faulty gateways: conformance/tests/test_gateway_faults.py)", {}},
         {"cmi1020w", "simulate cmi1020w --fault NAME (the telegrams of the module fed by the E350 model)",
          cmi1020w_fault_specs()},
+        {"cmi6110", "--dut 'sim:cmi6110?fault=NAME'; simulate cmi6110 --fault NAME (the module's uplinks)",
+         cmi6110::fault_specs()},
     };
     return lists;
 }

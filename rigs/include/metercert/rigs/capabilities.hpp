@@ -2,9 +2,10 @@
 // "features"). A case declares the capabilities it needs (metercert.conformance.case(needs=…));
 // the run skips it, with these words, when neither the DUT link nor the rig offers one of them.
 // Each link capability has one interface a caller asks the link for (DutLink: mbus_request(),
-// mbus_line(), sim_cmi1020(), simulator(), wmbus_receive(), sim_cmi1020w()); rig capabilities come
-// from --rig FILE (labgrid protocols through relays: PowerProtocol for the supply,
-// DigitalOutputProtocol for the rate inputs and the button; metercert.rig).
+// mbus_line(), sim_cmi1020(), simulator(), wmbus_receive(), sim_cmi1020w(), cmi6110_uplinks(),
+// sim_cmi6110()); rig capabilities come from --rig FILE (labgrid protocols through relays:
+// PowerProtocol for the supply, DigitalOutputProtocol for the rate inputs and the button;
+// metercert.rig).
 //
 // A name is <area>.<what> or one word; it never changes once a case uses it. Reserved names have
 // no provider yet: a case may declare them (it is then skipped with the reason) and the issue
@@ -52,6 +53,14 @@ inline constexpr CapabilityInfo kCapabilities[] = {
      "metercert's built-in CMi1020W simulator (sim:cmi1020w): its E350 meter model, power-up, rate inputs, tariff "
      "failure and fault injection, on a simulated clock",
      CapabilitySource::link, false},
+    {"cmi6110.uplinks",
+     "the uplinks a CMi6110 sent (transmit or receive time UTC, encoding, payload) with the module's §7.5 "
+     "configuration: a capture (cmi6110+uplinks:FILE) or the built-in module (sim:cmi6110)",
+     CapabilitySource::link, false},
+    {"sim.cmi6110",
+     "metercert's built-in CMi6110 (sim:cmi6110): its UH50 meter model (exact values) and further runs of the module "
+     "with other settings (the same readout in all three encodings, the manual's examples)",
+     CapabilitySource::link, false},
     // reserved for the links of the next issues
     {"datagram", "datagrams to and from the device (UDP, DTLS)", CapabilitySource::link, true},
     {"coap.server", "a CoAP/LwM2M server the device registers with", CapabilitySource::link, true},
@@ -84,6 +93,8 @@ inline constexpr std::string_view sim_cme3000 = "sim.cme3000";
 inline constexpr std::string_view sim_cme3100 = "sim.cme3100";
 inline constexpr std::string_view wmbus_receive = "wmbus.receive";
 inline constexpr std::string_view sim_cmi1020w = "sim.cmi1020w";
+inline constexpr std::string_view cmi6110_uplinks = "cmi6110.uplinks";
+inline constexpr std::string_view sim_cmi6110 = "sim.cmi6110";
 }  // namespace cap
 
 }  // namespace metercert::rigs

@@ -11,6 +11,8 @@
 //   sim:cmi1020?count=3&…   in-process reference CMi1020 slaves        mbus.request mbus.line sim.cmi1020
 //   sim:cme3000?count=N     the reference CMe3000 as a process         mbus.request sim.cme3000
 //   sim:cme3100?fault=NAME  the reference CMe3100 as a process         mbus.request sim.cme3100
+//   sim:cmi6110?days=N&…    the reference CMi6110 in process, simulated time   cmi6110.uplinks sim.cmi6110
+//   cmi6110+uplinks:FILE    a CMi6110's captured uplinks (JSON lines)  cmi6110.uplinks
 //   tcp://HOST:PORT         a transparent gateway or a simulator       mbus.request
 //   tcp-listen://HOST:PORT  a device that connects to us               mbus.request
 //   serial:///dev/ttyUSB0   a level converter / UART, 8E1              mbus.request mbus.line (not on a pty)
@@ -98,6 +100,8 @@ public:
 class SimCmi1020;      // sim.cmi1020: sim_cmi1020.hpp
 class SimCmi1020W;     // sim.cmi1020w: sim_cmi1020w.hpp
 class WmbusReceiver;   // wmbus.receive: wmbus_receiver.hpp
+class Cmi6110Uplinks;  // cmi6110.uplinks: cmi6110.hpp
+class SimCmi6110;      // sim.cmi6110: cmi6110.hpp
 
 class DutLink {
 public:
@@ -120,6 +124,8 @@ public:
     virtual SimulatorProcess* simulator() { return nullptr; }    // sim.cme3000, sim.cme3100: the process
     virtual WmbusReceiver* wmbus_receive() { return nullptr; }   // wmbus.receive
     virtual SimCmi1020W* sim_cmi1020w() { return nullptr; }      // sim.cmi1020w
+    virtual Cmi6110Uplinks* cmi6110_uplinks() { return nullptr; }  // cmi6110.uplinks
+    virtual SimCmi6110* sim_cmi6110() { return nullptr; }          // sim.cmi6110
     // (next: datagram(), coap_server(); the rig's power(), rate_inputs(), button() come from
     // --rig, not the link)
 
@@ -129,6 +135,8 @@ public:
     SimCmi1020& require_sim_cmi1020(std::string_view what);
     WmbusReceiver& require_wmbus_receive(std::string_view what);
     SimCmi1020W& require_sim_cmi1020w(std::string_view what);
+    Cmi6110Uplinks& require_cmi6110_uplinks(std::string_view what);
+    SimCmi6110& require_sim_cmi6110(std::string_view what);
 
     // How long the device needs after close() before it serves a new client (a gateway's single
     // client slot: it must see the connection go), ms.

@@ -1,0 +1,129 @@
+// The reference CMi6110 run as a whole (module.hpp): the manual's §7.3.1 example, the faults' bytes
+// against the §7.4.2.3 breakdown, and the uplinks file (its errors name line and key).
+#include "metercert/devices/cmi6110/module.hpp"
+
+#include <gtest/gtest.h>
+
+#include "../../testing/hex.hpp"
+
+using namespace metercert;
+using namespace metercert::devices::cmi6110;
+using metercert::testing::hex;
+
+namespace {
+
+const UtcTime kStart{std::chrono::sys_days{std::chrono::year{2019} / 11 / 28}};
+
+SimulationResult run(ModuleConfig c, Cmi6110Fault f = Cmi6110Fault::none, unsigned days = 1) {
+    SimulationRun r;
+    r.start = kStart;
+    r.days = days;
+    r.fault = f;
+    return simulate(c, r);
+}
+
+}  // namespace
+
+TEST(Cmi6110Module, UtcOffsetSixtySendsMeterNoonAsElevenUtc) {
+    // §7.3.1: "at time 12.00 a telegram is sent with timestamp 11.00"
+    ModuleConfig c;
+    c.schedule.utc_offset = std::chrono::minutes{60};
+    const auto r = run(c, Cmi6110Fault::none, 2);
+    bool seen = false;
+    for (const auto& u : r.uplinks)
+        for (const auto& s : u.readouts)
+            if (s.readout.time.bits == mbus::DateTime::make('F', 2019, 11, 28, 12, 0).bits) {
+                EXPECT_EQ(format_utc_seconds(s.timestamp), "2019-11-28T11:00:00Z");
+                seen = true;
+            }
+    EXPECT_TRUE(seen);
+}
+
+TEST(Cmi6110Module, SenmlFaultsChangeTheBreakdownsBytes) {
+    ModuleConfig c;
+    const auto ref = run(c).uplinks.at(0).payload;
+    // §7.4.2.3 breakdown: array header (98 18 for 24 records, 8N below 24) | A3 | 21 68 "12345678" | 22 1A <4 bytes> | 08 …
+    const std::ptrdiff_t h = ref[0] == 0x98 ? 2 : 1;
+    ASSERT_EQ(std::vector<std::uint8_t>(ref.begin() + h, ref.begin() + h + 13), hex("A3 21 68 3132333435363738 22 1A"));
+    const auto minus1 = run(c, Cmi6110Fault::base_time_label_minus1).uplinks.at(0).payload;
+    EXPECT_EQ(minus1[h + 11], 0x20);  // key −1
+    const auto longer = run(c, Cmi6110Fault::integer_not_shortest).uplinks.at(0).payload;
+    EXPECT_EQ(std::vector<std::uint8_t>(longer.begin() + h + 11, longer.begin() + h + 17), hex("22 1B 00000000"));
+    EXPECT_EQ(std::vector<std::uint8_t>(longer.begin() + h + 17, longer.begin() + h + 21),
+              std::vector<std::uint8_t>(ref.begin() + h + 13, ref.begin() + h + 17));
+    const auto indef = run(c, Cmi6110Fault::indefinite_length_pack).uplinks.at(0).payload;
+    EXPECT_EQ(indef.front(), 0x9F);
+    EXPECT_EQ(indef.back(), 0xFF);
+    EXPECT_EQ(indef.size(), ref.size() - static_cast<std::size_t>(h) + 2);  // 8N → 9F … FF
+}
+
+TEST(Cmi6110Module, ClampMissingLeavesTheWindowUnclamped) {
+    ModuleConfig c;
+    c.schedule.transmit_interval = std::chrono::minutes{60};  // 30 + 240 > 60: §7.3.3 clamps to [T1, T1 + 60]
+    for (const auto& u : run(c).uplinks) EXPECT_LE(u.time - u.planned, std::chrono::minutes{60});
+    bool beyond = false;
+    for (const auto& u : run(c, Cmi6110Fault::tdelay_clamp_missing).uplinks) {
+        EXPECT_GE(u.time - u.planned, std::chrono::minutes{30});
+        EXPECT_LE(u.time - u.planned, std::chrono::minutes{270});
+        beyond = beyond || u.time - u.planned > std::chrono::minutes{60};
+    }
+    EXPECT_TRUE(beyond);
+}
+
+TEST(Cmi6110Module, BadConfigurationsAreRefusedByName) {
+    ModuleConfig c;
+    c.schedule.transmit_delay = std::chrono::minutes{241};
+    EXPECT_THROW(run(c), std::invalid_argument);
+    try {
+        run(c);
+    } catch (const std::invalid_argument& e) {
+        EXPECT_STREQ(e.what(), "transmit_delay 241: must be 1..240 (§7.5)");
+    }
+    c = {};
+    c.meter_id = "1234567";
+    EXPECT_THROW(run(c), std::invalid_argument);
+}
+
+TEST(Cmi6110Module, TheUplinksFileRoundTrips) {
+    ModuleConfig c;
+    c.encoding = MessageEncoding::json;
+    c.order = UploadOrder::fifo;
+    c.schedule.utc_offset = std::chrono::minutes{-300};
+    const auto r = run(c);
+    std::string text = config_line(c) + "\n";
+    for (const auto& u : r.uplinks) text += uplink_line(u) + "\n";
+    const UplinksFile f = parse_uplinks(text);
+    EXPECT_EQ(f.config.encoding, MessageEncoding::json);
+    EXPECT_EQ(f.config.order, UploadOrder::fifo);
+    EXPECT_EQ(f.config.schedule.utc_offset, std::chrono::minutes{-300});
+    EXPECT_EQ(f.config.readouts_per_telegram, 24u);  // written as Ttransmit / Treadout
+    ASSERT_EQ(f.uplinks.size(), r.uplinks.size());
+    for (std::size_t i = 0; i < f.uplinks.size(); ++i) {
+        EXPECT_EQ(f.uplinks[i].payload, r.uplinks[i].payload);
+        EXPECT_EQ(f.uplinks[i].time, std::chrono::floor<std::chrono::seconds>(r.uplinks[i].time));
+    }
+}
+
+TEST(Cmi6110Module, UplinksFileErrorsNameLineAndKey) {
+    auto message = [](std::string_view text) {
+        try {
+            parse_uplinks(text);
+            return std::string("parsed");
+        } catch (const UplinksError& e) {
+            return std::string(e.what());
+        }
+    };
+    EXPECT_EQ(message(""), "line 1, key \"config\": no configuration line (empty file)");
+    EXPECT_EQ(message("{\"config\": {}}\n"), "line 1: no uplink after the configuration line");
+    EXPECT_EQ(message("{\"config\": {\"colour\": 1}}\n"), "line 1, key \"colour\": unknown configuration key");
+    EXPECT_EQ(message("{\"config\": {\"max_uploads\": 5}}\n"), "line 1, key \"max_uploads\": 5 is outside 1..4 (§7.5)");
+    EXPECT_EQ(message("{\"config\": {}}\n{\"time\": \"2019-11-28T25:00Z\", \"encoding\": \"senml\", \"payload\": \"80\"}\n"),
+              "line 2, key \"time\": '2019-11-28T25:00Z' is not YYYY-MM-DDTHH:MM:SSZ (UTC)");
+    EXPECT_EQ(message("{\"config\": {}}\n{\"time\": \"2019-11-28T03:00Z\", \"encoding\": \"senml\", \"payload\": \"801\"}\n"),
+              "line 2, key \"payload\": expected an even number of hex digits");
+    EXPECT_EQ(message("{\"config\": {}}\n{\"time\": \"2019-11-28T03:00Z\", \"payload\": \"80\"}\n"), "line 2, key \"encoding\": missing");
+    EXPECT_EQ(message("{\"config\": {}}\n[1]\n"), "line 2: expected a JSON object");
+    EXPECT_EQ(message("{\"config\": {}}\n{\"time\": \n"), "line 2: not JSON (at byte 10)");
+    EXPECT_EQ(message("{\"config\": {}}\r\n\r\n{\"time\": \"2019-11-28T03:00Z\", \"encoding\": \"senml\", \"payload\": \"80\", \"x\": 1}\r\n"),
+              "line 3, key \"x\": unknown key");
+}

@@ -1,0 +1,90 @@
+// The CMi6110's faults: deliberate deviations of the reference CMi6110 (`--dut
+// 'sim:cmi6110?fault=NAME'`, `metercert simulate cmi6110 --fault NAME`), each caught by the cases
+// conformance/cmi6110/faults.json names. One list (fault_spec.hpp), in the order of Cmi6110Fault;
+// the module's simulation (module.hpp) acts on it. Header only, so that the readers of names only
+// (fault_lists.hpp) need not link the module.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "metercert/devices/fault_spec.hpp"
+
+namespace metercert::devices::cmi6110 {
+
+enum class Cmi6110Fault : std::uint8_t {
+    none,
+    base_time_label_minus1,
+    integer_not_shortest,
+    indefinite_length_pack,
+    readouts_not_aligned,
+    utc_offset_wrong_sign,
+    fifo_instead_of_lifo,
+    max_age_ignored,
+    tdelay_clamp_missing,
+    transmit_offset_ignored,
+    error_bits_shifted,
+    one_readout_per_pack,
+};
+
+struct Cmi6110FaultSpec {
+    FaultSpec spec;
+    Cmi6110Fault fault;
+};
+
+inline constexpr Cmi6110FaultSpec kFaults[] = {
+    {{"base_time_label_minus1", "CMi6110 §7.4.2.3 (base time −3; ERRATA E-46)",
+      "writes the base time under SenML label −1 (bver), as the manual's text says, instead of −3"},
+     Cmi6110Fault::base_time_label_minus1},
+    {{"integer_not_shortest", "CMi6110 §7.4.2.3 (RFC 8949 §4.2.1 preferred serialization; ERRATA E-45)",
+      "writes the base time as an 8-byte unsigned integer (1B 00000000 …) instead of the shortest 4-byte form"},
+     Cmi6110Fault::integer_not_shortest},
+    {{"indefinite_length_pack", "CMi6110 §7.4.2.3 (RFC 8949 §4.2.1 definite lengths; ERRATA E-45)",
+      "writes the pack as an indefinite-length array (9F … FF)"},
+     Cmi6110Fault::indefinite_length_pack},
+    {{"readouts_not_aligned", "CMi6110 §7.3.2 (readouts at 00:00 + k·Treadout; ERRATA E-59)",
+      "reads the meter 7 minutes after each grid point (and stamps that time)"},
+     Cmi6110Fault::readouts_not_aligned},
+    {{"utc_offset_wrong_sign", "CMi6110 §7.3.1 (timestamp = meter time − UTC offset)",
+      "adds the UTC offset to the meter time instead of subtracting it"},
+     Cmi6110Fault::utc_offset_wrong_sign},
+    {{"fifo_instead_of_lifo", "CMi6110 §7.3.4, §7.5 (Auto-upload order Latest first)",
+      "uploads the oldest unsent readouts first although the order is LIFO"},
+     Cmi6110Fault::fifo_instead_of_lifo},
+    {{"max_age_ignored", "CMi6110 §7.3.4, §7.5 (Auto-upload max. age; ERRATA E-62)",
+      "uploads unsent readouts older than the maximum age"},
+     Cmi6110Fault::max_age_ignored},
+    {{"tdelay_clamp_missing", "CMi6110 §7.3.3 (Toffset + Tdelay > Ttransmit: Toffset 0, Tdelay Ttransmit; ERRATA E-60)",
+      "keeps Toffset and Tdelay when their sum exceeds Ttransmit"},
+     Cmi6110Fault::tdelay_clamp_missing},
+    {{"transmit_offset_ignored", "CMi6110 §7.3.3 (transmit in [T1 + Toffset, T1 + Toffset + Tdelay])",
+      "transmits in [T1, T1 + Tdelay]: the offset is not added"},
+     Cmi6110Fault::transmit_offset_ignored},
+    {{"error_bits_shifted", "CMi6110 §6.3.1 Table 3 (bit n of 02 FD 17 is the table's bit n; ERRATA E-58)",
+      "sends the UH50's error flags shifted left by one bit"},
+     Cmi6110Fault::error_bits_shifted},
+    {{"one_readout_per_pack", "CMi6110 §7.4.2.3 (readouts per pack = Ttransmit / Treadout; ERRATA E-62)",
+      "sends one readout per SenML pack"},
+     Cmi6110Fault::one_readout_per_pack},
+};
+inline constexpr auto kFaultSpecs = specs_of(kFaults);
+
+// Every fault of the reference CMi6110, in kFaults' order.
+constexpr std::span<const FaultSpec> fault_specs() noexcept { return kFaultSpecs; }
+
+// By the names of the list, and "none"; nullopt for another name.
+constexpr std::optional<Cmi6110Fault> fault_from_name(std::string_view name) noexcept {
+    if (name == "none") return Cmi6110Fault::none;
+    for (const auto& f : kFaults)
+        if (f.spec.name == name) return f.fault;
+    return std::nullopt;
+}
+constexpr std::string_view fault_name(Cmi6110Fault f) noexcept {
+    for (const auto& s : kFaults)
+        if (s.fault == f) return s.spec.name;
+    return "none";
+}
+
+}  // namespace metercert::devices::cmi6110

@@ -1,0 +1,185 @@
+// sim:cmi6110 — metercert's reference CMi6110 (reference/include/metercert/devices/cmi6110/
+// module.hpp) run in process, in simulated time: opening the link runs the module from start= for
+// days= and keeps every uplink it sent. Capabilities: cmi6110.uplinks (those uplinks and the
+// configuration, as a capture would give them) and sim.cmi6110 (the UH50's parameters and further
+// runs with other settings: rigs/cmi6110.hpp).
+//
+//   sim:cmi6110?start=2019-11-28T00:00Z&days=3&network_down=FROM..TO&encoding=senml&format=standard
+//               &order=lifo&readout_interval=60&transmit_interval=1440&transmit_offset=30
+//               &transmit_delay=240&utc_offset=0&max_age=10080&max_uploads=4&readouts_per_telegram=0
+//               &max_payload_bytes=0&seed=1&meter_id=12345678&meter_errors=F5,F9&fault=NAME
+//
+// The same options as `metercert simulate cmi6110` (minutes, UTC), with _ for -.
+#include <fmt/format.h>
+
+#include "metercert/rigs/cmi6110.hpp"
+#include "params.hpp"
+
+namespace metercert::rigs::links {
+namespace {
+
+using namespace devices::cmi6110;
+
+long signed_param(Params& p, const std::string& k, long def, long lo, long hi) {
+    if (!p.has(k)) return def;
+    const std::string& v = p.u.params.at(k);
+    std::size_t n = 0;
+    long x = 0;
+    try {
+        x = std::stol(v, &n);
+    } catch (...) {
+        n = 0;
+    }
+    if (v.empty() || n != v.size() || x < lo || x > hi) fail(p.u, fmt::format("{}={} is not a number in {}…{} (§7.5)", k, v, lo, hi));
+    return x;
+}
+
+UtcTime time_param(const DutUrl& u, const std::string& k, const std::string& v) {
+    const auto t = parse_utc_text(v);
+    if (!t || *t != std::chrono::floor<std::chrono::minutes>(*t)) fail(u, fmt::format("{}={} is not YYYY-MM-DDTHH:MMZ (UTC)", k, v));
+    return *t;
+}
+
+template <class E>
+E choice(Params& p, const std::string& k, E def, std::initializer_list<std::pair<const char*, E>> values) {
+    if (!p.has(k)) return def;
+    std::string names;
+    for (const auto& [name, e] : values) {
+        if (p.u.params.at(k) == name) return e;
+        names += fmt::format("{}{}", names.empty() ? "" : ", ", name);
+    }
+    fail(p.u, fmt::format("{}={} is not one of {}", k, p.u.params.at(k), names));
+}
+
+Cmi6110Run parse(const DutUrl& u) {
+    Params p{u};
+    Cmi6110Run r;
+    ModuleConfig& c = r.config;
+    SimulationRun& run = r.run;
+    run.start = time_param(u, "start", p.str("start", "2019-11-28T00:00Z"));
+    run.days = static_cast<unsigned>(p.num("days", 1, 1, 3660));
+    if (p.has("network_down")) {
+        const std::string v = u.params.at("network_down");
+        const auto dots = v.find("..");
+        if (dots == std::string::npos) fail(u, fmt::format("network_down={} is not FROM..TO (UTC)", v));
+        run.network_down_from = time_param(u, "network_down", v.substr(0, dots));
+        run.network_down_to = time_param(u, "network_down", v.substr(dots + 2));
+        if (run.network_down_to < run.network_down_from) fail(u, fmt::format("network_down={}: TO is before FROM", v));
+    }
+    run.seed = p.num("seed", 1, 0, 0xFFFFFFFFUL);
+    c.meter_id = p.str("meter_id", "12345678");
+    if (c.meter_id.size() != 8 || c.meter_id.find_first_not_of("0123456789") != std::string::npos)
+        fail(u, fmt::format("meter_id={} is not 8 decimal digits", c.meter_id));
+    c.encoding = choice(p, "encoding", MessageEncoding::senml,
+                        {{"senml", MessageEncoding::senml}, {"mbus", MessageEncoding::mbus}, {"json", MessageEncoding::json}});
+    c.format = choice(p, "format", MessageFormat::standard, {{"standard", MessageFormat::standard}, {"extended", MessageFormat::extended}});
+    c.order = choice(p, "order", UploadOrder::lifo, {{"lifo", UploadOrder::lifo}, {"fifo", UploadOrder::fifo}});
+    auto& s = c.schedule;
+    s.readout_interval = std::chrono::minutes{p.num("readout_interval", 60, 5, 1440)};
+    s.transmit_interval = std::chrono::minutes{p.num("transmit_interval", 1440, 5, 1440)};
+    s.transmit_offset = std::chrono::minutes{p.num("transmit_offset", 30, 0, 1440)};
+    s.transmit_delay = std::chrono::minutes{p.num("transmit_delay", 240, 1, 240)};
+    s.utc_offset = std::chrono::minutes{signed_param(p, "utc_offset", 0, -720, 720)};
+    c.max_age = std::chrono::minutes{p.num("max_age", 10080, 1, 10080)};
+    c.max_uploads = static_cast<unsigned>(p.num("max_uploads", 4, 1, 4));
+    c.readouts_per_telegram = p.num("readouts_per_telegram", 0, 0, kStorageCapacity);
+    c.max_payload_bytes = p.num("max_payload_bytes", 0, 0, 1 << 20);
+    if (p.has("meter_errors")) {
+        const std::string v = u.params.at("meter_errors");
+        std::size_t pos = 0;
+        while (pos <= v.size()) {
+            const auto comma = v.find(',', pos);
+            const std::string name = v.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+            Uh50Error e{};
+            if (!parse_uh50_error(name, e)) fail(u, fmt::format("meter_errors: '{}' is not a UH50 error of Table 3 (F0 … F7V2)", name));
+            run.meter_errors.push_back(e);
+            if (comma == std::string::npos) break;
+            pos = comma + 1;
+        }
+    }
+    const std::string fault = p.str("fault", "none");
+    const auto f = fault_from_name(fault);
+    if (!f) fail(u, fmt::format("fault={} is unknown ({})", fault, devices::fault_choices(fault_specs())));
+    run.fault = *f;
+    p.check_all_used();
+    try {
+        check_config(c);
+    } catch (const std::invalid_argument& e) {
+        fail(u, e.what());
+    }
+    return r;
+}
+
+Cmi6110Run run_of(const DutUrl& u) {
+    Cmi6110Run r = parse(u);
+    r.result = simulate(r.config, r.run);
+    return r;
+}
+
+class SimCmi6110Link : public DutLink, public Cmi6110Uplinks, public SimCmi6110 {
+public:
+    SimCmi6110Link(const DutUrl& u, const LinkOptions& o) : DutLink(u.text, o.tap), url_(u), run_(run_of(u)) {
+        set_description(fmt::format("metercert's reference CMi6110 (UH50 {}), {} day(s) simulated: {} uplink(s), {} {}{}",
+                                    run_.config.meter_id, run_.run.days, run_.result.uplinks.size(),
+                                    encoding_name(run_.config.encoding), format_name(run_.config.format),
+                                    run_.run.fault == Cmi6110Fault::none ? "" : fmt::format(", fault {}", fault_name(run_.run.fault))));
+        set_capabilities({std::string(cap::cmi6110_uplinks), std::string(cap::sim_cmi6110)});
+    }
+    Cmi6110Uplinks* cmi6110_uplinks() override { return this; }
+    SimCmi6110* sim_cmi6110() override { return this; }
+    const ModuleConfig& uplinks_config() const override { return run_.config; }
+    const std::vector<Uplink>& uplinks() const override { return run_.result.uplinks; }
+    const Cmi6110Run& sim_run() const override { return run_; }
+    Cmi6110Run rerun(const std::map<std::string, std::string>& params) const override {
+        DutUrl u = url_;
+        for (const auto& [k, v] : params) {
+            if (k == "fault") fail(url_, "a rerun keeps the URL's fault: fault= cannot be given");
+            if (v.empty())
+                u.params.erase(k);
+            else
+                u.params[k] = v;
+        }
+        u.text = fmt::format("{} (rerun)", url_.text);
+        return run_of(u);
+    }
+    void close() override {}
+
+private:
+    DutUrl url_;
+    Cmi6110Run run_;
+};
+
+const bool registered = register_link({
+    .name = "sim:cmi6110",
+    .form = "sim:cmi6110",
+    .summary = "metercert's reference CMi6110 with its UH50 meter, run in process in simulated time (the options of "
+               "simulate cmi6110, minutes and UTC)",
+    .params = {{"start", "simulated start, UTC YYYY-MM-DDTHH:MMZ (default 2019-11-28T00:00Z)"},
+               {"days", "simulated days, 1…3660 (default 1)"},
+               {"network_down", "FROM..TO (UTC): transmissions then fail, their readouts stay unsent"},
+               {"encoding", "senml (default), mbus or json (§7.5)"},
+               {"format", "standard (default) or extended (§7.5)"},
+               {"order", "lifo (default) or fifo: auto-upload order (§7.5)"},
+               {"readout_interval", "minutes, 5…1440 (default 60)"},
+               {"transmit_interval", "minutes, 5…1440 (default 1440)"},
+               {"transmit_offset", "minutes (default 30; ERRATA E-60)"},
+               {"transmit_delay", "minutes, 1…240 (default 240)"},
+               {"utc_offset", "minutes, −720…720 (default 0; §7.3.1)"},
+               {"max_age", "auto-upload maximum age, minutes, 1…10080 (default 10080)"},
+               {"max_uploads", "max uploads per transmission, 1…4 (default 4)"},
+               {"readouts_per_telegram", "SenML readouts per pack (default 0: Ttransmit / Treadout)"},
+               {"max_payload_bytes", "split SenML packs larger than this (default 0: no limit)"},
+               {"seed", "seed of the meter and of the transmit delays (default 1)"},
+               {"meter_id", "the UH50's 8-digit identification number (default 12345678)"},
+               {"meter_errors", "UH50 error bits of Table 3 set from the start, comma-separated (F0 … F7V2)"},
+               {"fault", "the module deviates one way (metercert faults cmi6110)"}},
+    .offers = {std::string(cap::cmi6110_uplinks), std::string(cap::sim_cmi6110)},
+    .check = [](const DutUrl& u) {
+        (void)parse(u);
+        return std::vector<std::string>{std::string(cap::cmi6110_uplinks), std::string(cap::sim_cmi6110)};
+    },
+    .open = [](const DutUrl& u, const LinkOptions& o) -> std::unique_ptr<DutLink> { return std::make_unique<SimCmi6110Link>(u, o); },
+});
+
+}  // namespace
+}  // namespace metercert::rigs::links
