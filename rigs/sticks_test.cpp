@@ -9,15 +9,23 @@
 //  [CRC]  the CRC catalogue's check value of CRC-16/X-25 ("123456789" → 0x906E);
 //  [OMS]  vectors/wmbus/oms_annex_n.json tcId 1 and 2: OMS Vol. 2 Annex N.2.1 with and without
 //         its CRCs.
+#include <atomic>
+#include <chrono>
+#include <filesystem>
 #include <fstream>
+#include <thread>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "../reference/testing/hex.hpp"
+#include "metercert/rigs/dut_link.hpp"
+#include "metercert/rigs/sim_host.hpp"
 #include "metercert/rigs/sticks/amb8465.hpp"
 #include "metercert/rigs/sticks/emulator.hpp"
 #include "metercert/rigs/sticks/im871a.hpp"
+#include "metercert/rigs/wmbus_receiver.hpp"
 
 namespace sticks = metercert::rigs::sticks;
 namespace im = metercert::rigs::sticks::im871a;
@@ -335,6 +343,129 @@ TEST(Emulator, GarbageIsSkippedAndUnknownSticksRejected) {
     EXPECT_EQ(e->on_host_bytes(hex("00 13 37 ff0c00f3")).size(), 7u);  // FWV confirmation after 3 junk bytes
     EXPECT_EQ(e->ignored(), 3u);
     EXPECT_THROW((void)sticks::make_emulator("cul", sticks::RadioMode::t1), std::invalid_argument);
+}
+
+// ------------------------------------------------------------------------------------ links
+// wmbus+im871a:// and wmbus+amb8465:// on a pseudo-terminal, against a stick played by a
+// SimHost in a thread: the emulation (whose telegram is OMS N.2.1 with CRCs; the link must give
+// tc 2, without them), a silent stick, a stick that sends garbage.
+
+namespace rigs = metercert::rigs;
+const char* kKey = "000102030405060708090A0B0C0D0E0F";
+
+class PtyStick {
+public:
+    // `answer`: what the stick sends back for the host's bytes; `air`: sent every 50 ms.
+    PtyStick(std::function<std::vector<std::uint8_t>(std::span<const std::uint8_t>)> answer,
+             std::function<std::vector<std::uint8_t>()> air = {})
+        : path_(std::filesystem::temp_directory_path() / ("metercert-stick-" + std::to_string(::getpid()) + "-" + std::to_string(++n_))) {
+        auto& pty = host_.open_pty(path_.string(), {.on_bytes = [this, answer](std::span<const std::uint8_t> b) {
+                                           const auto r = answer(b);
+                                           if (!r.empty()) pty_->send(r);
+                                       }});
+        pty_ = &pty;
+        if (air)
+            host_.every(50, [this, air] {
+                const auto f = air();
+                if (!f.empty()) pty_->send(f);
+            });
+        thread_ = std::thread([this] {
+            while (!stop_) host_.run_once(10);
+        });
+    }
+    ~PtyStick() {
+        stop_ = true;
+        thread_.join();
+    }
+    [[nodiscard]] std::string path() const { return path_.string(); }
+
+private:
+    static inline int n_ = 0;
+    std::filesystem::path path_;
+    rigs::SimHost host_;
+    rigs::PtyEndpoint* pty_ = nullptr;
+    std::atomic<bool> stop_{false};
+    std::thread thread_;
+};
+
+void receives_oms_telegram(const std::string& kind) {
+    auto emu = sticks::make_emulator(kind, sticks::RadioMode::t1);
+    const auto wire = hex(oms_frame(1));
+    PtyStick stick([&](auto b) { return emu->on_host_bytes(b); }, [&] { return emu->on_air(wire, -60); });
+    rigs::MemoryTap tap;
+    const std::string url = "wmbus+" + kind + "://" + stick.path() + "?mode=T1&key=" + kKey;
+    auto link = rigs::open_link(url, {.tap = &tap});
+    EXPECT_EQ(link->url().find(kKey), std::string::npos) << link->url();
+    EXPECT_EQ(link->description().find(kKey), std::string::npos) << link->description();
+    EXPECT_TRUE(link->has("wmbus.receive"));
+    auto& rx = link->require_wmbus_receive("test");
+    const auto t0 = rx.now();
+    const auto t = rx.receive(std::chrono::seconds(2));
+    ASSERT_TRUE(t);
+    EXPECT_EQ(t->frame, hex(oms_frame(2)));
+    EXPECT_EQ(t->crc, metercert::wmbus::CrcFormat::none);
+    EXPECT_EQ(t->mode, "T1");
+    ASSERT_TRUE(t->rssi_dbm);
+    EXPECT_NEAR(*t->rssi_dbm, -60, 1);
+    ASSERT_TRUE(t->at);
+    EXPECT_GE(*t->at, t0);
+    ASSERT_FALSE(tap.records.empty());
+    EXPECT_EQ(tap.records.front().link, rigs::LinkKind::wmbus);
+    EXPECT_EQ(tap.records.front().direction, rigs::Direction::from_dut);
+    EXPECT_EQ(tap.records.front().bytes, t->frame);
+    const auto second = rx.receive(std::chrono::seconds(2));
+    ASSERT_TRUE(second);
+    EXPECT_GT(*second->at, *t->at);
+    link->close();
+}
+
+TEST(StickLink, Im871aReceivesTheTelegramWithoutCrcs) { receives_oms_telegram("im871a"); }
+TEST(StickLink, Amb8465ReceivesTheTelegramWithoutCrcs) { receives_oms_telegram("amb8465"); }
+
+template <class F>
+void expect_port_error(F f, const std::string& name, const std::string& must_say) {
+    const auto t0 = std::chrono::steady_clock::now();
+    try {
+        f();
+        ADD_FAILURE() << "no PortError (expected " << name << ")";
+    } catch (const metercert::master::PortError& e) {
+        EXPECT_EQ(e.name(), name) << e.what();
+        EXPECT_NE(std::string(e.what()).find(must_say), std::string::npos) << e.what();
+        EXPECT_EQ(std::string(e.what()).find(kKey), std::string::npos) << e.what();
+    }
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(3));
+}
+
+TEST(StickLink, ASilentStickIsNamedNotAHang) {
+    for (const std::string kind : {"im871a", "amb8465"}) {
+        PtyStick stick([](auto) { return std::vector<std::uint8_t>{}; });
+        expect_port_error([&] { rigs::open_link("wmbus+" + kind + "://" + stick.path() + "?timeout=300&key=" + kKey); },
+                          "stick_silent", "within 300 ms");
+    }
+}
+
+TEST(StickLink, GarbageFromTheStickIsAProtocolErrorWithItsOffset) {
+    {
+        PtyStick stick([](auto) { return hex("a5 01 02 00 a5 91 00 00"); });  // a PING_RSP, then a reserved bit
+        expect_port_error([&] { rigs::open_link("wmbus+im871a://" + stick.path()); }, "stick_protocol", "reserved_bit at byte 1");
+    }
+    {
+        PtyStick stick([](auto) { return hex("FF 8C 03 02 00 06 75"); });  // the manual's FWV confirmation, checksum off by one
+        expect_port_error([&] { rigs::open_link("wmbus+amb8465://" + stick.path()); }, "stick_protocol", "bad_checksum at byte 6");
+    }
+}
+
+TEST(StickLink, UrlErrorsNeverShowTheKey) {
+    for (const char* bad : {"?key=00112233", "?mode=X1&key=000102030405060708090A0B0C0D0E0F", "?colour=red&key=000102030405060708090A0B0C0D0E0F"}) {
+        try {
+            (void)rigs::check_link(std::string("wmbus+im871a:///dev/ttyUSB9") + bad);
+            ADD_FAILURE() << bad;
+        } catch (const rigs::DutError& e) {
+            EXPECT_EQ(std::string(e.what()).find("00112233"), std::string::npos) << e.what();
+            EXPECT_EQ(std::string(e.what()).find(kKey), std::string::npos) << e.what();
+        }
+    }
+    EXPECT_EQ(rigs::check_link("wmbus+amb8465:///dev/ttyUSB9?mode=C1").capabilities, std::vector<std::string>{"wmbus.receive"});
 }
 
 }  // namespace
