@@ -180,3 +180,59 @@ def test_dongle_usage_errors(tmp_path):
     assert p.returncode == 2 and "--telegrams" in p.stderr
     h = subprocess.run([os.path.abspath(BIN), "simulate", "cmi1020w", "--help"], capture_output=True, text=True)
     assert "link type 148" in h.stdout and "147" not in h.stdout and "password" not in h.stdout.lower()
+
+
+# ------------------------------------------------------------------------- Wireshark (link type 148)
+
+LUA = os.path.join(os.path.dirname(__file__), "..", "..", "rigs", "wireshark", "wmbus.lua")
+FIELDS = ["wmbus.c.name", "wmbus.manufacturer", "wmbus.id", "wmbus.version", "wmbus.device_type", "wmbus.ci",
+          "wmbus.crc.ok", "wmbus.format"]
+
+
+def tshark_rows(cap):
+    import shutil
+    if shutil.which("tshark") is None:
+        pytest.skip("tshark not installed (ci/setup installs it)")
+    args = ["tshark", "-X", f"lua_script:{LUA}", "-r", str(cap), "-T", "fields"]
+    for f in FIELDS:
+        args += ["-e", f]
+    p = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    return [dict(zip(FIELDS, line.split("\t"))) for line in p.stdout.splitlines()]
+
+
+@pytest.mark.parametrize("fault", ["none", "bad_crc"])
+def test_tshark_reads_the_simulators_capture_with_our_dissector(fault, tmp_path):
+    cap = tmp_path / "w.pcap"
+    p = subprocess.run([os.path.abspath(BIN), "simulate", "cmi1020w", "--telegrams", "2", "--key", KEY, "--pcap", str(cap),
+                        "--fault", fault], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    rows = tshark_rows(cap)
+    assert len(rows) == 2
+    for r in rows:
+        # SND_NR, manufacturer ELV (the CMi1020W's maker), A = the meter's C.1.0 13647123, electricity (02), short TPL
+        assert (r["wmbus.c.name"], r["wmbus.manufacturer"], r["wmbus.id"], r["wmbus.device_type"], r["wmbus.ci"]) == \
+            ("SND_NR", "ELV", "13647123", "0x02", "0x7a")
+        assert r["wmbus.format"] == "A (with CRCs)"
+        oks = r["wmbus.crc.ok"].split(",")
+        assert len(oks) >= 2
+        if fault == "none":
+            assert all(o in ("1", "True") for o in oks), oks
+        else:
+            assert any(o in ("0", "False") for o in oks), oks
+    assert KEY.encode() not in cap.read_bytes() and bytes.fromhex(KEY) not in cap.read_bytes()
+
+
+def test_tshark_reads_a_sticks_capture_without_crcs(tmp_path):
+    s, path, _ = start("amb8465", tmp_path)
+    cap = tmp_path / "rx.pcap"
+    try:
+        p = receive(f"wmbus+amb8465://{path}?key={KEY}", "--count", "2", "--timeout", "10", "--pcap", str(cap))
+    finally:
+        s.stop()
+    assert p.returncode == 0, p.stderr
+    rows = tshark_rows(cap)
+    assert len(rows) == 2
+    assert all(r["wmbus.format"] == "CRCs removed by the receiver" and r["wmbus.id"] == "13647123"
+               and r["wmbus.manufacturer"] == "ELV" and r["wmbus.crc.ok"] == "" for r in rows), rows
+    assert KEY.encode() not in cap.read_bytes() and bytes.fromhex(KEY) not in cap.read_bytes()
