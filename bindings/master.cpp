@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "common.hpp"
+#include "connection.hpp"
 #include "metercert/master/search.hpp"
 #include "metercert/rigs/capabilities.hpp"
 #include "metercert/rigs/dut_link.hpp"
@@ -23,6 +24,7 @@ using namespace metercert;
 namespace {
 
 using bindings::as_bytes;
+using bindings::Connection;
 using bindings::from_bytes;
 
 py::dict record_dict(const rigs::TapRecord& r) {
@@ -36,28 +38,6 @@ py::dict record_dict(const rigs::TapRecord& r) {
     d["bytes"] = as_bytes(r.bytes);
     return d;
 }
-
-// A DUT link opened by URL, its bytes tapped into memory (and a pcap file when asked), after the
-// link's own redaction stage.
-struct Connection {
-    rigs::MemoryTap memory;
-    rigs::TeeTap tee;
-    std::unique_ptr<rigs::PcapWriter> pcap;
-    std::unique_ptr<rigs::DutLink> link;
-    Connection(const std::string& url, const std::string& pcap_path, const std::string& executable) {
-        tee.add(&memory);
-        if (!pcap_path.empty()) {
-            pcap = std::make_unique<rigs::PcapWriter>(pcap_path);
-            tee.add(pcap.get());
-        }
-        rigs::LinkOptions o;
-        o.tap = &tee;
-        o.simulator_executable = executable;
-        link = rigs::open_link(url, o);
-    }
-    master::BusPort& port(const char* what) { return link->require_mbus_request(what); }
-    rigs::SimCmi1020& sim(const char* what) { return link->require_sim_cmi1020(what); }
-};
 
 py::dict scheme_dict(const rigs::LinkScheme& s) {
     py::dict d;
@@ -123,6 +103,8 @@ py::dict exchange_dict(const master::Exchange& ex) {
 
 }  // namespace
 
+void bind_wmbus_connection(py::class_<bindings::Connection, std::shared_ptr<bindings::Connection>>& c);  // wmbus.cpp
+
 void bind_master(py::module_& m) {
     static py::exception<master::MasterError> master_error(m, "MasterErrorBase");
     static py::exception<master::PortError> port_error(m, "PortErrorBase");
@@ -146,16 +128,19 @@ void bind_master(py::module_& m) {
         }
     });
 
-    py::class_<Connection, std::shared_ptr<Connection>>(m, "Connection",
+    py::class_<Connection, std::shared_ptr<Connection>> connection(m, "Connection",
         "Connection(url: str, pcap: str = '', executable: str = '')\n\n"
         "A DUT link opened by URL (rigs/include/metercert/rigs/dut_link.hpp; dut_link_schemes() lists\n"
         "the schemes): sim:cmi1020?count=N, sim:cme3000, sim:cme3100?fault=NAME, tcp://HOST:PORT,\n"
-        "tcp-listen://HOST:PORT, serial:///dev/X?baud=2400. `capabilities` says what it offers; each\n"
+        "tcp-listen://HOST:PORT, serial:///dev/X?baud=2400, sim:cmi1020w?key=HEX, wmbus+hex:FILE. `url` is\n"
+        "the URL with secrets redacted (key=<redacted>). `capabilities` says what it offers; each\n"
         "operation needs the capability of its interface (MissingCapability, a DutError, otherwise).\n"
         "Every byte is tapped after the link kind's redaction stage: records() returns them, and `pcap`\n"
-        "names a capture file (link type 147). `executable`: the metercert that runs simulator processes\n"
+        "names a capture file (link type 147; 148 for a link that only receives wireless M-Bus).\n"
+        "`executable`: the metercert that runs simulator processes\n"
         "(sim:cme3000, sim:cme3100). Raises DutError (bad URL), PortError('connect_failed')\n"
-        "(unreachable, or a simulator that did not start), OSError (pcap).")
+        "(unreachable, or a simulator that did not start), OSError (pcap).");
+    connection
         .def(py::init<const std::string&, const std::string&, const std::string&>(), py::arg("url"), py::arg("pcap") = "",
              py::arg("executable") = "")
         .def_property_readonly("url", [](const Connection& c) { return c.link->url(); })
@@ -207,6 +192,7 @@ void bind_master(py::module_& m) {
                 if (!p) throw rigs::MissingCapability(c.link->url(), "sim.cme3000 or sim.cme3100", "simulator_messages");
                 return p->messages();
             }, "sim.cme3000, sim.cme3100: what the simulator process said on stderr so far.");
+    bind_wmbus_connection(connection);
 
     // The registry (rigs/include/metercert/rigs/dut_link.hpp, capabilities.hpp)
     m.def("capabilities", [] {
@@ -233,14 +219,20 @@ void bind_master(py::module_& m) {
     m.def("dut_link", [](const std::string& url) {
             const rigs::LinkInfo info = rigs::check_link(url);
             py::dict d = scheme_dict(*info.scheme);
-            d["url"] = url;
+            d["url"] = rigs::redact_url(url);
             d["capabilities"] = info.capabilities;
             d["target"] = info.url.target;
-            d["query"] = info.url.params;
+            py::dict query;
+            for (const auto& [k, v] : info.url.params) query[py::str(k)] = rigs::is_secret_param(k) ? std::string("<redacted>") : v;
+            d["query"] = query;
             return d;
         }, py::arg("url"),
         "What a link at `url` is and would offer, without opening it: the scheme's entry, plus url, target,\n"
-        "query (the parameters) and capabilities. Raises DutError for a URL the registry refuses.");
+        "query (the parameters) and capabilities; secret parameters (key=) as '<redacted>'. Raises DutError\n"
+        "for a URL the registry refuses.");
+    m.def("redact_url", [](const std::string& url) { return rigs::redact_url(url); }, py::arg("url"),
+          "The URL as it may be shown: the value of every secret parameter (key, password, psk) replaced by\n"
+          "'<redacted>' (rigs/include/metercert/rigs/dut_link.hpp).");
 
     py::class_<rigs::SimulatorProcess>(m, "SimulatorProcess",
         "SimulatorProcess(url: str, options: list[str] = [], executable: str = '')\n\n"

@@ -7,6 +7,7 @@
 #include <fmt/ranges.h>
 
 #include "metercert/rigs/sim_cmi1020.hpp"
+#include "metercert/rigs/sim_cmi1020w.hpp"
 
 namespace metercert::rigs {
 
@@ -26,6 +27,30 @@ MissingCapability::MissingCapability(const std::string& url, std::string_view ca
     : DutError(fmt::format("{}: the DUT link {} has no {} ({})", what, url, cap,
                            find_capability(cap) ? find_capability(cap)->words : std::string_view("unknown capability"))),
       capability(cap) {}
+
+bool is_secret_param(std::string_view name) noexcept { return name == "key" || name == "password" || name == "psk"; }
+
+std::string redact_url(std::string_view url) {
+    const auto q = url.find('?');
+    if (q == std::string_view::npos) return std::string(url);
+    std::string out(url.substr(0, q + 1));
+    std::size_t pos = q + 1;
+    while (pos <= url.size()) {
+        const auto amp = url.find('&', pos);
+        const std::string_view kv = url.substr(pos, amp == std::string_view::npos ? std::string_view::npos : amp - pos);
+        const auto eq = kv.find('=');
+        if (eq != std::string_view::npos && is_secret_param(kv.substr(0, eq))) {
+            out.append(kv.substr(0, eq + 1));
+            out.append("<redacted>");
+        } else {
+            out.append(kv);
+        }
+        if (amp == std::string_view::npos) break;
+        out.push_back('&');
+        pos = amp + 1;
+    }
+    return out;
+}
 
 bool register_link(LinkScheme scheme) {
     const std::string name = scheme.name;
@@ -61,24 +86,25 @@ std::string link_schemes_help(std::string_view indent) {
     return out;
 }
 
-DutUrl DutUrl::parse(const std::string& url) {
+DutUrl DutUrl::parse(const std::string& given) {
     DutUrl u;
-    u.text = url;
+    u.text = given;
+    const std::string url = redact_url(given);  // what the errors show
     std::vector<std::string> forms;
     for (const LinkScheme* s : link_schemes()) {
         const std::string f = takes_authority(*s) ? scheme_of(*s) + "://" : scheme_of(*s) + ":";
         if (std::find(forms.begin(), forms.end(), f) == forms.end()) forms.push_back(f);
     }
-    const auto colon = url.find(':');
+    const auto colon = given.find(':');
     if (colon == std::string::npos || colon == 0)
         throw DutError(fmt::format("DUT URL '{}': no scheme (expected {})", url, fmt::join(forms, ", ")));
-    u.scheme = url.substr(0, colon);
+    u.scheme = given.substr(0, colon);
     const LinkScheme* of_scheme = nullptr;
     for (const LinkScheme* s : link_schemes())
         if (scheme_of(*s) == u.scheme) of_scheme = s;
     if (!of_scheme)
         throw DutError(fmt::format("DUT URL '{}': unknown scheme '{}' ({})", url, u.scheme, scheme_names()));
-    std::string rest = url.substr(colon + 1);
+    std::string rest = given.substr(colon + 1);
     if (takes_authority(*of_scheme)) {
         if (rest.rfind("//", 0) != 0) throw DutError(fmt::format("DUT URL '{}': expected {}://", url, u.scheme));
         rest = rest.substr(2);
@@ -110,7 +136,7 @@ namespace {
 const LinkScheme& scheme_for(const DutUrl& u) {
     const auto it = registry().find(u.link_name());
     if (it == registry().end())  // only sim: has several devices under one scheme
-        throw DutError(fmt::format("DUT URL '{}': unknown simulated device '{}' (available: {})", u.text, u.target,
+        throw DutError(fmt::format("DUT URL '{}': unknown simulated device '{}' (available: {})", u.shown(), u.target,
                                    simulated_device_names()));
     return it->second;
 }
@@ -135,7 +161,7 @@ SimulatorCommand simulator_command(const std::string& url, const std::vector<std
     const DutUrl u = DutUrl::parse(url);
     const LinkScheme& s = scheme_for(u);
     if (!s.simulator)
-        throw DutError(fmt::format("DUT URL '{}': {} is not a simulator process (those are: {})", url, s.name, [] {
+        throw DutError(fmt::format("DUT URL '{}': {} is not a simulator process (those are: {})", u.shown(), s.name, [] {
             std::vector<std::string> names;
             for (const LinkScheme* p : link_schemes())
                 if (p->simulator) names.push_back(p->name);
@@ -147,7 +173,7 @@ SimulatorCommand simulator_command(const std::string& url, const std::vector<std
 
 // ----------------------------------------------------------------------------------- DutLink
 
-DutLink::DutLink(std::string url, Tap* tap) : url_(std::move(url)) {
+DutLink::DutLink(std::string url, Tap* tap) : url_(redact_url(url)) {
     if (tap) redaction_ = std::make_unique<RedactingTap>(tap);
 }
 
@@ -178,6 +204,11 @@ SimCmi1020& DutLink::require_sim_cmi1020(std::string_view what) {
 WmbusReceiver& DutLink::require_wmbus_receive(std::string_view what) {
     if (auto* p = wmbus_receive()) return *p;
     throw MissingCapability(url_, cap::wmbus_receive, what);
+}
+
+SimCmi1020W& DutLink::require_sim_cmi1020w(std::string_view what) {
+    if (auto* p = sim_cmi1020w()) return *p;
+    throw MissingCapability(url_, cap::sim_cmi1020w, what);
 }
 
 void DutLink::close() {

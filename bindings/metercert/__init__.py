@@ -23,7 +23,7 @@ __all__ = [
     "manufacturer_code", "manufacturer_letters", "medium_name", "FrameReader",
     "MasterError", "PortError", "DutError", "DUT_ERRORS", "Connection", "Master", "connect", "search_secondary",
     "scan_primary", "read_pcap", "Reference", "E350", "dut_link", "dut_link_schemes", "capabilities", "Simulator",
-    "executable",
+    "executable", "decode_wmbus", "redact_url",
 ]
 
 
@@ -99,6 +99,28 @@ def build_short(c: int, a: int) -> bytes:
 def build_long(c: int, a: int, ci: int, user_data: bytes = b"") -> bytes:
     """Control frame (no user data) or long frame; raises DecodeError above 252 user-data bytes."""
     return _wrap(_core.build_long, c, a, ci, bytes(user_data))
+
+
+def decode_wmbus(frame: Frame, key: bytes | None = None, crc: str = "auto") -> dict[str, Any]:
+    """Decode one wireless M-Bus telegram into canonical JSON (a dict): the same object as
+    ``metercert decode --wmbus --json`` prints (vectors/README.md "Wireless M-Bus": ``link``,
+    ``ell``, ``afl``, ``tpl``, ``security``, ``records``).
+
+    ``frame`` starts at the L-field; ``crc`` is its frame format (EN 13757-4 §5.3: ``"A"``, ``"B"``,
+    ``"none"`` when a receiver stripped the CRCs, ``"auto"``: ERRATA E-47); ``key`` the AES-128 key
+    (16 bytes) for security modes 5 and 7 (OMS Vol. 2 §9.2.4), never shown in any message. Raises
+    :class:`DecodeError` (``crc_mismatch``, ``no_key``, ``decryption_check_failed``, … with the wire
+    offset) and ValueError for a key that is not 16 bytes or an unknown ``crc``."""
+    try:
+        return _json.loads(_core.decode_wmbus_json(bytes(frame), None if key is None else bytes(key), crc))
+    except _core.WmbusDecodeErrorBase as e:  # (name, offset, detail)
+        raise DecodeError(*e.args) from None
+
+
+def redact_url(url: str) -> str:
+    """A DUT URL as it may be shown: every secret parameter's value (``key``, ``password``,
+    ``psk``) replaced by ``<redacted>`` (rigs/include/metercert/rigs/dut_link.hpp)."""
+    return _core.redact_url(url)
 
 
 manufacturer_code = _core.manufacturer_code
@@ -180,8 +202,10 @@ def executable() -> str:
 
 class Connection(_Translating):
     """A DUT link by URL; see ``_core.Connection``: ``capabilities`` (a frozenset of names such as
-    ``mbus.request``, ``mbus.line``, ``sim.cmi1020``), records(), idle(), and the interfaces of
-    its capabilities (power_cycle(), meter(), … for sim.cmi1020)."""
+    ``mbus.request``, ``mbus.line``, ``sim.cmi1020``, ``wmbus.receive``), ``url`` (secrets
+    redacted), records(), idle(), and the interfaces of its capabilities (power_cycle(), meter(), …
+    for sim.cmi1020; receive(timeout_s) for wmbus.receive; cmi1020w_meter(), cmi1020w_power_cycle(),
+    cmi1020w_state(), … for sim.cmi1020w)."""
 
     def __init__(self, url: str, pcap: str = ""):
         super().__init__(_translate(_core.Connection, url, pcap, executable()))
@@ -253,7 +277,8 @@ class Master(_Translating):
 
 
 def connect(url: str, pcap: str = "") -> Connection:
-    """Open a DUT URL: ``sim:cmi1020?count=N``, ``tcp://HOST:PORT``, ``serial:///dev/ttyUSB0?baud=2400``."""
+    """Open a DUT URL: ``sim:cmi1020?count=N``, ``tcp://HOST:PORT``, ``serial:///dev/ttyUSB0?baud=2400``,
+    ``sim:cmi1020w?key=HEX``, ``wmbus+hex:FILE``."""
     return Connection(url, pcap)
 
 

@@ -7,7 +7,9 @@ the request/reply link every case has (``needs``): names of :func:`known_needs` 
 or the rig offers (rigs/include/metercert/rigs/capabilities.hpp), e.g. ``mbus.line`` (the master
 sets the M-Bus line's rate and sees its timing: a UART or the simulated bus, not a TCP gateway or
 a pseudo-terminal), ``sim.cmi1020`` (the built-in CMi1020 simulator: its meter model, power
-cycles, rate inputs, fault injection), ``sim.cme3000`` (the reference CMe3000's statistics). An
+cycles, rate inputs, fault injection), ``sim.cme3000`` (the reference CMe3000's statistics),
+``wmbus.receive`` (received wireless M-Bus telegrams: a receiver stick, a capture, sim:cmi1020w),
+``sim.cmi1020w`` (the built-in CMi1020W: its meter model, power-up, rate inputs). An
 unknown name is refused when the case is declared; the run skips a case whose needs the DUT link
 and the rig do not cover, saying what is missing. On failure a case raises :class:`Mismatch` (or
 a plain ``assert``) and the report shows expected vs actual beside the frames the case exchanged.

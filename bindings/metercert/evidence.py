@@ -7,19 +7,20 @@ A describer takes one record (a :meth:`metercert.Connection.records` dict: ``lin
 the previous record of the same case and link kind (or None), and whether the decoded content is
 wanted (failed and broken cases), and returns the frame as record.json holds it: at least
 ``link``, ``direction``, ``wall_us``, ``hex``, ``flags``, ``baud``, ``decoded``; ``gap_ms`` when
-the link measures the silence before it; ``records`` when asked. Wireless M-Bus and CoAP add
-their describers here.
+the link measures the silence before it; ``records`` when asked. Wireless M-Bus has its
+describer (metercert.wmbus_link); CoAP adds its own here.
 """
 from __future__ import annotations
 
 from typing import Callable
 
-from . import mbus_link
+from . import mbus_link, wmbus_link
 
 Describer = Callable[[dict, "dict | None", bool], dict]
 
 DESCRIBERS: dict[str, Describer] = {
     "mbus": mbus_link.describe_frame,
+    "wmbus": wmbus_link.describe_frame,
 }
 
 

@@ -1,7 +1,12 @@
 """Third-party parser harness (``metercert vectors``), in the style of toml-test.
 
 Every golden vector of ``vectors/mbus/*.json`` (schema ``mbus_vectors_v1``, vectors/README.md)
-is fed to a decoder command: the frame as one line of hex on stdin. A decoder passes a vector
+is fed to a decoder command: the frame as one line of hex on stdin. With ``--kind wmbus`` the
+vectors are ``vectors/wmbus/*.json`` (``wmbus_vectors_v1``) and the line is ``HEX KEY``: the
+telegram (with its CRCs as the vector has them: the decoder detects the frame format) and the
+AES-128 key of the vector's group as 32 hex digits, ``-`` when it has none. The key never
+appears in what the harness prints or writes: a decoder's output is scrubbed of it (``*``). A
+decoder passes a vector
 
 - *valid*: it exits 0 and prints canonical JSON whose content includes every key of the vector's
   ``expected`` with an equal value (objects key by key, arrays element by element and of the
@@ -26,6 +31,7 @@ import concurrent.futures
 import json
 import os
 import pathlib
+import re
 import shlex
 import shutil
 import signal
@@ -35,19 +41,40 @@ import time
 import xml.etree.ElementTree as ET
 
 
-def load_vectors(directory: pathlib.Path) -> list[dict]:
-    """Every vector of every ``*.json`` file: file, tcId, comment, flags, frame, result, expected."""
+SCHEMAS = {"mbus": "mbus_vectors_v1", "wmbus": "wmbus_vectors_v1"}
+
+
+def load_vectors(directory: pathlib.Path, kind: str = "mbus") -> list[dict]:
+    """Every vector of every ``*.json`` file of the kind's schema: file, tcId, comment, flags,
+    frame, result, expected, error, and for wmbus the group's ``key`` (hex or None)."""
     out = []
     for path in sorted(directory.glob("*.json")):
         doc = json.loads(path.read_text())
-        if not str(doc.get("schema", "")).startswith("mbus_vectors_v1"):
+        if not str(doc.get("schema", "")).startswith(SCHEMAS[kind]):
             continue
         for group in doc["testGroups"]:
             for t in group["tests"]:
                 out.append({"file": path.name, "id": f"{path.stem}#{t['tcId']}", "comment": t.get("comment", ""),
                             "flags": t.get("flags", []), "source": group.get("source", ""), "frame": t["frame"],
-                            "result": t["result"], "expected": t.get("expected"), "error": t.get("error")})
+                            "result": t["result"], "expected": t.get("expected"), "error": t.get("error"),
+                            "key": group.get("key") if kind == "wmbus" else None, "kind": kind})
     return out
+
+
+def input_line(vector: dict) -> str:
+    """What the decoder reads on stdin for `vector`: ``HEX`` (mbus) or ``HEX KEY`` (wmbus)."""
+    frame = vector["frame"].upper()
+    if vector.get("kind") == "wmbus":
+        return f"{frame} {(vector.get('key') or '-').upper()}\n"
+    return frame + "\n"
+
+
+def scrub(text: str, key: str | None) -> str:
+    """`text` without the key's hex digits (any case, with or without spaces between bytes)."""
+    if not key or not text:
+        return text
+    pattern = r"\s?".join(re.escape(key[i:i + 2]) for i in range(0, len(key), 2))
+    return re.sub(pattern, "*" * 32, text, flags=re.IGNORECASE)
 
 
 def diff(expected, got, path: str = "$") -> list[str]:
@@ -78,10 +105,12 @@ def run_one(argv: list[str], vector: dict, timeout: float) -> dict:
     """Feed one vector to the decoder; the vector's outcome with its evidence."""
     start = time.monotonic()
     try:
-        p = subprocess.run(argv, input=vector["frame"].upper() + "\n", capture_output=True, text=True, timeout=timeout,
+        p = subprocess.run(argv, input=input_line(vector), capture_output=True, text=True, timeout=timeout,
                            errors="replace")
     except subprocess.TimeoutExpired:
         return {"outcome": "timeout", "detail": f"no exit within {timeout:g} s", "seconds": timeout}
+    if vector.get("key"):  # a decoder that echoes the key: nothing the harness keeps holds it
+        p.stdout, p.stderr = scrub(p.stdout, vector["key"]), scrub(p.stderr, vector["key"])
     res = {"seconds": round(time.monotonic() - start, 4), "exit": p.returncode, "stderr": p.stderr[-500:]}
     if p.returncode < 0:
         try:
@@ -156,7 +185,9 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `| head` ends the table quietly
     ap = argparse.ArgumentParser(prog="metercert vectors", description=__doc__.split("\n\n")[0])
     ap.add_argument("--decoder", required=True, help='decoder command, e.g. "python3 mydecoder.py" (hex on stdin)')
-    ap.add_argument("--vectors", required=True, help="directory of mbus_vectors_v1 files (vectors/mbus)")
+    ap.add_argument("--vectors", required=True, help="directory of vector files (vectors/mbus, vectors/wmbus)")
+    ap.add_argument("--kind", choices=sorted(SCHEMAS), default="mbus",
+                    help="mbus: a line HEX per vector; wmbus: a line HEX KEY (KEY '-' when none)")
     ap.add_argument("--timeout", type=float, default=5.0, help="seconds per vector (default 5)")
     ap.add_argument("--junit", default="", help="write JUnit XML here")
     ap.add_argument("--json", default="", help="write the per-vector results as JSON here")
@@ -176,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         if path and (problem := check_output_path(option, path)):
             print(problem, file=sys.stderr)
             return 2
-    vectors = [v for v in load_vectors(pathlib.Path(a.vectors)) if a.k in v["id"] or a.k in v["comment"]]
+    vectors = [v for v in load_vectors(pathlib.Path(a.vectors), a.kind) if a.k in v["id"] or a.k in v["comment"]]
     if not vectors:
         print(f"error: no vectors in {a.vectors}" + (f" matching -k {a.k!r}" if a.k else ""), file=sys.stderr)
         return 2

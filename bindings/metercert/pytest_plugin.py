@@ -25,7 +25,7 @@ are described by :mod:`metercert.evidence` per link kind.
 
 Fixtures: ``dut`` (a :class:`metercert.Connection`, opened fresh for each case so that cases do
 not depend on each other; every byte is tapped, secrets redacted by the link before anything
-records them), ``master`` (a :class:`metercert.Master` on its ``mbus.request``), ``capture`` (the
+records them; the URL is shown only as :func:`metercert.redact_url` gives it: no key), ``master`` (a :class:`metercert.Master` on its ``mbus.request``), ``capture`` (the
 bursts the case exchanged so far), ``dut_url``, ``dut_target``.
 
 Outcomes, verdict and the record's shape: :mod:`metercert.record`. Each case's entry is
@@ -72,7 +72,8 @@ USAGE_ERROR = 4  # pytest's ExitCode.USAGE_ERROR; `metercert run` turns it into 
 def pytest_addoption(parser):
     g = parser.getgroup("metercert")
     g.addoption("--dut", default="", help="device under test URL (metercert.dut_link_schemes(): sim:cmi1020?count=N, sim:cme3000, "
-                                           "sim:cme3100, tcp://HOST:PORT, serial:///dev/X?baud=2400); "
+                                           "sim:cme3100, tcp://HOST:PORT, serial:///dev/X?baud=2400, sim:cmi1020w?key=HEX, "
+                                           "wmbus+hex:FILE?key=HEX; a key= is never shown); "
                                            "default: each profile's built-in simulator (its conftest's default_dut)")
     g.addoption("--report", default="", help="directory for the record, JUnit, HTML/PDF report and capture")
     g.addoption("--pcap", default="", help="capture file of every frame of the run (default: REPORT/capture.pcap)")
@@ -134,7 +135,7 @@ def _profiles(config) -> dict[str, dict]:
 
 
 def _describe_url(url: str) -> str:
-    return f"{url} is {metercert.dut_link(url)['summary']}"
+    return f"{metercert.redact_url(url)} is {metercert.dut_link(url)['summary']}"
 
 
 def _usage_error(message: str) -> None:
@@ -176,7 +177,7 @@ def pytest_collection_finish(session):
     if pcap:
         _capture("mbus")  # the file exists from the start, as the record does
     argv = json.loads(os.environ.get("METERCERT_ARGV", "null")) or sys.argv
-    _STATE["provenance"] = _record.provenance(ROOT_OF_SOURCES, argv, VERSION)
+    _STATE["provenance"] = _record.provenance(ROOT_OF_SOURCES, [metercert.redact_url(a) for a in argv], VERSION)
     _STATE["started_writing"] = True
     _write(complete=False)
     _out(f"metercert run: {len(items)} case(s) of {', '.join(selected)}")
@@ -240,9 +241,9 @@ def dut_target(request) -> DutTarget:
             pytest.skip(reason)
         if info.profile not in _STATE["identity"]:
             decl = _STATE["profiles"].get(info.profile, {})
-            ident = {"url": target.dut, "kind": decl.get("dut_kind", ""), "simulated": target.simulated}
+            ident = {"url": metercert.redact_url(target.dut), "kind": decl.get("dut_kind", ""), "simulated": target.simulated}
             if target.url != target.dut:  # a simulator process the profile started: where the cases reach it
-                ident["reached_at"] = target.url
+                ident["reached_at"] = metercert.redact_url(target.url)
             read = request.node.ihook.pytest_metercert_identity(target=target)  # the profile's own hook, if any
             if read:
                 ident.update(read)
@@ -404,7 +405,7 @@ def _dut_section() -> dict:
     ids = _STATE["identity"]
     if len(ids) == 1:  # one profile (or one DUT read so far)
         return next(iter(ids.values()))
-    dut = {"url": _STATE["url"] or "each profile's built-in simulator"}
+    dut = {"url": metercert.redact_url(_STATE["url"]) if _STATE["url"] else "each profile's built-in simulator"}
     if ids:
         dut["profiles"] = ids
     return dut

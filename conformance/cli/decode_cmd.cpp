@@ -359,6 +359,9 @@ void add_decode(CLI::App& app, int& exit_code) {
     wmbus->excludes(cmi6110_opt);
     cmd->add_option("--key", wm->key, "--wmbus: AES-128 key for every meter, 32 hex digits (never printed)")->needs(wmbus);
     cmd->add_option("--keys", wm->key_file, "--wmbus: CMe3100 key file (§6.15), matched per meter")->needs(wmbus)->excludes("--key");
+    cmd->add_flag("--line-keys", wm->line_keys, "--wmbus: each line (argument or stdin) is HEX KEY, KEY 32 hex digits or -\n"
+                                                 "for none (the line form of `metercert vectors --wmbus`)")
+        ->needs(wmbus)->excludes("--key")->excludes("--keys");
     cmd->add_option("--crc", wm->crc, "--wmbus: frame format of the hex: auto, A, B, none (ERRATA E-47)")
         ->needs(wmbus)->capture_default_str();
     cmd->callback([json, strict, hex, pcap, port, cmi6110, wm, use_wmbus, &exit_code] {

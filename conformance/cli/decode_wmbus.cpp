@@ -104,14 +104,37 @@ int run_decode_wmbus(const std::vector<std::string>& args, const WmbusOptions& o
         if (first == std::string::npos || line[first] == '#') continue;
         ++n;
         const std::string where = args.empty() ? fmt::format("line {}: ", i + 1) : (lines.size() > 1 ? fmt::format("argument {}: ", i + 1) : "");
+        std::string hex = line;
+        KeyLookup line_key;
+        if (o.line_keys) {  // "HEX KEY": the last word is the key, or - for none
+            const auto end = line.find_last_not_of(" \t\r");
+            const auto start = line.find_last_of(" \t", end);
+            const std::string word = start == std::string::npos ? std::string() : line.substr(start + 1, end - start);
+            if (word.empty()) {
+                std::cerr << "error: " << where << "no key: --line-keys reads each line as HEX KEY (KEY: 32 hex digits, or -)\n";
+                rc = 2;
+                continue;
+            }
+            hex = line.substr(0, start);
+            if (word != "-") {
+                const auto k = Key::from_hex(word);
+                if (!k) {
+                    std::cerr << "error: " << where << "the key must be 32 hex digits, or - for none (the key is not shown)\n";
+                    rc = 2;
+                    continue;
+                }
+                line_key = single_key(*k);
+            }
+        }
         mbus::DecodeError herr;
-        if (!parse_hex(line, bytes, herr)) {
+        if (!parse_hex(hex, bytes, herr)) {
             std::cerr << "error: " << where << herr.message() << "\n";
             rc = 2;
             continue;
         }
+        const KeyLookup* use = o.line_keys ? (line_key ? &line_key : nullptr) : (keys ? &keys : nullptr);
         DecodeError err;
-        if (!decode(bytes, t, err, {.crc = crc, .keys = keys ? &keys : nullptr})) {
+        if (!decode(bytes, t, err, {.crc = crc, .keys = use})) {
             std::cerr << "error: " << where << err.message() << "\n";
             rc = 2;
             continue;

@@ -102,7 +102,47 @@ bool has_entries(const fs::path& dir) {
     return fs::is_directory(dir, ec) && fs::directory_iterator(dir, ec) != fs::directory_iterator();
 }
 
-int run_run(const RunOptions& o, const std::vector<std::string>& argv) {
+// wmbus+hex:- (a capture on standard input): the run reads standard input once, into a file the
+// check and the cases' links both read (removed when the run ends); the URL then names that file.
+struct StdinCapture {
+    fs::path path;
+    ~StdinCapture() {
+        std::error_code ec;
+        if (!path.empty()) fs::remove(path, ec);
+    }
+};
+
+bool capture_stdin(RunOptions& o, StdinCapture& keep) {
+    const auto q = o.dut.find('?');
+    if (o.dut.substr(0, q) != "wmbus+hex:-") return true;
+    std::string dir = (fs::temp_directory_path() / "metercert-stdin-XXXXXX").string();
+    if (!mkdtemp(dir.data())) return false;
+    keep.path = fs::path(dir) / "capture.hex";
+    const std::string text{std::istreambuf_iterator<char>(std::cin), {}};
+    std::ofstream out(keep.path, std::ios::binary);
+    out << text;
+    out.close();
+    if (!out) return false;
+    o.dut = "wmbus+hex:" + keep.path.string() + (q == std::string::npos ? "" : o.dut.substr(q));
+    return true;
+}
+
+struct TempDir {
+    fs::path dir;
+    ~TempDir() {
+        std::error_code ec;
+        if (!dir.empty()) fs::remove_all(dir, ec);
+    }
+};
+
+int run_run(const RunOptions& given, const std::vector<std::string>& argv) {
+    RunOptions o = given;
+    StdinCapture stdin_capture;
+    if (!capture_stdin(o, stdin_capture)) {
+        std::cerr << "error: --dut wmbus+hex:-: standard input could not be kept for the run\n";
+        return 2;
+    }
+    TempDir stdin_dir{stdin_capture.path.empty() ? fs::path() : stdin_capture.path.parent_path()};
     const fs::path root = METERCERT_SOURCE_DIR;
     const auto available = all_profiles(root);
     const auto profiles = o.profiles.empty() ? available : o.profiles;
@@ -177,8 +217,10 @@ int run_run(const RunOptions& o, const std::vector<std::string>& argv) {
             return 2;
         }
     }
+    // labgrid's own pytest plugin (python3-labgrid, installed for --rig) needs pytest's terminal,
+    // which the run replaces: metercert uses labgrid as a library, never its plugin
     std::vector<std::string> args{"-m", "pytest", "-p", "metercert.pytest_plugin", "-p", "no:cacheprovider",
-                                  "-p", "no:terminal", "--report", report.string(), "--rootdir", root.string()};
+                                  "-p", "no:terminal", "-p", "no:labgrid", "--report", report.string(), "--rootdir", root.string()};
     if (!o.dut.empty()) args.insert(args.end(), {"--dut", o.dut});
     if (!o.meter_readout.empty()) args.insert(args.end(), {"--meter-readout", fs::absolute(o.meter_readout).string()});
     if (!o.station.empty()) args.insert(args.end(), {"--station", o.station});
@@ -187,7 +229,7 @@ int run_run(const RunOptions& o, const std::vector<std::string>& argv) {
     if (!o.pcap.empty()) args.insert(args.end(), {"--pcap", o.pcap});
     for (const auto& p : profiles) args.push_back((root / "conformance" / package_of_profile(p)).string());
     std::cerr << fmt::format("metercert run: profiles {} against {} → {}\n", fmt::join(profiles, ", "),
-                             o.dut.empty() ? "their built-in simulators" : o.dut, report.string());
+                             o.dut.empty() ? "their built-in simulators" : rigs::redact_url(given.dut), report.string());
     const auto res = run_python(args, {{"METERCERT_ARGV", nlohmann::json(argv).dump()}, {"METERCERT_SOURCE_DIR", root.string()}});
     const int stopped = res.stop_signal ? 128 + res.stop_signal : 0;
     std::ifstream in(report / "record.json");
@@ -250,8 +292,10 @@ void add_run(CLI::App& app, int& exit_code) {
                                           "the summary says which and why), 130/143 stopped by SIGINT/SIGTERM.");
     cmd->add_option("--profile", o->profiles, "profile to run (repeatable; default: all, e.g. cmi1020)");
     cmd->add_option("--dut", o->dut, "device under test URL (default: each profile's built-in simulator: sim:cmi1020 for\n"
-                                     "cmi1020, sim:cme3000 for cme3000, sim:cme3100 for cme3100-master). Fault-injected\n"
-                                     "simulators: sim:cmi1020?fault=NAME, sim:cme3100?fault=NAME (faults.json of each profile).\n"
+                                     "cmi1020, sim:cme3000 for cme3000, sim:cme3100 for cme3100-master, sim:cmi1020w?key=… for\n"
+                                     "cmi1020w). Fault-injected simulators: sim:cmi1020?fault=NAME, sim:cme3100?fault=NAME,\n"
+                                     "sim:cmi1020w?key=HEX&fault=NAME (faults.json of each profile). A key= in a URL is never\n"
+                                     "shown (key=<redacted>). wmbus+hex:- reads the capture from standard input.\n"
                                      "Cases that need a capability the DUT link does not offer are skipped, with the reason:\n" +
                                          rigs::link_schemes_help());
     cmd->add_option("--report", o->report, "report directory (default: reports/<UTC timestamp>/); must be empty or new");

@@ -1,5 +1,6 @@
-// `metercert vectors [--decoder CMD]`: the third-party parser harness (toml-test style). Feeds
-// every golden vector of vectors/mbus to a decoder command (hex on stdin) and reports per vector
+// `metercert vectors [--wmbus] [--decoder CMD]`: the third-party parser harness (toml-test style).
+// Feeds every golden vector of vectors/mbus to a decoder command (hex on stdin; --wmbus: the
+// vectors of vectors/wmbus as "HEX KEY" lines) and reports per vector
 // pass / fail (with a diff) / crash / timeout as a table, JUnit and JSON. The work is done by
 // metercert.harness (bindings/metercert/harness.py); without --decoder the decoder is this
 // executable's own `decode --json`, so the reference is held against the same vectors the
@@ -26,6 +27,7 @@ struct VectorsOptions {
     std::string junit, json, k;
     bool quiet = false;
     bool strict = false;
+    bool wmbus = false;
 };
 
 // Why an output file cannot be written ("" when it can), checked before any decoder runs: a
@@ -47,13 +49,16 @@ void add_vectors(CLI::App& app, int& exit_code) {
     auto o = std::make_shared<VectorsOptions>();
     auto* cmd = app.add_subcommand(
         "vectors",
-        "Hold an M-Bus decoder against the golden vectors: each frame as a hex line on its stdin;\n"
+        "Hold an M-Bus (or --wmbus: a wireless M-Bus) decoder against the golden vectors: each frame as a hex line on its stdin;\n"
         "a valid frame must give canonical JSON (vectors/README.md) on stdout and exit 0, an invalid\n"
         "one a non-zero exit. Per vector: PASS, FAIL (with a diff), CRASH (signal), TIMEOUT.\n"
         "An acceptable vector (a recoverable deviation) passes when the decoder rejects it, or accepts it\n"
         "and lists the expected violations; the table says which it did.\n"
         "Without --decoder the reference ('metercert decode --json', with --strict 'decode --json --strict')\n"
-        "is checked. Exit 0 when every vector passes, 1 otherwise, 2 on a usage error (one line on stderr:\n"
+        "is checked. --wmbus: wireless M-Bus decoders against vectors/wmbus: each telegram as a line\n"
+        "'HEX KEY' (KEY: the vector's AES-128 key, 32 hex digits, or '-' when none; the CRCs as the\n"
+        "vector has them); the reference is 'decode --wmbus --json --line-keys'. No key is shown.\n"
+        " Exit 0 when every vector passes, 1 otherwise, 2 on a usage error (one line on stderr:\n"
         "'error: --junit PATH: <reason>' for an output that cannot be written, before any decoder runs).");
     cmd->add_option("--decoder", o->decoder, "decoder command line, e.g. \"python3 mydecoder.py\"");
     cmd->add_option("--vectors", o->vectors, "directory of vector files (default: the source tree's vectors/mbus)");
@@ -62,8 +67,9 @@ void add_vectors(CLI::App& app, int& exit_code) {
     cmd->add_option("--json", o->json, "write per-vector results as JSON to this file");
     cmd->add_option("-k", o->k, "only vectors whose id (file#tcId) or comment contains this text");
     cmd->add_flag("--quiet", o->quiet, "list only the vectors that do not pass");
+    auto* wmbus = cmd->add_flag("--wmbus", o->wmbus, "wireless M-Bus decoders: the vectors of vectors/wmbus, a line HEX KEY each");
     cmd->add_flag("--strict", o->strict, "hold the reference in strict mode (it rejects every acceptable vector)")
-        ->excludes(cmd->get_option("--decoder"));
+        ->excludes(cmd->get_option("--decoder"))->excludes(wmbus);
     cmd->callback([o, &exit_code] {
         for (const auto& [option, path] : {std::pair{"--junit", o->junit}, std::pair{"--json", o->json}}) {
             if (path.empty()) continue;
@@ -74,10 +80,13 @@ void add_vectors(CLI::App& app, int& exit_code) {
             }
         }
         const std::string self = std::filesystem::canonical("/proc/self/exe").string();
+        const std::string reference = o->wmbus ? fmt::format("'{}' decode --wmbus --json --line-keys", self)
+                                               : fmt::format("'{}' decode --json{}", self, o->strict ? " --strict" : "");
         std::vector<std::string> args{"-m", "metercert.harness",
-                                      "--decoder", o->decoder.empty() ? fmt::format("'{}' decode --json{}", self, o->strict ? " --strict" : "")
-                                                                      : o->decoder,
-                                      "--vectors", o->vectors.empty() ? std::string(METERCERT_SOURCE_DIR) + "/vectors/mbus" : o->vectors,
+                                      "--decoder", o->decoder.empty() ? reference : o->decoder,
+                                      "--kind", o->wmbus ? "wmbus" : "mbus",
+                                      "--vectors", o->vectors.empty() ? std::string(METERCERT_SOURCE_DIR) + (o->wmbus ? "/vectors/wmbus" : "/vectors/mbus")
+                                                                      : o->vectors,
                                       "--timeout", fmt::format("{}", o->timeout)};
         if (!o->junit.empty()) args.insert(args.end(), {"--junit", o->junit});
         if (!o->json.empty()) args.insert(args.end(), {"--json", o->json});

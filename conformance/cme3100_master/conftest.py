@@ -1,11 +1,12 @@
 """Profile cme3100-master: the Elvaco CMe3100 metering gateway as M-Bus master (Elvaco's CMe3100 User
 Manual): installing meters by secondary search (§6.5.3) or from a Meter List
 (§6.5, Figure 5), importing the encryption key file (§6.15, Figure 8), reading every meter with
-multi-telegram reading and its retries (§6.25), and serving what it read as Virtual M-Bus
-(§6.27).
+multi-telegram reading and its retries (§6.25), receiving wireless meters through a Wireless M-Bus
+Receiver and decrypting them with the key file (§6.5.2, §6.15), and serving what it read as
+Virtual M-Bus (§6.27).
 
 The cases drive the reference gateway (``metercert simulate cme3100``) against simulated CMi1020
-slaves and inspect what a lab inspects on a real one: its commission report, its messages and its
+slaves (and a simulated CMi1020W heard through ``--wmbus sim:cmi1020w``) and inspect what a lab inspects on a real one: its commission report, its messages and its
 Virtual M-Bus port. A real CMe3100 is configured through its web interface, which the suite does
 not drive: every case here needs the built-in simulator (sim.cme3100) and is skipped with
 ``--dut tcp://…``. ``--dut 'sim:cme3100?fault=NAME'`` starts every gateway with that fault
@@ -38,7 +39,7 @@ def start_gateway(tmp_path, dut_target):
     the case's bus and options."""
     started = []
 
-    def start(bus: str, *args: str) -> Gateway:
+    def start(bus: str | None, *args: str) -> Gateway:
         started.append(Gateway(tmp_path, dut_target.dut, bus, *args))
         return started[-1]
 

@@ -1,16 +1,17 @@
 """Helpers of the cmi1020 profile: reading every telegram, Table 5's static records, Elvaco
 commands (CMi1020 manual §6.7.9–§6.7.23: SND_UD CI 0x51, DIF 0x0F, command byte, fields) and
 IEC 62056-21 readouts for the meter model. Expectations never come from the reference code: they
-are the manual's bytes and tables, transcribed here and in table6.py."""
+are the manual's bytes and tables, transcribed here and in metercert.table6 (the CMi1020 manual's
+Table 6, shared with the cmi1020w profile)."""
 from __future__ import annotations
 
-import functools
 import pathlib
 import re
 
 import metercert
 from metercert import build_long
 from metercert.conformance import Mismatch, expect
+from metercert.readout import make_readout, readout_values  # noqa: F401 (the cases import them from here)
 
 # Table 5 "First M-Bus telegram static data": (DIF, VIF) as printed, in hex.
 TABLE5 = (("01", "FD1A"), ("01", "FD1B"), ("8340", "FD17"), ("0D", "FD0F"), ("8C40", "78"))
@@ -84,34 +85,6 @@ def snd_ud(master, data: bytes, a: int = 0, ci: int = 0x51) -> None:
 def bcd(number: int) -> bytes:
     """8 decimal digits as 4 bytes of packed BCD, LSByte first (§6.7.6)."""
     return bytes.fromhex(f"{number:08d}")[::-1]
-
-
-def make_readout(lines: list[str], ident: str = "/LGZ4ZMF100AC.M26") -> bytes:
-    """An IEC 62056-21 mode C readout: identification, STX, data lines, '!', ETX, BCC (XOR of every
-    byte after STX up to and including ETX)."""
-    payload = "".join(f"{ln}\r\n" for ln in lines).encode() + b"!\r\n\x03"
-    return f"{ident}\r\n".encode() + b"\x02" + payload + bytes([functools.reduce(lambda x, y: x ^ y, payload, 0)])
-
-
-_LINE = re.compile(rb"^([0-9A-Z.:*\-]+)\((.*)\)\r?$")
-
-
-def readout_values(readout: bytes) -> list[tuple[str, str, str]]:
-    """(OBIS, value, unit) of each data line of a readout, as sent (padding kept). The readout may
-    come with its IEC 62056-21 framing (identification line, STX … '!' ETX BCC) or as the bare data
-    lines a lab saves (CRLF or LF): the data block is what lies after STX, if there is one, up to '!'."""
-    body = readout.split(b"\x02", 1)[1] if b"\x02" in readout else readout
-    body = body.split(b"\r\n!", 1)[0].split(b"\n!", 1)[0]
-    if body.startswith(b"!"):
-        body = b""
-    out = []
-    for line in body.split(b"\n"):
-        m = _LINE.match(line.strip(b"\n"))
-        if not m:
-            continue  # the identification line (/LGZ…), a blank line, ETX/BCC
-        value, _, unit = m.group(2).decode("latin-1").partition("*")
-        out.append((m.group(1).decode(), value, unit))
-    return out
 
 
 # vectors/obis/table6-all-rows.readout: one value for every row of Table 6 (the first registers

@@ -1,12 +1,12 @@
 """CMi1020 §6.6, Table 6 — the OBIS to M-Bus interpreter: every value of the meter's readout that
 Table 6 lists arrives as the row's record (DIF, VIF in the printed range, type) with the readout's
 value exactly, in the record's unit. Expectations come from the readout text and the manual's table
-(table6.py), not from the reference interpreter."""
+(metercert.table6), not from the reference interpreter."""
 from decimal import Decimal, InvalidOperation
 
 import pytest
 
-from . import table6
+from metercert import table6
 from .lib import ALL_ROWS_READOUT, TABLE5, elvaco, feed_meter, read_telegrams, readout_values, records
 from metercert.conformance import Mismatch, case, expect
 

@@ -4,7 +4,8 @@ faults.json, keyed by device, names the cases of that profile that catch each fa
 
 - the CLI's lists and the faults.json files agree: every fault of every device has its cases, and
   no file names an unknown device or fault;
-- every fault of a simulated DUT (sim:cmi1020?fault=NAME, sim:cme3100?fault=NAME) is caught by
+- every fault of a simulated DUT (sim:cmi1020?fault=NAME, sim:cme3100?fault=NAME,
+  sim:cmi1020w?key=…&fault=NAME) is caught by
   exactly its cases and by no other, and the run's exit code follows the verdict — a failed must
   case is FAIL (1), a fault that only picks another reading of an ambiguous point of the manual
   fails implementation-defined cases alone and the run still passes (0);
@@ -26,10 +27,16 @@ FAULT_FILES = {json.loads(p.read_text())["profile"]: (p, json.loads(p.read_text(
 META = {"comment", "profile"}
 # The devices the suite simulates (README, DESIGN "Interfaces"), and how a fault of each is switched
 # on for a whole run: a DUT URL; e350 (the meter behind a CMi1020) is set by the cases themselves.
-DUT_URL = {"cmi1020": "sim:cmi1020?fault={}", "cme3100": "sim:cme3100?fault={}"}
+# The CMi1020W's run uses the profile's test key (its default DUT): three of its faults change the
+# encryption, and the reference must be the same encrypted module.
+CMI1020W_KEY = "5E2D7B13A0C94F6188E0B3D72A6C19F4"
+DUT_URL = {"cmi1020": "sim:cmi1020?fault={}", "cme3100": "sim:cme3100?fault={}",
+           "cmi1020w": "sim:cmi1020w?key=" + CMI1020W_KEY + "&fault={}"}
+# the reference run of a device (default: sim:DEVICE)
+REFERENCE_URL = {"cmi1020w": "sim:cmi1020w?key=" + CMI1020W_KEY}
 INJECTED_BY_CASES = {"e350"}
 # devices whose faults no profile catches yet, with the slice that adds that profile
-NO_PROFILE_YET = {"cmi1020w": "issue 13: the cmi1020w profile (faults switched on by simulate cmi1020w --fault)"}
+NO_PROFILE_YET: dict[str, str] = {}
 DEVICES = {"cmi1020", "e350", "cme3100", "cme3000", "cmi1020w"}
 
 
@@ -63,7 +70,7 @@ def runs(tmp_path_factory):
     a few runs at a time (a run on the in-process simulator is mostly Python; they share the CI
     machine's cores)."""
     tmp = tmp_path_factory.mktemp("faults")
-    jobs = {k: (f"sim:{k[1]}", k[0]) for k in REFERENCE}
+    jobs = {k: (REFERENCE_URL.get(k[1], f"sim:{k[1]}"), k[0]) for k in REFERENCE}
     jobs.update({k: (DUT_URL[k[1]].format(k[2]), k[0]) for k in CAUGHT})
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(2, min(4, os.cpu_count() or 2))) as pool:
         futures = {k: pool.submit(run_profile, tmp / "-".join(k), url, profile) for k, (url, profile) in jobs.items()}

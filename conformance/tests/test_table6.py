@@ -1,4 +1,4 @@
-"""The cmi1020 profile's Table 6 judgement on its own (conformance/cmi1020/table6.py and case 6.6/4's
+"""The cmi1020 profile's Table 6 judgement on its own (metercert.table6, bindings/metercert/table6.py, and case 6.6/4's
 comparison): every record stands for one readout line and every line has its record, values exact,
 any VIF exponent of the printed range (ERRATA E-16), a value the row cannot carry may be absent."""
 import sys
@@ -9,8 +9,8 @@ import metercert
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "conformance"))  # the profiles are packages there
-from cmi1020 import table6  # noqa: E402
-from cmi1020.lib import readout_values  # noqa: E402
+from metercert import table6  # noqa: E402
+from metercert.readout import readout_values  # noqa: E402
 from cmi1020.test_6_6 import compare  # noqa: E402
 
 READOUT = b"/LGZ4ZMF100AC.M26\r\n\x02F.F(00)\r\n0.0(          120858)\r\nC.1.1(        )\r\n1.8.0(061561.289*kWh)\r\n" \

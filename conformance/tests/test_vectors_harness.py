@@ -131,3 +131,72 @@ def test_accepting_an_invalid_frame_fails_it(tmp_path):
 def test_usage_errors_exit_2(tmp_path):
     assert vectors(tmp_path, "--decoder", "/nonexistent/decoder").returncode == 2
     assert vectors(tmp_path, "-k", "no vector has this").returncode == 2
+
+
+# ------------------------------------------------------------------ vectors --wmbus (issue 13)
+
+WMBUS = ROOT / "vectors" / "wmbus"
+
+
+def wmbus_vectors_in_files():
+    """(id, frame, key or None, result) of every vectors/wmbus vector, read from the files."""
+    out = []
+    for f in sorted(WMBUS.glob("*.json")):
+        for g in json.loads(f.read_text())["testGroups"]:
+            for t in g["tests"]:
+                out.append((f"{f.stem}#{t['tcId']}", t["frame"].upper(), g.get("key"), t["result"]))
+    return out
+
+
+def test_wmbus_reference_passes_every_wireless_vector(tmp_path):
+    p = vectors(tmp_path, "--wmbus")
+    assert p.returncode == 0, p.stdout[-2000:] + p.stderr
+    files = wmbus_vectors_in_files()
+    rec = json.loads((tmp_path / "v.json").read_text())
+    assert rec["counts"] == {"pass": len(files), "fail": 0, "crash": 0, "timeout": 0}
+    assert {v["id"] for v in rec["vectors"]} == {i for i, *_ in files}
+    valid = sum(r == "valid" for *_, r in files)
+    assert f"{len(files)} vectors ({valid} valid, {len(files) - valid} invalid" in p.stdout
+    assert "--line-keys" in rec["decoder"]
+
+
+def test_wmbus_decoders_read_hex_then_the_groups_key_or_a_dash(tmp_path):
+    # the decoder writes what it was given; each line must be the vector's frame and its group's key
+    seen = tmp_path / "seen"
+    seen.mkdir()
+    dec = script(tmp_path, f"import hashlib\nopen({str(seen)!r} + '/' + hashlib.sha1(frame.encode()).hexdigest(), 'w').write(frame)\n"
+                           "sys.exit(3)\n")
+    vectors(tmp_path, "--wmbus", "--decoder", dec)
+    lines = sorted(p.read_text() for p in seen.iterdir())
+    assert lines == sorted(f"{frame} {(key or '-').upper()}" for _, frame, key, _ in wmbus_vectors_in_files())
+    assert any(key for *_, key, _ in wmbus_vectors_in_files()) and any(not key for *_, key, _ in wmbus_vectors_in_files())
+
+
+def test_wmbus_a_decoder_that_echoes_the_key_has_it_scrubbed_everywhere(tmp_path):
+    # prints the key it was given, in its stdout (as JSON) and its stderr, and fails
+    dec = script(tmp_path, "key = frame.split()[-1]\nprint('{\"key\": \"%s\"}' % key)\n"
+                           "print('key ' + ' '.join(key[i:i+2].lower() for i in range(0, len(key), 2)), file=sys.stderr)\n"
+                           "sys.exit(0 if key == '-' else 4)\n")
+    p = vectors(tmp_path, "--wmbus", "--decoder", dec)
+    assert p.returncode == 1
+    keys = {key.upper() for *_, key, _ in wmbus_vectors_in_files() if key}
+    assert keys
+    for text in (p.stdout, p.stderr, (tmp_path / "v.json").read_text(), (tmp_path / "v.xml").read_text()):
+        flat = text.upper().replace(" ", "")
+        assert not any(k in flat for k in keys)
+    assert "*" * 32 in (tmp_path / "v.json").read_text()
+
+
+def test_decode_line_keys_takes_each_lines_key_and_names_bad_lines():
+    files = {i: (frame, key) for i, frame, key, r in wmbus_vectors_in_files() if r == "valid"}
+    frame, key = files["oms_annex_n#1"]
+    ok = subprocess.run([os.path.abspath(BIN), "decode", "--wmbus", "--json", "--line-keys"],
+                        input=f"{frame} {key}\n{frame} -\n{frame} 00112233\n{frame}\n", capture_output=True, text=True, timeout=60)
+    assert ok.returncode == 2
+    docs = [json.loads(x) for x in ok.stdout.splitlines()]
+    assert len(docs) == 1 and docs[0]["security"]["mode"] == 5 and "decryption_check" in docs[0]["security"]["verified"]
+    err = ok.stderr.splitlines()
+    assert err[0].startswith("error: line 2: no_key at byte 17")
+    assert err[1] == "error: line 3: the key must be 32 hex digits, or - for none (the key is not shown)"
+    assert err[2].startswith("error: line 4: no key: --line-keys reads each line as HEX KEY")
+    assert key.upper() not in ok.stdout.upper() + ok.stderr.upper()

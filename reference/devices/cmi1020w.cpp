@@ -51,6 +51,16 @@ std::optional<std::vector<std::uint8_t>> Cmi1020W::on_time(TimePoint now) {
     return transmit();
 }
 
+void Cmi1020W::set_rate_inputs(bool a, bool b) {
+    const bool changed = a != input_a_ || b != input_b_;
+    input_a_ = a;
+    input_b_ = b;
+    if (!changed || !options_.rate_inputs_enabled) return;  // manual "rate inputs": disabled by default
+    const std::uint8_t rate = static_cast<std::uint8_t>(1u + (b ? 2u : 0u) + (a ? 1u : 0u));
+    const std::array<std::uint8_t, 16> no_p2{};
+    tariff_set_failed = meter_->execute({0xFF05, SignOn::p1, {rate}}, options_.p1_password, no_p2) != E350::ExecStatus::ok;
+}
+
 std::optional<std::vector<std::uint8_t>> Cmi1020W::transmit() {
     const E350::ReadResult r = meter_->read();
     red_led_ = true;  // manual "LED indications": no meter or no C.1.0 → nothing transmitted

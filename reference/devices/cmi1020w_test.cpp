@@ -155,6 +155,39 @@ TEST(Cmi1020W, TariffFailureIsStatusBit6) {
     EXPECT_EQ(t.tpl.header.status, 0x40);
 }
 
+// The manual ("rate inputs"): disabled in the default configuration — driving them changes nothing.
+TEST(Cmi1020W, RateInputsDisabledByDefault) {
+    Rig r;
+    EXPECT_FALSE(r.w.options().rate_inputs_enabled);
+    r.w.set_rate_inputs(true, false);
+    r.w.set_rate_inputs(true, true);
+    EXPECT_TRUE(r.meter.executed.empty());
+    EXPECT_EQ(r.meter.rate, 0);
+    EXPECT_FALSE(r.w.tariff_set_failed);
+}
+
+// Enabled (ERRATA E-64): inputs A, B → rate 1 + 2B + A through 0xFF05; a refused command is bit 6.
+TEST(Cmi1020W, EnabledRateInputsSetTheTariffOrStatusBit6) {
+    Cmi1020WOptions o;
+    o.rate_inputs_enabled = true;
+    Rig r(o);
+    r.w.set_rate_inputs(false, true);
+    ASSERT_EQ(r.meter.executed.size(), 1u);
+    EXPECT_EQ(r.meter.executed[0].code, 0xFF05);
+    EXPECT_EQ(r.meter.rate, 3);
+    EXPECT_FALSE(r.w.tariff_set_failed);
+    r.meter.fault = MeterFault::command_failure;
+    r.w.set_rate_inputs(true, true);
+    EXPECT_TRUE(r.w.tariff_set_failed);
+    wmbus::Telegram t;
+    records(r.next(), nullptr, &t);
+    EXPECT_EQ(t.tpl.header.status, 0x40);
+    r.meter.fault = MeterFault::none;
+    r.w.set_rate_inputs(false, false);
+    EXPECT_EQ(r.meter.rate, 1);
+    EXPECT_FALSE(r.w.tariff_set_failed);
+}
+
 // ------------------------------------------------------------------------------------ faults
 TEST(Cmi1020WFaults, ListIsRegisteredByName) {
     EXPECT_GE(cmi1020w_fault_specs().size(), 8u);

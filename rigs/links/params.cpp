@@ -14,7 +14,7 @@
 
 namespace metercert::rigs::links {
 
-void fail(const DutUrl& u, const std::string& what) { throw DutError(fmt::format("DUT URL '{}': {}", u.text, what)); }
+void fail(const DutUrl& u, const std::string& what) { throw DutError(fmt::format("DUT URL '{}': {}", u.shown(), what)); }
 
 unsigned long Params::num(const std::string& k, unsigned long def, unsigned long lo, unsigned long hi) {
     if (!has(k)) return def;
@@ -95,7 +95,7 @@ bool has_option(const std::vector<std::string>& options, std::initializer_list<s
 
 ProcessLink::ProcessLink(const DutUrl& u, const LinkOptions& o) : FdLink(u, o.tap) {
     std::string dir = (std::filesystem::temp_directory_path() / "metercert-sim-XXXXXX").string();
-    if (!mkdtemp(dir.data())) throw master::PortError("connect_failed", fmt::format("{}: no working directory: {}", u.text, dir));
+    if (!mkdtemp(dir.data())) throw master::PortError("connect_failed", fmt::format("{}: no working directory: {}", u.shown(), dir));
     workdir_ = dir;
 }
 

@@ -20,8 +20,8 @@
 // with its arrival time on the link's PowerOnClock (real time since open), RSSI in dBm where the
 // stick attaches it, and the mode set; each is tapped (LinkKind::wmbus, from_dut) first.
 //
-// key=HEX (32 hex digits): the AES key the cases decrypt with; checked, kept out of url(), the
-// description and every error message. The link itself does not decrypt.
+// key=HEX (32 hex digits): the AES key the cases decrypt with; checked, redacted in url() and every
+// error message (redact_url), not in the description. The link itself does not decrypt.
 #include <poll.h>
 #include <termios.h>
 #include <unistd.h>
@@ -48,27 +48,14 @@ using master::PortError;
 
 enum class Stick { im871a, amb8465 };
 
-// The URL as it may be shown: key= hidden.
-std::string shown_url(const DutUrl& u) {
-    std::string s = u.scheme + "://" + u.target;
-    char sep = '?';
-    for (const auto& [k, v] : u.params) {
-        s += fmt::format("{}{}={}", sep, k, k == "key" ? "(hidden)" : v);
-        sep = '&';
-    }
-    return s;
-}
-
 struct Config {
     Stick stick = Stick::im871a;
     sticks::RadioMode mode = sticks::RadioMode::t1;
     unsigned long timeout_ms = 1000;
 };
 
-Config parse(const DutUrl& url, Stick stick) {
-    DutUrl u = url;
-    u.text = shown_url(url);  // every error below names the URL without its key
-    Params p{u};
+Config parse(const DutUrl& u, Stick stick) {
+    Params p{u};  // its errors name u.shown(): the key redacted
     Config c;
     c.stick = stick;
     const std::string mode = p.str("mode", "T1");
@@ -84,7 +71,7 @@ Config parse(const DutUrl& url, Stick stick) {
 class StickLink final : public DutLink, public WmbusReceiver {
 public:
     StickLink(const DutUrl& u, const LinkOptions& o, const Config& c)
-        : DutLink(shown_url(u), o.tap), c_(c), path_(u.target), name_(c.stick == Stick::im871a ? "iM871A" : "AMB8465") {
+        : DutLink(u.text, o.tap), c_(c), path_(u.target), name_(c.stick == Stick::im871a ? "iM871A" : "AMB8465") {
         set_capabilities({std::string(cap::wmbus_receive)});
         const unsigned baud = c.stick == Stick::im871a ? im::kBaud : amb::kBaud;
         fd_ = open_serial_8n1(path_, baud);

@@ -5,6 +5,7 @@
 // Virtual M-Bus on --listen (one master at a time).
 #include <chrono>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -18,7 +19,9 @@
 #include "metercert/devices/cme3100/schedule.hpp"
 #include "metercert/master/search.hpp"
 #include "metercert/rigs/dut_link.hpp"
+#include "metercert/rigs/pcap.hpp"
 #include "metercert/rigs/sim_host.hpp"
+#include "metercert/rigs/wmbus_receiver.hpp"
 #include "registry.hpp"
 #include "serve.hpp"
 #include "state_file.hpp"
@@ -45,12 +48,20 @@ struct Cme3100Options {
     unsigned expiration_s = 86400;
     std::string commission_report;
     std::string pcap;
+    std::string wmbus;               // a link offering wmbus.receive: the Wireless M-Bus Receiver
+    double wmbus_listen_s = 60;      // how long each readout listens to it, on the link's clock
+    std::string wmbus_pcap;
 };
 
 int run(const Cme3100Options& o) {
     if (o.listen.empty()) usage_error("simulate cme3100 needs --listen tcp://HOST:PORT (the Virtual M-Bus port)");
-    if (o.serial.empty() == o.bus_url.empty()) usage_error("give exactly one of --serial DEV and --bus sim:cmi1020?...");
+    if (!o.serial.empty() && !o.bus_url.empty()) usage_error("give at most one of --serial DEV and --bus sim:cmi1020?...");
+    if (o.serial.empty() && o.bus_url.empty() && o.wmbus.empty())
+        usage_error("give the meters: --serial DEV or --bus sim:cmi1020?... (wired), --wmbus URL (wireless), or both");
     if (o.meter_list.empty() == !o.search) usage_error("give exactly one of --meter-list FILE and --search");
+    if (o.search && o.serial.empty() && o.bus_url.empty()) usage_error("--search needs the wired M-Bus (--serial or --bus): a wireless meter is installed from a Meter List (§6.5.2)");
+    if (!(o.wmbus_listen_s >= 0 && o.wmbus_listen_s <= 86400)) usage_error("--wmbus-listen must be 0…86400 s");
+    if (!o.wmbus_pcap.empty() && o.wmbus.empty()) usage_error("--wmbus-pcap needs --wmbus URL");
     const devices::cme3100::GatewayFaultSpec* fault = devices::cme3100::find_fault(o.fault);  // nullptr: the reference
     if (!fault && o.fault != "none")
         usage_error(fmt::format("--fault {}: unknown ({})", o.fault, devices::fault_choices(devices::cme3100::fault_specs())));
@@ -86,20 +97,40 @@ int run(const Cme3100Options& o) {
     rigs::FromDeviceSideTap meter_side(host.capture_writer());
     std::unique_ptr<rigs::DutLink> meters;
     master::BusPort* meter_port = nullptr;
-    or_usage_error([&] {
-        const std::string url = !o.bus_url.empty() ? o.bus_url : fmt::format("serial://{}?baud={}", o.serial, o.baud);
-        meters = rigs::open_link(url, {.tap = host.capturing() ? &meter_side : nullptr});
-        meter_port = &meters->require_mbus_request("--bus");
-    });
+    const bool wired = !o.bus_url.empty() || !o.serial.empty();
+    if (wired)
+        or_usage_error([&] {
+            const std::string url = !o.bus_url.empty() ? o.bus_url : fmt::format("serial://{}?baud={}", o.serial, o.baud);
+            meters = rigs::open_link(url, {.tap = host.capturing() ? &meter_side : nullptr});
+            meter_port = &meters->require_mbus_request("--bus");
+        });
+    // the Wireless M-Bus Receiver (§6.5.2): any link that receives telegrams; its own capture
+    // (link type 148: a pcap file holds one link type) records them as received by the gateway
+    std::unique_ptr<rigs::PcapWriter> wmbus_capture;
+    std::optional<rigs::FromDeviceSideTap> wmbus_side;
+    std::unique_ptr<rigs::DutLink> receiver_link;
+    rigs::WmbusReceiver* receiver = nullptr;
+    if (!o.wmbus.empty())
+        or_usage_error([&] {
+            if (!o.wmbus_pcap.empty()) {
+                wmbus_capture = std::make_unique<rigs::PcapWriter>(o.wmbus_pcap, rigs::LinkKind::wmbus);
+                wmbus_side.emplace(wmbus_capture.get());
+            }
+            receiver_link = rigs::open_link(o.wmbus, {.tap = wmbus_side ? &*wmbus_side : nullptr});
+            receiver = &receiver_link->require_wmbus_receive("--wmbus");
+        });
     master::MasterSettings ms;
     ms.multi_telegram_limit = o.read_limit;
     ms.readout_retries = o.readout_retries;
     ms.selection_retries = o.selection_retries;
     if (fault && fault->hooks.master_settings) fault->hooks.master_settings(ms);  // the fault's master settings hook
-    master::Master m(*meter_port, ms);
+    std::optional<master::Master> m;
+    if (meter_port) m.emplace(*meter_port, ms);
     std::optional<devices::cme3100::Gateway> gw;
     try {
-        gw.emplace(o.db, devices::cme3100::GatewayConfig{o.licence, std::chrono::seconds(o.expiration_s)});
+        devices::cme3100::GatewayConfig config{o.licence, std::chrono::seconds(o.expiration_s)};
+        if (fault && fault->hooks.gateway_config) fault->hooks.gateway_config(config);  // the fault's deviations
+        gw.emplace(o.db, config);
     } catch (const devices::cme3100::DatabaseError& e) {
         usage_error(e.what());
     }
@@ -115,19 +146,48 @@ int run(const Cme3100Options& o) {
         installed = imp.meters.size();
         std::cerr << fmt::format("metercert simulate: {} meter(s) installed from {}\n", installed, o.meter_list);
     } else {
-        const auto found = master::search_secondary(m, master::SearchAlgorithm::adaptive);
+        const auto found = master::search_secondary(*m, master::SearchAlgorithm::adaptive);
         installed = gw->install_found(found.found, o.baud);
         std::cerr << fmt::format("metercert simulate: search found {} meter(s), {} installed\n", found.found.size(), installed);
     }
     if (keys) {
         for (const auto& e : keys->errors) std::cerr << "metercert simulate: key file " << e.message() << "\n";
         std::cerr << fmt::format("metercert simulate: {} encryption key(s) imported\n", keys->keys.size());
+        gw->install_keys(keys->keys);
     }
     host.stop_on_signals();
+    // Each readout listens to the receiver for --wmbus-listen s of its clock and stores what the
+    // installed wireless meters sent (the keys never appear in a message: errors name the meter)
+    auto listen_wireless = [&](std::chrono::sys_seconds now) {
+        using Outcome = devices::cme3100::WirelessReceipt::Outcome;
+        std::map<Outcome, std::size_t> count;
+        std::size_t telegrams = 0;
+        const TimePoint until = receiver->now() + from_seconds(o.wmbus_listen_s);
+        try {
+            for (TimePoint t = receiver->now(); t < until; t = receiver->now()) {
+                const auto got = receiver->receive(until - t);
+                if (!got) break;
+                ++telegrams;
+                const auto r = gw->receive_wireless(got->frame, got->crc, now);
+                ++count[r.outcome];
+                if (r.outcome == Outcome::failed)
+                    std::cerr << fmt::format("metercert simulate: wireless meter {} ({:08X}): {}\n", r.position, r.id, r.error);
+                else if (r.outcome == Outcome::discarded)
+                    std::cerr << fmt::format("metercert simulate: wireless telegram discarded: {}\n", r.error);
+            }
+        } catch (const master::PortError& e) {
+            std::cerr << fmt::format("metercert simulate: wireless receiver {}: {}: {}\n", receiver_link->description(), e.name(), e.what());
+        }
+        std::cerr << fmt::format("metercert simulate: wireless: {} telegram(s) in {:g} s: {} stored, {} failed, {} from meters "
+                                 "not installed, {} discarded\n",
+                                 telegrams, o.wmbus_listen_s, count[Outcome::stored], count[Outcome::failed],
+                                 count[Outcome::not_installed], count[Outcome::discarded]);
+    };
     auto readout = [&](std::chrono::sys_seconds now) {
         std::size_t ok = 0;
-        const auto res = gw->read_all(m, now);
+        const auto res = m ? gw->read_all(*m, now) : std::vector<devices::cme3100::MeterReadResult>{};
         for (const auto& r : res) ok += r.ok;
+        if (receiver) listen_wireless(now);
         std::cerr << fmt::format("metercert simulate: readout: {}/{} meter(s) read, status {}\n", ok, res.size(),
                                  devices::cme3100::status_name(gw->status()));
         if (!o.commission_report.empty()) {
@@ -171,11 +231,17 @@ int run(const Cme3100Options& o) {
     std::cerr << fmt::format("metercert simulate: CMe3100 Virtual M-Bus on {}; next readout {}\n", vmb->url(),
                              readouts.next_deadline() ? schedule->resolved() : "never")
               << std::flush;
-    const std::string fronts = !o.bus_url.empty() ? meters->description() : "serial " + o.serial;
+    nlohmann::json fronts = nullptr, wireless = nullptr;  // the wired M-Bus; the Wireless M-Bus Receiver
+    if (!o.bus_url.empty())
+        fronts = {{"kind", "bus"}, {"url", o.bus_url}, {"description", meters->description()}};
+    else if (!o.serial.empty())
+        fronts = {{"kind", "serial"}, {"path", o.serial}, {"baud", o.baud}};
+    if (receiver_link)  // its description, never its URL: a key= parameter stays out of every output
+        wireless = {{"description", receiver_link->description()}, {"listen_s", o.wmbus_listen_s}};
     host.announce_ready("cme3100",
                         {{"model", "CMe3100"},
-                         {"fronts", !o.bus_url.empty() ? nlohmann::json{{"kind", "bus"}, {"url", o.bus_url}, {"description", fronts}}
-                                                       : nlohmann::json{{"kind", "serial"}, {"path", o.serial}, {"baud", o.baud}}},
+                         {"fronts", fronts},
+                         {"wireless", wireless},
                          {"meters", installed},
                          {"fault", o.fault},
                          {"schedule", readouts.next_deadline() ? schedule->resolved() : "never"},
@@ -190,7 +256,9 @@ const bool registered = register_simulated_device({
     "cme3100",
     "The CMe3100 metering gateway: installs meters (--meter-list or --search), reads\n"
     "them into --db on --schedule and serves them as Virtual M-Bus on --listen (one\n"
-    "master at a time).",
+    "master at a time). Wired meters on --bus or --serial; wireless meters (Meter List\n"
+    "rows with AddressingMode esecondary, §6.5.2) through --wmbus, decrypted with the\n"
+    "--keys file (§6.15).",
     [](CLI::App& c) -> std::function<int()> {
         auto o = std::make_shared<Cme3100Options>();
         c.add_option("--listen", o->listen,
@@ -221,6 +289,12 @@ const bool registered = register_simulated_device({
         c.add_option("--commission-report", o->commission_report, "write the commission report (CSV) after each readout");
         c.add_option("--pcap", o->pcap,
                      std::string(kPcapHelp) + ";\nchannel 0: the meters' M-Bus, channel 1: the Virtual M-Bus port");
+        c.add_option("--wmbus", o->wmbus,
+                     "the Wireless M-Bus Receiver: a DUT URL that receives telegrams (wmbus.receive), e.g.\n"
+                     "sim:cmi1020w, wmbus+hex:FILE, wmbus+im871a:///dev/ttyUSB0 (§6.5.2)");
+        c.add_option("--wmbus-listen", o->wmbus_listen_s, "s each readout listens to --wmbus, on its clock (simulated for sim:)")
+            ->capture_default_str();
+        c.add_option("--wmbus-pcap", o->wmbus_pcap, "write the received telegrams to this pcap file (link type 148)");
         return [o] { return run(*o); };
     },
 });

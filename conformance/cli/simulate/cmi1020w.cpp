@@ -232,9 +232,9 @@ const bool registered = register_simulated_device({
         c.add_option("--telegrams", o->telegrams, "send N telegrams in simulated time, then exit (0: run in real time until stopped)")
             ->capture_default_str();
         c.add_option("--hex-out", o->hex_out, "write each telegram as one line of hex to FILE (- = stdout, after the readiness line)");
-        c.add_option("--pcap", o->pcap,
-                     "write every telegram, with timestamps, to this pcap file (link type 148: wireless\n"
-                     "M-Bus, frame format A with CRCs; rigs/wireshark/wmbus.lua); keys never appear in it");
+        c.add_option("--pcap", o->pcap, "write every telegram, with its time, to this pcap file (link type 148, LINKTYPE_USER1,\n"
+                                        "after metercert's pseudo-header: rigs/pcap.hpp; ERRATA E-57; rigs/wireshark/wmbus.lua);\n"
+                                        "the key is never in it");
         c.add_option("--dongle", o->dongle, "emulate a receiver stick on --pty: im871a or amb8465");
         c.add_option("--pty", o->pty, "with --dongle: create a pseudo-terminal and link its slave side at PATH");
         c.add_option("--fault", o->fault,

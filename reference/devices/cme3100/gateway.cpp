@@ -13,6 +13,7 @@
 #include "metercert/mbus/link.hpp"
 #include "metercert/mbus/tables.hpp"
 #include "metercert/mbus/telegram.hpp"
+#include "metercert/wmbus/key.hpp"
 
 namespace metercert::devices::cme3100 {
 
@@ -86,11 +87,53 @@ struct VirtualSlave {
     TelegramSequence sequence;
 };
 
+// One decoded M-Bus telegram's records as rows of `records` (readout `rid`, telegram `t`).
+std::size_t store_records(sqlite3* db, std::int64_t rid, std::size_t t, const mbus::Telegram& tel) {
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < tel.records.size(); ++i) {
+        const auto& rec = tel.records[i];
+        if (!rec.has_vib && rec.dif == 0x2F) continue;  // an idle filler (wireless: the 2F2F check, padding)
+        std::string dif = fmt::format("{:02X}", rec.dif), vif;
+        for (std::size_t k = 0; k < rec.n_dife; ++k) dif += fmt::format("{:02X}", rec.dife[k]);
+        if (rec.has_vib) {
+            vif = fmt::format("{:02X}", rec.vif);
+            for (std::size_t k = 0; k < rec.n_vife; ++k) vif += fmt::format("{:02X}", rec.vife[k]);
+        }
+        std::string value;
+        if (rec.kind == mbus::ValueKind::integer || rec.kind == mbus::ValueKind::bcd || rec.kind == mbus::ValueKind::real)
+            value = rec.value.to_string();
+        else if (rec.kind == mbus::ValueKind::date)
+            value = rec.date.iso();
+        else
+            for (auto b : tel.span(rec.data)) value += fmt::format("{:02X}", b);
+        Stmt sr(db, "INSERT INTO records(readout_id, telegram, idx, dif, vif, function, storage, tariff, subunit, "
+                    "quantity, unit, value) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
+        sr.bind(1, rid).bind(2, static_cast<std::int64_t>(t)).bind(3, static_cast<std::int64_t>(i)).bind(4, dif).bind(5, vif);
+        sr.bind(6, static_cast<std::int64_t>(rec.function)).bind(7, static_cast<std::int64_t>(rec.storage));
+        sr.bind(8, static_cast<std::int64_t>(rec.tariff)).bind(9, static_cast<std::int64_t>(rec.subunit));
+        sr.bind(10, std::string(rec.meaning.quantity)).bind(11, std::string(rec.meaning.unit_view())).bind(12, value);
+        sr.step();
+        ++n;
+    }
+    return n;
+}
+
 }  // namespace
+
+std::string_view wireless_outcome_name(WirelessReceipt::Outcome o) noexcept {
+    switch (o) {
+        case WirelessReceipt::Outcome::stored: return "stored";
+        case WirelessReceipt::Outcome::failed: return "failed";
+        case WirelessReceipt::Outcome::not_installed: return "not_installed";
+        case WirelessReceipt::Outcome::discarded: return "discarded";
+    }
+    return "unknown";
+}
 
 struct Gateway::Impl {
     sqlite3* db = nullptr;
     std::map<std::int64_t, VirtualSlave> virt;
+    std::vector<KeyEntry> keys;  // §6.15, in memory only
     void exec(const char* sql) {
         char* err = nullptr;
         if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
@@ -189,7 +232,9 @@ std::vector<MeterReadResult> Gateway::read_all(master::Master& m, std::chrono::s
     };
     std::vector<Row> rows;
     {
-        Stmt s(impl_->db, "SELECT id, position, secondary, mode, primary_address, baud FROM meters WHERE passive = 0 ORDER BY id");
+        // wireless meters (esecondary) come through a receiver: receive_wireless
+        Stmt s(impl_->db, "SELECT id, position, secondary, mode, primary_address, baud FROM meters "
+                          "WHERE passive = 0 AND mode != 'esecondary' ORDER BY id");
         while (s.step())
             rows.push_back({s.i64(0), s.text(1), s.text(2), s.text(3),
                             s.null(4) ? std::nullopt : std::optional<std::uint8_t>(static_cast<std::uint8_t>(s.i64(4))),
@@ -238,30 +283,7 @@ std::vector<MeterReadResult> Gateway::read_all(master::Master& m, std::chrono::s
                     up.bind(3, static_cast<std::int64_t>(tel.header.medium)).bind(4, r.id);
                     up.step();
                 }
-                for (std::size_t i = 0; i < tel.records.size(); ++i) {
-                    const auto& rec = tel.records[i];
-                    std::string dif = fmt::format("{:02X}", rec.dif), vif;
-                    for (std::size_t k = 0; k < rec.n_dife; ++k) dif += fmt::format("{:02X}", rec.dife[k]);
-                    if (rec.has_vib) {
-                        vif = fmt::format("{:02X}", rec.vif);
-                        for (std::size_t k = 0; k < rec.n_vife; ++k) vif += fmt::format("{:02X}", rec.vife[k]);
-                    }
-                    std::string value;
-                    if (rec.kind == mbus::ValueKind::integer || rec.kind == mbus::ValueKind::bcd || rec.kind == mbus::ValueKind::real)
-                        value = rec.value.to_string();
-                    else if (rec.kind == mbus::ValueKind::date)
-                        value = rec.date.iso();
-                    else
-                        for (auto b : tel.span(rec.data)) value += fmt::format("{:02X}", b);
-                    Stmt sr(impl_->db, "INSERT INTO records(readout_id, telegram, idx, dif, vif, function, storage, tariff, subunit, "
-                                       "quantity, unit, value) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
-                    sr.bind(1, rid).bind(2, static_cast<std::int64_t>(t)).bind(3, static_cast<std::int64_t>(i)).bind(4, dif).bind(5, vif);
-                    sr.bind(6, static_cast<std::int64_t>(rec.function)).bind(7, static_cast<std::int64_t>(rec.storage));
-                    sr.bind(8, static_cast<std::int64_t>(rec.tariff)).bind(9, static_cast<std::int64_t>(rec.subunit));
-                    sr.bind(10, std::string(rec.meaning.quantity)).bind(11, std::string(rec.meaning.unit_view())).bind(12, value);
-                    sr.step();
-                    ++res.records;
-                }
+                res.records += store_records(impl_->db, rid, t, tel);
             }
             impl_->exec("COMMIT");
         } catch (...) {
@@ -271,6 +293,100 @@ std::vector<MeterReadResult> Gateway::read_all(master::Master& m, std::chrono::s
         results.push_back(std::move(res));
     }
     return results;
+}
+
+void Gateway::install_keys(std::vector<KeyEntry> keys) { impl_->keys = std::move(keys); }
+
+WirelessReceipt Gateway::receive_wireless(std::span<const std::uint8_t> frame, wmbus::CrcFormat crc, std::chrono::sys_seconds now) {
+    WirelessReceipt r;
+    // the key lookup names the sender (the decoder asks by the long header's identity, else the link's)
+    std::optional<wmbus::KeyQuery> asked;
+    const wmbus::KeyLookup lookup = [this, &asked](const wmbus::KeyQuery& q, wmbus::Key& out) {
+        asked = q;
+        const KeyEntry* e = config_.deviations.wireless_any_key ? (impl_->keys.empty() ? nullptr : &impl_->keys.front())
+                                                                : match_key(impl_->keys, {q.id, q.manufacturer, q.version, q.medium});
+        if (!e) return false;
+        out = wmbus::Key(e->key);
+        return true;
+    };
+    wmbus::Telegram t;
+    wmbus::DecodeError err;
+    const bool ok = wmbus::decode(frame, t, err, {.crc = crc, .keys = &lookup});
+    std::optional<wmbus::KeyQuery> sender = asked;
+    if (!sender && t.link.l != 0) {  // the link layer was read: a plain telegram, or one failing later
+        if (t.tpl.header.kind == mbus::Header::Kind::long_header)
+            sender = wmbus::KeyQuery{t.tpl.header.manufacturer, t.tpl.header.id, t.tpl.header.version, t.tpl.header.medium};
+        else
+            sender = wmbus::KeyQuery{t.link.manufacturer, t.link.id, t.link.version, t.link.medium};
+    }
+    if (!sender) {
+        r.error = err.message();
+        return r;  // discarded
+    }
+    r.id = sender->id;
+    {
+        Stmt s(impl_->db, "SELECT id, position FROM meters WHERE mode = 'esecondary' AND passive = 0 AND secondary = ? ORDER BY id LIMIT 1");
+        s.bind(1, fmt::format("{:08X}", sender->id));
+        if (s.step()) {
+            r.meter_id = s.i64(0);
+            r.position = s.text(1);
+        } else if (config_.deviations.wireless_install_unlisted) {
+            Stmt ins(impl_->db, "INSERT INTO meters(position, secondary, baud, mode, passive) VALUES(?,?,2400,'esecondary',0)");
+            r.position = fmt::format("{:08X}", sender->id);
+            ins.bind(1, r.position).bind(2, r.position);
+            ins.step();
+            r.meter_id = sqlite3_last_insert_rowid(impl_->db);
+        } else {
+            r.outcome = WirelessReceipt::Outcome::not_installed;
+            return r;
+        }
+    }
+    impl_->exec("BEGIN");
+    try {
+        Stmt ins(impl_->db, "INSERT INTO readouts(meter_id, time, ok, error, truncated) VALUES(?,?,?,?,0)");
+        ins.bind(1, r.meter_id).bind(2, static_cast<std::int64_t>(now.time_since_epoch().count())).bind(3, static_cast<std::int64_t>(ok));
+        ins.bind(4, ok ? std::string() : err.message());
+        ins.step();
+        const std::int64_t rid = sqlite3_last_insert_rowid(impl_->db);
+        Stmt up(impl_->db, "UPDATE meters SET manufacturer = ?, version = ?, medium = ? WHERE id = ?");
+        up.bind(1, static_cast<std::int64_t>(sender->manufacturer)).bind(2, static_cast<std::int64_t>(sender->version));
+        up.bind(3, static_cast<std::int64_t>(sender->medium)).bind(4, r.meter_id);
+        up.step();
+        if (ok) {
+            // the RSP_UD Virtual M-Bus serves (ERRATA E-93): CI 0x72, the meter's long header with
+            // the telegram's access number and status, no encryption any more, the decrypted data
+            const auto& h = t.tpl.header;
+            std::vector<std::uint8_t> ud;
+            for (int i = 0; i < 4; ++i) ud.push_back(static_cast<std::uint8_t>(sender->id >> (8 * i)));
+            ud.push_back(static_cast<std::uint8_t>(sender->manufacturer));
+            ud.push_back(static_cast<std::uint8_t>(sender->manufacturer >> 8));
+            ud.push_back(sender->version);
+            ud.push_back(sender->medium);
+            ud.push_back(h.kind == mbus::Header::Kind::none ? 0 : h.access_number);
+            ud.push_back(h.kind == mbus::Header::Kind::none ? 0 : h.status);
+            ud.push_back(0);
+            ud.push_back(0);
+            const auto& b = t.bytes();
+            ud.insert(ud.end(), b.begin() + t.apl_off, b.end());
+            const auto wired = mbus::build_long(0x08, 0xFD, 0x72, ud);
+            if (!config_.deviations.wireless_not_served) {
+                Stmt st(impl_->db, "INSERT INTO telegrams(readout_id, seq, frame, reply_gap_ms) VALUES(?,0,?,0)");
+                st.bind(1, rid).bind_blob(2, wired);
+                st.step();
+            }
+            r.records = store_records(impl_->db, rid, 0, t.apl);
+            r.outcome = WirelessReceipt::Outcome::stored;
+        } else {
+            r.outcome = WirelessReceipt::Outcome::failed;
+            r.error = err.message();
+        }
+        impl_->exec("COMMIT");
+    } catch (...) {
+        impl_->exec("ROLLBACK");
+        throw;
+    }
+    impl_->virt.erase(r.meter_id);
+    return r;
 }
 
 namespace {

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -43,6 +44,11 @@ struct Cmi1020WOptions {
     Duration interval = kDefaultInterval;
     Cmi1020WFault fault = Cmi1020WFault::none;
     std::uint8_t first_access_number = 0;  // ERRATA E-55
+    // The manual ("rate inputs"): disabled in the default configuration, so that a misconfigured
+    // module cannot change the tariff. Enabled (a custom configuration), a change of inputs A/B
+    // sets the meter's rate (ERRATA E-64).
+    bool rate_inputs_enabled = false;
+    std::string p1_password = "88888888";  // signs on for the rate command (the E350's factory P1)
 };
 
 class Cmi1020W {
@@ -58,9 +64,18 @@ public:
     // not be read or its readout has no C.1.0 / C.1 (the red LED: nothing is transmitted).
     std::optional<std::vector<std::uint8_t>> on_time(TimePoint now);
 
-    // The status byte's bit 6 (a new tariff could not be set); rate inputs are disabled by default,
-    // so only a caller sets it.
+    // The status byte's bit 6 (a new tariff could not be set: manual "LED indications", red LED
+    // flashing). Set by a failed rate command (set_rate_inputs with the rate inputs enabled) or a
+    // caller.
     bool tariff_set_failed = false;
+
+    // The two rate inputs A and B (manual "rate inputs"). Disabled (the default configuration):
+    // nothing happens. Enabled: on a change, the meter's rate is set to 1 + (B ? 2 : 0) + (A ? 1 : 0)
+    // (E350 command 0xFF05, P1 sign-on); a refused sign-on or command sets tariff_set_failed, a
+    // good one clears it (ERRATA E-64).
+    void set_rate_inputs(bool a, bool b);
+    [[nodiscard]] bool rate_input_a() const noexcept { return input_a_; }
+    [[nodiscard]] bool rate_input_b() const noexcept { return input_b_; }
 
     [[nodiscard]] const Cmi1020WOptions& options() const noexcept { return options_; }
     [[nodiscard]] std::uint8_t access_number() const noexcept { return access_; }  // of the next telegram
@@ -78,6 +93,7 @@ private:
     bool red_led_ = true;
     std::size_t sent_ = 0;
     std::optional<std::uint32_t> id_;
+    bool input_a_ = false, input_b_ = false;
 };
 
 // The Table 6 selection bits of the default fields (C.1.0, C.5.0, C.7.0, 1.8.0, 2.8.0, 15.8.0,

@@ -2,7 +2,7 @@
 // "features"). A case declares the capabilities it needs (metercert.conformance.case(needs=…));
 // the run skips it, with these words, when neither the DUT link nor the rig offers one of them.
 // Each link capability has one interface a caller asks the link for (DutLink: mbus_request(),
-// mbus_line(), sim_cmi1020(), simulator()); rig capabilities come from --rig FILE (labgrid
+// mbus_line(), sim_cmi1020(), simulator(), wmbus_receive(), sim_cmi1020w()); rig capabilities come from --rig FILE (labgrid
 // protocols through relays: PowerProtocol, DigitalOutputProtocol, ButtonProtocol).
 //
 // A name is <area>.<what> or one word; it never changes once a case uses it. Reserved names have
@@ -43,9 +43,15 @@ inline constexpr CapabilityInfo kCapabilities[] = {
      "metercert's reference CMe3100 simulator (sim:cme3100, `simulate cme3100`), started for each case with the "
      "meters, lists and files the case gives it",
      CapabilitySource::link, false},
+    {"wmbus.receive",
+     "a source of received wireless M-Bus telegrams with their receive times (a receiver stick, a capture: wmbus+hex:, "
+     "or sim:cmi1020w)",
+     CapabilitySource::link, false},
+    {"sim.cmi1020w",
+     "metercert's built-in CMi1020W simulator (sim:cmi1020w): its E350 meter model, power-up, rate inputs, tariff "
+     "failure and fault injection, on a simulated clock",
+     CapabilitySource::link, false},
     // reserved for the links of the next issues
-    {"wmbus.receive", "a source of received wireless M-Bus frames with their timestamps (a receiver stick, a capture)",
-     CapabilitySource::link, true},
     {"datagram", "datagrams to and from the device (UDP, DTLS)", CapabilitySource::link, true},
     {"coap.server", "a CoAP/LwM2M server the device registers with", CapabilitySource::link, true},
     // the rig's (--rig FILE): relays in front of the device
@@ -72,6 +78,7 @@ inline constexpr std::string_view sim_cmi1020 = "sim.cmi1020";
 inline constexpr std::string_view sim_cme3000 = "sim.cme3000";
 inline constexpr std::string_view sim_cme3100 = "sim.cme3100";
 inline constexpr std::string_view wmbus_receive = "wmbus.receive";
+inline constexpr std::string_view sim_cmi1020w = "sim.cmi1020w";
 }  // namespace cap
 
 }  // namespace metercert::rigs

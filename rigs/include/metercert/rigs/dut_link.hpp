@@ -14,6 +14,11 @@
 //   tcp://HOST:PORT         a transparent gateway or a simulator       mbus.request
 //   tcp-listen://HOST:PORT  a device that connects to us               mbus.request
 //   serial:///dev/ttyUSB0   a level converter / UART, 8E1              mbus.request mbus.line (not on a pty)
+//   sim:cmi1020w?key=HEX    an in-process CMi1020W and its E350         wmbus.receive sim.cmi1020w
+//   wmbus+hex:FILE?key=HEX  captured wireless M-Bus telegrams, hex      wmbus.receive
+//
+// Secrets in URLs (key=, password=, psk=: is_secret_param) are never shown: every message,
+// description and url() of a link carries redact_url()'s form of the URL ("key=<redacted>").
 //
 // Each link puts the redaction stage of its link kind (tap.hpp) in front of the caller's tap: the
 // caller's tap never sees a secret.
@@ -51,11 +56,19 @@ public:
     std::string capability;
 };
 
+// Whether a URL parameter's value is a secret (key, password, psk): shown as "<redacted>".
+bool is_secret_param(std::string_view name) noexcept;
+// `url` with the value of every secret parameter replaced by "<redacted>" (the rest unchanged,
+// even when it does not parse): what any message, record or report shows of a DUT URL.
+std::string redact_url(std::string_view url);
+
 struct DutUrl {
     std::string text;    // as given
     std::string scheme;  // "sim", "tcp", "tcp-listen", "serial"
     std::string target;  // sim: the device name; tcp: host:port; serial: the device path
     std::map<std::string, std::string> params;
+    // The URL as it may be shown (redact_url).
+    [[nodiscard]] std::string shown() const { return redact_url(text); }
     // The registry's name of the link: "sim:<device>" for sim:, else the scheme.
     [[nodiscard]] std::string link_name() const { return scheme == "sim" ? "sim:" + target : scheme; }
     // Splits scheme, target and NAME=VALUE parameters; throws DutError for a URL without a
@@ -83,6 +96,7 @@ public:
 };
 
 class SimCmi1020;      // sim.cmi1020: sim_cmi1020.hpp
+class SimCmi1020W;     // sim.cmi1020w: sim_cmi1020w.hpp
 class WmbusReceiver;   // wmbus.receive: wmbus_receiver.hpp
 
 class DutLink {
@@ -91,6 +105,7 @@ public:
     DutLink(const DutLink&) = delete;
     DutLink& operator=(const DutLink&) = delete;
 
+    // The URL as given, secrets redacted (redact_url).
     [[nodiscard]] const std::string& url() const noexcept { return url_; }
     // One line: "3 simulated CMi1020 slave(s) at 2400 baud", "TCP 10.0.0.7:10001", …
     [[nodiscard]] const std::string& description() const noexcept { return description_; }
@@ -104,6 +119,7 @@ public:
     virtual SimCmi1020* sim_cmi1020() { return nullptr; }        // sim.cmi1020
     virtual SimulatorProcess* simulator() { return nullptr; }    // sim.cme3000, sim.cme3100: the process
     virtual WmbusReceiver* wmbus_receive() { return nullptr; }   // wmbus.receive
+    virtual SimCmi1020W* sim_cmi1020w() { return nullptr; }      // sim.cmi1020w
     // (next: datagram(), coap_server(); the rig's power(), rate_inputs(), button() come from
     // --rig, not the link)
 
@@ -112,6 +128,7 @@ public:
     MbusLine& require_mbus_line(std::string_view what);
     SimCmi1020& require_sim_cmi1020(std::string_view what);
     WmbusReceiver& require_wmbus_receive(std::string_view what);
+    SimCmi1020W& require_sim_cmi1020w(std::string_view what);
 
     // How long the device needs after close() before it serves a new client (a gateway's single
     // client slot: it must see the connection go), ms.
@@ -121,7 +138,8 @@ public:
     virtual void close();
 
 protected:
-    // `tap`: the caller's; the link records into tap() (the redaction stage in front of it).
+    // `url`: as given (kept only as redact_url() shows it); `tap`: the caller's; the link records
+    // into tap() (the redaction stage in front of it).
     DutLink(std::string url, Tap* tap);
     void set_description(std::string d) { description_ = std::move(d); }
     void set_capabilities(std::vector<std::string> caps);

@@ -21,16 +21,26 @@
 #include <string>
 #include <vector>
 
+#include "metercert/devices/cme3100/key_file.hpp"
 #include "metercert/devices/cme3100/meter_list.hpp"
 #include "metercert/devices/cme3100/reporting.hpp"
 #include "metercert/master/master.hpp"
 #include "metercert/master/search.hpp"
+#include "metercert/wmbus/telegram.hpp"
 
 namespace metercert::devices::cme3100 {
+
+// Deviations of the fault-injected gateway (faults.hpp); all false in the reference.
+struct GatewayDeviations {
+    bool wireless_any_key = false;          // decrypts every wireless meter with the key file's first key (§6.15 matching ignored)
+    bool wireless_install_unlisted = false; // installs every wireless meter it hears (§6.5.2: only the Meter List's)
+    bool wireless_not_served = false;       // stores a wireless readout's records but not the telegram Virtual M-Bus serves
+};
 
 struct GatewayConfig {
     std::size_t licence_limit = 500;              // meters read; more are installed passive (§6.5)
     std::chrono::seconds value_expiration{86400};  // Virtual M-Bus (§6.27.1)
+    GatewayDeviations deviations{};               // a fault-injected gateway only
 };
 
 struct MeterReadResult {
@@ -42,6 +52,23 @@ struct MeterReadResult {
     std::size_t records = 0;
     bool truncated = false;   // more telegrams than the multi-telegram read limit
 };
+
+// What the gateway did with one telegram from a Wireless M-Bus Receiver (receive_wireless).
+struct WirelessReceipt {
+    enum class Outcome : std::uint8_t {
+        stored,         // a readout of an installed esecondary meter, decrypted and stored
+        failed,         // a readout of an installed esecondary meter stored as failed (error: no_key, …)
+        not_installed,  // no active esecondary meter has the sender's identification: ignored
+        discarded,      // the link layer is broken (CRC, L-field, truncated): no meter can be named
+    };
+    Outcome outcome = Outcome::discarded;
+    std::int64_t meter_id = 0;   // stored / failed
+    std::string position;        // stored / failed
+    std::uint32_t id = 0;        // the sender's identification (8 BCD digits), when known
+    std::size_t records = 0;     // stored
+    std::string error;           // failed / discarded: "name: text" of the wM-Bus decoder (no key bytes)
+};
+std::string_view wireless_outcome_name(WirelessReceipt::Outcome o) noexcept;  // "stored", "failed", …
 
 class DatabaseError : public std::runtime_error {
 public:
@@ -64,9 +91,26 @@ public:
     [[nodiscard]] std::vector<MeterListEntry> meters() const;
     [[nodiscard]] std::string export_meter_list() const { return cme3100::export_meter_list(meters()); }
 
-    // A scheduled readout (§6.25, §6.39): every active meter, by its addressing mode, through
-    // `m` (its read limit and retries apply); each result is stored as it comes.
+    // A scheduled readout (§6.25, §6.39): every active wired meter (primary or secondary
+    // addressing; esecondary meters come through receive_wireless), through `m` (its read limit
+    // and retries apply); each result is stored as it comes.
     std::vector<MeterReadResult> read_all(master::Master& m, std::chrono::sys_seconds now);
+
+    // §6.15: the encryption keys the gateway decrypts wireless meters with (an imported key file;
+    // replaces the keys held before). Kept in memory, never in the database or a message.
+    void install_keys(std::vector<KeyEntry> keys);
+
+    // §6.5.2 / §6.15: one telegram a Wireless M-Bus Receiver delivered (`crc`: as the receiver
+    // gives it; automatic detects A, B or none), received at `now`. The sender is the meter the
+    // telegram names (the long transport header's identity, else the link layer's: the meter
+    // behind a radio adapter); the active meter installed with addressing mode esecondary under
+    // that identification gets a readout. Decrypted with the key file's key for it (match_key:
+    // its address, manufacturer, device type and version), the records are stored like a wired
+    // readout's, and its telegram is kept as the RSP_UD Virtual M-Bus serves (CI 0x72, the
+    // meter's long header, the decrypted data: ERRATA E-93). A telegram that cannot be decrypted
+    // or decoded is stored as a failed readout with the decoder's error (no_key,
+    // decryption_check_failed, mac_mismatch, …). Throws DatabaseError only.
+    WirelessReceipt receive_wireless(std::span<const std::uint8_t> frame, wmbus::CrcFormat crc, std::chrono::sys_seconds now);
 
     // Commission report (§6.5: "download a Commission Report after the installation"): CSV with
     // Position, SecondaryAddress, AddressingMode, PrimaryAddress, Passive, Manufacturer, Version,

@@ -3,7 +3,8 @@ the CMi1020 Users Manual §6.6 (selection bit, OBIS as the readout prints it, DI
 pattern, type).
 A VIF pattern is hex bytes; ``(83-86)`` is one byte in that range (the exponent the value needs);
 "HEADER" (0.0) goes into the header's ID (Table 4). Independent of the reference interpreter: the
-cases compare the DUT's records against this table and the readout's own text."""
+cases compare the DUT's records against this table and the readout's own text. Shared by the
+profiles cmi1020 (§6.6) and cmi1020w (the CMi1020W codes its default fields so: ERRATA E-52)."""
 from __future__ import annotations
 
 import re
