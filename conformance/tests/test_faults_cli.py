@@ -32,7 +32,8 @@ def test_json_shape(lists):
     assert all(list(f) == ["name", "clause", "summary"] for v in lists.values() for f in v)
     # the faults the README and the profiles have always named are there
     assert {"wrong_checksum", "late_reply", "settings_lost", "medium_zero"} <= set(names(lists, "cmi1020"))
-    assert names(lists, "cme3100") == ["no_selection_retry"] and lists["cme3000"] == []
+    assert names(lists, "cme3100") == ["no_selection_retry", "wireless_any_key", "wireless_install_unlisted",
+                                      "wireless_not_served"] and lists["cme3000"] == []
     assert {"no_meter", "receive_error", "command_failure"} <= set(names(lists, "e350"))
     assert {"bad_crc", "access_number_not_in_iv", "access_number_frozen", "field_order_changed", "plain_while_encrypted",
             "wrong_key", "default_field_missing", "wrong_device_type"} <= set(names(lists, "cmi1020w"))
