@@ -280,6 +280,8 @@ TEST(Emulator, Im871aAnswersWmbusmetersStartup) {
     EXPECT_TRUE(set->crc);
     EXPECT_EQ(set->payload, hex("00"));
     EXPECT_TRUE(e->hears_module());
+    // a DEVMGMT request it does not implement (GET_FWINFO 0x13): its response ID, status 0x01 (ERRATA E-72)
+    EXPECT_EQ(e->on_host_bytes(hex("a5011300")), hex("a501140101"));
 }
 
 TEST(Emulator, Im871aIndicationIsTheOmsTelegramWithoutCrcs) {  // [OMS] tc 1 on air, tc 2 delivered

@@ -96,6 +96,7 @@ public:
         const TimePoint deadline = clock_.now() + timeout;
         for (;;) {
             pump();
+            responses_.clear();  // answers nobody asked for now (a stick's late or unsolicited ones)
             if (!queue_.empty()) {
                 ReceivedTelegram t = finish(queue_.front());
                 queue_.pop_front();

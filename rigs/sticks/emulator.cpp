@@ -103,7 +103,6 @@ private:
             case im871a::kGetConfigReq: rsp.payload = im871a::encode_config(config_); break;
             case im871a::kSetConfigReq: rsp.payload = {set_config(req.payload)}; break;
             case im871a::kResetReq: rsp.payload = {0x00}; break;
-            case im871a::kGetFwInfoReq: rsp.payload = {0x01, 0x05, 0x00, 0x15, 0x00, 0x00}; break;
             default:
                 if (req.msg % 2 == 0) return {};  // a response ID: nothing to answer
                 rsp.payload = {0x01};

@@ -8,7 +8,7 @@
 // amb8465.hpp):
 //  - iM871A: PING, GET_DEVICEINFO (module type 0x33 iM871A, firmware 0x15: C1 and T1 together),
 //    GET_CONFIG, SET_CONFIG (link mode, auto RSSI / RX timestamp attachment; the "store in NVM"
-//    byte is honoured only for this run), RESET, GET_FWINFO; a response carries a CRC when its
+//    byte is honoured only for this run), RESET (status 0); a response carries a CRC when its
 //    request did (ERRATA E-72). Any other DEVMGMT request gets its response ID with status 0x01
 //    ("not supported" in the HCI's status codes is outside our sources: ERRATA E-72).
 //  - AMB8465: CMD_FWV_REQ, CMD_SERIALNO_REQ, CMD_SET_MODE_REQ (volatile mode), CMD_GET_REQ /
