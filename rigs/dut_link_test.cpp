@@ -126,19 +126,19 @@ TEST(DutLink, TheRegistryKnowsEverySchemeAndDevice) {
         for (const auto& c : s->offers) EXPECT_NE(find_capability(c), nullptr) << s->name << " offers " << c;
     }
     EXPECT_EQ(names, (Caps{"cmi6110+uplinks", "serial", "sim:cme3000", "sim:cme3100", "sim:cmi1020", "sim:cmi1020w", "sim:cmi6110", "tcp",
-                           "tcp-listen", "wmbus+hex"}));
-    EXPECT_EQ(scheme_names(), "cmi6110+uplinks, serial, sim, tcp, tcp-listen, wmbus+hex");
+                           "tcp-listen", "wmbus+amb8465", "wmbus+hex", "wmbus+im871a"}));
+    EXPECT_EQ(scheme_names(), "cmi6110+uplinks, serial, sim, tcp, tcp-listen, wmbus+amb8465, wmbus+hex, wmbus+im871a");
     EXPECT_EQ(simulated_device_names(), "cme3000, cme3100, cmi1020, cmi1020w, cmi6110");
     const std::string help = link_schemes_help();
     for (const char* form : {"sim:cmi1020", "sim:cme3000", "sim:cme3100", "tcp://HOST:PORT", "tcp-listen://HOST:PORT", "serial:///dev/ttyUSB0",
-                             "sim:cmi1020w", "wmbus+hex:FILE"})
+                             "sim:cmi1020w", "wmbus+hex:FILE", "wmbus+im871a:///dev/ttyUSB0", "wmbus+amb8465:///dev/ttyUSB0"})
         EXPECT_NE(help.find(form), std::string::npos) << form;
     EXPECT_NE(help.find("fault="), std::string::npos);
 }
 
 TEST(DutLink, UrlErrorsNameThePart) {
     EXPECT_EQ(message_of("bogus://x"),
-              "DUT URL 'bogus://x': unknown scheme 'bogus' (cmi6110+uplinks, serial, sim, tcp, tcp-listen, wmbus+hex)");
+              "DUT URL 'bogus://x': unknown scheme 'bogus' (cmi6110+uplinks, serial, sim, tcp, tcp-listen, wmbus+amb8465, wmbus+hex, wmbus+im871a)");
     EXPECT_EQ(message_of("sim:cme9999"),
               "DUT URL 'sim:cme9999': unknown simulated device 'cme9999' (available: cme3000, cme3100, cmi1020, cmi1020w, cmi6110)");
     EXPECT_EQ(message_of("tcp:10.0.0.1:1"), "DUT URL 'tcp:10.0.0.1:1': expected tcp://");
@@ -149,7 +149,7 @@ TEST(DutLink, UrlErrorsNameThePart) {
               "DUT URL 'sim:cme3100?fault=bogus': fault=bogus is unknown (none, no_selection_retry, wireless_any_key, wireless_install_unlisted, wireless_not_served)");
     EXPECT_EQ(message_of("sim:cme3000?fault=bogus"), "DUT URL 'sim:cme3000?fault=bogus': fault=bogus is unknown (none)");
     EXPECT_EQ(message_of("noscheme"),
-              "DUT URL 'noscheme': no scheme (expected cmi6110+uplinks:, serial://, sim:, tcp://, tcp-listen://, wmbus+hex:)");
+              "DUT URL 'noscheme': no scheme (expected cmi6110+uplinks:, serial://, sim:, tcp://, tcp-listen://, wmbus+amb8465://, wmbus+hex:, wmbus+im871a://)");
     EXPECT_THROW(check_link("tcp://host"), DutError);
 }
 

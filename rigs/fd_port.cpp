@@ -323,43 +323,56 @@ bool is_pty_slave(int fd) {
     return maj >= 136 && maj <= 143;
 }
 
-// 8E1 raw at `baud`, INPCK|PARMRK. A pty has no parity: Linux's pty driver clears PARENB (and
-// forces CS8) in every tcsetattr, and glibc's tcsetattr reports EINVAL when, read back, none of
+// Any rate the receiver sticks use as well (57600: iM871A).
+speed_t any_speed_of(unsigned baud) {
+    switch (baud) {
+        case 57600: return B57600;
+        case 115200: return B115200;
+        default: return speed_of(baud);
+    }
+}
+
+// 8E1 (8N1 when !even_parity: the receiver sticks) raw at `baud`, INPCK|PARMRK. A pty has no
+// parity: Linux's pty driver clears PARENB (and forces CS8) in every tcsetattr, and glibc's tcsetattr reports EINVAL when, read back, none of
 // the requested changes took effect (POSIX: success when any was performed). The first open of a
 // simulator's pty succeeded only because it also changed the speed; every later open (the
 // termios of a pty live as long as it is open, and the simulator keeps it open) asked for
 // nothing but PARENB and failed with "tcsetattr: Invalid argument". So on a pty PARENB is not
 // requested, and on every line the result is read back and checked instead of trusting the
 // return value alone.
-void configure_8e1(int fd, unsigned baud) {
+void configure_line(int fd, unsigned baud, bool even_parity, speed_t speed) {
     termios t{};
     if (tcgetattr(fd, &t) != 0) throw PortError("connect_failed", fmt::format("tcgetattr: {}", std::strerror(errno)));
     const bool pty = is_pty_slave(fd);
     cfmakeraw(&t);
     t.c_cflag &= ~static_cast<tcflag_t>(CSIZE | CSTOPB | PARODD | CRTSCTS);
     t.c_cflag |= CS8 | CLOCAL | CREAD;
-    if (!pty) t.c_cflag |= PARENB;  // even parity (EN 13757-2); ptys carry bytes only: no parity (ERRATA E-43)
+    if (!pty && even_parity) t.c_cflag |= PARENB;  // even parity (EN 13757-2); ptys carry bytes only: no parity (ERRATA E-43)
     t.c_iflag &= ~static_cast<tcflag_t>(IGNPAR | IXON | IXOFF | IXANY | ISTRIP);
-    t.c_iflag |= INPCK | PARMRK;  // Debian's libserialport 0.1.1 never reports parity errors: mark them ourselves
+    if (even_parity)
+        t.c_iflag |= INPCK | PARMRK;  // Debian's libserialport 0.1.1 never reports parity errors: mark them ourselves
+    else
+        t.c_iflag &= ~static_cast<tcflag_t>(INPCK | PARMRK);  // 8N1: no parity to mark, and a data byte FF stays one byte
     t.c_cc[VMIN] = 0;
     t.c_cc[VTIME] = 0;
-    cfsetispeed(&t, speed_of(baud));
-    cfsetospeed(&t, speed_of(baud));
+    cfsetispeed(&t, speed);
+    cfsetospeed(&t, speed);
     const int rc = tcsetattr(fd, TCSANOW, &t);
     const int set_errno = errno;
     termios got{};
     if (tcgetattr(fd, &got) != 0) throw PortError("connect_failed", fmt::format("tcgetattr: {}", std::strerror(errno)));
     const tcflag_t cmask = CSIZE | CSTOPB | PARENB | PARODD | CRTSCTS | CREAD;
-    const bool applied = (got.c_cflag & cmask) == (t.c_cflag & cmask) && cfgetospeed(&got) == speed_of(baud) &&
+    const bool applied = (got.c_cflag & cmask) == (t.c_cflag & cmask) && cfgetospeed(&got) == speed &&
                          (got.c_iflag & (INPCK | PARMRK | IXON | IXOFF)) == (t.c_iflag & (INPCK | PARMRK | IXON | IXOFF)) &&
                          (got.c_lflag & (ICANON | ECHO | ISIG)) == 0;
     if (!applied) {
         if (rc != 0) throw PortError("connect_failed", fmt::format("tcsetattr: {}", std::strerror(set_errno)));
         throw PortError("connect_failed",
-                        fmt::format("the line did not take 8{}1 raw at {} baud{}", pty ? 'N' : 'E', baud,
-                                    (got.c_cflag & PARENB) || pty ? "" : " (no even parity on this port)"));
+                        fmt::format("the line did not take 8{}1 raw at {} baud{}", pty || !even_parity ? 'N' : 'E', baud,
+                                    (got.c_cflag & PARENB) || pty || !even_parity ? "" : " (no even parity on this port)"));
     }
 }
+
 }  // namespace
 
 void set_tty_baud(int fd, unsigned baud) {
@@ -370,8 +383,9 @@ void set_tty_baud(int fd, unsigned baud) {
     tcsetattr(fd, TCSADRAIN, &t);
 }
 
-int open_serial(const std::string& path, unsigned baud) {
-    (void)speed_of(baud);
+namespace {
+int open_line(const std::string& path, unsigned baud, bool even_parity) {
+    const speed_t speed = even_parity ? speed_of(baud) : any_speed_of(baud);
     sp_port* port = nullptr;
     if (sp_get_port_by_name(path.c_str(), &port) == SP_OK) {
         // A real UART / USB adapter: libserialport opens and sets it up; we keep its fd.
@@ -384,7 +398,7 @@ int open_serial(const std::string& path, unsigned baud) {
         }
         sp_set_baudrate(port, static_cast<int>(baud));
         sp_set_bits(port, 8);
-        sp_set_parity(port, SP_PARITY_EVEN);
+        sp_set_parity(port, even_parity ? SP_PARITY_EVEN : SP_PARITY_NONE);
         sp_set_stopbits(port, 1);
         sp_set_flowcontrol(port, SP_FLOWCONTROL_NONE);
         int handle = -1;
@@ -393,19 +407,28 @@ int open_serial(const std::string& path, unsigned baud) {
         sp_close(port);
         sp_free_port(port);
         if (fd < 0) throw PortError("connect_failed", fmt::format("serial {}: {}", path, std::strerror(errno)));
-        configure_8e1(fd, baud);
+        try {
+            configure_line(fd, baud, even_parity, speed);
+        } catch (...) {
+            ::close(fd);
+            throw;
+        }
         return fd;
     }
     // ptys and socat links: plain termios (Debian's libserialport refuses them).
     const int fd = ::open(path.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) throw PortError("connect_failed", fmt::format("serial {}: {}", path, std::strerror(errno)));
     try {
-        configure_8e1(fd, baud);
+        configure_line(fd, baud, even_parity, speed);
     } catch (...) {
         ::close(fd);
         throw;
     }
     return fd;
 }
+}  // namespace
+
+int open_serial(const std::string& path, unsigned baud) { return open_line(path, baud, true); }
+int open_serial_8n1(const std::string& path, unsigned baud) { return open_line(path, baud, false); }
 
 }  // namespace metercert::rigs

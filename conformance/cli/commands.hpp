@@ -18,6 +18,9 @@ void add_scan(CLI::App& app, int& exit_code);
 // `metercert read --dut URL (--address A | --secondary ID) [--json] [--timeout S]`
 void add_read(CLI::App& app, int& exit_code);
 
+// `metercert receive --dut URL [--count N] [--timeout S] [--json]`: telegrams from a wmbus.receive link
+void add_receive(CLI::App& app, int& exit_code);
+
 // `metercert run [--profile P ...] [--dut URL] [--report DIR] [-k EXPR]`
 void add_run(CLI::App& app, int& exit_code);
 

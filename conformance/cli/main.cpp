@@ -117,6 +117,7 @@ int main(int argc, char** argv) {
         metercert::cli::add_simulate(app, exit_code);
         metercert::cli::add_scan(app, exit_code);
         metercert::cli::add_read(app, exit_code);
+        metercert::cli::add_receive(app, exit_code);
         metercert::cli::add_run(app, exit_code);
         metercert::cli::add_vectors(app, exit_code);
         metercert::cli::add_rig(app, exit_code);

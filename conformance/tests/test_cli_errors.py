@@ -168,7 +168,8 @@ OWN_OPTIONS = {
     "cmi1020": {"--listen", "--pty", "--readout", "--count", "--state", "--disconnect-timeout", "--pcap"},
     "cme3000": {"--listen", "--serial", "--bus", "--keepalive", "--disconnect-timeout", "--stats", "--pcap"},
     "cme3100": {"--listen", "--serial", "--bus", "--meter-list", "--search", "--keys", "--db", "--schedule", "--pcap"},
-    "cmi1020w": {"--readout", "--key", "--mode", "--interval", "--telegrams", "--hex-out", "--pcap"},
+    "cmi1020w": {"--readout", "--key", "--mode", "--interval", "--telegrams", "--hex-out", "--pcap", "--dongle", "--pty",
+                 "--first-read"},
     "cmi6110": {"--start", "--days", "--network-down", "--uplinks-out", "--encoding", "--format", "--order", "--utc-offset",
                 "--meter-error"},
 }

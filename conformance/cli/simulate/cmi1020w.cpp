@@ -4,6 +4,12 @@
 // case hex) and to --pcap. With --telegrams N the simulated time jumps from deadline to deadline
 // (faster than real time) and the simulator exits after N telegrams; without it, it runs in real
 // time until SIGINT/SIGTERM. The key is never printed (not in the readiness line, not on stderr).
+//
+// --dongle im871a|amb8465 --pty PATH: a receiver stick that hears the module, emulated on a
+// pseudo-terminal linked at PATH (rigs/include/metercert/rigs/sticks/emulator.hpp): it answers
+// the start-up commands of receiver software written for the real stick and sends each telegram
+// as that stick would (its own framing, from the L-field, CRCs removed, RSSI where enabled), in
+// real time on the host's clock.
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -18,6 +24,7 @@
 #include "metercert/obis/readout.hpp"
 #include "metercert/rigs/sim_cmi1020.hpp"
 #include "metercert/rigs/sim_host.hpp"
+#include "metercert/rigs/sticks/emulator.hpp"
 #include "registry.hpp"
 #include "serve.hpp"
 
@@ -34,7 +41,14 @@ struct Cmi1020WOptions {
     std::string hex_out;
     std::string pcap;
     std::string fault = "none";
+    std::string dongle;
+    std::string pty;
+    double first_read_s = 15;
 };
+
+// The RSSI the emulated stick reports for the module's telegrams: the radio path is not modelled
+// (ERRATA E-73).
+constexpr int kEmulatedRssiDbm = -60;
 
 std::string hex(std::span<const std::uint8_t> b) {
     std::string s;
@@ -69,7 +83,11 @@ int run(const Cmi1020WOptions& o) {
     } else {
         usage_error(fmt::format("--mode '{}': expected T1 or C1", o.mode));
     }
-    if (!(o.interval_s >= 1) || o.interval_s > 86400.0 * 365) usage_error("--interval: 1 s or more, at most a year");
+    if (!(o.interval_s >= 0.05) || o.interval_s > 86400.0 * 365) usage_error("--interval: 0.05 s or more, at most a year");
+    if (!(o.first_read_s >= 0) || o.first_read_s > 86400.0) usage_error("--first-read: 0 s or more, at most a day");
+    if (o.dongle.empty() != o.pty.empty()) usage_error("--dongle and --pty go together: the emulated stick needs its pseudo-terminal");
+    if (!o.dongle.empty() && o.telegrams)
+        usage_error("--dongle runs in real time (receiver software reads the pty): leave out --telegrams");
     mo.interval = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(o.interval_s));
     const auto fault = devices::cmi1020w_fault_from_name(o.fault);
     if (!fault)
@@ -92,9 +110,28 @@ int run(const Cmi1020WOptions& o) {
 
     devices::E350 meter(readout);
     devices::Cmi1020W module(meter, mo);
+    std::unique_ptr<rigs::sticks::Emulator> stick;
+    if (!o.dongle.empty()) {
+        try {
+            stick = rigs::sticks::make_emulator(o.dongle, mo.mode == devices::RadioMode::t1 ? rigs::sticks::RadioMode::t1
+                                                                                             : rigs::sticks::RadioMode::c1);
+        } catch (const std::invalid_argument&) {
+            usage_error(fmt::format("--dongle '{}': expected {}", o.dongle, rigs::sticks::kStickNames));
+        }
+    }
+    // The module's clock: power-up at the host's start, its first meter read --first-read later
+    // (the manual's ~15 s by default; shorter for tests).
+    const Duration shift = devices::kFirstMeterRead - std::chrono::duration_cast<Duration>(std::chrono::duration<double>(o.first_read_s));
+
     rigs::SimHost host;
     capture_or_usage_error(host, o.pcap, rigs::LinkKind::wmbus);
     host.stop_on_signals();
+    rigs::PtyEndpoint* line = nullptr;
+    if (stick)
+        line = &pty_or_usage_error(host, o.pty, {.on_bytes = [&](std::span<const std::uint8_t> b) {
+                                       const auto reply = stick->on_host_bytes(b);
+                                       if (!reply.empty()) line->send(reply);
+                                   }});
 
     const std::string id = meter_id_text(readout);
     const char* mode = mo.mode == devices::RadioMode::t1 ? "T1" : "C1";
@@ -114,11 +151,12 @@ int run(const Cmi1020WOptions& o) {
                                      {"identification", id.empty() ? nlohmann::json(nullptr) : nlohmann::json(id)},
                                      {"telegrams", o.telegrams},
                                      {"hex_out", o.hex_out.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.hex_out)},
-                                     {"fault", o.fault}});
+                                     {"fault", o.fault},
+                                     {"dongle", o.dongle.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.dongle)}});
 
     std::size_t silent = 0;
     auto act = [&](TimePoint now) {
-        const auto t = module.on_time(now);
+        const auto t = module.on_time(now + shift);
         if (!t) {
             ++silent;
             std::cerr << "metercert simulate: red LED: the meter could not be read or has no C.1.0; nothing transmitted\n";
@@ -129,6 +167,10 @@ int run(const Cmi1020WOptions& o) {
             std::fflush(out);
         }
         host.tap(rigs::Direction::from_dut, 0, *t, 0, 0, rigs::LinkKind::wmbus);
+        if (stick) {
+            const auto frame = stick->on_air(*t, kEmulatedRssiDbm);
+            if (!frame.empty()) line->send(frame);
+        }
         return true;
     };
 
@@ -136,7 +178,7 @@ int run(const Cmi1020WOptions& o) {
     if (o.telegrams) {
         // simulated time: from deadline to deadline; a module that stays silent ends the run
         while (module.sent() < o.telegrams && !host.stopping()) {
-            if (!act(module.next_deadline())) {
+            if (!act(module.next_deadline() - shift)) {
                 code = 1;
                 break;
             }
@@ -146,16 +188,20 @@ int run(const Cmi1020WOptions& o) {
         rigs::Timer* tick = nullptr;
         auto arm = [&] {
             tick->arm_at(static_cast<rigs::SimTime>(
-                std::chrono::ceil<std::chrono::milliseconds>(module.next_deadline().time_since_epoch()).count()));
+                std::chrono::ceil<std::chrono::milliseconds>((module.next_deadline() - shift).time_since_epoch()).count()));
         };
         tick = &host.timer([&] {
-            act(std::max(host.time(), module.next_deadline()));
+            act(std::max(host.time(), module.next_deadline() - shift));
             arm();
         });
         arm();
         code = host.run();
     }
-    std::cerr << fmt::format("metercert simulate: stopped; {} telegram(s) sent, {} interval(s) silent\n", module.sent(), silent);
+    std::cerr << fmt::format("metercert simulate: stopped; {} telegram(s) sent, {} interval(s) silent", module.sent(), silent);
+    if (stick)
+        std::cerr << fmt::format("; {} stick: {} host command(s), {} byte(s) ignored, {} telegram(s) passed on", o.dongle,
+                                 stick->commands(), stick->ignored(), stick->delivered());
+    std::cerr << "\n";
     return code;
 }
 
@@ -166,7 +212,11 @@ const bool registered = register_simulated_device({
     "15.8.0, 16.7.0 as the meter sends them) every --interval, plain or encrypted (--key:\n"
     "security mode 5), as EN 13757-4 frame format A telegrams. --hex-out - prints the readiness\n"
     "line, then one telegram per line (hex, CRCs included). --telegrams N runs in simulated\n"
-    "time and exits after N telegrams (exit 1 when the module stays silent: no C.1.0).",
+    "time and exits after N telegrams (exit 1 when the module stays silent: no C.1.0).\n"
+    "--dongle im871a|amb8465 --pty PATH emulates a receiver stick hearing the module on a\n"
+    "pseudo-terminal (IMST iM871A WM-Bus HCI at 57600 baud; Amber AMB8465 command mode at\n"
+    "9600 baud): receiver software for the real stick (wmbusmeters, our wmbus+im871a:// and\n"
+    "wmbus+amb8465:// links) reads the telegrams from it, CRCs removed, RSSI where enabled.",
     [](CLI::App& c) -> std::function<int()> {
         auto o = std::make_shared<Cmi1020WOptions>();
         c.add_option("--readout", o->readout_file,
@@ -174,12 +224,19 @@ const bool registered = register_simulated_device({
                      "(checked at start; default: the real E350)");
         c.add_option("--key", o->key, "AES-128 key, 32 hex digits: encrypted telegrams (security mode 5); never printed");
         c.add_option("--mode", o->mode, "wireless M-Bus mode, T1 or C1 (both frame format A)")->capture_default_str();
-        c.add_option("--interval", o->interval_s, "time between telegrams, s (decimals allowed)")->capture_default_str();
+        c.add_option("--interval", o->interval_s, "time between telegrams, s (decimals allowed, from 0.05)")->capture_default_str();
+        c.add_option("--first-read", o->first_read_s,
+                     "time from power-up to the first meter read and telegram, s (decimals allowed;\n"
+                     "the manual's red LED: around 15 s)")
+            ->capture_default_str();
         c.add_option("--telegrams", o->telegrams, "send N telegrams in simulated time, then exit (0: run in real time until stopped)")
             ->capture_default_str();
         c.add_option("--hex-out", o->hex_out, "write each telegram as one line of hex to FILE (- = stdout, after the readiness line)");
         c.add_option("--pcap", o->pcap, "write every telegram, with its time, to this pcap file (link type 148, LINKTYPE_USER1,\n"
-                                        "after metercert's pseudo-header: rigs/pcap.hpp; ERRATA E-57); the key is never in it");
+                                        "after metercert's pseudo-header: rigs/pcap.hpp; ERRATA E-57; rigs/wireshark/wmbus.lua);\n"
+                                        "the key is never in it");
+        c.add_option("--dongle", o->dongle, "emulate a receiver stick on --pty: im871a or amb8465");
+        c.add_option("--pty", o->pty, "with --dongle: create a pseudo-terminal and link its slave side at PATH");
         c.add_option("--fault", o->fault,
                      fault_help("module fault to inject (`metercert faults cmi1020w`)", devices::cmi1020w_fault_specs()))
             ->capture_default_str();

@@ -88,6 +88,9 @@ int tcp_accept_one(const std::string& host, std::uint16_t port, double timeout_m
 // "tcsetattr: Invalid argument"). The settings are read back and checked; a port may be opened,
 // configured and closed any number of times. Throws PortError(connect_failed).
 int open_serial(const std::string& path, unsigned baud);
+// The same line 8N1 (the receiver sticks: iM871A 57600, AMB8465 9600 baud); also 57600 and 115200.
+// Throws PortError(connect_failed), std::invalid_argument for a rate termios does not name here.
+int open_serial_8n1(const std::string& path, unsigned baud);
 // Sets the line rate of an open tty (termios). Throws std::invalid_argument for an unknown rate.
 void set_tty_baud(int fd, unsigned baud);
 

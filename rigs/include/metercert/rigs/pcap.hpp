@@ -20,7 +20,9 @@
 //   offset 8  the M-Bus bytes as they crossed the wire
 //
 // Wireless M-Bus (LinkKind::wmbus, `simulate cmi1020w`): link type LINKTYPE_USER1 (148), the same
-// pseudo-header (baud 0) before one telegram as sent (EN 13757-4 frame format A, CRCs included).
+// pseudo-header (baud 0) before one telegram as sent (EN 13757-4 frame format A, CRCs included),
+// or as a receiver stick passed it on (the wmbus+im871a:// / wmbus+amb8465:// links: CRCs
+// removed, L + 1 bytes). rigs/wireshark/wmbus.lua dissects it (and tells the two by the length).
 //
 // Timestamps are the real time of the burst's first byte (µs). rigs/wireshark/mbus.lua dissects
 // this link type. read_pcap() also accepts an ordinary Ethernet/Linux-cooked capture of TCP
