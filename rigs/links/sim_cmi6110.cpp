@@ -80,8 +80,8 @@ Cmi6110Run parse(const DutUrl& u) {
     s.transmit_offset = std::chrono::minutes{p.num("transmit_offset", 30, 0, 1440)};
     s.transmit_delay = std::chrono::minutes{p.num("transmit_delay", 240, 1, 240)};
     s.utc_offset = std::chrono::minutes{signed_param(p, "utc_offset", 0, -720, 720)};
-    c.max_age = std::chrono::minutes{p.num("max_age", 10080, 1, 10080)};
-    c.max_uploads = static_cast<unsigned>(p.num("max_uploads", 4, 1, 4));
+    c.max_age = std::chrono::minutes{p.num("max_age", 10080, 1, devices::cmi6110::kMaxAgeLimit)};  // ERRATA E-87
+    c.max_uploads = static_cast<unsigned>(p.num("max_uploads", 4, 1, devices::cmi6110::kStorageCapacity));
     c.readouts_per_telegram = p.num("readouts_per_telegram", 0, 0, kStorageCapacity);
     c.max_payload_bytes = p.num("max_payload_bytes", 0, 0, 1 << 20);
     if (p.has("meter_errors")) {
@@ -165,8 +165,8 @@ const bool registered = register_link({
                {"transmit_offset", "minutes (default 30; ERRATA E-60)"},
                {"transmit_delay", "minutes, 1…240 (default 240)"},
                {"utc_offset", "minutes, −720…720 (default 0; §7.3.1)"},
-               {"max_age", "auto-upload maximum age, minutes, 1…10080 (default 10080)"},
-               {"max_uploads", "max uploads per transmission, 1…4 (default 4)"},
+               {"max_age", "auto-upload maximum age, minutes, ≥ 1 (default 10080; ERRATA E-87)"},
+               {"max_uploads", "max uploads per transmission, ≥ 1 (default 4; ERRATA E-87)"},
                {"readouts_per_telegram", "SenML readouts per pack (default 0: Ttransmit / Treadout)"},
                {"max_payload_bytes", "split SenML packs larger than this (default 0: no limit)"},
                {"seed", "seed of the meter and of the transmit delays (default 1)"},

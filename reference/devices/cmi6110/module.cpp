@@ -70,8 +70,8 @@ void check_config(const ModuleConfig& c) {
     in_range(c.schedule.transmit_offset.count(), 0, 1440, "transmit_offset");
     in_range(c.schedule.transmit_delay.count(), 1, 240, "transmit_delay");
     in_range(c.schedule.utc_offset.count(), -720, 720, "utc_offset");
-    in_range(c.max_age.count(), 1, 10080, "max_age");
-    in_range(c.max_uploads, 1, 4, "max_uploads");
+    in_range(c.max_age.count(), 1, kMaxAgeLimit, "max_age");  // ERRATA E-87: a minimum, no maximum
+    in_range(c.max_uploads, 1, kStorageCapacity, "max_uploads");  // ERRATA E-87
     in_range(static_cast<long long>(c.readouts_per_telegram), 0, kStorageCapacity, "readouts_per_telegram");
     if (!(c.latency_s >= 0 && c.latency_s <= 86400)) throw std::invalid_argument("latency_s: must be 0..86400");
 }
@@ -271,8 +271,8 @@ ModuleConfig parse_config(const nlohmann::json& j, std::size_t line) {
         else if (key == "transmit_offset") s.transmit_offset = minutes{get_int<int>(v, line, key, 0, 1440)};
         else if (key == "transmit_delay") s.transmit_delay = minutes{get_int<int>(v, line, key, 1, 240)};
         else if (key == "utc_offset") s.utc_offset = minutes{get_int<int>(v, line, key, -720, 720)};
-        else if (key == "max_age") c.max_age = minutes{get_int<int>(v, line, key, 1, 10080)};
-        else if (key == "max_uploads") c.max_uploads = get_int<unsigned>(v, line, key, 1, 4);
+        else if (key == "max_age") c.max_age = minutes{get_int<int>(v, line, key, 1, kMaxAgeLimit)};
+        else if (key == "max_uploads") c.max_uploads = get_int<unsigned>(v, line, key, 1, kStorageCapacity);
         else if (key == "readouts_per_telegram") c.readouts_per_telegram = get_int<std::size_t>(v, line, key, 0, kStorageCapacity);
         else if (key == "max_payload_bytes") c.max_payload_bytes = get_int<std::size_t>(v, line, key, 0, 1 << 20);
         else if (key == "latency_s") {

@@ -116,7 +116,9 @@ TEST(Cmi6110Module, UplinksFileErrorsNameLineAndKey) {
     EXPECT_EQ(message(""), "line 1, key \"config\": no configuration line (empty file)");
     EXPECT_EQ(message("{\"config\": {}}\n"), "line 1: no uplink after the configuration line");
     EXPECT_EQ(message("{\"config\": {\"colour\": 1}}\n"), "line 1, key \"colour\": unknown configuration key");
-    EXPECT_EQ(message("{\"config\": {\"max_uploads\": 5}}\n"), "line 1, key \"max_uploads\": 5 is outside 1..4 (§7.5)");
+    EXPECT_EQ(message("{\"config\": {\"max_uploads\": 0}}\n"), "line 1, key \"max_uploads\": 0 is outside 1..8000 (§7.5)");
+    // E-87: "1.. 4" is a minimum and the default; a module configured with more uploads is a valid capture
+    EXPECT_EQ(message("{\"config\": {\"max_uploads\": 5, \"max_age\": 20160}}\n"), "line 1: no uplink after the configuration line");
     EXPECT_EQ(message("{\"config\": {}}\n{\"time\": \"2019-11-28T25:00Z\", \"encoding\": \"senml\", \"payload\": \"80\"}\n"),
               "line 2, key \"time\": '2019-11-28T25:00Z' is not YYYY-MM-DDTHH:MM:SSZ (UTC)");
     EXPECT_EQ(message("{\"config\": {}}\n{\"time\": \"2019-11-28T03:00Z\", \"encoding\": \"senml\", \"payload\": \"801\"}\n"),

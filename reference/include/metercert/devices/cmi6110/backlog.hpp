@@ -33,6 +33,9 @@ enum class UploadOrder : std::uint8_t { fifo, lifo };           // §7.5 Oldest 
 enum class MessageEncoding : std::uint8_t { mbus, json, senml };  // §7.5 Message encoding
 
 inline constexpr std::size_t kStorageCapacity = 8000;  // §8 Meter data storage
+// "Auto-upload max. age 1.. 10080" is a minimum and the default, no maximum (ERRATA E-87): a year
+// of minutes bounds what a configuration may say (8000 hourly readouts are under a year).
+inline constexpr int kMaxAgeLimit = 525600;
 
 struct BacklogConfig {
     MessageEncoding encoding = MessageEncoding::senml;  // §7.5 default SenML/CBOR
