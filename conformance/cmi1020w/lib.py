@@ -35,10 +35,13 @@ def url_key(url: str) -> bytes | None:
 
 
 def interval_s(dut) -> float:
-    """The interval the module is configured with: the simulator's, else ERRATA E-54's default."""
+    """The interval the module is configured with: the simulator's; on a receiver or a capture the
+    lab's `interval=S` of the DUT URL (the module's configuration, which the air does not carry);
+    else ERRATA E-54's default."""
     if "sim.cmi1020w" in dut.capabilities:
         return dut.cmi1020w_state()["interval_s"]
-    return DEFAULT_INTERVAL_S
+    given = urllib.parse.parse_qs(dut.url.partition("?")[2]).get("interval")
+    return float(given[-1]) if given else DEFAULT_INTERVAL_S
 
 
 def first_timeout_s(dut) -> float:

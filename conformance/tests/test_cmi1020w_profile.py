@@ -176,6 +176,8 @@ def usage_error(p):
     (f"sim:cmi1020w?key={KEY}&interval=0", "interval=0 is not a number in 1…86400"),
     (f"wmbus+hex:/nonexistent/capture.hex?key={KEY}", "no such file"),
     (f"wmbus+hex:-?key={KEY}&crc=Q", "crc=Q (expected auto, A, B or none)"),
+    (f"wmbus+hex:-?key={KEY}&interval=0.01", "interval=0.01 is not a number of seconds in 0.05…86400"),
+    (f"wmbus+im871a:///dev/null?key={KEY}&interval=soon", "interval=soon is not a number of seconds in 0.05…86400"),
 ])
 def test_bad_urls_are_usage_errors_that_never_show_the_key(url, must, tmp_path):
     p = run("--dut", url, "--report", str(tmp_path / "r"), stdin="")

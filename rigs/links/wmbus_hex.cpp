@@ -20,6 +20,7 @@
 // opened. receive(timeout): with times, the next telegram if it came within the timeout of now()
 // (the time of the telegram before; the first telegram's time at the start), else none and the
 // clock advances by the timeout; without times, the next telegram at once. After the last: none.
+#include <cstdlib>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -200,6 +201,13 @@ Config parse(const DutUrl& u) {
     else if (crc == "B") c.crc = wmbus::CrcFormat::b;
     else if (crc == "none") c.crc = wmbus::CrcFormat::none;
     else if (crc != "auto") fail(u, fmt::format("crc={} (expected auto, A, B or none)", crc));
+    if (p.has("interval")) {  // the module's configured interval: the cases', not the link's
+        const std::string v = u.params.at("interval");
+        char* end = nullptr;
+        const double s = std::strtod(v.c_str(), &end);
+        if (v.empty() || *end != '\0' || !(s >= 0.05 && s <= 86400))
+            fail(u, fmt::format("interval={} is not a number of seconds in 0.05…86400", v));
+    }
     c.mode = p.str("mode", "");
     if (!c.mode.empty() && c.mode.find_first_not_of("STCNFRstcnfr12m") != std::string::npos)
         fail(u, fmt::format("mode={} (a wireless M-Bus mode: S1, T1, C1, …)", c.mode));
@@ -261,7 +269,9 @@ const bool registered = register_link({
     .summary = "captured wireless M-Bus telegrams, one per line: [TIME] HEX [rssi=-NN] (FILE - = standard input)",
     .params = {{"key", "the AES-128 key the cases decrypt with, 32 hex digits; never shown"},
                {"crc", "the telegrams' frame format: auto (default), A, B, none (CRCs stripped by the receiver)"},
-               {"mode", "the mode the receiver listened in (T1, C1, …), reported with each telegram"}},
+               {"mode", "the mode the receiver listened in (T1, C1, …), reported with each telegram"},
+               {"interval", "the transmission interval the sending module is configured with, s (0.05…86400; the cases "
+                            "measure against it; default: the profile's)"}},
     .offers = kOffers,
     .check = [](const DutUrl& u) {
         const Config c = parse(u);

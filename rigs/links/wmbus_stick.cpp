@@ -22,6 +22,7 @@
 //
 // key=HEX (32 hex digits): the AES key the cases decrypt with; checked, redacted in url() and every
 // error message (redact_url), not in the description. The link itself does not decrypt.
+#include <cstdlib>
 #include <poll.h>
 #include <termios.h>
 #include <unistd.h>
@@ -64,6 +65,13 @@ Config parse(const DutUrl& u, Stick stick) {
     c.mode = *m;
     if (p.has("key") && !wmbus::Key::from_hex(u.params.at("key"))) fail(u, "key= must be 32 hex digits (the key is not shown)");
     c.timeout_ms = p.num("timeout", 1000, 50, 60000);
+    if (p.has("interval")) {  // the module's configured interval: the cases', not the link's
+        const std::string v = u.params.at("interval");
+        char* end = nullptr;
+        const double s = std::strtod(v.c_str(), &end);
+        if (v.empty() || *end != '\0' || !(s >= 0.05 && s <= 86400))
+            fail(u, fmt::format("interval={} is not a number of seconds in 0.05…86400", v));
+    }
     p.check_all_used();
     return c;
 }
@@ -337,7 +345,9 @@ private:
 const std::vector<LinkParam> kParams = {
     {"mode", "the receive mode: T1 (default), C1 or S1"},
     {"key", "AES-128 key of the meter, 32 hex digits, for the cases to decrypt with (never shown)"},
-    {"timeout", "how long a start-up request waits for the stick's answer, ms (default 1000)"}};
+    {"timeout", "how long a start-up request waits for the stick's answer, ms (default 1000)"},
+    {"interval", "the transmission interval the module heard is configured with, s (0.05…86400; the cases measure "
+                 "against it; default: the profile's)"}};
 
 LinkScheme scheme(Stick stick) {
     const bool im = stick == Stick::im871a;
