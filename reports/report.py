@@ -468,12 +468,17 @@ def _model(record: dict) -> dict:
 _ENV = None
 
 
-def _template():
+def _template_env():
+    """The templates' jinja2 environment (autoescaped), made once per process."""
     global _ENV
     if _ENV is None:
         _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(str(_TEMPLATES)), autoescape=True,
                                   trim_blocks=True, lstrip_blocks=True, undefined=jinja2.ChainableUndefined)
-    return _ENV.get_template("report.html.j2")
+    return _ENV
+
+
+def _template():
+    return _template_env().get_template("report.html.j2")
 
 
 def render_html(record: dict, for_pdf: bool = False) -> str:

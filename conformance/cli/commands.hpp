@@ -28,6 +28,7 @@ void add_run(CLI::App& app, int& exit_code);
 void add_vectors(CLI::App& app, int& exit_code);
 // `metercert rig check FILE [--exercise]`: a rig file (labgrid environment) checked by metercert.rig
 void add_rig(CLI::App& app, int& exit_code);
+void add_report(CLI::App& app, int& exit_code);
 void add_faults(CLI::App& app, int& exit_code);  // `metercert faults [--json] [DEVICE]`: every device's fault list
 
 // The decoded table `decode` prints, for other commands; print_records: its rows of records only.

@@ -121,6 +121,7 @@ int main(int argc, char** argv) {
         metercert::cli::add_run(app, exit_code);
         metercert::cli::add_vectors(app, exit_code);
         metercert::cli::add_rig(app, exit_code);
+        metercert::cli::add_report(app, exit_code);
         metercert::cli::add_faults(app, exit_code);
         if (!known_subcommands(app, argc, argv)) return 2;
         app.parse(argc, argv);
