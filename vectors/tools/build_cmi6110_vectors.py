@@ -93,6 +93,23 @@ def json_line(obj: dict) -> str:
     return json.dumps(obj, separators=(",", ":"))
 
 
+# Table 6 rows 10-13 (Extended): tariffs 1-3 in kWh (DIF 84, DIFE 10/20/30, VIF 06 — ERRATA E-51), missing time
+# in hours (DIF 3C: 8-digit BCD, 'value during error state'; VIF 22: on time in hours)
+TARIFFS_KWH = (1234, 5678, 90)
+MISSING_HOURS = 12
+EXTENDED_DIBS = "".join(f"84{t}006" + kwh.to_bytes(4, "little").hex().upper() for t, kwh in zip((1, 2, 3), TARIFFS_KWH)) \
+    + "3C22" + bcd_id(f"{MISSING_HOURS:08d}")
+
+
+def extended_records(with_vib: bool = True) -> list[dict]:
+    out = []
+    for t, kwh in zip((1, 2, 3), TARIFFS_KWH):
+        r = {"dif": f"84{t}0", "vif": "06"} if with_vib else {}
+        out.append(r | {"function": "instantaneous", "tariff": t, "quantity": "energy", "unit": "Wh", "value": str(kwh * 1000)})
+    r = {"dif": "3C", "vif": "22"} if with_vib else {}
+    return out + [r | {"function": "error", "tariff": 0, "quantity": "on_time", "unit": "s", "value": str(MISSING_HOURS * 3600)}]
+
+
 assert unix(2019, 11, 28, 20, 0) == 0x5DE02740  # the breakdown's bt and its comment agree
 SENML_20 = {"meter_id": "12345678", "time": "2019-11-28T20:00:00Z", "records": records()}
 SENML_19 = {"meter_id": "12345678", "time": "2019-11-28T19:00:00Z",
@@ -139,6 +156,20 @@ groups = [
          "payload": mbus_payload((2019, 11, 28, 20, 0), "12345678"), "result": "valid",
          "expected": [{"meter_id": "12345678", "meter_time": "2019-11-28T20:00", "format": "standard",
                        "records": table6_header("2019-11-28T20:00", "12345678") + records()}]},
+    ]},
+    {"source": MANUAL + " §7.4.1 Table 5 (Extended) and Table 6 rows 10-13, Table 7 keys T1-T3, U1-U3, MT, MU; the JSON example's "
+                        "readout with tariff 1 = 1234 kWh, tariff 2 = 5678 kWh, tariff 3 = 90 kWh, missing time 12 h (values chosen here)", "tests": [
+        {"comment": "M-Bus Extended: rows 1-9 as above, then 84 10 06 (tariff 1, kWh: E-51 reads Table 6's repeated 03 as the "
+                    "description's VIF), 84 20 06, 84 30 06, 3C 22 (BCD hours) 12000000", "flags": ["ImplementationDefined"],
+         "encoding": "mbus", "payload": mbus_payload((2019, 11, 28, 20, 39), "87654321") + EXTENDED_DIBS, "result": "valid",
+         "expected": [{"meter_id": "87654321", "meter_time": "2019-11-28T20:39", "format": "extended",
+                       "records": table6_header("2019-11-28T20:39", "87654321") + records() + extended_records()}]},
+        {"comment": "JSON Extended: the example's keys, then T1 1.234 U1 MWh, T2 5.678 U2 MWh, T3 0.09 U3 MWh (E-51: Table 7 "
+                    "prints U2 twice), MT 12 MU h (E-50)", "flags": ["ImplementationDefined"], "encoding": "json",
+         "payload": json_line({**JSON_EXAMPLE, "T1": 1.234, "U1": "MWh", "T2": 5.678, "U2": "MWh", "T3": 0.09, "U3": "MWh",
+                               "MT": 12, "MU": "h"}), "result": "valid",
+         "expected": [{"meter_id": "87654321", "time": "2019-11-28T20:39:00Z", "format": "extended",
+                       "records": table6_header("2019-11-28T20:39", "87654321", False) + records(False) + extended_records(False)}]},
     ]},
     {"source": MANUAL + " §7.4.2.3 (definite lengths, the encoder table, labels), RFC 8949 §4.2.1, §7.4.2.2, Table 6: one named change each", "tests": [
         {"comment": "the breakdown as printed: its header 98 18 promises 24 items, three follow", "encoding": "senml",
@@ -203,6 +234,9 @@ for g in groups:
 doc = {"algorithm": "CMi6110 uplink payloads: SenML/CBOR/M-Bus (§7.4.2.3, RFC 8428, RFC 8949), JSON (§7.4.2.2), M-Bus (§7.4.2.1 Table 6)",
        "schema": "cmi6110_vectors_v1 (vectors/README.md)",
        "title": "The CMi6110 manual's payload examples in all three encodings, and payloads every decoder must reject",
-       "numberOfTests": tc, "testGroups": out_groups}
+       "numberOfTests": tc,
+       "notes": {"ImplementationDefined": "the expectation follows an ERRATA decision (E-50: JSON units; E-51: Table 6's tariff VIFs, "
+                                          "missing time as BCD hours, Tariff 3's unit key U3)"},
+       "testGroups": out_groups}
 (OUT / "payloads.json").write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
 print("payloads.json", tc, sum(t["result"] == "valid" for g in out_groups for t in g["tests"]), "valid")
