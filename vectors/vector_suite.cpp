@@ -13,16 +13,25 @@
 //             `expected` and no byte of the key (as hex), encode(decode(b), key) == b, and with
 //             crc A or B automatic detection decodes it the same; invalid: the named error at the
 //             wire offset.
+// cmi6110/:   (schema cmi6110_vectors_v1, the files of that schema only) CMi6110 payloads of their
+//             `encoding`: valid: the reference's readouts (meter ID, time, format, records as
+//             canonical M-Bus JSON, as `metercert decode --cmi6110 ENC --json` builds them) contain
+//             `expected`, the list element by element; invalid: the named error at the payload offset
+//             (an M-Bus record error inside a Table 6 payload: the record error's name).
 #define BOOST_TEST_DYN_LINK
 #define BOOST_TEST_NO_MAIN
 #include <boost/test/unit_test.hpp>
 
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <optional>
 
 #include <nlohmann/json.hpp>
 
+#include "metercert/devices/cmi6110/readout.hpp"
+#include "metercert/devices/cmi6110/senml_payload.hpp"
 #include "metercert/mbus/encode.hpp"
 #include "metercert/mbus/json.hpp"
 #include "metercert/mbus/telegram.hpp"
@@ -154,9 +163,110 @@ void check_wmbus(const json& group, const json& tc) {
     }
 }
 
+// ---- cmi6110/ (CMi6110 manual §7.4.2)
+
+json records_of(std::span<const std::uint8_t> dibs) {
+    Telegram t;
+    DecodeError err;
+    BOOST_REQUIRE_MESSAGE(decode_records(dibs, t, err), "the readout's M-Bus records: " << err.message());
+    std::string s = "{";
+    records_to_json(t, s);
+    return json::parse(s + "}").at("records");
+}
+
+std::string two(int v) { return (v < 10 ? "0" : "") + std::to_string(v); }
+
+void check_cmi6110(const json& tc) {
+    namespace c = metercert::devices::cmi6110;
+    BOOST_TEST_INFO("tcId " << tc.at("tcId") << ": " << tc.at("comment").get<std::string>());
+    const std::string enc = tc.at("encoding"), payload = tc.at("payload");
+    const bool valid = tc.at("result") == "valid";
+    BOOST_REQUIRE(valid || tc.at("result") == "invalid");
+    std::string name;        // the error, when the payload is refused
+    std::size_t offset = 0;
+    json got = json::array();
+    std::vector<std::uint8_t> bytes;
+    if (enc != "json") {
+        const auto bad = payload.find_first_not_of("0123456789ABCDEFabcdef");
+        if (bad != std::string::npos || payload.size() % 2) {
+            name = "bad_hex";
+            offset = (bad == std::string::npos ? payload.size() : bad) / 2;
+        } else {
+            bytes = unhex(payload);
+        }
+    }
+    auto readout_json = [](const c::Readout& r, c::MessageFormat f) {
+        json o;
+        o["meter_id"] = [&] { char b[16]; std::snprintf(b, sizeof b, "%08u", r.meter_id); return std::string(b); }();
+        o["format"] = f == c::MessageFormat::extended ? "extended" : "standard";
+        const std::string when = std::to_string(r.time.year) + "-" + two(r.time.month) + "-" + two(r.time.day) + "T" +
+                                 two(r.time.hour) + ":" + two(r.time.minute);
+        o["time"] = when + ":00Z";  // json: TS; mbus: the meter's own time (no zone) as meter_time below
+        o["meter_time"] = when;
+        o["records"] = records_of(c::encode_mbus(r, f));
+        return o;
+    };
+    if (!name.empty()) {
+    } else if (enc == "senml") {
+        c::SenmlPayload p;
+        c::SenmlError err;
+        if (!c::decode_senml(bytes, p, err)) {
+            name = err.name();
+            offset = err.offset;
+        } else {
+            for (const auto& r : p.readouts) {
+                const std::chrono::sys_seconds t{std::chrono::seconds(r.time)};
+                const auto day = std::chrono::floor<std::chrono::days>(t);
+                const std::chrono::year_month_day ymd{day};
+                const std::chrono::hh_mm_ss hms{t - day};
+                got.push_back({{"meter_id", p.meter_id},
+                               {"time", std::to_string(static_cast<int>(ymd.year())) + "-" + two(static_cast<unsigned>(ymd.month())) + "-" +
+                                            two(static_cast<unsigned>(ymd.day())) + "T" + two(static_cast<int>(hms.hours().count())) + ":" +
+                                            two(static_cast<int>(hms.minutes().count())) + ":" + two(static_cast<int>(hms.seconds().count())) + "Z"},
+                               {"records", records_of(r.dibs)}});
+            }
+        }
+    } else if (enc == "json") {
+        c::Readout r;
+        c::MessageFormat f{};
+        c::JsonError err;
+        if (!c::decode_json(payload, r, f, err)) {
+            name = c::error_name(err.code);
+            offset = err.offset;
+        } else {
+            auto o = readout_json(r, f);
+            o.erase("meter_time");
+            got.push_back(o);
+        }
+    } else {
+        BOOST_REQUIRE(enc == "mbus");
+        c::Readout r;
+        c::MessageFormat f{};
+        c::MbusError err;
+        if (!c::decode_mbus(bytes, r, f, err)) {
+            name = c::error_name(err.code);
+            offset = err.offset;
+            if (err.code == c::MbusErrorCode::records) name = err.detail.substr(0, err.detail.find(' '));  // the record error
+        } else {
+            auto o = readout_json(r, f);
+            o.erase("time");
+            got.push_back(o);
+        }
+    }
+    if (!valid) {
+        BOOST_REQUIRE_MESSAGE(!name.empty(), "decoded a payload that must be rejected: " << got.dump());
+        BOOST_TEST(name == tc.at("error").at("name").get<std::string>());
+        BOOST_TEST(offset == tc.at("error").at("offset").get<std::size_t>());
+        return;
+    }
+    BOOST_REQUIRE_MESSAGE(name.empty(), "refused: " << name << " at byte " << offset);
+    const auto m = json_mismatch(tc.at("expected"), got, "");
+    BOOST_TEST(m.empty(), "readouts " << m << "\n  full: " << got.dump());
+}
+
 bool init() {
     std::vector<fs::path> files;
-    for (const char* area : {"mbus", "wmbus"})
+    for (const char* area : {"mbus", "wmbus", "cmi6110"})
         for (const auto& e : fs::directory_iterator(fs::path(METERCERT_VECTORS_DIR) / area))
             if (e.path().extension() == ".json") files.push_back(e.path());
     std::sort(files.begin(), files.end());
@@ -165,12 +275,15 @@ bool init() {
         std::ifstream in(f);
         const json doc = json::parse(in);
         const bool wireless = f.parent_path().filename() == "wmbus";
-        auto* suite = BOOST_TEST_SUITE((wireless ? "wmbus_" : "") + f.stem().string());
+        const bool cmi6110 = f.parent_path().filename() == "cmi6110";
+        if (cmi6110 && !doc.value("schema", "").starts_with("cmi6110_vectors_v1")) continue;  // schedule.json, the JSON example
+        auto* suite = BOOST_TEST_SUITE((wireless ? "wmbus_" : cmi6110 ? "cmi6110_" : "") + f.stem().string());
         std::size_t n = 0;
         for (const auto& g : doc.at("testGroups"))
             for (const auto& tc : g.at("tests")) {
                 const std::string name = "tc" + std::to_string(tc.at("tcId").get<int>());
-                if (wireless) suite->add(utf::make_test_case([g, tc] { check_wmbus(g, tc); }, name, f.string(), 0));
+                if (cmi6110) suite->add(utf::make_test_case([tc] { check_cmi6110(tc); }, name, f.string(), 0));
+                else if (wireless) suite->add(utf::make_test_case([g, tc] { check_wmbus(g, tc); }, name, f.string(), 0));
                 else suite->add(utf::make_test_case([tc] { check(tc); }, name, f.string(), 0));
                 ++n;
             }

@@ -5,8 +5,12 @@ is fed to a decoder command: the frame as one line of hex on stdin. With ``--kin
 vectors are ``vectors/wmbus/*.json`` (``wmbus_vectors_v1``) and the line is ``HEX KEY``: the
 telegram (with its CRCs as the vector has them: the decoder detects the frame format) and the
 AES-128 key of the vector's group as 32 hex digits, ``-`` when it has none. The key never
-appears in what the harness prints or writes: a decoder's output is scrubbed of it (``*``). A
-decoder passes a vector
+appears in what the harness prints or writes: a decoder's output is scrubbed of it (``*``). With
+``--kind cmi6110`` the vectors are ``vectors/cmi6110/*.json`` (``cmi6110_vectors_v1``: CMi6110
+uplink payloads, manual §7.4.2) and the line is ``ENCODING PAYLOAD`` (``senml``/``mbus``: hex,
+``json``: the JSON object on one line); the decoder prints one JSON object per readout, one per
+line (as ``metercert decode --cmi6110 ENC --json``), and ``expected`` is that list. A decoder passes
+a vector
 
 - *valid*: it exits 0 and prints canonical JSON whose content includes every key of the vector's
   ``expected`` with an equal value (objects key by key, arrays element by element and of the
@@ -41,12 +45,13 @@ import time
 import xml.etree.ElementTree as ET
 
 
-SCHEMAS = {"mbus": "mbus_vectors_v1", "wmbus": "wmbus_vectors_v1"}
+SCHEMAS = {"mbus": "mbus_vectors_v1", "wmbus": "wmbus_vectors_v1", "cmi6110": "cmi6110_vectors_v1"}
 
 
 def load_vectors(directory: pathlib.Path, kind: str = "mbus") -> list[dict]:
     """Every vector of every ``*.json`` file of the kind's schema: file, tcId, comment, flags,
-    frame, result, expected, error, and for wmbus the group's ``key`` (hex or None)."""
+    frame, result, expected, error, for wmbus the group's ``key`` (hex or None), for cmi6110 the
+    ``encoding`` (its ``payload`` is the vector's ``frame``)."""
     out = []
     for path in sorted(directory.glob("*.json")):
         doc = json.loads(path.read_text())
@@ -55,14 +60,18 @@ def load_vectors(directory: pathlib.Path, kind: str = "mbus") -> list[dict]:
         for group in doc["testGroups"]:
             for t in group["tests"]:
                 out.append({"file": path.name, "id": f"{path.stem}#{t['tcId']}", "comment": t.get("comment", ""),
-                            "flags": t.get("flags", []), "source": group.get("source", ""), "frame": t["frame"],
+                            "flags": t.get("flags", []), "source": group.get("source", ""),
+                            "frame": t["payload"] if kind == "cmi6110" else t["frame"], "encoding": t.get("encoding"),
                             "result": t["result"], "expected": t.get("expected"), "error": t.get("error"),
                             "key": group.get("key") if kind == "wmbus" else None, "kind": kind})
     return out
 
 
 def input_line(vector: dict) -> str:
-    """What the decoder reads on stdin for `vector`: ``HEX`` (mbus) or ``HEX KEY`` (wmbus)."""
+    """What the decoder reads on stdin for `vector`: ``HEX`` (mbus), ``HEX KEY`` (wmbus) or
+    ``ENCODING PAYLOAD`` (cmi6110: the payload as the vector has it, hex or JSON text)."""
+    if vector.get("kind") == "cmi6110":
+        return f"{vector['encoding']} {vector['frame']}\n"
     frame = vector["frame"].upper()
     if vector.get("kind") == "wmbus":
         return f"{frame} {(vector.get('key') or '-').upper()}\n"
@@ -121,7 +130,7 @@ def run_one(argv: list[str], vector: dict, timeout: float) -> dict:
     said = p.stderr.strip().splitlines()[-1][:120] if p.stderr.strip() else ""
     if vector["result"] == "invalid":
         if p.returncode == 0:
-            return {**res, "outcome": "fail", "detail": f"accepted an invalid frame (the vector expects "
+            return {**res, "outcome": "fail", "detail": f"accepted an invalid {'payload' if vector.get('kind') == 'cmi6110' else 'frame'} (the vector expects "
                                                        f"{vector['error']['name']} at byte {vector['error']['offset']})",
                     "stdout": p.stdout[:500]}
         return {**res, "outcome": "pass", "detail": said}
@@ -130,9 +139,13 @@ def run_one(argv: list[str], vector: dict, timeout: float) -> dict:
     if p.returncode != 0:
         return {**res, "outcome": "fail", "detail": f"exit {p.returncode} on a valid frame: {p.stderr.strip()[:200]}"}
     try:
-        got = json.loads(p.stdout)
+        if vector.get("kind") == "cmi6110":  # one object per readout, one per line
+            got = [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
+        else:
+            got = json.loads(p.stdout)
     except json.JSONDecodeError as e:
-        return {**res, "outcome": "fail", "detail": f"stdout is not one JSON document ({e})", "stdout": p.stdout[:500]}
+        what = "JSON lines" if vector.get("kind") == "cmi6110" else "one JSON document"
+        return {**res, "outcome": "fail", "detail": f"stdout is not {what} ({e})", "stdout": p.stdout[:500]}
     problems = diff(vector["expected"], got)
     if vector["result"] == "valid" and isinstance(got, dict) and got.get("violations"):
         problems.append(f"$.violations: a valid frame has none, got {json.dumps(got['violations'])[:120]}")
@@ -185,9 +198,10 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `| head` ends the table quietly
     ap = argparse.ArgumentParser(prog="metercert vectors", description=__doc__.split("\n\n")[0])
     ap.add_argument("--decoder", required=True, help='decoder command, e.g. "python3 mydecoder.py" (hex on stdin)')
-    ap.add_argument("--vectors", required=True, help="directory of vector files (vectors/mbus, vectors/wmbus)")
+    ap.add_argument("--vectors", required=True, help="directory of vector files (vectors/mbus, vectors/wmbus, vectors/cmi6110)")
     ap.add_argument("--kind", choices=sorted(SCHEMAS), default="mbus",
-                    help="mbus: a line HEX per vector; wmbus: a line HEX KEY (KEY '-' when none)")
+                    help="mbus: a line HEX per vector; wmbus: a line HEX KEY (KEY '-' when none); "
+                         "cmi6110: a line ENCODING PAYLOAD, JSON lines out")
     ap.add_argument("--timeout", type=float, default=5.0, help="seconds per vector (default 5)")
     ap.add_argument("--junit", default="", help="write JUnit XML here")
     ap.add_argument("--json", default="", help="write the per-vector results as JSON here")

@@ -349,9 +349,10 @@ void add_decode(CLI::App& app, int& exit_code) {
     auto* cmi6110_opt = cmd->add_option("--cmi6110", *cmi6110,
                     "decode CMi6110 uplink payloads instead of frames, one per argument or line: senml\n"
                     "(SenML/CBOR/M-Bus, manual §7.4.2.3, hex), json (§7.4.2.2, the JSON text), mbus (the\n"
-                    "DIB list of §7.4.2.1 Table 6, hex); one line per readout (--json: its time, the meter\n"
-                    "ID, the message format and the records as wired M-Bus records)")
-        ->check(CLI::IsMember({"senml", "json", "mbus"}));
+                    "DIB list of §7.4.2.1 Table 6, hex); lines: each is 'ENCODING PAYLOAD' (the JSON on one\n"
+                    "line: the input of `metercert vectors --cmi6110`); one line per readout (--json: its\n"
+                    "time, the meter ID, the message format and the records as wired M-Bus records)")
+        ->check(CLI::IsMember({"senml", "json", "mbus", "lines"}));
     auto wm = std::make_shared<WmbusOptions>();
     auto use_wmbus = std::make_shared<bool>(false);
     auto* wmbus = cmd->add_flag("--wmbus", *use_wmbus, "wireless M-Bus telegrams (EN 13757-4 / OMS): link, ELL, AFL, TPL,\n"

@@ -200,3 +200,121 @@ def test_decode_line_keys_takes_each_lines_key_and_names_bad_lines():
     assert err[1] == "error: line 3: the key must be 32 hex digits, or - for none (the key is not shown)"
     assert err[2].startswith("error: line 4: no key: --line-keys reads each line as HEX KEY")
     assert key.upper() not in ok.stdout.upper() + ok.stderr.upper()
+
+
+# ------------------------------------------------------------------ vectors --cmi6110 (issue 14)
+
+CMI6110 = ROOT / "vectors" / "cmi6110"
+
+
+def cmi6110_vectors_in_files():
+    """(id, encoding, payload, result, expected) of every cmi6110_vectors_v1 vector, read from the files."""
+    out = []
+    for f in sorted(CMI6110.glob("*.json")):
+        doc = json.loads(f.read_text())
+        if not doc.get("schema", "").startswith("cmi6110_vectors_v1"):
+            continue
+        for g in doc["testGroups"]:
+            for t in g["tests"]:
+                out.append((f"{f.stem}#{t['tcId']}", t["encoding"], t["payload"], t["result"], t.get("expected")))
+    return out
+
+
+def test_cmi6110_reference_passes_every_payload_vector(tmp_path):
+    p = vectors(tmp_path, "--cmi6110")
+    assert p.returncode == 0, p.stdout[-2000:] + p.stderr
+    files = cmi6110_vectors_in_files()
+    rec = json.loads((tmp_path / "v.json").read_text())
+    assert rec["counts"] == {"pass": len(files), "fail": 0, "crash": 0, "timeout": 0}
+    assert {v["id"] for v in rec["vectors"]} == {i for i, *_ in files}
+    valid = sum(r == "valid" for _, _, _, r, _ in files)
+    assert valid >= 10 and len(files) - valid >= 15
+    assert f"{len(files)} vectors ({valid} valid, {len(files) - valid} invalid" in p.stdout
+    assert "decode --cmi6110 lines --json" in rec["decoder"]
+    assert {e for _, e, _, r, _ in files if r == "valid"} == {"senml", "json", "mbus"}  # the readouts in all three
+    suites = ET.parse(tmp_path / "v.xml").getroot().findall("testsuite")
+    assert [s.get("name") for s in suites] == ["payloads.json"] and suites[0].get("failures") == "0"
+
+
+def test_cmi6110_decoders_read_encoding_then_the_payload_on_one_line(tmp_path):
+    seen = tmp_path / "seen"
+    seen.mkdir()
+    dec = script(tmp_path, f"import hashlib\nrest = sys.stdin.read()\n"
+                           f"open({str(seen)!r} + '/' + hashlib.sha1(frame.encode()).hexdigest(), 'w').write(frame + '|' + rest)\n"
+                           "sys.exit(3)\n")
+    p = vectors(tmp_path, "--cmi6110", "--decoder", dec)
+    assert p.returncode == 1
+    files = cmi6110_vectors_in_files()
+    assert sorted(x.read_text() for x in seen.iterdir()) == sorted({f"{e} {payload}".strip() + "|" for _, e, payload, _, _ in files})  # the decoder strips
+    assert any(e == "json" and " " not in payload and payload.startswith("{") for _, e, payload, _, _ in files)
+    rec = json.loads((tmp_path / "v.json").read_text())  # exit 3: every invalid vector passes, every valid one fails
+    assert {v["id"] for v in rec["vectors"] if v["outcome"] == "pass"} == {i for i, _, _, r, _ in files if r == "invalid"}
+
+
+def test_cmi6110_a_wrong_decoder_fails_with_a_diff(tmp_path):
+    # the reference, with one energy digit off and only the first readout of each payload kept
+    ref = f"{os.path.abspath(BIN)!r}"
+    dec = script(tmp_path, "import subprocess\n"
+                           f"p = subprocess.run([{ref}, 'decode', '--cmi6110', 'lines', '--json'], input=frame + '\\n', capture_output=True, text=True)\n"
+                           "sys.stderr.write(p.stderr)\n"
+                           "print(p.stdout.splitlines()[0].replace('\"12345678000\"', '\"12345678001\"') if p.stdout else '', end='')\n"
+                           "sys.exit(p.returncode)\n")
+    p = vectors(tmp_path, "--cmi6110", "--decoder", dec)
+    assert p.returncode == 1
+    rec = {v["id"]: v for v in json.loads((tmp_path / "v.json").read_text())["vectors"]}
+    files = cmi6110_vectors_in_files()
+    for i, _, _, r, expected in files:
+        if r == "invalid":
+            assert rec[i]["outcome"] == "pass", rec[i]
+            continue
+        assert rec[i]["outcome"] == "fail", rec[i]  # every valid readout holds the manual's 12345.678 MWh
+        assert any(d.startswith("$[0].records[") and d.endswith('.value: expected "12345678000", got "12345678001"') for d in rec[i]["diff"])
+        if len(expected) > 1:
+            assert f"$: expected {len(expected)} elements, got 1" in rec[i]["diff"]
+    assert '.value: expected "12345678000", got "12345678001"' in p.stdout
+    # a decoder that accepts everything and prints nothing
+    lazy = script(tmp_path, "sys.exit(0)\n")
+    p = vectors(tmp_path, "--cmi6110", "--decoder", lazy)
+    rec = json.loads((tmp_path / "v.json").read_text())
+    assert p.returncode == 1 and rec["counts"]["pass"] == 0 and rec["counts"]["fail"] == len(files)
+    assert "accepted an invalid payload (the vector expects truncated at byte 74)" in p.stdout
+
+
+def test_cmi6110_senml_vectors_agree_with_cbor2():
+    # an independent CBOR decoder reads each valid SenML payload's bn, bt + t and vd as the file expects them
+    import calendar
+    import time
+
+    import cbor2
+    for i, e, payload, r, expected in cmi6110_vectors_in_files():
+        if e != "senml" or r != "valid":
+            continue
+        pack = cbor2.loads(bytes.fromhex(payload))
+        readouts = [x for x in pack if 8 in x]
+        assert len(readouts) == len(expected), i
+        bt = pack[0][-3]
+        for rec, want in zip(readouts, expected):
+            assert pack[0][-2] == want["meter_id"], i
+            assert time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(bt + rec.get(6, 0))) == want["time"], i
+            assert calendar.timegm(time.strptime(want["time"], "%Y-%m-%dT%H:%M:%SZ")) == bt + rec.get(6, 0)
+            # the data value is the records' DIF, VIF and data in order: each expected DIF+VIF appears at its place
+            vd, at = rec[8].hex().upper(), 0
+            for x in want["records"]:
+                at = vd.index(x["dif"] + x["vif"], at) + 2
+
+
+def test_decode_cmi6110_lines_takes_each_lines_encoding_and_names_bad_lines():
+    files = {i: (e, payload) for i, e, payload, r, _ in cmi6110_vectors_in_files() if r == "valid"}
+    manual_json = json.dumps(json.loads((CMI6110 / "manual_json_example.json").read_text()))  # with spaces after : and ,
+    senml = next(payload for e, payload in files.values() if e == "senml")
+    mbus = next(payload for e, payload in files.values() if e == "mbus")
+    p = subprocess.run([os.path.abspath(BIN), "decode", "--cmi6110", "lines", "--json"],
+                       input=f"json {manual_json}\nsenml {senml}\ncbor {senml}\nmbus {mbus}\n# comment\n\nmbus\n",
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2
+    docs = [json.loads(x) for x in p.stdout.splitlines()]
+    assert [d["encoding"] for d in docs][:1] == ["json"] and docs[0]["meter_id"] == "87654321"  # §7.4.2.2's ID
+    assert {d["encoding"] for d in docs} == {"json", "senml", "mbus"}
+    err = p.stderr.splitlines()
+    assert err[0] == "error: line 3: bad_encoding at byte 0: 'cbor' is none of senml, json, mbus (a line is ENCODING PAYLOAD)"
+    assert err[1].startswith("error: line 7: missing_record at byte 0") and len(err) == 2  # "mbus" and no payload
