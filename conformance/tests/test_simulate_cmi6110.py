@@ -3,6 +3,7 @@ in simulated time and writes every uplink as a JSON line. The SenML uplinks are 
 cbor2 (independently of metercert's decoder) and their times checked against CMi6110 manual
 §7.3.1 (UTC offset), §7.3.2 (grid), §7.3.3 (transmit window) and §7.3.4 (unsent data resent)."""
 import json
+import os
 import subprocess
 from datetime import datetime, timedelta, timezone
 
@@ -118,3 +119,29 @@ def test_a_fault_changes_the_uplinks_and_says_so():
     assert -3 not in first and -1 in first  # the base time under bver's label (ERRATA E-46)
     p = subprocess.run([BIN, "simulate", "cmi6110", "--fault", "bogus"], capture_output=True, text=True, timeout=60)
     assert p.returncode == 2 and "--fault 'bogus': unknown (none, base_time_label_minus1" in p.stderr
+
+
+def test_config_file_sets_the_settings_and_the_command_line_wins(tmp_path):
+    """--config FILE (issue 14: `simulate cmi6110 --config FILE`): the §7.5 settings from a
+    {"config": {…}} document; an option given on the command line replaces the file's; a value out of
+    §7.5's range or broken JSON is named with its line and key."""
+    cfg = tmp_path / "module.json"
+    cfg.write_text('{"config": {\n  "readout_interval": 15,\n  "encoding": "json",\n  "max_uploads": 6\n}}\n')
+
+    def first_line(*args):
+        p = subprocess.run([os.path.abspath(BIN), "simulate", "cmi6110", "--config", str(cfg), "--days", "1", *args],
+                    capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0, p.stderr
+        return json.loads(p.stdout.splitlines()[0])["config"], p.stdout.splitlines()[1:]
+
+    c, uplinks = first_line()
+    assert (c["readout_interval"], c["encoding"], c["max_uploads"], c["transmit_interval"]) == (15, "json", 6, 1440)
+    assert uplinks and all(json.loads(u)["encoding"] == "json" for u in uplinks)
+    c, _ = first_line("--encoding", "mbus", "--readout-interval", "30")
+    assert (c["readout_interval"], c["encoding"], c["max_uploads"]) == (30, "mbus", 6)
+    cfg.write_text('{"config": {\n  "readout_interval": 3\n}}\n')
+    p = subprocess.run([os.path.abspath(BIN), "simulate", "cmi6110", "--config", str(cfg)], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2 and p.stderr == f'error: --config {cfg}: line 1, key "readout_interval": 3 is outside 5..1440 (§7.5)\n'
+    cfg.write_text('{"config": {\n  "readout_interval": 30,\n}}\n')
+    p = subprocess.run([os.path.abspath(BIN), "simulate", "cmi6110", "--config", str(cfg)], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2 and p.stderr.startswith(f"error: --config {cfg}: line 3: not JSON")

@@ -6,6 +6,7 @@
 // "readouts": n}. A transmission while the network is down (--network-down FROM..TO, UTC, FROM
 // included, TO excluded) sends nothing and its readouts stay unsent (manual §7.3.4). The file is
 // what `metercert run --profile cmi6110 --dut cmi6110+uplinks:FILE` certifies.
+#include <set>
 #include <algorithm>
 #include <fstream>
 #include <iostream>
@@ -40,6 +41,8 @@ struct Cmi6110Options {
     std::size_t max_payload_bytes = 0;
     std::vector<std::string> meter_errors;
     std::string fault = "none";
+    std::string config;               // --config FILE: the §7.5 settings; options given on the line win
+    std::set<std::string> given;      // the settings options given on the command line
 };
 
 UtcTime parse_utc(const std::string& s, const char* option) {
@@ -72,16 +75,31 @@ int run(const Cmi6110Options& o) {
     run.fault = *fault;
 
     ModuleConfig c;
-    c.meter_id = o.meter_id;
-    c.schedule = {std::chrono::minutes{o.readout_interval}, std::chrono::minutes{o.transmit_interval},
-                  std::chrono::minutes{o.transmit_offset}, std::chrono::minutes{o.transmit_delay}, std::chrono::minutes{o.utc_offset}};
-    c.encoding = o.encoding == "mbus" ? MessageEncoding::mbus : o.encoding == "json" ? MessageEncoding::json : MessageEncoding::senml;
-    c.format = o.format == "extended" ? MessageFormat::extended : MessageFormat::standard;
-    c.order = o.order == "fifo" ? UploadOrder::fifo : UploadOrder::lifo;
-    c.max_age = std::chrono::minutes{o.max_age};
-    c.max_uploads = o.max_uploads;
-    c.readouts_per_telegram = o.per_telegram;
-    c.max_payload_bytes = o.max_payload_bytes;
+    if (!o.config.empty()) {
+        const std::string text = read_input_file(o.config, "--config");
+        try {
+            c = parse_config_file(text);
+        } catch (const UplinksError& e) {
+            usage_error(fmt::format("--config {}: {}", o.config, e.what()));
+        }
+    }
+    // without --config every option sets its setting (its default when not given); with it, only
+    // the options given on the command line replace the file's
+    const auto set = [&](const char* option) { return o.config.empty() || o.given.count(option) != 0; };
+    if (set("--meter-id")) c.meter_id = o.meter_id;
+    if (set("--readout-interval")) c.schedule.readout_interval = std::chrono::minutes{o.readout_interval};
+    if (set("--transmit-interval")) c.schedule.transmit_interval = std::chrono::minutes{o.transmit_interval};
+    if (set("--transmit-offset")) c.schedule.transmit_offset = std::chrono::minutes{o.transmit_offset};
+    if (set("--transmit-delay")) c.schedule.transmit_delay = std::chrono::minutes{o.transmit_delay};
+    if (set("--utc-offset")) c.schedule.utc_offset = std::chrono::minutes{o.utc_offset};
+    if (set("--encoding"))
+        c.encoding = o.encoding == "mbus" ? MessageEncoding::mbus : o.encoding == "json" ? MessageEncoding::json : MessageEncoding::senml;
+    if (set("--format")) c.format = o.format == "extended" ? MessageFormat::extended : MessageFormat::standard;
+    if (set("--order")) c.order = o.order == "fifo" ? UploadOrder::fifo : UploadOrder::lifo;
+    if (set("--max-age")) c.max_age = std::chrono::minutes{o.max_age};
+    if (set("--max-uploads")) c.max_uploads = o.max_uploads;
+    if (set("--readouts-per-telegram")) c.readouts_per_telegram = o.per_telegram;
+    if (set("--max-payload-bytes")) c.max_payload_bytes = o.max_payload_bytes;
     SimulationResult r;
     try {
         r = simulate(c, run);
@@ -142,7 +160,16 @@ const bool registered = register_simulated_device({
         c.add_option("--max-payload-bytes", o->max_payload_bytes, "split SenML packs larger than this (0: no limit)");
         c.add_option("--meter-error", o->meter_errors, "a UH50 error bit of Table 3 set from the start (F0 … F7V2; repeatable)");
         c.add_option("--fault", o->fault, "the module deviates one way (metercert faults cmi6110)")->capture_default_str();
-        return [o] { return run(*o); };
+        c.add_option("--config", o->config,
+                     "the §7.5 settings from FILE: {\"config\": {…}} with the keys of the uplinks file's first\n"
+                     "line (rigs/README.md); a setting option given on the command line replaces the file's");
+        return [o, &c] {
+            for (const char* opt : {"--meter-id", "--readout-interval", "--transmit-interval", "--transmit-offset",
+                                    "--transmit-delay", "--utc-offset", "--encoding", "--format", "--order", "--max-age",
+                                    "--max-uploads", "--readouts-per-telegram", "--max-payload-bytes"})
+                if (c.count(opt) > 0) o->given.insert(opt);
+            return run(*o);
+        };
     },
 });
 

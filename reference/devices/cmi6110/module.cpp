@@ -309,6 +309,20 @@ std::vector<std::uint8_t> parse_hex(const std::string& s, std::size_t line) {
 
 }  // namespace
 
+ModuleConfig parse_config_file(std::string_view text) {
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(text);
+    } catch (const nlohmann::json::parse_error& e) {
+        const std::size_t at = std::min<std::size_t>(e.byte > 0 ? e.byte - 1 : 0, text.size());
+        const std::size_t line = 1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
+        throw UplinksError(line, "", fmt::format("not JSON (at byte {})", e.byte));
+    }
+    if (!j.is_object() || !j.contains("config") || j.size() != 1)
+        throw UplinksError(1, "config", "the file must be one object {\"config\": {…}}");
+    return parse_config(j["config"], 1);
+}
+
 UplinksFile parse_uplinks(std::string_view text) {
     UplinksFile f;
     bool have_config = false;

@@ -114,5 +114,9 @@ std::string config_line(const ModuleConfig& c);  // {"config": {…}} without th
 std::string uplink_line(const Uplink& u);        // one uplink, without the newline
 // Parses a whole file; throws UplinksError (also for no config line, or no uplink at all).
 UplinksFile parse_uplinks(std::string_view text);
+// A configuration file: one JSON document {"config": {…}} (the uplinks file's first line, which
+// may span lines here), the keys of config_line(); a key left out keeps its default. Throws
+// UplinksError naming the line (of the JSON error, or 1) and the key.
+ModuleConfig parse_config_file(std::string_view text);
 
 }  // namespace metercert::devices::cmi6110
