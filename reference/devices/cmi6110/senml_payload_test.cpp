@@ -5,8 +5,11 @@
 
 #include "../../testing/hex.hpp"
 
+#include <fstream>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "metercert/devices/cmi6110/senml_payload.hpp"
 #include "metercert/senml/senml.hpp"
@@ -206,4 +209,29 @@ TEST(Senml, GenericPackRoundTripsInPreferredSerialization) {
     ASSERT_EQ(q.records[0].unknown_labels.size(), 1u);
     EXPECT_EQ(q.records[0].unknown_labels[0].label, "100");
     EXPECT_EQ(q.records[0].unknown_labels[0].offset, 4u);
+}
+
+// §7.4.2.3 "Some example sizes" (vectors/cmi6110/sizes.json, ERRATA E-94): packs of the table's
+// shape encoded by the encoder have the size the breakdown's part sizes add up to — not the
+// table's totals, whose formula ("29 + payload1 + 6 + X·(7 + payload2)") adds 7 to the first
+// record and leaves out the byte-string head of data values of 24 bytes or more.
+TEST(Cmi6110Senml, SizeExamplesAreTheBreakdownsPartSizes) {
+    const auto doc = nlohmann::json::parse(std::ifstream(std::string(METERCERT_VECTORS_DIR) + "/cmi6110/sizes.json"));
+    ASSERT_EQ(doc.at("examples").size(), 3u);
+    for (const auto& ex : doc.at("examples")) {
+        const std::size_t p1 = ex.at("payload1"), p2 = ex.at("payload2"), n = ex.at("records");
+        SenmlPayload p;
+        p.meter_id = "12345678";
+        p.version_record = true;
+        p.readouts.push_back({1574971200, std::vector<std::uint8_t>(p1, 0x11)});
+        for (std::size_t i = 1; i < n; ++i)
+            p.readouts.push_back({1574971200 - static_cast<std::int64_t>(900 * i), std::vector<std::uint8_t>(p2, 0x22)});
+        const std::size_t items = n + 1;  // the readouts and the encoder record
+        // the breakdown's part sizes, added up here from the manual's lines, not from the encoder
+        const std::size_t by_parts = (items < 24 ? 1 : 2) + 20 + p1 + 6 + (n - 1) * (6 + (p2 < 24 ? 1 : 2) + p2);
+        EXPECT_EQ(by_parts, static_cast<std::size_t>(ex.at("encoded_total"))) << ex.dump();
+        EXPECT_EQ(encode_senml(p).size(), by_parts) << ex.dump();
+        // and the table's own figure follows its formula with X = records - 1
+        EXPECT_EQ(29 + p1 + 6 + (n - 1) * (7 + p2), static_cast<std::size_t>(ex.at("manual_total"))) << ex.dump();
+    }
 }
