@@ -31,3 +31,42 @@ def test_grid_restarts_at_midnight(dut):
     hours = sorted({r.meter_time.hour for _, r in up.all_readouts()})
     if hours != [0, 7, 14, 21]:
         raise Mismatch("hours of the readouts", [0, 7, 14, 21], hours)
+
+
+# §7.3.2 time synchronisation, on the built-in module: the same run (seed, settings) once without
+# and once with a synchronisation at 10:07 UTC, off every grid point; no outage, so that every
+# readout made before the last transmission is sent.
+SYNC = dict(days="1", network_down="", max_age="", transmit_interval="360")
+SYNC_AT = "2019-11-28T10:07Z"
+
+
+@case("cmi6110/7.3.2/3", "A time synchronisation makes one more readout and one more transmission of a new value than the "
+      "same run without it (§7.3.2 'will always make a readout and transmission'; ERRATA E-61).",
+      needs=("sim.cmi6110",))
+def test_time_sync_makes_one_readout_and_one_transmission(dut):
+    plain = uplinks_of(dut, **SYNC)
+    synced = uplinks_of(dut, time_sync=SYNC_AT, **SYNC)
+    n_plain, n_synced = len(plain.transmissions()), len(synced.transmissions())
+    if n_synced != n_plain + 1:
+        raise Mismatch("transmissions with a synchronisation", n_plain + 1, n_synced)
+    interval = synced.config["readout_interval"]
+    off_grid = [r for _, r in synced.all_readouts() if not on_grid(r.meter_time, interval)]
+    if len(off_grid) != 1:
+        raise Mismatch("readouts off the grid (the synchronisation's own)", 1,
+                       [f"{r.meter_time:%H:%M:%S}" for r in off_grid])
+    if any(not on_grid(r.meter_time, interval) for _, r in plain.all_readouts()):
+        raise Mismatch("readouts off the grid without a synchronisation", 0, "some")
+
+
+@case("cmi6110/7.3.2/4", "The synchronisation's readout and transmission happen at the synchronisation itself, the readout "
+      "timestamped with the corrected time (ERRATA E-61).", level="implementation-defined", needs=("sim.cmi6110",))
+def test_time_sync_readout_and_transmission_at_once(dut):
+    from datetime import datetime, timezone
+    synced = uplinks_of(dut, time_sync=SYNC_AT, **SYNC)
+    at = datetime(2019, 11, 28, 10, 7, tzinfo=timezone.utc)
+    times = [g[0].time for g in synced.transmissions()]
+    if at not in times:
+        raise Mismatch("a transmission at the synchronisation", f"{at:%H:%M:%S}Z", [f"{t:%H:%M:%S}Z" for t in times])
+    stamps = [r.time for _, r in synced.all_readouts()]
+    if at not in stamps:
+        raise Mismatch("a readout timestamped at the synchronisation (UTC)", f"{at:%H:%M:%S}Z", "none")

@@ -10,6 +10,7 @@
 //               &max_payload_bytes=0&seed=1&meter_id=12345678&meter_errors=F5,F9&fault=NAME
 //
 // The same options as `metercert simulate cmi6110` (minutes, UTC), with _ for -.
+#include <cstdlib>
 #include <fmt/format.h>
 
 #include "metercert/rigs/cmi6110.hpp"
@@ -67,6 +68,14 @@ Cmi6110Run parse(const DutUrl& u) {
         if (run.network_down_to < run.network_down_from) fail(u, fmt::format("network_down={}: TO is before FROM", v));
     }
     run.seed = p.num("seed", 1, 0, 0xFFFFFFFFUL);
+    if (p.has("clock_error")) {  // minutes, signed: the meter's clock before a synchronisation (§7.3.2)
+        const std::string v = u.params.at("clock_error");
+        char* endp = nullptr;
+        const long m = std::strtol(v.c_str(), &endp, 10);
+        if (v.empty() || *endp != '\0' || m < -1440 || m > 1440) fail(u, fmt::format("clock_error={} is not minutes in -1440…1440", v));
+        run.clock_error = std::chrono::minutes{m};
+    }
+    if (p.has("time_sync")) run.time_sync = time_param(u, "time_sync", u.params.at("time_sync"));
     c.meter_id = p.str("meter_id", "12345678");
     if (c.meter_id.size() != 8 || c.meter_id.find_first_not_of("0123456789") != std::string::npos)
         fail(u, fmt::format("meter_id={} is not 8 decimal digits", c.meter_id));
@@ -165,6 +174,8 @@ const bool registered = register_link({
                {"transmit_offset", "minutes (default 30; ERRATA E-60)"},
                {"transmit_delay", "minutes, 1…240 (default 240)"},
                {"utc_offset", "minutes, −720…720 (default 0; §7.3.1)"},
+               {"clock_error", "the meter's clock error before a time synchronisation, minutes (−1440…1440; §7.3.2)"},
+               {"time_sync", "when the module synchronises the meter's clock, UTC (§7.3.2: a readout and a transmission then)"},
                {"max_age", "auto-upload maximum age, minutes, ≥ 1 (default 10080; ERRATA E-87)"},
                {"max_uploads", "max uploads per transmission, ≥ 1 (default 4; ERRATA E-87)"},
                {"readouts_per_telegram", "SenML readouts per pack (default 0: Ttransmit / Treadout)"},

@@ -41,6 +41,8 @@ struct Cmi6110Options {
     std::size_t max_payload_bytes = 0;
     std::vector<std::string> meter_errors;
     std::string fault = "none";
+    int clock_error = 0;              // minutes (§7.3.2)
+    std::string time_sync;            // UTC
     std::string config;               // --config FILE: the §7.5 settings; options given on the line win
     std::set<std::string> given;      // the settings options given on the command line
 };
@@ -65,6 +67,9 @@ int run(const Cmi6110Options& o) {
     if (o.days < 1 || o.days > 3660) usage_error("--days must be 1..3660");
     run.days = o.days;
     run.seed = o.seed;
+    if (o.clock_error < -1440 || o.clock_error > 1440) usage_error("--meter-clock-error must be -1440..1440 minutes");
+    run.clock_error = std::chrono::minutes{o.clock_error};
+    if (!o.time_sync.empty()) run.time_sync = parse_utc(o.time_sync, "--time-sync");
     for (const auto& name : o.meter_errors) {
         Uh50Error e{};
         if (!parse_uh50_error(name, e)) usage_error(fmt::format("--meter-error '{}': not a UH50 error of Table 3 (F0 … F7V2)", name));
@@ -160,6 +165,11 @@ const bool registered = register_simulated_device({
         c.add_option("--max-payload-bytes", o->max_payload_bytes, "split SenML packs larger than this (0: no limit)");
         c.add_option("--meter-error", o->meter_errors, "a UH50 error bit of Table 3 set from the start (F0 … F7V2; repeatable)");
         c.add_option("--fault", o->fault, "the module deviates one way (metercert faults cmi6110)")->capture_default_str();
+        c.add_option("--meter-clock-error", o->clock_error,
+                     "minutes the meter's clock is off until a time synchronisation (§7.3.2)")->capture_default_str();
+        c.add_option("--time-sync", o->time_sync,
+                     "UTC time (YYYY-MM-DDTHH:MMZ) the module synchronises the meter's clock: a readout and a\n"
+                     "transmission then, and the schedule restarts from the corrected time (§7.3.2; ERRATA E-61)");
         c.add_option("--config", o->config,
                      "the §7.5 settings from FILE: {\"config\": {…}} with the keys of the uplinks file's first\n"
                      "line (rigs/README.md); a setting option given on the command line replaces the file's");

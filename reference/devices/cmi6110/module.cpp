@@ -97,12 +97,32 @@ SimulationResult simulate(const ModuleConfig& config, const SimulationRun& run) 
 
     // simulated time 0 is the start; the meter's clock is local standard time: UTC + UTC offset (§7.3.1)
     const UtcMapping utc{TimePoint{}, run.start};
-    const UtcMapping meter_clock{TimePoint{}, run.start + sc.utc_offset};
+    // the meter's clock before a synchronisation (its error included) and after it (§7.3.2)
+    const UtcMapping wrong_clock{TimePoint{}, run.start + sc.utc_offset + run.clock_error};
+    const UtcMapping right_clock{TimePoint{}, run.start + sc.utc_offset};
+    const TimePoint end = TimePoint{} + std::chrono::days{run.days};
+    std::optional<TimePoint> sync_at;
+    if (run.time_sync) {
+        if (*run.time_sync < run.start || *run.time_sync >= run.start + std::chrono::days{run.days})
+            throw std::invalid_argument("time_sync: outside the run");
+        sync_at = TimePoint{} + std::chrono::duration_cast<Duration>(*run.time_sync - run.start);
+    }
     Uh50 meter(static_cast<std::uint32_t>(std::stoul(config.meter_id)), run.seed, TimePoint{});
     for (Uh50Error e : run.meter_errors) meter.set_error(e, true, TimePoint{});
-    Schedule schedule(sc, meter_clock, run.seed, TimePoint{});
+    Schedule schedule(sc, wrong_clock, run.seed, TimePoint{});
     Backlog backlog(bc);
-    auto events = schedule.advance_to(TimePoint{} + std::chrono::days{run.days});
+    std::vector<ScheduleEvent> events;
+    if (sync_at) {
+        events = schedule.advance_to(*sync_at - Duration{1});  // what is due before the synchronisation
+        auto extra = schedule.synchronise(right_clock, *sync_at);
+        if (fault != Cmi6110Fault::time_sync_without_readout) events.insert(events.end(), extra.begin(), extra.end());
+        auto rest = schedule.advance_to(end);
+        events.insert(events.end(), rest.begin(), rest.end());
+    } else {
+        events = schedule.advance_to(end);
+    }
+    // the meter's clock at an event: the wrong one before the synchronisation
+    auto clock_at = [&](TimePoint t) -> const UtcMapping& { return sync_at && t >= *sync_at ? right_clock : wrong_clock; };
 
     // the faults that move events
     const TransmitWindow w = schedule.window();
@@ -131,6 +151,7 @@ SimulationResult simulate(const ModuleConfig& config, const SimulationRun& run) 
     out.return_decidegrees = meter.return_decidegrees();
     for (const auto& e : events) {
         if (e.kind == ScheduleEventKind::readout) {
+            const UtcMapping& meter_clock = clock_at(e.at);
             Readout r = meter.read(e.at, meter_clock);
             if (fault == Cmi6110Fault::error_bits_shifted) r.error_flags = static_cast<std::uint16_t>(r.error_flags << 1);
             const UtcTime local = meter_clock.to_utc(e.at);

@@ -2,6 +2,11 @@
 // against the §7.4.2.3 breakdown, and the uplinks file (its errors name line and key).
 #include "metercert/devices/cmi6110/module.hpp"
 
+#include <algorithm>
+#include <set>
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "../../testing/hex.hpp"
@@ -128,4 +133,47 @@ TEST(Cmi6110Module, UplinksFileErrorsNameLineAndKey) {
     EXPECT_EQ(message("{\"config\": {}}\n{\"time\": \n"), "line 2: not JSON (at byte 10)");
     EXPECT_EQ(message("{\"config\": {}}\r\n\r\n{\"time\": \"2019-11-28T03:00Z\", \"encoding\": \"senml\", \"payload\": \"80\", \"x\": 1}\r\n"),
               "line 3, key \"x\": unknown key");
+}
+
+TEST(Cmi6110Module, TimeSyncMakesOneReadoutAndOneTransmissionAndRealignsTheGrid) {
+    // §7.3.2 / ERRATA E-61: a meter clock 7 minutes fast is synchronised at 10:07 UTC (UTC offset
+    // 0). The module stamps readouts with the meter's clock (§7.3.1), so they read 09:00, 10:00 on
+    // the fast clock; one readout is made at the synchronisation (stamped 10:07, the corrected
+    // time) and the grid goes on at 11:00. Transmissions are planned on the meter's clock: T1 of
+    // 06:00 on the fast clock is 05:53 UTC, T1 of 12:00 after the synchronisation is 12:00 UTC.
+    ModuleConfig c;
+    c.schedule.transmit_interval = std::chrono::minutes{360};
+    SimulationRun plain;
+    plain.start = kStart;
+    plain.clock_error = std::chrono::minutes{7};
+    SimulationRun synced = plain;
+    synced.time_sync = kStart + std::chrono::hours{10} + std::chrono::minutes{7};
+    const auto a = simulate(c, plain), b = simulate(c, synced);
+    EXPECT_EQ(b.readouts, a.readouts + 1);
+    std::vector<std::string> stamps;
+    std::set<std::string> planned;
+    for (const auto& u : b.uplinks) {
+        planned.insert(format_utc_seconds(u.planned));
+        for (const auto& s : u.readouts) stamps.push_back(format_utc_seconds(s.timestamp));
+    }
+    auto has = [&](const char* t) { return std::find(stamps.begin(), stamps.end(), t) != stamps.end(); };
+    EXPECT_TRUE(has("2019-11-28T09:00:00Z"));
+    EXPECT_TRUE(has("2019-11-28T10:00:00Z"));
+    EXPECT_TRUE(has("2019-11-28T10:07:00Z"));  // the synchronisation's own readout
+    EXPECT_TRUE(has("2019-11-28T11:00:00Z"));
+    EXPECT_EQ(planned.count("2019-11-28T05:53:00Z"), 1u);  // T1 06:00 on the fast clock
+    EXPECT_EQ(planned.count("2019-11-28T12:00:00Z"), 1u);  // T1 12:00 on the corrected clock
+    EXPECT_EQ(planned.count("2019-11-28T11:53:00Z"), 0u);
+    // one more transmission, the synchronisation's at once
+    std::set<std::string> tx_a, tx_b;
+    for (const auto& u : a.uplinks) tx_a.insert(format_utc_seconds(u.time));
+    for (const auto& u : b.uplinks) tx_b.insert(format_utc_seconds(u.time));
+    EXPECT_EQ(tx_b.size(), tx_a.size() + 1);
+    EXPECT_EQ(tx_b.count("2019-11-28T10:07:00Z"), 1u);
+    // the fault keeps the realignment and drops the readout and transmission
+    synced.fault = Cmi6110Fault::time_sync_without_readout;
+    EXPECT_EQ(simulate(c, synced).readouts, a.readouts);
+    synced.fault = Cmi6110Fault::none;
+    synced.time_sync = kStart + std::chrono::days{2};
+    EXPECT_THROW(simulate(c, synced), std::invalid_argument);  // outside the one-day run
 }

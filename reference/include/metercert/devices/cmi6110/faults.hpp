@@ -27,6 +27,7 @@ enum class Cmi6110Fault : std::uint8_t {
     transmit_offset_ignored,
     error_bits_shifted,
     one_readout_per_pack,
+    time_sync_without_readout,
 };
 
 struct Cmi6110FaultSpec {
@@ -68,6 +69,9 @@ inline constexpr Cmi6110FaultSpec kFaults[] = {
     {{"one_readout_per_pack", "CMi6110 §7.4.2.3 (readouts per pack = Ttransmit / Treadout; ERRATA E-62)",
       "sends one readout per SenML pack"},
      Cmi6110Fault::one_readout_per_pack},
+    {{"time_sync_without_readout", "CMi6110 §7.3.2 (a readout and a transmission at each time synchronisation; ERRATA E-61)",
+      "reschedules after a time synchronisation but makes no readout and no transmission of a new value then"},
+     Cmi6110Fault::time_sync_without_readout},
 };
 inline constexpr auto kFaultSpecs = specs_of(kFaults);
 

@@ -69,6 +69,12 @@ struct SimulationRun {
     std::uint64_t seed = 1;           // the meter's and the transmit draws'
     std::vector<Uh50Error> meter_errors;  // set from the start on
     Cmi6110Fault fault = Cmi6110Fault::none;
+    // §7.3.2 time synchronisation: the meter's clock is `clock_error` off (meter time = true local
+    // time + clock_error) until the module synchronises it at `time_sync` (UTC, inside the run):
+    // one readout and one transmission then, and the schedule restarts from the corrected time
+    // (ERRATA E-61). Without `time_sync` the error stays.
+    std::chrono::minutes clock_error{0};
+    std::optional<UtcTime> time_sync;
 };
 
 struct Uplink {
