@@ -1,5 +1,6 @@
 #include "params.hpp"
 
+#include <cstdlib>
 #include <stdlib.h>
 
 #include <algorithm>
@@ -15,6 +16,16 @@
 namespace metercert::rigs::links {
 
 void fail(const DutUrl& u, const std::string& what) { throw DutError(fmt::format("DUT URL '{}': {}", u.shown(), what)); }
+
+std::optional<double> Params::seconds(const std::string& k, double lo, double hi) {
+    if (!has(k)) return std::nullopt;
+    const std::string& v = u.params.at(k);
+    char* end = nullptr;
+    const double s = std::strtod(v.c_str(), &end);
+    if (v.empty() || *end != '\0' || !(s >= lo && s <= hi))
+        fail(u, fmt::format("{}={} is not a number of seconds in {:g}…{:g}", k, v, lo, hi));
+    return s;
+}
 
 unsigned long Params::num(const std::string& k, unsigned long def, unsigned long lo, unsigned long hi) {
     if (!has(k)) return def;

@@ -4,6 +4,7 @@
 // Private to rigs/links/.
 #pragma once
 
+#include <optional>
 #include <filesystem>
 #include <initializer_list>
 #include <map>
@@ -23,6 +24,8 @@ struct Params {
     bool has(const std::string& k) { return used[k] = true, u.params.count(k) != 0; }
     std::string str(const std::string& k, const std::string& def) { return has(k) ? u.params.at(k) : def; }
     unsigned long num(const std::string& k, unsigned long def, unsigned long lo, unsigned long hi);
+    // A decimal number of seconds in lo…hi (nullopt when the parameter is absent).
+    std::optional<double> seconds(const std::string& k, double lo, double hi);
     void check_all_used();
 };
 

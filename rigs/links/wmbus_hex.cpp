@@ -201,13 +201,7 @@ Config parse(const DutUrl& u) {
     else if (crc == "B") c.crc = wmbus::CrcFormat::b;
     else if (crc == "none") c.crc = wmbus::CrcFormat::none;
     else if (crc != "auto") fail(u, fmt::format("crc={} (expected auto, A, B or none)", crc));
-    if (p.has("interval")) {  // the module's configured interval: the cases', not the link's
-        const std::string v = u.params.at("interval");
-        char* end = nullptr;
-        const double s = std::strtod(v.c_str(), &end);
-        if (v.empty() || *end != '\0' || !(s >= 0.05 && s <= 86400))
-            fail(u, fmt::format("interval={} is not a number of seconds in 0.05…86400", v));
-    }
+    (void)p.seconds("interval", 0.05, 86400);  // the module's configured interval: the cases', not the link's
     c.mode = p.str("mode", "");
     if (!c.mode.empty() && c.mode.find_first_not_of("STCNFRstcnfr12m") != std::string::npos)
         fail(u, fmt::format("mode={} (a wireless M-Bus mode: S1, T1, C1, …)", c.mode));

@@ -65,13 +65,7 @@ Config parse(const DutUrl& u, Stick stick) {
     c.mode = *m;
     if (p.has("key") && !wmbus::Key::from_hex(u.params.at("key"))) fail(u, "key= must be 32 hex digits (the key is not shown)");
     c.timeout_ms = p.num("timeout", 1000, 50, 60000);
-    if (p.has("interval")) {  // the module's configured interval: the cases', not the link's
-        const std::string v = u.params.at("interval");
-        char* end = nullptr;
-        const double s = std::strtod(v.c_str(), &end);
-        if (v.empty() || *end != '\0' || !(s >= 0.05 && s <= 86400))
-            fail(u, fmt::format("interval={} is not a number of seconds in 0.05…86400", v));
-    }
+    (void)p.seconds("interval", 0.05, 86400);  // the module's configured interval: the cases', not the link's
     p.check_all_used();
     return c;
 }
