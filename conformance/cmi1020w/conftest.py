@@ -44,7 +44,8 @@ def pytest_metercert_identity(target):
         return {"identity": "no telegram received"}
     link = lib.link_fields(lib.logical(t))
     return {"manufacturer": link["manufacturer"], "id": link["id"], "version": link["version"],
-            "device_type": f"{link['device_type']:02X}", "mode": t["mode"] or None}
+            "device_type": f"{link['device_type']:02X}", "medium": f"{link['device_type']:02X}",  # the report names it medium
+            "mode": t["mode"] or None}
 
 
 @pytest.fixture
