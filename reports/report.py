@@ -221,7 +221,12 @@ def _plots(series: list[dict], profiles: list[str]) -> list[dict]:
         for side, word, vs in (("high", "upper", [g["high"] for g in pts]), ("low", "lower", [g["low"] for g in pts])):
             last = next((g[side] for g in reversed(pts) if g[side] is not None), None)
             if last is not None:
-                labels.append({"side": side, "y": round(y(last), 1), "text": f"{word} limit {_limit_text(vs, unit)}"})
+                yl = round(y(last), 1)  # the text's baseline: under its line for the upper limit, over it for the lower
+                labels.append({"side": side, "y": yl, "ty": yl + 4 if side == "high" else yl - 2,
+                               "text": f"{word} limit {_limit_text(vs, unit)}"})
+        if len(labels) == 2 and abs(labels[0]["ty"] - labels[1]["ty"]) < 12:  # limits close together: apart, outwards
+            labels[0]["ty"] = min(labels[0]["y"], labels[1]["y"]) - 4
+            labels[1]["ty"] = max(labels[0]["y"], labels[1]["y"]) + 12
         points, outside, seps = [], [], []
         prev = None
         for k, g in enumerate(pts):

@@ -46,8 +46,8 @@ def test_maximum_age(dut):
     for tx in up.transmissions():
         oldest = min(r.time for u in tx for r in u.readouts)
         age = (tx[0].time - oldest).total_seconds() / 60
-        if not measure(f"oldest readout sent at {fmt_t(tx[0].time)}", age, "min", 0, limit, series="age of the oldest readout sent",
-                       basis="§7.5 Auto-upload max. age"):
+        if not measure("age of the oldest readout sent", age, "min", 0, limit, series="age of the oldest readout sent",
+                       basis="§7.5 Auto-upload max. age", transmission=fmt_t(tx[0].time)):
             raise Mismatch(f"transmission at {fmt_t(tx[0].time)}: age of its oldest readout ({fmt_t(oldest)})",
                            f"≤ {up.config['max_age']} min", round(age, 1))
 
