@@ -106,10 +106,11 @@ bool has_entries(const fs::path& dir) {
 // wmbus+hex:- (a capture on standard input): the run reads standard input once, into a file the
 // check and the cases' links both read (removed when the run ends); the URL then names that file.
 struct StdinCapture {
-    fs::path path;
+    fs::path dir;   // a private temporary directory (mkdtemp), removed with what it holds
+    fs::path path;  // dir/capture.hex
     ~StdinCapture() {
         std::error_code ec;
-        if (!path.empty()) fs::remove(path, ec);
+        if (!dir.empty()) fs::remove_all(dir, ec);
     }
 };
 
@@ -118,7 +119,8 @@ bool capture_stdin(RunOptions& o, StdinCapture& keep) {
     if (o.dut.substr(0, q) != "wmbus+hex:-") return true;
     std::string dir = (fs::temp_directory_path() / "metercert-stdin-XXXXXX").string();
     if (!mkdtemp(dir.data())) return false;
-    keep.path = fs::path(dir) / "capture.hex";
+    keep.dir = dir;
+    keep.path = keep.dir / "capture.hex";
     const std::string text{std::istreambuf_iterator<char>(std::cin), {}};
     std::ofstream out(keep.path, std::ios::binary);
     out << text;
@@ -128,14 +130,6 @@ bool capture_stdin(RunOptions& o, StdinCapture& keep) {
     return true;
 }
 
-struct TempDir {
-    fs::path dir;
-    ~TempDir() {
-        std::error_code ec;
-        if (!dir.empty()) fs::remove_all(dir, ec);
-    }
-};
-
 int run_run(const RunOptions& given, const std::vector<std::string>& argv) {
     RunOptions o = given;
     StdinCapture stdin_capture;
@@ -143,7 +137,6 @@ int run_run(const RunOptions& given, const std::vector<std::string>& argv) {
         std::cerr << "error: --dut wmbus+hex:-: standard input could not be kept for the run\n";
         return 2;
     }
-    TempDir stdin_dir{stdin_capture.path.empty() ? fs::path() : stdin_capture.path.parent_path()};
     const fs::path root = METERCERT_SOURCE_DIR;
     const auto available = all_profiles(root);
     const auto profiles = o.profiles.empty() ? available : o.profiles;
