@@ -8,9 +8,9 @@
 // gateway's life, from `first_topic_id`; §6.5); PUBLISH QoS 1 → PUBACK (§6.6), QoS 2 → PUBREC,
 // PUBREL → PUBCOMP; SUBSCRIBE → SUBACK, UNSUBSCRIBE → UNSUBACK (§6.9); PINGREQ → PINGRESP (§6.11);
 // DISCONNECT → DISCONNECT (§6.12); SEARCHGW → GWINFO (§6.1); WILLTOPICUPD/WILLMSGUPD →
-// WILLTOPICRESP/WILLMSGRESP (§6.4). A PUBLISH on a topic id the session has not registered (or
-// from a peer without a session) is answered PUBACK "Rejected: invalid topic ID" (§6.6), QoS −1
-// included nothing (§6.8: no answer).
+// WILLTOPICRESP/WILLMSGRESP (§6.4). A PUBLISH QoS 0/1/2 on a topic id the session has not
+// registered, or from a peer without a session, is answered PUBACK "Rejected: invalid topic ID"
+// (§6.6; ERRATA E-104); a PUBLISH QoS −1 gets no answer (§6.8).
 //
 // A session (per peer: the transport's address string) lives from CONNECT to DISCONNECT, or until
 // the keep-alive lapses: no message for 1.5 × the CONNECT Duration (spec §6.11 "as with MQTT";
