@@ -3,16 +3,11 @@
 // field) and, as a third party, Wireshark's MQTT-SN dissector (tshark reads what the encoder
 // wrote; its field values are compared with the values the test meant, not with our decoder).
 #include "metercert/mqttsn/packet.hpp"
+#include "tshark_test_support.hpp"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
-#include <cstdio>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <string>
-#include <unistd.h>
 
 using namespace metercert::mqttsn;
 
@@ -267,67 +262,8 @@ TEST(MqttsnPacket, DescribeNeverShowsPayloadOctets) {
 
 // ---------------------------------------------------------------------------------- tshark
 
-namespace {
-
-// A pcap of raw IPv4 (LINKTYPE_IPV4 228) datagrams 127.0.0.1:50000 → 127.0.0.1:1883
-void write_pcap(const std::filesystem::path& path, const std::vector<Bytes>& datagrams) {
-    std::ofstream f(path, std::ios::binary);
-    auto le32 = [&](std::uint32_t v) { for (int i = 0; i < 4; ++i) f.put(static_cast<char>((v >> (8 * i)) & 0xFF)); };
-    auto le16 = [&](std::uint16_t v) { f.put(static_cast<char>(v & 0xFF)); f.put(static_cast<char>(v >> 8)); };
-    le32(0xA1B2C3D4);
-    le16(2);
-    le16(4);
-    le32(0);
-    le32(0);
-    le32(65535 + 28);
-    le32(228);
-    std::uint32_t t = 0;
-    for (const auto& d : datagrams) {
-        const std::size_t udp_len = 8 + d.size();
-        const std::size_t ip_len = 20 + udp_len;
-        Bytes p = {0x45, 0, static_cast<std::uint8_t>(ip_len >> 8), static_cast<std::uint8_t>(ip_len), 0, 0, 0, 0, 64, 17, 0, 0,
-                   127, 0, 0, 1, 127, 0, 0, 1};
-        std::uint32_t sum = 0;
-        for (std::size_t i = 0; i < 20; i += 2) sum += (p[i] << 8) | p[i + 1];
-        while (sum >> 16) sum = (sum & 0xFFFF) + (sum >> 16);
-        p[10] = static_cast<std::uint8_t>(~sum >> 8);
-        p[11] = static_cast<std::uint8_t>(~sum);
-        const Bytes udp = {0xC3, 0x50, 0x07, 0x5B, static_cast<std::uint8_t>(udp_len >> 8), static_cast<std::uint8_t>(udp_len), 0, 0};
-        p.insert(p.end(), udp.begin(), udp.end());
-        p.insert(p.end(), d.begin(), d.end());
-        le32(t++);
-        le32(0);
-        le32(static_cast<std::uint32_t>(p.size()));
-        le32(static_cast<std::uint32_t>(p.size()));
-        f.write(reinterpret_cast<const char*>(p.data()), static_cast<std::streamsize>(p.size()));
-    }
-}
-
-// tshark's MQTT-SN layer of every frame ("mqttsn.msg" objects), or a skip when tshark is absent
-std::optional<nlohmann::json> tshark_mqttsn(const std::vector<Bytes>& datagrams) {
-    if (std::system("command -v tshark >/dev/null 2>&1") != 0) return std::nullopt;
-    const auto dir = std::filesystem::temp_directory_path() / ("mqttsn_test_" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    const auto cap = dir / "m.pcap";
-    write_pcap(cap, datagrams);
-    const std::string cmd = "tshark -r '" + cap.string() + "' -d udp.port==1883,mqttsn -T json 2>/dev/null";
-    std::string out;
-    if (FILE* p = ::popen(cmd.c_str(), "r")) {
-        char buf[4096];
-        std::size_t n;
-        while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-        ::pclose(p);
-    }
-    std::filesystem::remove_all(dir);
-    auto frames = nlohmann::json::parse(out);
-    nlohmann::json layers = nlohmann::json::array();
-    for (const auto& fr : frames) layers.push_back(fr["_source"]["layers"]["mqttsn"]["mqttsn.msg"]);
-    return layers;
-}
-
-std::string str(const nlohmann::json& j, const char* key) { return j.contains(key) ? j[key].get<std::string>() : "<absent>"; }
-
-}  // namespace
+using metercert::mqttsn::testing::field;
+using metercert::mqttsn::testing::tshark_mqttsn;
 
 TEST(MqttsnPacket, TsharksDissectorReadsWhatTheEncoderMeant) {
     Flags clean;
@@ -364,55 +300,55 @@ TEST(MqttsnPacket, TsharksDissectorReadsWhatTheEncoderMeant) {
     ASSERT_EQ(t->size(), msgs.size());
     const auto& f = *t;
     // CONNECT
-    EXPECT_EQ(str(f[0], "mqttsn.msg.type"), "0x04");
-    EXPECT_EQ(str(f[0], "mqttsn.msg.len"), "16");
-    EXPECT_EQ(str(f[0], "mqttsn.clean.session"), "1");
-    EXPECT_EQ(str(f[0], "mqttsn.will"), "0");
-    EXPECT_EQ(str(f[0], "mqttsn.protocol.id"), "0x01");
-    EXPECT_EQ(str(f[0], "mqttsn.keep.alive"), "300");
-    EXPECT_EQ(str(f[0], "mqttsn.client.id"), "cmi6110-01");
+    EXPECT_EQ(field(f[0], "mqttsn.msg.type"), "0x04");
+    EXPECT_EQ(field(f[0], "mqttsn.msg.len"), "16");
+    EXPECT_EQ(field(f[0], "mqttsn.clean.session"), "1");
+    EXPECT_EQ(field(f[0], "mqttsn.will"), "0");
+    EXPECT_EQ(field(f[0], "mqttsn.protocol.id"), "0x01");
+    EXPECT_EQ(field(f[0], "mqttsn.keep.alive"), "300");
+    EXPECT_EQ(field(f[0], "mqttsn.client.id"), "cmi6110-01");
     // CONNACK
-    EXPECT_EQ(str(f[1], "mqttsn.msg.type"), "0x05");
-    EXPECT_EQ(str(f[1], "mqttsn.return.code"), "0x00");
+    EXPECT_EQ(field(f[1], "mqttsn.msg.type"), "0x05");
+    EXPECT_EQ(field(f[1], "mqttsn.return.code"), "0x00");
     // REGISTER
-    EXPECT_EQ(str(f[2], "mqttsn.msg.type"), "0x0a");
-    EXPECT_EQ(str(f[2], "mqttsn.topic.id"), "0");
-    EXPECT_EQ(str(f[2], "mqttsn.msg.id"), "1");
-    EXPECT_EQ(str(f[2], "mqttsn.topic"), "elvaco/cmi6110");
+    EXPECT_EQ(field(f[2], "mqttsn.msg.type"), "0x0a");
+    EXPECT_EQ(field(f[2], "mqttsn.topic.id"), "0");
+    EXPECT_EQ(field(f[2], "mqttsn.msg.id"), "1");
+    EXPECT_EQ(field(f[2], "mqttsn.topic"), "elvaco/cmi6110");
     // REGACK
-    EXPECT_EQ(str(f[3], "mqttsn.msg.type"), "0x0b");
-    EXPECT_EQ(str(f[3], "mqttsn.topic.id"), "17");
-    EXPECT_EQ(str(f[3], "mqttsn.return.code"), "0x00");
+    EXPECT_EQ(field(f[3], "mqttsn.msg.type"), "0x0b");
+    EXPECT_EQ(field(f[3], "mqttsn.topic.id"), "17");
+    EXPECT_EQ(field(f[3], "mqttsn.return.code"), "0x00");
     // PUBLISH QoS 1
-    EXPECT_EQ(str(f[4], "mqttsn.msg.type"), "0x0c");
-    EXPECT_EQ(str(f[4], "mqttsn.msg.len"), "17");
-    EXPECT_EQ(str(f[4], "mqttsn.dup"), "0");
-    EXPECT_EQ(str(f[4], "mqttsn.qos"), "0x01");
-    EXPECT_EQ(str(f[4], "mqttsn.retain"), "0");
-    EXPECT_EQ(str(f[4], "mqttsn.topic.id.type"), "0x00");
-    EXPECT_EQ(str(f[4], "mqttsn.topic.id"), "17");
-    EXPECT_EQ(str(f[4], "mqttsn.msg.id"), "2");
+    EXPECT_EQ(field(f[4], "mqttsn.msg.type"), "0x0c");
+    EXPECT_EQ(field(f[4], "mqttsn.msg.len"), "17");
+    EXPECT_EQ(field(f[4], "mqttsn.dup"), "0");
+    EXPECT_EQ(field(f[4], "mqttsn.qos"), "0x01");
+    EXPECT_EQ(field(f[4], "mqttsn.retain"), "0");
+    EXPECT_EQ(field(f[4], "mqttsn.topic.id.type"), "0x00");
+    EXPECT_EQ(field(f[4], "mqttsn.topic.id"), "17");
+    EXPECT_EQ(field(f[4], "mqttsn.msg.id"), "2");
     // PUBLISH DUP, 3-octet Length: 4 + 5 + 300
-    EXPECT_EQ(str(f[5], "mqttsn.msg.len"), "309");
-    EXPECT_EQ(str(f[5], "mqttsn.dup"), "1");
-    EXPECT_EQ(str(f[5], "mqttsn.msg.id"), "2");
+    EXPECT_EQ(field(f[5], "mqttsn.msg.len"), "309");
+    EXPECT_EQ(field(f[5], "mqttsn.dup"), "1");
+    EXPECT_EQ(field(f[5], "mqttsn.msg.id"), "2");
     // PUBACK rejected
-    EXPECT_EQ(str(f[6], "mqttsn.msg.type"), "0x0d");
-    EXPECT_EQ(str(f[6], "mqttsn.return.code"), "0x02");
+    EXPECT_EQ(field(f[6], "mqttsn.msg.type"), "0x0d");
+    EXPECT_EQ(field(f[6], "mqttsn.return.code"), "0x02");
     // PUBLISH QoS -1 short topic, retain
-    EXPECT_EQ(str(f[7], "mqttsn.qos"), "0x03");
-    EXPECT_EQ(str(f[7], "mqttsn.retain"), "1");
-    EXPECT_EQ(str(f[7], "mqttsn.topic.id.type"), "0x02");
-    EXPECT_EQ(str(f[8], "mqttsn.msg.type"), "0x16");
-    EXPECT_EQ(str(f[9], "mqttsn.msg.type"), "0x17");
-    EXPECT_EQ(str(f[10], "mqttsn.msg.type"), "0x18");
-    EXPECT_EQ(str(f[10], "mqttsn.sleep.timer"), "600");
-    EXPECT_EQ(str(f[11], "mqttsn.gw.id"), "3");
-    EXPECT_EQ(str(f[11], "mqttsn.adv.interv"), "900");
-    EXPECT_EQ(str(f[12], "mqttsn.radius"), "1");
-    EXPECT_EQ(str(f[13], "mqttsn.msg.type"), "0x13");
-    EXPECT_EQ(str(f[13], "mqttsn.topic.id.type"), "0x00");  // (tshark 4.0 shows no QoS of a SUBACK)
-    EXPECT_EQ(str(f[13], "mqttsn.topic.id"), "9");
-    EXPECT_EQ(str(f[13], "mqttsn.msg.id"), "4");
-    EXPECT_EQ(str(f[13], "mqttsn.return.code"), "0x01");
+    EXPECT_EQ(field(f[7], "mqttsn.qos"), "0x03");
+    EXPECT_EQ(field(f[7], "mqttsn.retain"), "1");
+    EXPECT_EQ(field(f[7], "mqttsn.topic.id.type"), "0x02");
+    EXPECT_EQ(field(f[8], "mqttsn.msg.type"), "0x16");
+    EXPECT_EQ(field(f[9], "mqttsn.msg.type"), "0x17");
+    EXPECT_EQ(field(f[10], "mqttsn.msg.type"), "0x18");
+    EXPECT_EQ(field(f[10], "mqttsn.sleep.timer"), "600");
+    EXPECT_EQ(field(f[11], "mqttsn.gw.id"), "3");
+    EXPECT_EQ(field(f[11], "mqttsn.adv.interv"), "900");
+    EXPECT_EQ(field(f[12], "mqttsn.radius"), "1");
+    EXPECT_EQ(field(f[13], "mqttsn.msg.type"), "0x13");
+    EXPECT_EQ(field(f[13], "mqttsn.topic.id.type"), "0x00");  // (tshark 4.0 shows no QoS of a SUBACK)
+    EXPECT_EQ(field(f[13], "mqttsn.topic.id"), "9");
+    EXPECT_EQ(field(f[13], "mqttsn.msg.id"), "4");
+    EXPECT_EQ(field(f[13], "mqttsn.return.code"), "0x01");
 }
