@@ -147,7 +147,9 @@ TEST(MqttsnClient, UnansweredPublishIsRetransmittedWithDupAfterTheTimeoutThenFai
     EXPECT_LE(*r.wake_at, t0 + 184s + 5min);
     // a payload queued during the back-off waits for its end, then connects
     c.publish(Bytes{'Y'}, t0 + 185s);
-    if (*r.wake_at > t0 + 185s) EXPECT_TRUE(c.poll(t0 + 185s).send.empty());
+    if (*r.wake_at > t0 + 185s) {
+        EXPECT_TRUE(c.poll(t0 + 185s).send.empty());
+    }
     const auto end1 = *r.wake_at;
     EXPECT_EQ(sent(c.poll(end1)), std::vector<Bytes>{kConnect});
     // CONNECT unanswered twice: the second failure in a row draws from 5–15 minutes
@@ -397,7 +399,9 @@ TEST(MqttsnGateway, WithheldPubackProvokesTheClientsRetransmission) {
         EXPECT_EQ(pubs[1]->dup, !wrong_dup);
         EXPECT_EQ(c.take_events().at(0).kind, EventKind::delivered);
         EXPECT_EQ(g.findings().size(), wrong_dup ? 1u : 0u);
-        if (wrong_dup) EXPECT_EQ(violation_name(g.findings()[0].violation), "reused_msg_id_without_dup");
+        if (wrong_dup) {
+            EXPECT_EQ(violation_name(g.findings()[0].violation), "reused_msg_id_without_dup");
+        }
         EXPECT_EQ(g.uplinks().back().type, MsgType::disconnect);
     }
 }

@@ -3,7 +3,8 @@
 // and the time; `poll(now)` answers with the datagrams to send and when to call again; events say
 // which payload was delivered (PUBACK) or failed after its attempts, so that the readout backlog
 // (devices/cmi6110/backlog.hpp) marks it sent or leaves it unsent for the next transmission
-// (CMi6110 manual §7.3.4 "Data retransmission").
+// (CMi6110 manual §7.3.4 "Data retransmission"): the caller keeps tag → Telegram of each
+// transmission's plan() and calls Backlog::mark_sent with the delivered ones.
 //
 // Sources:
 //   * MQTT-SN 1.2 (the spec): §6.2 connection set-up (CONNECT → CONNACK), §6.5 topic name

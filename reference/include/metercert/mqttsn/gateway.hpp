@@ -15,7 +15,9 @@
 // A session (per peer: the transport's address string) lives from CONNECT to DISCONNECT, or until
 // the keep-alive lapses: no message for 1.5 × the CONNECT Duration (spec §6.11 "as with MQTT";
 // MQTT 3.1 §3.1 Keep Alive timer); Duration 0: no supervision. CleanSession = 1 clears the
-// session's topic registrations; 0 keeps those of the peer's previous session.
+// session's topic registrations; 0 keeps those of the peer's previous session. Sleeping clients
+// (§6.14) are not modelled: a DISCONNECT with a Duration ends the session like one without, and a
+// PINGREQ is answered PINGRESP whatever it carries.
 //
 // Knobs (to provoke the client's behaviour): `withhold_pubacks` N — no PUBACK to the first N sends
 // of each PUBLISH (by session and MsgId), so the client must retransmit; `withhold_all_pubacks`;
