@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 
 using namespace metercert::mqttsn;
@@ -351,4 +352,38 @@ TEST(MqttsnPacket, TsharksDissectorReadsWhatTheEncoderMeant) {
     EXPECT_EQ(field(f[13], "mqttsn.topic.id"), "9");
     EXPECT_EQ(field(f[13], "mqttsn.msg.id"), "4");
     EXPECT_EQ(field(f[13], "mqttsn.return.code"), "0x01");
+}
+
+TEST(MqttsnPacket, Table3sMsgTypesAreTsharksToo) {
+    // Wireshark names each MsgType in its own words; every octet of 0x00–0x1F, 0xFE and 0xFF, as a
+    // 2-octet datagram: the defined ones are ours under the spec's name, the others reserved
+    const std::map<std::string, std::string> tshark_to_spec = {
+        {"Advertise Gateway", "ADVERTISE"}, {"Search Gateway", "SEARCHGW"}, {"Gateway Info", "GWINFO"},
+        {"Connect Command", "CONNECT"}, {"Connect Ack", "CONNACK"}, {"Will Topic Request", "WILLTOPICREQ"},
+        {"Will Topic", "WILLTOPIC"}, {"Will Message Request", "WILLMSGREQ"}, {"Will Message", "WILLMSG"},
+        {"Register", "REGISTER"}, {"Register Ack", "REGACK"}, {"Publish Message", "PUBLISH"}, {"Publish Ack", "PUBACK"},
+        {"Publish Complete", "PUBCOMP"}, {"Publish Received", "PUBREC"}, {"Publish Release", "PUBREL"},
+        {"Subscribe Request", "SUBSCRIBE"}, {"Subscribe Ack", "SUBACK"}, {"Unsubscribe Request", "UNSUBSCRIBE"},
+        {"Unsubscribe Ack", "UNSUBACK"}, {"Ping Request", "PINGREQ"}, {"Ping Response", "PINGRESP"},
+        {"Disconnect Req", "DISCONNECT"}, {"Will Topic Update", "WILLTOPICUPD"}, {"Will Topic Response", "WILLTOPICRESP"},
+        {"Will Message Update", "WILLMSGUPD"}, {"Will Message Response", "WILLMSGRESP"},
+        {"Encapsulated Message", "Encapsulated message"}};
+    std::vector<Bytes> wire;
+    std::vector<int> octets;
+    for (int o = 0; o <= 0x1F; ++o) octets.push_back(o);
+    octets.push_back(0xFE);
+    octets.push_back(0xFF);
+    for (int o : octets) wire.push_back(Bytes{0x02, static_cast<std::uint8_t>(o)});
+    const auto info = metercert::mqttsn::testing::tshark_info(wire);
+    if (!info) GTEST_SKIP() << "tshark not installed (ci/setup installs it)";
+    ASSERT_EQ(info->size(), octets.size());
+    for (std::size_t i = 0; i < octets.size(); ++i) {
+        const auto o = static_cast<std::uint8_t>(octets[i]);
+        SCOPED_TRACE((*info)[i]);
+        const auto it = tshark_to_spec.find((*info)[i]);
+        EXPECT_EQ(is_msg_type(o), it != tshark_to_spec.end());
+        if (it != tshark_to_spec.end()) {
+            EXPECT_EQ(type_name(static_cast<MsgType>(o)), it->second);
+        }
+    }
 }

@@ -91,6 +91,37 @@ inline std::optional<nlohmann::json> tshark_mqttsn(const std::vector<CapturedDat
     return layers;
 }
 
+// tshark's Info column of every frame (its name of the message, "[Malformed Packet]" removed)
+inline std::optional<std::vector<std::string>> tshark_info(const std::vector<Bytes>& uplinks) {
+    if (std::system("command -v tshark >/dev/null 2>&1") != 0) return std::nullopt;
+    const auto dir = std::filesystem::temp_directory_path() / ("mqttsn_info_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    std::vector<CapturedDatagram> d;
+    for (const auto& b : uplinks) d.push_back({b, true, 0});
+    write_pcap(dir / "m.pcap", d);
+    const std::string cmd = "tshark -r '" + (dir / "m.pcap").string() + "' -d udp.port==1883,mqttsn -T fields -e _ws.col.Info 2>/dev/null";
+    std::string out;
+    if (FILE* p = ::popen(cmd.c_str(), "r")) {
+        char buf[4096];
+        std::size_t got;
+        while ((got = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, got);
+        ::pclose(p);
+    }
+    std::filesystem::remove_all(dir);
+    std::vector<std::string> lines;
+    std::size_t start = 0;
+    while (start < out.size()) {
+        auto end = out.find('\n', start);
+        if (end == std::string::npos) end = out.size();
+        std::string line = out.substr(start, end - start);
+        if (const auto m = line.find("[Malformed Packet]"); m != std::string::npos) line.erase(m);
+        while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
+        lines.push_back(line);
+        start = end + 1;
+    }
+    return lines;
+}
+
 inline std::optional<nlohmann::json> tshark_mqttsn(const std::vector<Bytes>& uplinks) {
     std::vector<CapturedDatagram> d;
     for (const auto& b : uplinks) d.push_back({b, true, 0});
