@@ -294,7 +294,7 @@ TEST(MqttsnGateway, AnswersAClientsSessionAsTheSpecSays) {
     EXPECT_TRUE(g.connected(peer));
     EXPECT_EQ(g.on_datagram(peer, reg(1), t0 + 1s), std::vector<Bytes>{regack(1, 1)});  // first topic id 1
     EXPECT_EQ(g.on_datagram(peer, pub(0x20, 1, 2, "AB"), t0 + 2s), std::vector<Bytes>{puback(1, 2)});
-    EXPECT_EQ(g.on_datagram(peer, hex("02 16"), t0 + 3s), std::vector<Bytes>{hex("02 17")});  // PINGREQ → PINGRESP
+    EXPECT_EQ(g.on_datagram(peer, hex("01 00 04 16"), t0 + 3s), std::vector<Bytes>{hex("02 17")});  // PINGREQ (3-octet Length) → PINGRESP
     EXPECT_EQ(g.on_datagram(peer, kDisconnect, t0 + 4s), std::vector<Bytes>{kDisconnect});
     EXPECT_FALSE(g.connected(peer));
     EXPECT_EQ(g.on_datagram(peer, hex("03 01 00"), t0 + 5s), std::vector<Bytes>{hex("03 02 01")});  // SEARCHGW → GWINFO
@@ -311,6 +311,8 @@ TEST(MqttsnGateway, AnswersAClientsSessionAsTheSpecSays) {
     EXPECT_EQ(p.data, (Bytes{'A', 'B'}));
     EXPECT_EQ(p.client_id, "cmi6110");
     EXPECT_EQ(g.topic_id_of("m/1"), 1);
+    EXPECT_FALSE(g.uplinks()[2].three_octet_length);
+    EXPECT_TRUE(g.uplinks()[3].three_octet_length);
 }
 
 TEST(MqttsnGateway, WillFlowAsksForTopicAndMessage) {

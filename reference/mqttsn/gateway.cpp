@@ -135,6 +135,7 @@ std::vector<Bytes> Gateway::on_datagram(std::string_view peer, std::span<const s
         flag(Violation::undecodable, now, peer, e->message());
         return out;
     }
+    u.three_octet_length = std::get<Decoded>(r).three_octet_length;
     const Message m = std::move(std::get<Decoded>(r).message);
     u.type = msg_type(m);
     u.summary = describe(m);

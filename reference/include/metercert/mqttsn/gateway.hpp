@@ -96,6 +96,7 @@ struct Uplink {
     std::size_t size = 0;                 // octets
     std::optional<MsgType> type;          // nullopt: undecodable (see `error`)
     std::string error;                    // the decode error's message
+    bool three_octet_length = false;      // the 3-octet Length form (§5.2.1; ERRATA E-104: recorded, not flagged)
     std::string client_id;                // of the peer's session ("" without one)
     bool in_session = false;              // the peer had a session when it arrived
     // PUBLISH, REGISTER, PUBACK, SUBSCRIBE, …: the fields (0 / false where the message has none)
