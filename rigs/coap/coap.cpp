@@ -218,13 +218,17 @@ bool Session::secure() const {
 
 void Session::set_ack_timeout(Millis t) {
     check();
-    const auto ms = std::max<std::int64_t>(t.count(), 1);
+    const auto ms = static_cast<std::int64_t>(t.count());
+    if (ms < 1000 || ms > 65535999)
+        throw CoapError(CoapError::Kind::bad_setting, fmt::format("coap: ACK timeout {} ms: libcoap takes 1 s … 65535.999 s", ms));
     coap_fixed_point_t v{static_cast<uint16_t>(ms / 1000), static_cast<uint16_t>(ms % 1000)};
     coap_session_set_ack_timeout(s_, v);
 }
 
 void Session::set_max_retransmit(unsigned n) {
     check();
+    if (n < 1 || n > 65535)
+        throw CoapError(CoapError::Kind::bad_setting, fmt::format("coap: max retransmit {}: libcoap takes 1 … 65535", n));
     coap_session_set_max_retransmit(s_, static_cast<uint16_t>(n));
 }
 

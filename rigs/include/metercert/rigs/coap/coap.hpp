@@ -78,6 +78,7 @@ public:
         send_failed,      // coap_send refused the PDU
         session_gone,     // the endpoint that owned a Session is destroyed
         no_dtls,          // the libcoap build lacks DTLS (coap_dtls_is_supported() == 0)
+        bad_setting,      // a transmission parameter libcoap does not take (Session::set_ack_timeout)
     };
     CoapError(Kind k, const std::string& what) : std::runtime_error(what), kind(k) {}
     Kind kind;
@@ -157,8 +158,10 @@ public:
     [[nodiscard]] Address peer() const;
     [[nodiscard]] bool secure() const;  // DTLS
 
-    // RFC 7252 §4.8 transmission parameters of this session (CMi6110 33906/30, /31). Resolution:
-    // libcoap's fixed point, 1 ms.
+    // RFC 7252 §4.8 transmission parameters of this session (CMi6110 33906/30 ACK timeout in s,
+    // default 60; /31 max retransmit, default 1). libcoap 4.3.1 takes an ACK timeout of 1 s or
+    // more (resolution 1 ms; it silently keeps the old value below 1 s) and a max retransmit of 1
+    // or more: outside those, CoapError(bad_setting) naming the value.
     void set_ack_timeout(Millis t);
     void set_max_retransmit(unsigned n);
     [[nodiscard]] Millis ack_timeout() const;
