@@ -499,8 +499,10 @@ struct Server::Keys {
     };
     std::map<std::string, std::unique_ptr<Entry>> by_identity;
 
-    static const coap_bin_const_t* lookup(coap_bin_const_t* identity, coap_session_t*, void* arg) {
+    static const coap_bin_const_t* lookup(coap_bin_const_t* identity, coap_session_t* session, void* arg) {
         auto* self = static_cast<Keys*>(arg);
+        coap_tls_library_t lib;
+        if (session) keylog_hook(coap_session_get_tls(session, &lib));  // before the master secret exists
         if (!identity) return nullptr;
         auto it = self->by_identity.find(std::string(reinterpret_cast<const char*>(identity->s), identity->length));
         return it == self->by_identity.end() ? nullptr : &it->second->bin;  // unknown identity: handshake fails
@@ -575,6 +577,8 @@ Client::Client(const std::string& uri, const std::optional<Psk>& psk) : keys_(st
         setup.psk_info.identity = coap_bin_const_t{keys_->identity.size(), reinterpret_cast<const uint8_t*>(keys_->identity.data())};
         setup.psk_info.key = coap_bin_const_t{keys_->key.size(), keys_->key.data()};
         s = coap_new_client_session_psk2(ctx_, nullptr, &a, COAP_PROTO_DTLS, &setup);
+        coap_tls_library_t lib;
+        if (s) keylog_hook(coap_session_get_tls(s, &lib));  // the handshake has only begun (ClientHello)
     } else {
         s = coap_new_client_session(ctx_, nullptr, &a, COAP_PROTO_UDP);
     }

@@ -2,9 +2,14 @@
 
 #include <coap3/coap.h>
 
+#include <fcntl.h>
+#include <openssl/ssl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <mutex>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -85,6 +90,35 @@ void register_secret(const std::vector<std::uint8_t>& secret) {
             state().secrets.push_back(*s);
     // longest first, so a secret containing another is replaced whole
     std::sort(state().secrets.begin(), state().secrets.end(), [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+}
+
+namespace {
+std::mutex keylog_m;
+int keylog_fd = -1;
+
+void keylog_line(const SSL*, const char* line) {
+    std::lock_guard lock(keylog_m);
+    if (keylog_fd < 0 || !line) return;
+    std::string l = std::string(line) + "\n";
+    if (::write(keylog_fd, l.data(), l.size()) < 0) return;
+}
+}  // namespace
+
+void set_keylog_file(const std::string& path) {
+    std::lock_guard lock(keylog_m);
+    if (keylog_fd >= 0) ::close(keylog_fd);
+    keylog_fd = -1;
+    if (path.empty()) return;
+    keylog_fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (keylog_fd < 0) throw std::runtime_error(fmt::format("coap: cannot open the keylog file {}", path));
+}
+
+void keylog_hook(void* ssl) {
+    {
+        std::lock_guard lock(keylog_m);
+        if (keylog_fd < 0 || !ssl) return;
+    }
+    SSL_CTX_set_keylog_callback(SSL_get_SSL_CTX(static_cast<SSL*>(ssl)), keylog_line);
 }
 
 std::string scrub(std::string text) {

@@ -13,6 +13,7 @@
 
 #include "metercert/rigs/clock.hpp"
 #include "metercert/rigs/coap/coap.hpp"
+#include "metercert/rigs/coap/log.hpp"
 #include "metercert/rigs/coap/udp_tap.hpp"
 #include "metercert/rigs/pcap.hpp"
 #include "test_util.hpp"
@@ -212,4 +213,45 @@ TEST(UdpTap, PcapShowsCoapAndDtlsAndNoKey) {
     }
     std::filesystem::remove(plain);
     std::filesystem::remove(secure);
+}
+
+// A keylog only when asked: NSS key log lines whose client random is the one tshark reads in the
+// capture's ClientHello (RFC 5246 §7.4.1.2, 32 bytes) and a 48-byte master secret (§8.1); no
+// keylog without the request; never the PSK. (Decryption by tshark itself is not asserted: tshark
+// 4.0.17 reports "auth tag mismatch" on the TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256 records
+// libcoap 4.3.1 with OpenSSL 3 negotiates between its own endpoints.)
+TEST(UdpTap, KeylogOnlyWhenAsked) {
+    const std::string pcap = coap_test::temp_path("kl.pcap"), keylog = coap_test::temp_path("keylog.txt");
+    Server server(Server::Options{"127.0.0.1", std::nullopt, 0, {{kId, kKey}}});
+    server.on_request(ok);
+    auto exchange = [&](const std::string& path) {
+        UdpTap t(UdpTap::Options{"127.0.0.1", 0, "127.0.0.1", server.dtls_port(), path, 20000ms});
+        Background bg(server);
+        Client c(fmt::format("coaps://127.0.0.1:{}", t.port()), Psk{kId, kKey});
+        EXPECT_EQ(c.session().call({Method::get, "/3/0/0"}, 5000ms).status, Reply::Status::ok);
+        return t.port();
+    };
+    exchange("");
+    EXPECT_FALSE(std::filesystem::exists(keylog));
+    set_keylog_file(keylog);
+    const std::uint16_t port = exchange(pcap);
+    set_keylog_file("");
+    const std::string lines = coap_test::read_file(keylog);
+    EXPECT_EQ(std::filesystem::status(keylog).permissions() & std::filesystem::perms::others_read, std::filesystem::perms::none);
+    std::string hex;
+    for (auto b : kKey) hex += fmt::format("{:02x}", b);
+    EXPECT_EQ(lines.find(hex), std::string::npos);
+    EXPECT_EQ(lines.find(kKeyText), std::string::npos);
+    // tshark's view of the ClientHello randoms (the first ClientHello and the one after HelloVerifyRequest carry the same)
+    const std::string randoms =
+        run(fmt::format("tshark -r {} -d udp.port=={},dtls -Y dtls.handshake.type==1 -T fields -e dtls.handshake.random 2>/dev/null", pcap, port));
+    const std::string client_random = randoms.substr(0, randoms.find('\n'));
+    ASSERT_EQ(client_random.size(), 64u) << randoms;
+    std::istringstream in(lines);
+    std::string label, random, secret;
+    ASSERT_TRUE(in >> label >> random >> secret) << lines;
+    EXPECT_EQ(label, "CLIENT_RANDOM");
+    EXPECT_EQ(random, client_random);
+    EXPECT_EQ(secret.size(), 96u);  // 48 bytes
+    for (const auto& f : {pcap, keylog}) std::filesystem::remove(f);
 }
