@@ -471,6 +471,10 @@ bool Endpoint::notify(const std::string& path) {
     return true;
 }
 
+int Endpoint::fd() const noexcept { return coap_context_get_coap_fd(ctx_); }
+
+void Endpoint::process_ready() { coap_io_process(ctx_, COAP_IO_NO_WAIT); }
+
 void Endpoint::run_for(Millis d) {
     const TimePoint end = monotonic_now() + std::chrono::duration_cast<Duration>(d);
     for (;;) {

@@ -218,6 +218,13 @@ public:
     void run_for(Millis d);
     bool run_until(const std::function<bool()>& done, Millis timeout);
 
+    // Many endpoints on one thread (100 simulated modules): fd() is libcoap's epoll descriptor
+    // (coap_context_get_coap_fd: readable when a datagram or a retransmission timer is due; -1 if
+    // libcoap was built without epoll); when it is readable, process_ready() does that I/O
+    // without waiting (coap_io_process with COAP_IO_NO_WAIT).
+    [[nodiscard]] int fd() const noexcept;
+    void process_ready();
+
     [[nodiscard]] coap_context_t* native() const noexcept { return ctx_; }
 
 protected:
