@@ -129,6 +129,10 @@ Response response_of(const coap_pdu_t* pdu) {
     r.code = static_cast<std::uint8_t>(coap_pdu_get_code(pdu));
     if (auto cf = uint_option(pdu, COAP_OPTION_CONTENT_FORMAT)) r.content_format = static_cast<std::uint16_t>(*cf);
     r.payload = body(pdu);
+    coap_opt_iterator_t it;
+    coap_option_iterator_init(pdu, &it, COAP_OPT_ALL);
+    while (coap_opt_t* o = coap_option_next(&it))
+        if (it.number == COAP_OPTION_LOCATION_PATH) r.location_path.emplace_back(reinterpret_cast<const char*>(coap_opt_value(o)), coap_opt_length(o));
     return r;
 }
 
@@ -361,6 +365,8 @@ struct Callbacks {
             }
         }
         coap_pdu_set_code(resp, static_cast<coap_pdu_code_t>(out.code));
+        for (const std::string& seg : out.location_path)
+            coap_add_option(resp, COAP_OPTION_LOCATION_PATH, seg.size(), reinterpret_cast<const uint8_t*>(seg.data()));
         if (out.content_format) {
             auto* copy = new Bytes(std::move(out.payload));
             coap_add_data_large_response(r, s, pdu, resp, query, *out.content_format, -1, 0, copy->size(), copy->data(), release_bytes, copy);

@@ -109,6 +109,18 @@ TEST(CoapServer, NoSecGetFromCoapClient) {
     EXPECT_NE(r.peer.port, 0);
 }
 
+TEST(CoapServer, LocationPathSeenByCoapClient) {
+    Server server(Server::Options{});
+    server.on_request([](const Request&, Session&) { return Response{kCreated, {}, {}, {"rd", "5a3f"}}; });
+    Child c({"coap-client-openssl", "-B", "10", "-v", "7", "-m", "post", "-t", "40", "-e", "</3/0>",
+             fmt::format("coap://127.0.0.1:{}/rd?ep=cmi6110", server.port())},
+            "loc");
+    ASSERT_TRUE(serve_until_exit(server, c));
+    // coap-client's PDU dump (-v 7): the ACK with 2.01 and both Location-Path options in order
+    EXPECT_NE(c.output().find("c:2.01"), std::string::npos) << c.output();
+    EXPECT_NE(c.output().find("Location-Path:rd, Location-Path:5a3f"), std::string::npos) << c.output();
+}
+
 TEST(CoapServer, PskPutFromCoapClientWithTwoIdentities) {
     Server server(Server::Options{"127.0.0.1", std::nullopt, 0, {{kId, kKey}, {kId2, kKey2}}});
     ASSERT_NE(server.dtls_port(), 0);
@@ -285,6 +297,27 @@ TEST(CoapClient, WrongKeyAgainstCoapServerIsTlsFailed) {
     // completes, which call() reports as tls_failed at its deadline
     const Reply r = client.session().call({Method::get, "/"}, 3000ms);
     EXPECT_EQ(r.status, Reply::Status::tls_failed) << status_name(r.status);
+}
+
+// libcoap's resource directory (coap-rd, RFC 9176, which LwM2M registration follows) takes our
+// Client's registration: 2.01 with the Location-Path of the registration resource, which its
+// /.well-known/core then lists. (Not deregistration: coap-rd 4.3.1 aborts with "double free" on a
+// DELETE of that location.)
+TEST(CoapClient, RegistersWithCoapRd) {
+    const std::uint16_t port = coap_test::free_udp_port();
+    Child rd({"coap-rd-openssl", "-A", "127.0.0.1", "-p", std::to_string(port)}, "rd");
+    std::this_thread::sleep_for(300ms);
+    Client client(fmt::format("coap://127.0.0.1:{}", port));
+    Reply r = client.session().call({Method::post, "/rd", {"ep=cmi6110", "lt=300"}, kLinkFormat, std::nullopt, bytes("</3/0>,</33906/0>")}, 5000ms);
+    ASSERT_EQ(r.status, Reply::Status::ok) << status_name(r.status) << rd.output();
+    EXPECT_EQ(code_name(r.response.code), "2.01");
+    ASSERT_EQ(r.response.location_path.size(), 2u);
+    EXPECT_EQ(r.response.location_path[0], "rd");
+    const std::string where = "/rd/" + r.response.location_path[1];
+    r = client.session().call({Method::get, "/.well-known/core"}, 5000ms);
+    EXPECT_NE(text(r.response.payload).find("<" + where + ">"), std::string::npos) << text(r.response.payload);
+    EXPECT_TRUE(rd.exited() == false) << rd.output();
+    rd.terminate();
 }
 
 // An LwM2M client is the CoAP server of its DM server on the session it opened (LwM2M 1.1

@@ -105,11 +105,15 @@ struct Request {
     [[nodiscard]] std::string path_str() const;  // "/3/0/1"
 };
 
-// What the handler answers (RFC 7252 §5.5). Content-Format is sent when set.
+// What the handler answers (RFC 7252 §5.5), and what a request gets back. Content-Format is sent
+// when set; a payload larger than one block (RFC 7959) needs it (libcoap's block-wise response API
+// carries a media type). Location-Path (option 8, §5.10.7): where a POST created its resource (the
+// LwM2M registration's "/rd/<id>", RFC 9176 §5).
 struct Response {
     std::uint8_t code = kContent;
     std::optional<std::uint16_t> content_format;
     Bytes payload;
+    std::vector<std::string> location_path;
 };
 
 // What a request on a Session gets: a response, or why none came.
@@ -125,7 +129,7 @@ struct Reply {
         not_deliverable // libcoap could not send (COAP_NACK_NOT_DELIVERABLE / ICMP)
     };
     Status status = Status::timeout;
-    Response response;
+    Response response{0, std::nullopt, {}, {}};  // code 0 (no response) unless status is ok
     std::optional<std::uint32_t> observe;  // Observe option of the response/notification
 };
 const char* status_name(Reply::Status s) noexcept;
