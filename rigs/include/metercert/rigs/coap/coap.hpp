@@ -110,6 +110,9 @@ struct Request {
 // carries a media type). Location-Path (option 8, §5.10.7): where a POST created its resource (the
 // LwM2M registration's "/rd/<id>", RFC 9176 §5).
 struct Response {
+    Response() = default;
+    Response(std::uint8_t c, std::optional<std::uint16_t> cf = std::nullopt, Bytes p = {}, std::vector<std::string> location = {})
+        : code(c), content_format(cf), payload(std::move(p)), location_path(std::move(location)) {}
     std::uint8_t code = kContent;
     std::optional<std::uint16_t> content_format;
     Bytes payload;
@@ -136,6 +139,10 @@ const char* status_name(Reply::Status s) noexcept;
 
 // A request to send (RFC 7252 §5.4).
 struct Outgoing {
+    Outgoing() = default;
+    Outgoing(Method m, std::string p, std::vector<std::string> q = {}, std::optional<std::uint16_t> cf = std::nullopt,
+             std::optional<std::uint16_t> acc = std::nullopt, Bytes body = {}, bool con = true)
+        : method(m), path(std::move(p)), query(std::move(q)), content_format(cf), accept(acc), payload(std::move(body)), confirmable(con) {}
     Method method = Method::get;
     std::string path;                          // "/3/0" or "3/0": split on '/', each a Uri-Path
     std::vector<std::string> query;            // each one Uri-Query
