@@ -69,6 +69,66 @@ void PcapWriter::record(const TapRecord& r) {
     ++written_;
 }
 
+struct PcapUdpWriter::Impl {
+    pcap_t* dead = nullptr;
+    pcap_dumper_t* dumper = nullptr;
+};
+
+PcapUdpWriter::PcapUdpWriter(const std::string& path) : impl_(std::make_unique<Impl>()) {
+    impl_->dead = pcap_open_dead(kLinktypeIpv4, 65535);
+    if (!impl_->dead) throw PcapError("pcap: cannot create a capture handle");
+    impl_->dumper = pcap_dump_open(impl_->dead, path.c_str());
+    if (!impl_->dumper) {
+        const std::string why = pcap_geterr(impl_->dead);
+        pcap_close(impl_->dead);
+        throw PcapError(fmt::format("pcap: cannot write {}: {}", path, why));
+    }
+    pcap_dump_flush(impl_->dumper);
+}
+
+PcapUdpWriter::~PcapUdpWriter() {
+    if (impl_->dumper) pcap_dump_close(impl_->dumper);
+    if (impl_->dead) pcap_close(impl_->dead);
+}
+
+void PcapUdpWriter::write(std::int64_t wall_us, Ipv4Port src, Ipv4Port dst, const std::vector<std::uint8_t>& datagram) {
+    if (datagram.size() > 65507) throw PcapError(fmt::format("pcap: a UDP datagram of {} bytes (IPv4 allows 65507)", datagram.size()));
+    const std::size_t total = 20 + 8 + datagram.size();
+    std::vector<std::uint8_t> pkt(total);
+    auto put16 = [&](std::size_t at, std::uint32_t v) {
+        pkt[at] = static_cast<std::uint8_t>(v >> 8);
+        pkt[at + 1] = static_cast<std::uint8_t>(v);
+    };
+    auto put32 = [&](std::size_t at, std::uint32_t v) {
+        put16(at, v >> 16);
+        put16(at + 2, v & 0xFFFF);
+    };
+    pkt[0] = 0x45;  // version 4, IHL 5 words
+    put16(2, static_cast<std::uint32_t>(total));
+    put16(4, ip_id_++);
+    put16(6, 0x4000);  // DF
+    pkt[8] = 64;       // TTL
+    pkt[9] = 17;       // UDP
+    put32(12, src.address);
+    put32(16, dst.address);
+    std::uint32_t sum = 0;  // RFC 791 §3.1: one's complement of the one's complement sum of the header's 16-bit words
+    for (std::size_t i = 0; i < 20; i += 2) sum += (pkt[i] << 8) | pkt[i + 1];
+    while (sum >> 16) sum = (sum & 0xFFFF) + (sum >> 16);
+    put16(10, ~sum & 0xFFFF);
+    put16(20, src.port);
+    put16(22, dst.port);
+    put16(24, static_cast<std::uint32_t>(8 + datagram.size()));
+    // checksum 0: none (RFC 768)
+    if (!datagram.empty()) std::memcpy(pkt.data() + 28, datagram.data(), datagram.size());
+    pcap_pkthdr h{};
+    h.ts.tv_sec = static_cast<time_t>(wall_us / 1000000);
+    h.ts.tv_usec = static_cast<suseconds_t>(wall_us % 1000000);
+    h.caplen = h.len = static_cast<bpf_u_int32>(pkt.size());
+    pcap_dump(reinterpret_cast<u_char*>(impl_->dumper), &h, pkt.data());
+    pcap_dump_flush(impl_->dumper);
+    ++written_;
+}
+
 namespace {
 
 std::uint16_t be16(const std::uint8_t* p) { return static_cast<std::uint16_t>((p[0] << 8) | p[1]); }

@@ -86,6 +86,37 @@ private:
     std::vector<Tap*> taps_;
 };
 
+// UDP datagrams as IPv4 packets (CoAP, DTLS, MQTT-SN over UDP: issue 15): link type LINKTYPE_IPV4
+// (228, tcpdump.org link-layer header types), each packet a synthesised IPv4 header (RFC 791 §3.1:
+// version 4, IHL 5, DF, TTL 64, protocol 17, header checksum) and UDP header (RFC 768: ports,
+// length, checksum 0 = none, allowed over IPv4) before the datagram, with the real addresses and
+// ports, so tshark dissects CoAP on 5683, DTLS on 5684 (or any port with `-d udp.port==P,coap`).
+inline constexpr int kLinktypeIpv4 = 228;
+
+struct Ipv4Port {
+    std::uint32_t address = 0;  // IPv4, host byte order (127.0.0.1 = 0x7F000001)
+    std::uint16_t port = 0;
+};
+
+// Writes one datagram per record, flushed each time. Throws PcapError naming the path; a datagram
+// over 65507 bytes (the IPv4 UDP maximum) is a PcapError too.
+class PcapUdpWriter {
+public:
+    explicit PcapUdpWriter(const std::string& path);
+    ~PcapUdpWriter();
+    PcapUdpWriter(const PcapUdpWriter&) = delete;
+    PcapUdpWriter& operator=(const PcapUdpWriter&) = delete;
+    // `wall_us`: µs since the Unix epoch (rigs::wall_clock_us()).
+    void write(std::int64_t wall_us, Ipv4Port src, Ipv4Port dst, const std::vector<std::uint8_t>& datagram);
+    [[nodiscard]] std::size_t written() const noexcept { return written_; }
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+    std::size_t written_ = 0;
+    std::uint16_t ip_id_ = 0;
+};
+
 // Reads a capture back, each record with its link kind. Link type 147 with our pseudo-header (M-Bus), or Ethernet (1) / Linux cooked
 // (113) / raw IPv4 (101, 228) carrying TCP on `tcp_port`. Throws PcapError (file, packet number,
 // what) on an unreadable file, an unknown link type or a malformed pseudo-header.
