@@ -1,4 +1,4 @@
-// Test helper of the LwM2M tests (not part of the library): a CoAP 2.05 response carrying
+// Test helpers of the LwM2M tests (not part of the library). tshark_fields(): a CoAP 2.05 response carrying
 // `payload` with a Content-Format option, written as a one-packet pcap (LINKTYPE_IPV4 228,
 // synthesised IPv4 + UDP from port 5683 so that tshark dissects CoAP), read back by tshark
 // (Wireshark's own LwM2M-TLV dissector, packet-lwm2mtlv.c) with `-T fields`. Returns one string
@@ -63,6 +63,25 @@ inline std::optional<std::vector<std::string>> tshark_fields(const std::vector<s
     }
     cols.resize(fields.size());
     return cols;
+}
+
+// Runs `script` with Debian's /usr/bin/python3 (which sees python3-cbor2), the script's argv[1]
+// being `arg`; its stdout without the last newline, or nullopt when the script fails (cbor2 absent)
+inline std::optional<std::string> python(const std::string& script, const std::string& arg) {
+    const std::string path = ::testing::TempDir() + "lwm2m_py_" + std::to_string(reinterpret_cast<std::uintptr_t>(&script)) + ".py";
+    { std::ofstream(path) << script; }
+    std::string out;
+    int rc = -1;
+    if (FILE* p = popen(("/usr/bin/python3 '" + path + "' '" + arg + "' 2>/dev/null").c_str(), "r")) {
+        char buf[4096];
+        std::size_t n;
+        while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+        rc = pclose(p);
+    }
+    std::remove(path.c_str());
+    if (rc != 0) return std::nullopt;
+    if (!out.empty() && out.back() == '\n') out.pop_back();
+    return out;
 }
 
 }  // namespace metercert::lwm2m::testing
