@@ -222,6 +222,7 @@ bool decode_tlv_content(const Path& request, std::span<const std::uint8_t> paylo
                 }
                 return true;
             }
+            if (top.empty() && info->multiple) return true;  // no instances
             if (top.size() != 1) return fail(err, ErrorCode::bad_nesting, top.empty() ? 0 : top[1].offset, fmt::format("{} TLVs for the one resource {}", top.size(), to_string(request)));
             if (top[0].id != request.resource_id())
                 return fail(err, ErrorCode::path_mismatch, top[0].offset, fmt::format("resource {} for {}", top[0].id, to_string(request)));
@@ -365,6 +366,8 @@ bool decode_senml_json(const Path& request, std::span<const std::uint8_t> payloa
         j = nlohmann::json::parse(payload.begin(), payload.end());
     } catch (const nlohmann::json::parse_error& e) {
         return fail(err, ErrorCode::syntax, e.byte > 0 ? e.byte - 1 : 0, fmt::format("JSON: {}", e.what()));
+    } catch (const nlohmann::json::exception& e) {  // a number beyond double (out_of_range 406): no byte known
+        return fail(err, ErrorCode::syntax, 0, fmt::format("JSON: {}", e.what()));
     }
     if (!j.is_array()) return fail(err, ErrorCode::syntax, 0, "a SenML pack is a JSON array (RFC 8428 §5)");
     std::vector<SRecord> recs;
@@ -374,7 +377,9 @@ bool decode_senml_json(const Path& request, std::span<const std::uint8_t> payloa
         if (!o.is_object()) return fail(err, ErrorCode::syntax, k, rec + "not a JSON object");
         SRecord r;
         r.offset = k;
-        for (const auto& [key, v] : o.items()) {
+        for (auto it = o.begin(); it != o.end(); ++it) {
+            const std::string& key = it.key();
+            const auto& v = it.value();
             auto need = [&](bool ok, std::string_view what) {
                 if (!ok) fail(err, ErrorCode::wrong_type, k, fmt::format("{}\"{}\" is not {}", rec, key, what));
                 return ok;

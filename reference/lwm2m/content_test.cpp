@@ -142,6 +142,8 @@ TEST(Content, SenmlJsonOtherTypesAndRefusals) {
     EXPECT_FALSE(dec("/3/0", R"([{"bn":"/3/0/",)"));
     EXPECT_EQ(e.code, ErrorCode::syntax);
     EXPECT_EQ(e.offset, 15u);  // the end of the 15-byte text
+    EXPECT_FALSE(dec("/3/0", R"([{"bn":"/3/0/","n":"9","v":1e400}])"));  // beyond binary64 (found by lwm2m_fuzz)
+    EXPECT_EQ(e.code, ErrorCode::syntax);
 }
 
 const char* kCbor2Dump = R"(import cbor2, sys

@@ -95,7 +95,7 @@ std::string format_links(std::span<const Link> links) {
             if (p.quoted || !token) {
                 out += "=\"";
                 for (char c : *p.value) {
-                    if (c == '"' || c == '\\') out += '\\';
+                    if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20 || c == 0x7F) out += '\\';  // quoted-pair
                     out += c;
                 }
                 out += '"';
