@@ -77,6 +77,11 @@ TEST(Links, RefusalsNameTheByte) {
     EXPECT_EQ(e.code, ErrorCode::syntax);
     EXPECT_TRUE(parse_links("", l, e));
     EXPECT_TRUE(l.empty());
+    // a quoted-pair may escape a control character (RFC 2616 §2.2); formatting escapes it again
+    // (found by lwm2m_fuzz)
+    ASSERT_TRUE(parse_links(std::string("</a>;title=\"x\\\x02y\""), l, e)) << e.message();
+    EXPECT_EQ(l[0].param("title")->value, std::string("x\x02y"));
+    EXPECT_EQ(format_links(l), std::string("</a>;title=\"x\\\x02y\""));
 }
 
 TEST(Links, RegisterQuery) {

@@ -5,6 +5,7 @@
 #include "metercert/lwm2m/operations.hpp"
 
 #include <gtest/gtest.h>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "../testing/hex.hpp"
@@ -78,6 +79,17 @@ TEST_F(Ops, TsharkReadsTheDeviceInstanceWeServe) {
     const auto f = metercert::lwm2m::testing::tshark_fields(r.payload, content_format::tlv, {"lwm2mtlv.identifier", "lwm2mtlv.value.string"});
     if (!f) GTEST_SKIP() << "tshark not installed";
     EXPECT_EQ((*f)[1].substr(0, 33), "Elvaco,CMi6110,70B3D5E050000001,1");
+}
+
+TEST_F(Ops, Cbor2ReadsTheSenmlCborOfAnInstance) {
+    const auto r = read("/33906/0", content_format::senml_cbor);
+    ASSERT_EQ(r.code, code::content);
+    std::string h;
+    for (auto b : r.payload) h += fmt::format("{:02x}", b);
+    // the first three records: bn "/33906/0/", then 0 Readout interval 60, 1 encoding 0, 2 frame type 42
+    const auto out = metercert::lwm2m::testing::python("import cbor2, sys\nprint(repr(cbor2.loads(bytes.fromhex(sys.argv[1]))[:4]))\n", h);
+    if (!out) GTEST_SKIP() << "python3-cbor2 not available";
+    EXPECT_EQ(*out, "[{-2: '/33906/0/', 0: '0', 2: 60}, {0: '1', 2: 0}, {0: '2', 2: 42}, {0: '5', 4: False}]");
 }
 
 TEST_F(Ops, ReadRefusals) {
