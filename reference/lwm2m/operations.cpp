@@ -250,7 +250,7 @@ Response ClientObjects::discover(const Request& r) const {
 
 Response ClientObjects::bootstrap_discover(const Request& r) const {
     if (r.accept && *r.accept != content_format::link) return refuse(code::not_acceptable, "Bootstrap-Discover answers in link format (40)");
-    if (r.path.depth > 1) return refuse(code::bad_request, "Bootstrap-Discover of \"/\" or an object (TS 1.1 §5.2.7.3)");
+    if (r.path.depth > 1) return refuse(code::bad_request, "Bootstrap-Discover of \"/\" or an object (TS 1.1 §5.2.7)");
     if (!exists(r.path)) return refuse(code::bad_request, fmt::format("no {}", to_string(r.path)));
     std::vector<Link> links;
     if (r.path.depth == 0) links.push_back(Link{"/", {{"lwm2m", "1.1", false}}, 0});

@@ -206,7 +206,7 @@ TEST_F(Ops, CreateDeleteAndTheBootstrapInterface) {
     EXPECT_EQ(write_text("/0/1/0", "coaps://dm.example", Origin::bootstrap).code, code::changed);
     const auto r = req(Operation::bootstrap_discover, "/", content_format::link, std::nullopt, {}, Origin::bootstrap);
     ASSERT_EQ(r.code, code::content);
-    // TS 1.1 §5.2.7.3: the version on the root, the DM server's Security instance with its URI
+    // TS 1.1 §5.2.7: the version on the root, the DM server's Security instance with its URI
     EXPECT_EQ(S(r.payload).substr(0, 65), "</>;lwm2m=1.1,</0/0>,</0/1>;uri=\"coaps://dm.example\",</1/0>,</1/1");
     EXPECT_EQ(req(Operation::bootstrap_discover, "/3/0", std::nullopt, std::nullopt, {}, Origin::bootstrap).code, code::bad_request);
 }

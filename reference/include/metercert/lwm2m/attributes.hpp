@@ -1,6 +1,6 @@
 // Notification attributes and the Write-Attributes operation (OMA LwM2M TS 1.1 Core §5.1.2
-// "Attributes", Table 5.1.2-2; §5.4.4 "Write-Attributes"; §6.4.2? "Observe" / §7.3 Information
-// Reporting), and the pure decision when an observed value is notified.
+// "Attributes"; §5.4.4 "Write-Attributes"; §5.5 Information Reporting interface: Observe and
+// Notify), and the pure decision when an observed value is notified.
 //
 // Attributes (units: seconds for the periods, the resource's own unit for gt/lt/st):
 //   pmin   Minimum Period   Integer ≥ 0: no notification sooner than pmin after the last one
@@ -9,7 +9,8 @@
 //   gt/lt  Greater/Less Than  Float: notify when the value crosses the threshold (either way)
 //   st     Step             Float ≥ 0: notify when the value moved by ≥ st since the last notification
 //   epmin/epmax  Evaluation Min/Max Period  Integer ≥ 0: sample the value no more often than
-//                epmin, at least every epmax
+//                epmin (the caller's sampling: decide_notify does not use it), at least every
+//                epmax (decide_notify's next_check)
 // pmin, pmax, epmin, epmax may sit on an object, an instance or a resource; gt, lt, st only on a
 // numeric (Integer, Unsigned Integer, Float) resource (§5.1.2: "only … Resource"). A resource's
 // effective attribute is its own, else its instance's, else its object's (§5.1.2 inheritance).
@@ -48,7 +49,7 @@ std::vector<LinkParam> link_params(const Attributes& a);
 // The effective attributes of a resource from its object's, instance's and own
 Attributes effective(const Attributes& object, const Attributes& instance, const Attributes& resource);
 
-// When to notify (TS 1.1 §5.1.2, §6.4? "Observe"/"Notify"): `last` is the last notification
+// When to notify (TS 1.1 §5.1.2 and §5.5 "Observe"/"Notify"): `last` is the last notification
 // (time and the numeric value it carried; nullopt value for non-numeric resources), `now` and
 // `value` the current evaluation, `changed` whether the value differs from the last notified one.
 struct NotifyDecision {

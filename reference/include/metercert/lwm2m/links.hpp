@@ -1,6 +1,6 @@
 // CoRE Link Format (RFC 6690, Content-Format 40) as LwM2M uses it — the Register/Update payload
-// (TS 1.1 Core §5.3.1 "Register", §6.2.1 "Object Versioning"), the Discover response (§5.4.2) and
-// the Bootstrap-Discover response (§5.2.7.3) — and the Register/Update query parameters (TS 1.1
+// (TS 1.1 Core §5.3.1 "Register"), the Discover response (§5.4.2) and
+// the Bootstrap-Discover response (§5.2.7) — and the Register/Update query parameters (TS 1.1
 // §5.3.1 / §5.3.2 tables "Register"/"Update": ep, lt, lwm2m, b, sms, Q).
 //
 // Grammar (RFC 6690 §2): links separated by ","; each "<" URI-Reference ">" then ";"-separated

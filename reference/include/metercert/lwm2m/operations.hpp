@@ -33,7 +33,7 @@
 //   bootstrap_write  as write, origin Bootstrap-Server (R(W) and (W) resources writable).
 //   bootstrap_delete 2.02 on "/", an object or an instance (the fixed instances stay, with their
 //                 values: E-97); 4.00 on a resource path or an unknown object/instance.
-//   bootstrap_discover 2.05 (§5.2.7.3): "</>;lwm2m=1.1", every object instance with ssid and uri
+//   bootstrap_discover 2.05 (§5.2.7): "</>;lwm2m=1.1", every object instance with ssid and uri
 //                 on the Security instances of DM servers and ssid on Server instances; 4.00 for
 //                 a path below an object; 4.06 Accept not 40.
 //   An operation of one interface from the other's server: 4.05.

@@ -26,8 +26,9 @@ using devices::cmi6110::ObjectLink;
 using devices::cmi6110::Value;
 using Type = devices::cmi6110::Lwm2mType;
 
-// An LwM2M path (TS 1.1 §6.1 "Object Model", §7 "Data Formats": /object/instance/resource/resource
-// instance), of depth 0 ("/", the root the Bootstrap-Server deletes and discovers) to 4.
+// An LwM2M path as the interfaces of TS 1.1 §5 address objects (/Object ID/Object Instance
+// ID/Resource ID/Resource Instance ID), of depth 0 ("/", the root the Bootstrap-Server deletes and
+// discovers, §5.2.7) to 4.
 struct Path {
     std::uint8_t depth = 0;
     std::array<std::uint16_t, 4> ids{};
@@ -57,7 +58,7 @@ struct Path {
 std::optional<Path> parse_path(std::string_view text) noexcept;
 std::string to_string(const Path& p);  // "/3/0/1"; "/" for the root
 
-// CoAP Content-Format numbers LwM2M uses (TS 1.1 §7.1 Table 7.1-1; IANA CoRE Parameters)
+// CoAP Content-Format numbers LwM2M uses (TS 1.1 §7 "Data Formats"; the IANA CoRE Parameters registry)
 namespace content_format {
 inline constexpr std::uint16_t text = 0;          // text/plain;charset=utf-8 (§7.4.1)
 inline constexpr std::uint16_t link = 40;         // application/link-format (RFC 6690)
