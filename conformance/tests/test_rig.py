@@ -536,3 +536,17 @@ def test_killing_the_run_leaves_every_output_safe(tmp_path, boards):
     rec = r.record()
     assert rec["interrupted_by"] == "SIGTERM" and rec["rig"]["safe_reached"] is True
     assert rec["rig"]["switches"][-1]["why"] == "safe state: the run was stopped by SIGTERM"
+
+
+def test_a_button_on_the_wrong_channel_is_caught(tmp_path, boards):
+    """The rig file binds the button to relay 3 (rate input B's) instead of 4: a hold switches rate
+    input B, the module's button is never pressed, and the factory reset by the button fails."""
+    rig = write_rig(tmp_path / "rig.yaml", channels=(1, 2, 3, 3))
+    r = LcusRig(tmp_path, boards, rig=rig)
+    try:
+        p = r.run("test_hold_resets_to_factory_defaults", timeout=240)
+    finally:
+        rc, err = r.stop()
+    outcomes = {c["id"]: c["outcome"] for c in r.record()["cases"]}
+    assert p.returncode == 1 and outcomes == {"cmi1020/5.4/1": "failed"}, p.stdout + p.stderr
+    assert "0 button press(es)" in err and lcus(3, True) in r.board.commands() and lcus(4, True) not in r.board.commands(), err
