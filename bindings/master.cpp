@@ -188,6 +188,10 @@ void bind_master(py::module_& m) {
         .def("set_rate_inputs", [](Connection& c, std::size_t i, bool a, bool b) { c.sim("set_rate_inputs").set_rate_inputs(i, a, b); },
              py::arg("index"), py::arg("a"), py::arg("b"),
              "sim.cmi1020: the 230 VAC rate inputs A and B of slave `index` (CMi1020 §4.2.1, Table 2).")
+        .def("set_button", [](Connection& c, std::size_t i, bool pressed) { c.sim("set_button").set_button(i, pressed); },
+             py::arg("index"), py::arg("pressed"),
+             "sim.cmi1020: the push button of slave `index` pressed (True) or released at the line's time (CMi1020\n"
+             "§5.3: a press toggles the disconnector; §5.4: held from power-up ≥ 10 s, the factory defaults).")
         .def("simulator_messages", [](Connection& c) {
                 auto* p = c.link->simulator();
                 if (!p) throw rigs::MissingCapability(c.link->url(), "sim.cme3000 or sim.cme3100", "simulator_messages");

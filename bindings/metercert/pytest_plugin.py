@@ -28,7 +28,8 @@ knows no product and no protocol: frames are described by :mod:`metercert.eviden
 The rig (``--rig``): loaded and opened once the selection is known (a file labgrid cannot use, or
 whose roles are wrong, is a usage error: nothing runs), then set to its operating state (supply
 on, rate inputs off, button released). A case that uses it finds ``dut.power`` (``cycle()``,
-``on()``, ``off()``), ``dut.rate_inputs`` (``set(a, b)``) and ``dut.button`` (``hold(seconds)``);
+``on()``, ``off()``), ``dut.rate_inputs`` (``set(a, b)``) and ``dut.button`` (``hold(seconds)``,
+``press()``, ``release()``);
 after the case the rig is back in its operating state, or in its safe state when the case failed
 or broke. When the run ends or is stopped every output goes to the safe state the file declares.
 Every switch is appended to ``DIR/rig-log.jsonl`` as it happens; the record has the rig's section

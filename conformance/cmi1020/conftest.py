@@ -80,12 +80,33 @@ class _SimRateInputs:
         self._dut.set_rate_inputs(0, bool(a), bool(b))
 
 
+class _SimButton:
+    """The built-in simulator's push button of slave 0 (§5.3, §5.4), on the simulated clock:
+    ``hold(seconds)`` is press, ``dut.idle`` for that long (the slave lives through it), release."""
+
+    def __init__(self, dut):
+        self._dut = dut
+
+    def press(self):
+        self._dut.set_button(0, True)
+
+    def release(self):
+        self._dut.set_button(0, False)
+
+    def hold(self, seconds: float):
+        self.press()
+        try:
+            self._dut.idle(seconds * 1000.0)
+        finally:
+            self.release()
+
+
 def pytest_metercert_simulated_rig(target):
-    """The in-process simulator (sim.cmi1020) takes the rig's power cycle and rate inputs itself, so
-    those cases also run in the default run; a real module (or `simulate cmi1020` on a line) needs
-    --rig (its --power/--rate-inputs wires)."""
+    """The in-process simulator (sim.cmi1020) takes the rig's power cycle, rate inputs and push
+    button itself, so those cases also run in the default run, on the simulated clock; a real module
+    (or `simulate cmi1020` on a line) needs --rig (its --power/--rate-inputs/--button wires)."""
     if "sim.cmi1020" in target.capabilities:
-        return {"power": _SimPower, "rate_inputs": _SimRateInputs}
+        return {"power": _SimPower, "rate_inputs": _SimRateInputs, "button": _SimButton}
     return None
 
 

@@ -48,6 +48,36 @@ def pytest_metercert_identity(target):
             "mode": t["mode"] or None}
 
 
+class _SimPower:
+    """The built-in simulator's supply (sim.cmi1020w): cycle() powers the module up now (RAM lost;
+    the first telegram ~15 s later) — what a rig's power.cycle() does to a real module."""
+
+    def __init__(self, dut):
+        self._dut = dut
+
+    def cycle(self):
+        self._dut.cmi1020w_power_cycle()
+
+
+class _SimRateInputs:
+    """The built-in simulator's rate inputs A/B (manual "rate inputs")."""
+
+    def __init__(self, dut):
+        self._dut = dut
+
+    def set(self, a: bool, b: bool):
+        self._dut.cmi1020w_set_rate_inputs(bool(a), bool(b))
+
+
+def pytest_metercert_simulated_rig(target):
+    """The in-process simulator (sim.cmi1020w) takes the rig's power cycle and rate inputs itself,
+    on its simulated clock; a real module (or `simulate cmi1020w --dongle …` heard through a stick
+    link) needs --rig (the simulator's --power/--rate-inputs wires)."""
+    if "sim.cmi1020w" in target.capabilities:
+        return {"power": _SimPower, "rate_inputs": _SimRateInputs}
+    return None
+
+
 @pytest.fixture
 def key(dut_target) -> bytes | None:
     """The AES-128 key the cases decrypt with: the DUT URL's key= parameter (None: the module is

@@ -238,31 +238,46 @@ def test_simulate_names_a_wire_it_cannot_read(tmp_path, boards):
     p = subprocess.run([BIN, "simulate", "cmi1020", "--pty", str(tmp_path / "m"), "--power", f"{lc.state}:9"],
                        capture_output=True, text=True, timeout=30)
     assert p.returncode == 2 and "no output '9'" in p.stderr and "outputs: 1, 2, 3, 4" in p.stderr, p.stderr
+    p = subprocess.run([BIN, "simulate", "cmi1020", "--pty", str(tmp_path / "m"), "--button", f"{lc.state}:7"],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 2 and p.stderr.count("--button: ") == 1 and "no output '7'" in p.stderr, p.stderr
+    p = subprocess.run([BIN, "simulate", "cmi1020w", "--power", str(tmp_path / "none.json:1")],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 2 and "--power/--rate-inputs: " in p.stderr and "none.json" in p.stderr, p.stderr
+    p = subprocess.run([BIN, "simulate", "cmi1020w", "--telegrams", "1", "--power", f"{lc.state}:1"],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 2 and "leave out --telegrams" in p.stderr, p.stderr
 
 
 # ------------------------------------------------------------------------- end to end
 RIG_CASES = "test_primary_address_survives_power_cycle or test_not_polled_bit or test_rate_inputs_in_fd1b"
 
 
+# the button cases (CMi1020 §5.3, §5.4) a rig run takes: a toggle and the capacitor lock, a factory
+# reset by a 15 s hold on power-up, a 5 s hold that resets nothing (about 80 s of real time)
+BUTTON_CASES = "test_press_within_capacitor_lock or test_hold_resets_to_factory_defaults or test_short_hold_keeps_settings"
+
+
 class LcusRig:
     """An emulated LCUS board, `simulate cmi1020 --pty` wired to it (relay 1 the supply, 2 and 3 the
-    rate inputs A and B), and a rig file."""
+    rate inputs A and B, 4 the push button), and a rig file."""
 
     def __init__(self, tmp_path, boards, rig=None, fault=()):
         self.board = boards("lcus", "--pty", str(tmp_path / "lcus"), *fault)
         s = self.board.state
         # relay 1 starts open: the module is unpowered until the run's operating state switches it on
-        self.sim = Server("cmi1020", "--pty", str(tmp_path / "mbus"), "--power", f"{s}:1", "--rate-inputs", f"{s}:2,{s}:3")
+        self.sim = Server("cmi1020", "--pty", str(tmp_path / "mbus"), "--power", f"{s}:1", "--rate-inputs", f"{s}:2,{s}:3",
+                          "--button", f"{s}:4")
         self.rig = rig or EXAMPLES / "cmi1020-lcus.yaml"
         self.url = f"serial://{tmp_path / 'mbus'}?baud=2400"
         self.report = tmp_path / "report"
 
-    def run_args(self, *extra):
+    def run_args(self, *extra, cases=RIG_CASES):
         return [BIN, "run", "--profile", "cmi1020", "--dut", self.url, "--rig", str(self.rig), "--report", str(self.report),
-                "-k", RIG_CASES, *extra]
+                "-k", cases, *extra]
 
-    def run(self):
-        return subprocess.run(self.run_args(), capture_output=True, text=True, timeout=240,
+    def run(self, cases=RIG_CASES, timeout=240):
+        return subprocess.run(self.run_args(cases=cases), capture_output=True, text=True, timeout=timeout,
                               env=env(LG_LCUS_PORT=self.board.address))
 
     def record(self):
@@ -304,6 +319,63 @@ def test_cmi1020_run_through_an_lcus_rig(tmp_path, boards):
     assert "every output left in its safe state" in p.stdout
     html = (r.report / "report.html").read_text()
     assert 'id="rig"' in html and "every output was left in its safe state" in html and "cmi1020/5.1/1" in html
+
+
+def test_cmi1020_button_cases_through_an_lcus_rig(tmp_path, boards):
+    """The push button through relay 4 (closed = pressed): the simulator sees every press on its
+    --button wire; a press toggles the disconnector, one in the capacitor lock does not (§5.3), a
+    15 s hold on power-up resets to the factory defaults and a 5 s hold does not (§5.4)."""
+    r = LcusRig(tmp_path, boards)
+    try:
+        p = r.run(BUTTON_CASES, timeout=400)
+    finally:
+        rc, err = r.stop()
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert {c["id"]: c["outcome"] for c in r.record()["cases"]} == {
+        "cmi1020/5.3/2": "passed", "cmi1020/5.4/1": "passed", "cmi1020/5.4/2": "passed"}
+    cmds = r.board.commands()
+    # 5.3/2 presses twice, 5.4/1 and 5.4/2 hold once each: relay 4 closed four times, and released
+    assert cmds.count(lcus(4, True)) == 4 and cmds.count(lcus(4, False)) >= 4, cmds
+    assert "4 button press(es)" in err and err.count("button pressed (") == 4, err
+    assert r.board.outputs()["4"] is False  # the safe state: released
+    hold = [(s["role"], s["state"]) for s in r.record()["rig"]["switches"] if s["why"] == "cmi1020/5.4/1"]
+    assert hold == [("button", True), ("power", "off"), ("power", "on"), ("button", False)], hold
+
+
+def test_a_button_relay_that_never_closes_is_caught(tmp_path, boards):
+    r = LcusRig(tmp_path, boards, fault=("--fault", "stuck:4"))
+    try:
+        p = r.run("test_hold_resets_to_factory_defaults or test_short_hold_keeps_settings", timeout=240)
+    finally:
+        rc, err = r.stop()
+    outcomes = {c["id"]: c["outcome"] for c in r.record()["cases"]}
+    # no press reaches the module: the 15 s hold resets nothing; the 5 s hold was to reset nothing anyway
+    assert p.returncode == 1 and outcomes == {"cmi1020/5.4/1": "failed", "cmi1020/5.4/2": "passed"}, p.stdout + p.stderr
+    assert "0 button press(es)" in err and r.board.commands().count(lcus(4, True)) == 2, err
+
+
+def test_cmi1020w_first_telegram_after_power_up_through_an_lcus_rig(tmp_path, boards):
+    """The CMi1020W behind the same LCUS rig (relay 1 its supply, 2 and 3 its rate inputs), heard
+    through an emulated iM871A stick: cmi1020w/operation/1 cuts the supply through labgrid and
+    times the first telegram after power-up on the receiver link's clock (~15 s, the red LED)."""
+    key = "5E2D7B13A0C94F6188E0B3D72A6C19F4"  # the cmi1020w profile's test key
+    board = boards("lcus", "--pty", str(tmp_path / "lcus"))
+    s, stick, report = board.state, str(tmp_path / "im871a"), tmp_path / "report"
+    sim = Server("cmi1020w", "--dongle", "im871a", "--pty", stick, "--key", key, "--interval", "5", "--power", f"{s}:1",
+                 "--rate-inputs", f"{s}:2,{s}:3")
+    try:
+        p = subprocess.run([BIN, "run", "--profile", "cmi1020w", "--dut", f"wmbus+im871a://{stick}?mode=T1&key={key}",
+                            "--rig", str(EXAMPLES / "cmi1020-lcus.yaml"), "--report", str(report),
+                            "-k", "test_first_telegram_after_power_up"],
+                           capture_output=True, text=True, timeout=240, env=env(LG_LCUS_PORT=board.address))
+    finally:
+        rc, err = sim.stop()
+    assert p.returncode == 0, p.stdout + p.stderr
+    rec = json.loads((report / "record.json").read_text())
+    assert {c["id"]: c["outcome"] for c in rec["cases"]} == {"cmi1020w/operation/1": "passed"}
+    # relay 1 starts open: the run's operating state powers the module up, the case cycles it once
+    assert "2 power cycle(s) through the rig" in err and err.count("power off (") == 1, err
+    assert key not in err and key not in p.stdout + p.stderr
 
 
 def test_run_refuses_a_rig_file_it_cannot_use(tmp_path, boards):
@@ -464,3 +536,17 @@ def test_killing_the_run_leaves_every_output_safe(tmp_path, boards):
     rec = r.record()
     assert rec["interrupted_by"] == "SIGTERM" and rec["rig"]["safe_reached"] is True
     assert rec["rig"]["switches"][-1]["why"] == "safe state: the run was stopped by SIGTERM"
+
+
+def test_a_button_on_the_wrong_channel_is_caught(tmp_path, boards):
+    """The rig file binds the button to relay 3 (rate input B's) instead of 4: a hold switches rate
+    input B, the module's button is never pressed, and the factory reset by the button fails."""
+    rig = write_rig(tmp_path / "rig.yaml", channels=(1, 2, 3, 3))
+    r = LcusRig(tmp_path, boards, rig=rig)
+    try:
+        p = r.run("test_hold_resets_to_factory_defaults", timeout=240)
+    finally:
+        rc, err = r.stop()
+    outcomes = {c["id"]: c["outcome"] for c in r.record()["cases"]}
+    assert p.returncode == 1 and outcomes == {"cmi1020/5.4/1": "failed"}, p.stdout + p.stderr
+    assert "0 button press(es)" in err and lcus(3, True) in r.board.commands() and lcus(4, True) not in r.board.commands(), err

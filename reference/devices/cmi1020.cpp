@@ -43,17 +43,13 @@ void Cmi1020::advance_to(TimePoint until) {
         now_ = t;
         if (pulse_due && capacitor_ready_ <= next_readout_) {
             pulse_pending_ = false;
-            const bool on = ((settings_.disconnector >> 6) & 3u) == 1;
-            if (meter_.has_disconnector) {
-                meter_command(0xFF21, 2, kDisconnectorError, {static_cast<std::uint8_t>(on ? 1 : 0)});
-                if (meter_.disconnector_closed && *meter_.disconnector_closed == on) disconnector_actual_ = on;
-                capacitor_ready_ = now_ + kCapacitorCharge;  // §5.3, §7.3: ~10 s between toggles
-            }
+            pulse(((settings_.disconnector >> 6) & 3u) == 1);
             continue;
         }
         const bool first = (error_flags_ & kNotPolled) != 0;
         do_readout();
-        if (first && comm_ok_) apply_rate();  // §5.2.1: the rate state is set after power-on
+        // §5.2.1: the rate state is set after power-on (faults.hpp: rate_not_set_at_power_on)
+        if (first && comm_ok_ && !(fault_ && fault_->hooks.rate_not_set_at_power_on)) apply_rate();
         next_readout_ = now_ + kReadoutInterval;  // §5.2.2: read meter every 30 s
     }
     now_ = std::max(now_, until);
@@ -63,10 +59,21 @@ std::optional<TimePoint> Cmi1020::next_deadline() const noexcept {
     return pulse_pending_ ? std::min(capacitor_ready_, next_readout_) : next_readout_;
 }
 
+void Cmi1020::pulse(bool on) {
+    if (!meter_.has_disconnector) return;
+    meter_command(0xFF21, 2, kDisconnectorError, {static_cast<std::uint8_t>(on ? 1 : 0)});
+    if (meter_.disconnector_closed && *meter_.disconnector_closed == on) disconnector_actual_ = on;
+    capacitor_ready_ = now_ + kCapacitorCharge;  // §5.3, §7.3: ~10 s between toggles
+}
+
 void Cmi1020::power_cycle() {  // power returns at now_: the clock runs on
-    next_readout_ = now_ + config_.first_readout;
+    const Cmi1020FaultHooks* h = fault_ ? &fault_->hooks : nullptr;
+    // faults.hpp: first_readout_late waits a whole readout period (§5.2.2) instead of reading at once
+    next_readout_ = now_ + (h && h->first_readout_late ? kReadoutInterval : config_.first_readout);
     capacitor_ready_ = now_ + kCapacitorCharge;
-    pulse_pending_ = true;
+    pulse_pending_ = !(h && h->no_power_on_pulse);  // §5.2.1, §6.7.8: pulsed to the EEPROM state once charged
+    powered_at_ = now_;
+    reset_hold_ = button_;  // §5.4: held on power-up
     disconnector_actual_.reset();
     selected_ = false;
     sequence_.reset();
@@ -125,11 +132,48 @@ void Cmi1020::apply_rate() {
     meter_command(0xFF05, 1, kRateError, {rate});
 }
 
+void Cmi1020::press_button() {
+    if (button_) return;
+    advance_to(now_);  // a pulse due now runs first
+    button_ = true;
+    if (now_ == powered_at_) reset_hold_ = true;  // pressed as the power returns: held on power-up (§5.4)
+    if (reset_hold_ || !meter_.has_disconnector) return;
+    const Cmi1020FaultHooks* h = fault_ ? &fault_->hooks : nullptr;
+    // §5.3, §7.3: no toggle while the drive capacitor charges (~10 s after power-on or a pulse)
+    if ((pulse_pending_ || now_ < capacitor_ready_) && !(h && h->button_ignores_capacitor)) return;
+    const bool on_now = disconnector_actual_ ? *disconnector_actual_ : ((settings_.disconnector >> 6) & 3u) == 1;
+    const bool to_on = !on_now;
+    // §6.7.8 / Table 5: push-button turn-on (bits 5–4) and turn-off (bits 3–2) enable, 01 = enabled
+    const unsigned enable = (settings_.disconnector >> (to_on ? 4 : 2)) & 3u;
+    if (enable != 1 && !(h && h->button_ignores_enable)) return;
+    if (!(h && h->button_keeps_eeprom))  // ERRATA E-108: the EEPROM setting follows the button
+        settings_.disconnector = static_cast<std::uint8_t>((settings_.disconnector & 0x3C) | (to_on ? 0x40 : 0x80));
+    pulse_pending_ = false;
+    pulse(to_on);
+}
+
+void Cmi1020::release_button() {
+    if (!button_) return;
+    advance_to(now_);
+    button_ = false;
+    const bool held_from_power_up = reset_hold_;
+    reset_hold_ = false;
+    const Cmi1020FaultHooks* h = fault_ ? &fault_->hooks : nullptr;
+    const Duration hold = h && h->factory_reset_hold.count() ? h->factory_reset_hold : kFactoryResetHold;
+    if (!held_from_power_up || now_ - powered_at_ < hold) return;  // ERRATA E-109: 10 s from power-up
+    const std::uint8_t address = settings_.primary_address;
+    factory_defaults();  // §5.4: "reset to factory default and restart"
+    if (h && h->factory_reset_keeps_address) settings_.primary_address = address;
+    power_cycle();
+}
+
 void Cmi1020::set_rate_inputs(bool a, bool b) {
     const bool changed = a != input_a_ || b != input_b_;
     input_a_ = a;
     input_b_ = b;
     if (changed && settings_.rate == 0xFF) apply_rate();
+    if (changed && settings_.rate == 0 && fault_ && fault_->hooks.rate_inputs_always)  // faults.hpp: selection off ignored
+        meter_command(0xFF05, 1, kRateError, {settings_.rate_map[(input_b_ ? 2u : 0u) | (input_a_ ? 1u : 0u)]});
 }
 
 void Cmi1020::factory_defaults() {

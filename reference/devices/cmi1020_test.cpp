@@ -319,3 +319,71 @@ TEST(Cmi1020, NextDeadlineFollowsReadoutsAndThePulse) {
     s.power_cycle();                                        // at 40 s: first readout 2 s later
     EXPECT_EQ(s.next_deadline(), TimePoint{seconds(42)});
 }
+
+namespace {
+metercert::TimePoint at_s(double s) { return metercert::TimePoint{std::chrono::milliseconds(static_cast<long>(s * 1000))}; }
+}  // namespace
+
+// §5.3 / §7.3: a press toggles the disconnector, not while the capacitor charges (~10 s after
+// power-on or the last pulse); FD1A (Table 5): bits 7–6 EEPROM 01 on / 10 off, 5–4 and 3–2 the
+// push-buttons 01 enabled, 1–0 actual 01 on / 10 off / 00 unknown.
+TEST(Cmi1020, ButtonTogglesOutsideTheCapacitorLock) {
+    Rig r;
+    r.slave.press_button();  // 2 s: still charging since power-on
+    r.slave.release_button();
+    EXPECT_EQ(r.slave.disconnector_status(), 0x54);  // unknown until pulsed
+    r.slave.advance_to(at_s(10));                    // pulsed "on" at 10 s; charging again until 20 s
+    EXPECT_EQ(r.slave.disconnector_status(), 0x55);
+    r.slave.advance_to(at_s(15));
+    r.slave.press_button();
+    r.slave.release_button();
+    EXPECT_EQ(r.slave.disconnector_status(), 0x55);  // within the lock: ignored
+    r.slave.advance_to(at_s(21));
+    r.slave.press_button();
+    EXPECT_EQ(r.slave.disconnector_status(), 0x96);  // EEPROM off, actual off (ERRATA E-108)
+    EXPECT_EQ(r.meter.disconnector_closed, std::optional<bool>(false));
+    r.slave.release_button();
+    r.slave.advance_to(at_s(25));
+    r.slave.press_button();
+    r.slave.release_button();
+    EXPECT_EQ(r.slave.disconnector_status(), 0x96);
+    r.slave.advance_to(at_s(31));  // the ignored press is not kept for later
+    EXPECT_EQ(r.slave.disconnector_status(), 0x96);
+    r.slave.press_button();
+    r.slave.release_button();
+    EXPECT_EQ(r.slave.disconnector_status(), 0x55);
+}
+
+// §6.7.8: push-button turn-off disabled (control byte bits 3–2 = 10): a press leaves it on.
+TEST(Cmi1020, ButtonHonoursThePushButtonEnable) {
+    Rig r;
+    EXPECT_EQ(r.snd_ud(0, 0x51, {0x01, 0xFD, 0x1A, 0x08}), kAck);
+    r.slave.advance_to(at_s(25));
+    EXPECT_EQ(r.slave.disconnector_status(), 0x59);
+    r.slave.press_button();
+    r.slave.release_button();
+    EXPECT_EQ(r.slave.disconnector_status(), 0x59);
+}
+
+// §5.4: held on power-up for 10 s, then released: the §8.2 defaults and a restart; shorter: nothing.
+TEST(Cmi1020, HoldOnPowerUpResetsToFactoryDefaults) {
+    Rig r;
+    EXPECT_EQ(r.snd_ud(0, 0x51, {0x01, 0x7A, 42}), kAck);
+    r.slave.advance_to(at_s(40));
+    r.slave.press_button();
+    r.slave.power_cycle();
+    r.slave.advance_to(at_s(49.9));
+    r.slave.release_button();
+    EXPECT_EQ(r.slave.settings().primary_address, 42);
+    r.slave.advance_to(at_s(60));
+    r.slave.power_cycle();
+    r.slave.press_button();  // pressed as the power returns: held on power-up too
+    r.slave.advance_to(at_s(70));
+    EXPECT_EQ(r.slave.settings().primary_address, 42);  // nothing until the release
+    r.slave.release_button();
+    EXPECT_EQ(r.slave.settings().primary_address, 0);
+    EXPECT_EQ(r.slave.error_flags() & Cmi1020::kNotPolled, Cmi1020::kNotPolled);  // restarted
+    r.slave.advance_to(at_s(100));
+    EXPECT_EQ(r.slave.settings().primary_address, 0);
+    EXPECT_EQ(r.slave.disconnector_status(), 0x55);
+}

@@ -42,6 +42,7 @@ std::optional<std::uint32_t> meter_id(const obis::Readout& r) {
 Cmi1020W::Cmi1020W(E350& meter, Cmi1020WOptions options)
     : meter_(&meter), options_(std::move(options)), access_(options_.first_access_number) {
     if (options_.interval <= Duration::zero()) options_.interval = kDefaultInterval;
+    if (options_.fault == Cmi1020WFault::first_telegram_late) next_ = TimePoint{} + 2 * kFirstMeterRead;
 }
 
 std::optional<std::vector<std::uint8_t>> Cmi1020W::on_time(TimePoint now) {
@@ -55,7 +56,8 @@ void Cmi1020W::set_rate_inputs(bool a, bool b) {
     const bool changed = a != input_a_ || b != input_b_;
     input_a_ = a;
     input_b_ = b;
-    if (!changed || !options_.rate_inputs_enabled) return;  // manual "rate inputs": disabled by default
+    const bool enabled = options_.rate_inputs_enabled || options_.fault == Cmi1020WFault::rate_inputs_enabled;
+    if (!changed || !enabled) return;  // manual "rate inputs": disabled by default
     const std::uint8_t rate = static_cast<std::uint8_t>(1u + (b ? 2u : 0u) + (a ? 1u : 0u));
     const std::array<std::uint8_t, 16> no_p2{};
     tariff_set_failed = meter_->execute({0xFF05, SignOn::p1, {rate}}, options_.p1_password, no_p2) != E350::ExecStatus::ok;

@@ -400,6 +400,31 @@ constexpr Cmi1020FaultSpec kFaults[] = {
     {{"fd1a_unknown_as_on", "CMi1020 §6.6 Table 5",
       "the unknown actual state (before the first pulse) reported as on, FD1A bits 1–0 = 01"},
      {.sent = fd1a_unknown<0x01>}},
+    // issue 16: the push button, power-on and the rate inputs (cases need the rig's roles, which
+    // sim:cmi1020 takes itself)
+    {{"button_ignores_capacitor", "CMi1020 §5.3, §7.3",
+      "a press toggles the disconnector while the drive capacitor charges (within ~10 s of the last toggle)"},
+     {.button_ignores_capacitor = true}},
+    {{"button_ignores_enable", "CMi1020 §5.3, §6.7.8, §7.1",
+      "the push button toggles the disconnector although push-button turn-off / turn-on is disabled"},
+     {.button_ignores_enable = true}},
+    {{"button_keeps_eeprom", "CMi1020 §5.2, §5.3 (ERRATA E-108)",
+      "reading: a press toggles the meter's disconnector, not the EEPROM setting (FD1A bits 7-6); a power cycle undoes it"},
+     {.button_keeps_eeprom = true}},
+    {{"factory_reset_short_hold", "CMi1020 §5.4", "holding the button 3 s on power-up already resets to the factory defaults"},
+     {.factory_reset_hold = std::chrono::seconds(3)}},
+    {{"factory_reset_keeps_address", "CMi1020 §5.4, §8.2", "the factory reset by the button keeps the primary address"},
+     {.factory_reset_keeps_address = true}},
+    {{"first_readout_late", "CMi1020 §5.2.1", "after a power cycle the first meter readout comes only after 30 s"},
+     {.first_readout_late = true}},
+    {{"no_power_on_pulse", "CMi1020 §5.2.1, §6.7.8",
+      "after a power cycle the disconnector is never pulsed to its EEPROM state (FD1A stays unknown)"},
+     {.no_power_on_pulse = true}},
+    {{"rate_not_set_at_power_on", "CMi1020 §5.2.1", "after a power cycle the meter's rate is not set"},
+     {.rate_not_set_at_power_on = true}},
+    {{"rate_inputs_always", "CMi1020 §6.7.11, §7.2",
+      "a change of the rate inputs selects the meter's rate even when rate selection is off (0, the §8.2 default)"},
+     {.rate_inputs_always = true}},
 };
 constexpr auto kSpecs = specs_of(kFaults);
 

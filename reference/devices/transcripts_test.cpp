@@ -362,6 +362,16 @@ TEST(Cmi1020Transcripts, EveryFaultFailsTheRightTranscripts) {
         {"only_300_2400", {Kind::reading, {"E-20"}, false}},  // the transcripts switch to 300 and 2400 only
         {"fd1a_unknown_11", {Kind::reading, {"E-35"}}},
         {"fd1a_unknown_as_on", {Kind::must, {}}},
+        // the push button, power-on and the rate inputs: no transcript presses, cycles or switches them
+        {"button_ignores_capacitor", {Kind::invisible, {}}},
+        {"button_ignores_enable", {Kind::invisible, {}}},
+        {"button_keeps_eeprom", {Kind::invisible, {}}},
+        {"factory_reset_short_hold", {Kind::invisible, {}}},
+        {"factory_reset_keeps_address", {Kind::invisible, {}}},
+        {"first_readout_late", {Kind::invisible, {}}},
+        {"no_power_on_pulse", {Kind::invisible, {}}},
+        {"rate_not_set_at_power_on", {Kind::invisible, {}}},
+        {"rate_inputs_always", {Kind::invisible, {}}},
     };
     for (const auto& [name, w] : want)
         EXPECT_NE(find_cmi1020_fault(name), nullptr) << "the table classifies " << name << ", which is no fault of faults.hpp";

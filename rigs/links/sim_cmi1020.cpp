@@ -84,6 +84,8 @@ public:
     void set_line_baud(unsigned baud) override { port_->set_baud(baud); }
 
 private:
+    // the slaves see the line's time in whole ms (SimPort)
+    void catch_up() override { bus_.advance_to(std::chrono::floor<std::chrono::milliseconds>(port_->now())); }
     devices::Cmi1020Bus bus_;
     std::unique_ptr<SimPort> port_;
 };

@@ -43,11 +43,13 @@ struct Cmi1020Options {
     std::string pcap;
     std::string power;                     // a wire (rigs/wire.hpp): the module's supply
     std::vector<std::string> rate_inputs;  // two wires: the 230 VAC rate inputs A and B
+    std::string button;                    // a wire: the push button (closed = pressed)
 };
 
 // The rig's wires into the simulated bus (rigs/wire.hpp): the supply of every slave (a cut is
 // silence on the bus; the return of power is each slave's power cycle, CMi1020 §5.1/§5.2) and the
-// 230 VAC rate inputs A/B (§4.2.1), polled on the host's timer and before every frame.
+// 230 VAC rate inputs A/B (§4.2.1) and the push button (§5.3, §5.4), polled on the host's timer and
+// before every frame.
 class Wires {
 public:
     Wires(const Cmi1020Options& o) {
@@ -67,8 +69,17 @@ public:
         } catch (const rigs::WireError& e) {
             usage_error(fmt::format("{}: {}", power_ && !a_ && o.rate_inputs.empty() ? "--power" : "--power/--rate-inputs", e.what()));
         }
+        try {
+            if (!o.button.empty()) {
+                button_.emplace(o.button);
+                button_seen_ = button_->read();
+            }
+        } catch (const rigs::WireError& e) {
+            usage_error(fmt::format("--button: {}", e.what()));
+        }
     }
-    [[nodiscard]] bool any() const noexcept { return power_ || a_; }
+    [[nodiscard]] bool any() const noexcept { return power_ || a_ || button_; }
+    [[nodiscard]] std::size_t presses() const noexcept { return presses_; }
     [[nodiscard]] bool powered() const noexcept { return powered_; }
     [[nodiscard]] std::size_t power_cycles() const noexcept { return cycles_; }
 
@@ -76,6 +87,8 @@ public:
     void start(devices::Cmi1020Bus& bus) {
         if (a_)
             for (std::size_t i = 0; i < bus.size(); ++i) bus.slave(i).set_rate_inputs(a_seen_.on, b_seen_.on);
+        if (button_ && button_seen_.on)  // pressed as the module starts: held on power-up (§5.4)
+            for (std::size_t i = 0; i < bus.size(); ++i) bus.slave(i).press_button();
     }
 
     // Reads the wires and applies what changed at `now`.
@@ -94,6 +107,8 @@ public:
                     ++cycles_;
                     if (a_)
                         for (std::size_t i = 0; i < bus.size(); ++i) bus.slave(i).set_rate_inputs(a_seen_.on, b_seen_.on);
+                    if (button_)  // the button as it is when the power returns (held on power-up: §5.4)
+                        for (std::size_t i = 0; i < bus.size(); ++i) set_button(bus.slave(i), button_seen_.on);
                     std::cerr << "metercert simulate: power on (" << power_->spec() << "): power cycle " << cycles_ << "\n";
                 }
             }
@@ -104,11 +119,31 @@ public:
             if (powered_)  // an unpowered module senses nothing; at power-on it takes the inputs as they are
                 for (std::size_t i = 0; i < bus.size(); ++i) bus.slave(i).set_rate_inputs(a_seen_.on, b_seen_.on);
         }
+        if (button_)
+            if (const auto s = button_->poll(); s && !(*s == button_seen_)) {
+                // a press the poll missed: the count moved by two or more while the state looks the same
+                const bool missed = s->changes >= button_seen_.changes + 2 && s->on == button_seen_.on;
+                button_seen_ = *s;
+                if (powered_) {  // an unpowered module senses nothing; at power-on it takes the button as it is
+                    bus.advance_to(now);
+                    for (std::size_t i = 0; i < bus.size(); ++i) {
+                        if (missed) set_button(bus.slave(i), !s->on);
+                        set_button(bus.slave(i), s->on);
+                    }
+                    std::cerr << "metercert simulate: button " << (s->on ? "pressed" : "released") << " (" << button_->spec() << ")\n";
+                }
+            }
     }
 
 private:
-    std::optional<rigs::Wire> power_, a_, b_;
-    rigs::WireState power_seen_, a_seen_, b_seen_;
+    void set_button(devices::Cmi1020& slave, bool pressed) {
+        if (pressed == slave.button_pressed()) return;
+        if (pressed) ++presses_;
+        pressed ? slave.press_button() : slave.release_button();
+    }
+    std::optional<rigs::Wire> power_, a_, b_, button_;
+    rigs::WireState power_seen_, a_seen_, b_seen_, button_seen_;
+    std::size_t presses_ = 0;
     bool powered_ = true;
     std::size_t cycles_ = 0;
 };
@@ -254,6 +289,7 @@ int run(const Cmi1020Options& o) {
                             {"slaves", slaves}};
     if (!o.power.empty()) identity["power"] = o.power;  // the rig's wires, when there are any
     if (!o.rate_inputs.empty()) identity["rate_inputs"] = o.rate_inputs;
+    if (!o.button.empty()) identity["button"] = o.button;
     host.announce_ready("cmi1020", identity);
     const int code = host.run();
 
@@ -265,6 +301,7 @@ int run(const Cmi1020Options& o) {
                              "(bad L-field, checksum or unknown command), {} partial frame(s) dropped",
                              states.empty() ? "" : ", state saved", bus.collisions(), rejected, partial_dropped);
     if (wires.any()) std::cerr << fmt::format("; {} power cycle(s) through the rig", wires.power_cycles());
+    if (!o.button.empty()) std::cerr << fmt::format(", {} button press(es)", wires.presses());
     if (tcp) std::cerr << fmt::format("; {} client(s), {} refused while one was connected, {} closed idle", clients, refused, idle_closed);
     std::cerr << "\n";
     return code;
@@ -310,6 +347,10 @@ const bool registered = register_simulated_device({
                      "two wires WIRE_A,WIRE_B for the 230 VAC rate inputs A and B of every slave (§4.2.1)")
             ->delimiter(',')
             ->expected(2);
+        c.add_option("--button", o->button,
+                     "a rig's wire for the push button of every slave (on = pressed): a press toggles the\n"
+                     "disconnector (§5.3: not within ~10 s of the last toggle); held on power-up and released\n"
+                     "after >= 10 s: the factory defaults (§5.4)");
         return [o] { return run(*o); };
     },
 });

@@ -25,6 +25,7 @@
 #include "metercert/rigs/sim_cmi1020.hpp"
 #include "metercert/rigs/sim_host.hpp"
 #include "metercert/rigs/sticks/emulator.hpp"
+#include "metercert/rigs/wire.hpp"
 #include "registry.hpp"
 #include "serve.hpp"
 
@@ -44,6 +45,8 @@ struct Cmi1020WOptions {
     std::string dongle;
     std::string pty;
     double first_read_s = 15;
+    std::string power;                     // a wire (rigs/wire.hpp): the module's supply
+    std::vector<std::string> rate_inputs;  // two wires: the 230 VAC rate inputs A and B
 };
 
 // The RSSI the emulated stick reports for the module's telegrams: the radio path is not modelled
@@ -109,7 +112,33 @@ int run(const Cmi1020WOptions& o) {
     }
 
     devices::E350 meter(readout);
-    devices::Cmi1020W module(meter, mo);
+    auto module = std::make_unique<devices::Cmi1020W>(meter, mo);
+    // The rig's wires (rigs/wire.hpp): the supply (off: silent; on again: power-up, the first
+    // telegram --first-read later) and the rate inputs A/B (the manual's "rate inputs").
+    std::optional<rigs::Wire> power, rate_a, rate_b;
+    rigs::WireState power_seen, a_seen, b_seen;
+    bool powered = true;
+    std::size_t power_cycles = 0;
+    if ((!o.power.empty() || !o.rate_inputs.empty()) && o.telegrams)
+        usage_error("--power/--rate-inputs are wires switched in real time: leave out --telegrams");
+    try {
+        if (!o.power.empty()) {
+            power.emplace(o.power);
+            power_seen = power->read();
+            powered = power_seen.on;
+        }
+        if (!o.rate_inputs.empty()) {
+            if (o.rate_inputs.size() != 2) usage_error("--rate-inputs: give two wires, A and B: WIRE_A,WIRE_B");
+            rate_a.emplace(o.rate_inputs[0]);
+            rate_b.emplace(o.rate_inputs[1]);
+            a_seen = rate_a->read();
+            b_seen = rate_b->read();
+            module->set_rate_inputs(a_seen.on, b_seen.on);
+        }
+    } catch (const rigs::WireError& e) {
+        usage_error(fmt::format("--power/--rate-inputs: {}", e.what()));
+    }
+    TimePoint powered_at{};  // on the host's clock
     std::unique_ptr<rigs::sticks::Emulator> stick;
     if (!o.dongle.empty()) {
         try {
@@ -156,7 +185,7 @@ int run(const Cmi1020WOptions& o) {
 
     std::size_t silent = 0;
     auto act = [&](TimePoint now) {
-        const auto t = module.on_time(now + shift);
+        const auto t = module->on_time(now - powered_at.time_since_epoch() + shift);
         if (!t) {
             ++silent;
             std::cerr << "metercert simulate: red LED: the meter could not be read or has no C.1.0; nothing transmitted\n";
@@ -177,8 +206,8 @@ int run(const Cmi1020WOptions& o) {
     int code = 0;
     if (o.telegrams) {
         // simulated time: from deadline to deadline; a module that stays silent ends the run
-        while (module.sent() < o.telegrams && !host.stopping()) {
-            if (!act(module.next_deadline() - shift)) {
+        while (module->sent() < o.telegrams && !host.stopping()) {
+            if (!act(module->next_deadline() - shift)) {
                 code = 1;
                 break;
             }
@@ -186,18 +215,47 @@ int run(const Cmi1020WOptions& o) {
         }
     } else {
         rigs::Timer* tick = nullptr;
+        auto deadline = [&] { return module->next_deadline() - shift + powered_at.time_since_epoch(); };  // host clock
         auto arm = [&] {
             tick->arm_at(static_cast<rigs::SimTime>(
-                std::chrono::ceil<std::chrono::milliseconds>((module.next_deadline() - shift).time_since_epoch()).count()));
+                std::chrono::ceil<std::chrono::milliseconds>(deadline().time_since_epoch()).count()));
         };
         tick = &host.timer([&] {
-            act(std::max(host.time(), module.next_deadline() - shift));
+            act(std::max(host.time(), deadline()));
             arm();
         });
-        arm();
+        if (powered) arm();
+        if (power || rate_a)
+            host.every(20, [&] {
+                if (power)
+                    if (const auto w = power->poll(); w && !(*w == power_seen)) {
+                        const bool missed_cut = w->changes >= power_seen.changes + 2;  // an off-on pulse between two polls
+                        const bool comes_on = w->on && (!powered || missed_cut);
+                        if (powered && !w->on) {
+                            tick->disarm();
+                            std::cerr << "metercert simulate: power off (" << power->spec() << ")\n";
+                        }
+                        powered = w->on;
+                        power_seen = *w;
+                        if (comes_on) {  // power-up: a new module (RAM lost), its clock from now
+                            module = std::make_unique<devices::Cmi1020W>(meter, mo);
+                            powered_at = host.time();
+                            if (rate_a) module->set_rate_inputs(a_seen.on, b_seen.on);
+                            ++power_cycles;
+                            arm();
+                            std::cerr << "metercert simulate: power on (" << power->spec() << "): power cycle " << power_cycles << "\n";
+                        }
+                    }
+                if (rate_a) {
+                    if (const auto a = rate_a->poll()) a_seen = *a;
+                    if (const auto b = rate_b->poll()) b_seen = *b;
+                    if (powered) module->set_rate_inputs(a_seen.on, b_seen.on);  // a change only acts when enabled
+                }
+            });
         code = host.run();
     }
-    std::cerr << fmt::format("metercert simulate: stopped; {} telegram(s) sent, {} interval(s) silent", module.sent(), silent);
+    std::cerr << fmt::format("metercert simulate: stopped; {} telegram(s) sent, {} interval(s) silent", module->sent(), silent);
+    if (power) std::cerr << fmt::format("; {} power cycle(s) through the rig", power_cycles);
     if (stick)
         std::cerr << fmt::format("; {} stick: {} host command(s), {} byte(s) ignored, {} telegram(s) passed on", o.dongle,
                                  stick->commands(), stick->ignored(), stick->delivered());
@@ -240,6 +298,14 @@ const bool registered = register_simulated_device({
         c.add_option("--fault", o->fault,
                      fault_help("module fault to inject (`metercert faults cmi1020w`)", devices::cmi1020w_fault_specs()))
             ->capture_default_str();
+        c.add_option("--power", o->power,
+                     "a rig's wire for the module's supply: PATH:OUTPUT (rigs/README.md 'Wires'). Off: silent;\n"
+                     "on again: power-up (RAM lost), the first telegram --first-read later");
+        c.add_option("--rate-inputs", o->rate_inputs,
+                     "two wires WIRE_A,WIRE_B for the rate inputs A and B (disabled in the default\n"
+                     "configuration: a change sends the meter nothing)")
+            ->delimiter(',')
+            ->expected(2);
         return [o] { return run(*o); };
     },
 });

@@ -78,6 +78,20 @@ public:
     // power cycle hook, if any (faults.hpp).
     void power_cycle();
 
+    // The push button (Figure 1 item 5; §5.3, §5.4, §7.1, §7.3): its edges at now() (advance the
+    // clock first). A press in normal operation toggles the disconnector — the meter's (0xFF21) and
+    // the EEPROM setting, FD1A bits 7–6 (ERRATA E-108) — when the push-button enable of that
+    // direction is set (FD1A bits 5–4 turn-on, 3–2 turn-off; §6.7.8) and the drive capacitor has
+    // charged (~10 s after power-on or the last pulse); otherwise the press is ignored, not kept for
+    // later. Held at power-up (pressed at power_cycle() or at the same instant) and released at least
+    // 10 s after power-up: the §8.2 (Table 7) factory defaults and a restart (§5.4, ERRATA E-109);
+    // released earlier: nothing. A meter without disconnector ignores every toggle.
+    void press_button();
+    void release_button();
+    [[nodiscard]] bool button_pressed() const noexcept { return button_; }
+    // The hold at power-up that resets to the factory defaults (§5.4: 10 s).
+    static constexpr Duration kFactoryResetHold = std::chrono::seconds(10);
+
     // Baud rate to use for the *next* frame: a baud switch takes effect after its ACK (§6.7.3).
     [[nodiscard]] unsigned baud() const noexcept { return settings_.baud; }
 
@@ -128,6 +142,7 @@ private:
     void reinterpret();
     void meter_command(std::uint16_t code, unsigned signon_bit, std::uint32_t error_bit, std::vector<std::uint8_t> fields);
     void apply_rate();
+    void pulse(bool on);
     void factory_defaults();
     std::vector<std::uint8_t> rsp_ud(std::size_t index);
 
@@ -150,6 +165,9 @@ private:
     std::vector<obis::Diagnostic> diagnostics_;
     std::optional<obis::Readout> last_readout_;
     bool input_a_ = false, input_b_ = false;
+    bool button_ = false;        // the push button is pressed
+    bool reset_hold_ = false;    // …and has been since power-up (§5.4)
+    TimePoint powered_at_{};     // the last power-on (or restart)
     std::size_t rejected_ = 0;
     const Cmi1020FaultSpec* fault_ = nullptr;
 };

@@ -22,6 +22,8 @@ enum class Cmi1020WFault : std::uint8_t {
     wrong_key,
     default_field_missing,
     wrong_device_type,
+    first_telegram_late,
+    rate_inputs_enabled,
 };
 
 struct Cmi1020WFaultSpec {
@@ -53,6 +55,12 @@ inline constexpr Cmi1020WFaultSpec kCmi1020WFaults[] = {
     {{"wrong_device_type", "EN 13757-3 Table 3 (device type electricity 0x02; ERRATA E-53)",
       "gives device type 0x07 (water) in the A-field"},
      Cmi1020WFault::wrong_device_type},
+    {{"first_telegram_late", "CMi1020W manual \"operation and function\" (~15 s red LED after power-up; ERRATA E-54)",
+      "the first meter read and telegram 30 s after power-up, not ~15 s"},
+     Cmi1020WFault::first_telegram_late},
+    {{"rate_inputs_enabled", "CMi1020W manual \"rate inputs\" (disabled in the default configuration)",
+      "the rate inputs set the meter's rate in the default configuration"},
+     Cmi1020WFault::rate_inputs_enabled},
 };
 inline constexpr auto kCmi1020WFaultSpecs = specs_of(kCmi1020WFaults);
 

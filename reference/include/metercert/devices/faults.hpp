@@ -12,7 +12,8 @@
 //   reply delay  time added to every reply's start                        rigs/ (sim:cmi1020: SimPort)
 //   power cycle  what the slave does after a power cycle                  Cmi1020::power_cycle
 //   meter ID  the header ID it derives from the meter's 0.0               Cmi1020 (readout interpretation)
-//   slave logic  Table 5 data in every telegram; values the manual excludes taken   Cmi1020
+//   slave logic  Table 5 data in every telegram; values the manual excludes taken; the push
+//                button, power-on and rate deviations                                  Cmi1020
 //
 // A hook left empty means the reference's behaviour at that point; no fault (nullptr) is the
 // reference itself, byte for byte.
@@ -52,6 +53,23 @@ struct Cmi1020FaultHooks {
     bool static_data_every_telegram = false;
     // Slave logic: SND_UD values the manual excludes are taken (and ACKed) instead of refused.
     bool out_of_range_applied = false;
+    // Slave logic of the push button (§5.3, §5.4, §6.7.8): a press toggles while the capacitor
+    // charges; the push-button enable bits are ignored; a toggle leaves the EEPROM setting as it
+    // was; the hold at power-up that resets (zero: the reference's 10 s); the reset keeps the
+    // primary address.
+    bool button_ignores_capacitor = false;
+    bool button_ignores_enable = false;
+    bool button_keeps_eeprom = false;
+    Duration factory_reset_hold{};
+    bool factory_reset_keeps_address = false;
+    // Slave logic after a power cycle (§5.2.1): the first readout a whole period (30 s) late; no
+    // pulse of the disconnector to its EEPROM state; the rate not set.
+    bool first_readout_late = false;
+    bool no_power_on_pulse = false;
+    bool rate_not_set_at_power_on = false;
+    // Slave logic of the rate (§6.7.11, §7.2): a change of the rate inputs selects the rate even
+    // when rate selection is off (0).
+    bool rate_inputs_always = false;
 };
 
 struct Cmi1020FaultSpec {
