@@ -105,15 +105,19 @@ def test_bootstrap_request_answered_and_recorded(nosec):
 
 
 @need_client
-def test_bootstrap_sequence_reaches_the_client(tmp_path):
+@pytest.mark.parametrize("dtls", [False, True], ids=["nosec", "psk"])
+def test_bootstrap_sequence_reaches_the_client(tmp_path, dtls):
     sec = bytes.fromhex("C8000F636F61703A2F2F3132372E302E302E31")  # /0/1/0 "coap://127.0.0.1" (TLV resource 0)
     srv = bytes.fromhex("C10001C4010000003C")                         # /1/0: 0 Short Server ID 1, 1 Lifetime 60
-    s = _core.Lwm2mServers(dm=False, lifetime_ms=30000, bootstrap_sequence=[
+    s = _core.Lwm2mServers(dm=False, lifetime_ms=30000, dtls=dtls, psks={PSK_ID: PSK} if dtls else None,
+                           pcap_dir=tmp_path, bootstrap_sequence=[
         {"kind": "delete", "path": "/"}, {"kind": "write", "path": "/0/1", "payload": sec},
         {"kind": "write", "path": "/1/0", "payload": srv}, {"kind": "discover", "path": "/"}, {"kind": "finish"}])
+    scheme = "coaps" if dtls else "coap"
+    psk = ["--psk-id", PSK_ID, "--psk-hex", PSK.hex()] if dtls else []
     try:
-        p = subprocess.run([str(TEST_CLIENT), f"coap://127.0.0.1:{s.bootstrap_port}", "bs-ep", "C10964", "--seconds", "8",
-                            "--bootstrap", "1"], capture_output=True, text=True, timeout=20)
+        p = subprocess.run([str(TEST_CLIENT), f"{scheme}://127.0.0.1:{s.bootstrap_port}", "bs-ep", "C10964", "--seconds", "8",
+                            "--bootstrap", "1", *psk], capture_output=True, text=True, timeout=20)
         assert p.returncode == 0, p.stderr
         assert s.wait_bootstrap("bs-ep", timeout_ms=3000)
         lines = p.stdout.splitlines()
@@ -124,8 +128,13 @@ def test_bootstrap_sequence_reaches_the_client(tmp_path):
                        ("bootstrap-write", "/0/1", "2.04", 11542), ("bootstrap-write", "/1/0", "2.04", 11542),
                        ("bootstrap-discover", "/", "2.05", None), ("bootstrap-finish", "/bs", "2.04", None)]
         assert rd.read_links(s.exchanges()[4]["payload"].decode()) == [("/", {})]
+        assert {e["psk_identity"] for e in s.exchanges()} == {PSK_ID if dtls else ""}
     finally:
         s.stop()
+    with pytest.raises(_core.Lwm2mServersError, match="stopped"):
+        s.read("bs-ep", "/3/0")
+    if dtls:
+        assert sec not in (tmp_path / "bootstrap.pcap").read_bytes()  # the Bootstrap-Write went encrypted
 
 
 @need_client

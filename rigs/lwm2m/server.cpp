@@ -105,7 +105,7 @@ struct Servers::Impl {
     int wake[2] = {-1, -1};
     mqttsn::Gateway gw;
     std::thread thread;
-    std::atomic<bool> stopping{false};
+    std::atomic<bool> stopping{false}, ended{false};
 
     mutable std::mutex mu;
     std::condition_variable cv;
@@ -324,6 +324,7 @@ struct Servers::Impl {
 
     // ------------------------------------------------------------ DM operations
     OperationResult operate(const std::string& ep, const std::string& operation, Outgoing req, Millis timeout) {
+        check_running();
         std::string id;
         {
             std::lock_guard l(mu);
@@ -437,6 +438,12 @@ struct Servers::Impl {
             if (dm) dm->process_ready();
             if (mq_fd >= 0) gateway_io();
         }
+        ended = true;
+        cv.notify_all();
+    }
+
+    void check_running() const {
+        if (ended || stopping) throw ServersError("lwm2m: the servers have stopped (stop() or their lifetime ended)");
     }
 };
 
@@ -574,6 +581,7 @@ OperationResult Servers::write_attributes(const std::string& ep, const std::stri
 
 std::size_t Servers::observe(const std::string& ep, const std::string& path, std::optional<std::uint16_t> accept, Millis timeout) {
     Impl& m = *impl_;
+    m.check_running();
     std::string id;
     std::size_t index = 0;
     {

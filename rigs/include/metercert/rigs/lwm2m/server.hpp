@@ -174,7 +174,7 @@ public:
     [[nodiscard]] std::vector<Exchange> exchanges() const;
 
     // DM operations on the client's registration session (TS 1.1 §5.4). Throw ServersError when
-    // `endpoint` is not registered or `path` is not an LwM2M path.
+    // `endpoint` is not registered, `path` is not an LwM2M path or the servers have stopped.
     OperationResult read(const std::string& endpoint, const std::string& path, std::optional<std::uint16_t> accept, Millis timeout);
     // replace: PUT, else POST (partial update)
     OperationResult write(const std::string& endpoint, const std::string& path, std::uint16_t content_format, const Bytes& payload,
