@@ -98,6 +98,18 @@ def test_lifetime_expiry_and_a_register_without_ep(nosec):
 
 
 @need_coap
+def test_a_second_register_replaces_the_first(nosec):
+    url = f"coap://127.0.0.1:{nosec.dm_port}"
+    coap("-m", "post", f"{url}/rd?ep=twice&lt=60", "-e", "</3/0>")
+    coap("-m", "post", f"{url}/rd?ep=twice&lt=90", "-e", "</3/0>,</4/0>")
+    first, second = nosec.registrations()
+    assert first["deregistered"] and not second["deregistered"] and first["id"] != second["id"]
+    assert nosec.wait_registration("twice", timeout_ms=100)["objects"] == ["/3/0", "/4/0"]
+    coap("-m", "post", f"{url}/rd/{first['id']}?lt=10")  # the replaced registration is gone (ERRATA E-120)
+    assert nosec.exchanges()[-1]["code"] == "4.04"
+
+
+@need_coap
 def test_bootstrap_request_answered_and_recorded(nosec):
     coap("-m", "post", f"coap://127.0.0.1:{nosec.bootstrap_port}/bs?ep=boot1")
     ex = [e for e in nosec.exchanges() if e["server"] == "bootstrap"]
@@ -291,6 +303,24 @@ def test_mqttsn_gateway_over_udp(tmp_path):
     if TSHARK:
         rows = tshark_fields(tmp_path / "mqttsn.pcap", s.mqttsn_port, "mqttsn.msg.type", proto="mqttsn")
         assert [r[0] for r in rows[:6]] == ["0x04", "0x05", "0x0a", "0x0b", "0x0c", "0x0d"]
+
+
+def test_mqttsn_gateway_withholds_the_first_puback(tmp_path):
+    s = _core.Lwm2mServers(bootstrap=False, dm=False, mqttsn=True, gateway={"withhold_pubacks": 1}, lifetime_ms=30000)
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        assert _udp(s.mqttsn_port, bytes.fromhex("0A 04 04 01 0000") + b"cmi2", sock=u) == bytes.fromhex("03 05 00")
+        tid = _udp(s.mqttsn_port, bytes.fromhex("09 0A 0000 0001") + b"m/2", sock=u)[2:4]
+        publish = bytes.fromhex("0A 0C 20") + tid + bytes.fromhex("0007") + b"xyz"
+        with pytest.raises(socket.timeout):
+            _udp(s.mqttsn_port, publish, timeout=0.5, sock=u)  # the first send gets no PUBACK
+        dup = bytes([publish[0], publish[1], publish[2] | 0x80]) + publish[3:]  # §5.3.4: DUP on the retransmission
+        assert _udp(s.mqttsn_port, dup, sock=u) == bytes.fromhex("07 0D") + tid + bytes.fromhex("0007 00")
+        assert [x["dup"] for x in s.uplinks() if x["type"] == "PUBLISH"] == [False, True]
+        assert s.findings() == []
+    finally:
+        u.close()
+        s.stop()
 
 
 def test_reader_against_the_specification():
