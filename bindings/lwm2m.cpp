@@ -314,6 +314,7 @@ void bind_lwm2m(py::module_& m) {
                      d["endpoint"] = o.endpoint;
                      d["path"] = o.path;
                      d["active"] = o.active;
+                     d["token"] = as_bytes(o.token);
                      py::list n;
                      for (const auto& r : o.notifications) n.append(result_dict(r));
                      d["notifications"] = n;
@@ -321,7 +322,8 @@ void bind_lwm2m(py::module_& m) {
                  }
                  return out;
              },
-             "observations() -> list[dict] — {endpoint, path, active, notifications: [result as read(), first included]}.")
+             "observations() -> list[dict] — {endpoint, path, active, token (the CoAP token, to find its datagrams),\n"
+             "notifications: [result as read(), first included; none after cancel_observe: later ones are only in datagrams()]}.")
         .def("datagrams",
              [](const Servers& s) {
                  py::list out;

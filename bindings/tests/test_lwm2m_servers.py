@@ -191,9 +191,18 @@ def test_dm_operations_on_the_clients_session(tmp_path):
         assert not ob["active"] and len(n) >= 3
         assert all(x["payload"] == DEVICE_TLV and x["observe"] is not None for x in n)
         assert [x["at_us"] for x in n] == sorted(x["at_us"] for x in n)
-        count = len(n)
-        time.sleep(0.6)
-        assert len(s.observations()[oid]["notifications"]) == count  # nothing after the cancel
+        # RFC 7641 §3.6: after the cancel (a GET with Observe 1) the client sends no notification on
+        # that token; read on the wire (the tap), not through the observation's callbacks
+        cancelled_at = time.monotonic_ns() // 1000
+        time.sleep(0.8)
+
+        def token_of(b):  # RFC 7252 §3: TKL in the low nibble of byte 0, the token after the 4-byte header
+            return b[4:4 + (b[0] & 0x0F)]
+        late = [d for d in s.datagrams() if d["server"] == "dm" and d["flow"] == "to_upstream" and d["bytes"][1] == 69
+                and token_of(d["bytes"]) == ob["token"] and d["at_us"] > cancelled_at + 300000]
+        assert len(ob["token"]) >= 1 and late == []
+        assert len([d for d in s.datagrams() if d["flow"] == "to_upstream" and d["bytes"][1] == 69
+                    and token_of(d["bytes"]) == ob["token"]]) >= len(n)
         with pytest.raises(_core.Lwm2mServersError, match="not registered"):
             s.read("nobody", "/3/0")
         with pytest.raises(_core.Lwm2mServersError, match="not an LwM2M path"):
