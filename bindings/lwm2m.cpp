@@ -136,7 +136,7 @@ void bind_lwm2m(py::module_& m) {
     py::class_<Servers>(m, "Lwm2mServers",
                         "Lwm2mServers(bootstrap=True, dm=True, mqttsn=False, dtls=False, psks=None, address='127.0.0.1',\n"
                         "             bootstrap_port=0, dm_port=0, mqttsn_port=0, bootstrap_sequence=None, pcap_dir=None,\n"
-                        "             lifetime_ms=600000, gateway=None)\n\n"
+                        "             lifetime_ms=600000, gateway=None, keylog_file=None)\n\n"
                         "The suite's LwM2M Bootstrap-Server (TS 1.1 §6.1, §5.2.7), DM server (§6.2, §5.3, §5.4, §5.5) and\n"
                         "MQTT-SN 1.2 gateway, on one background I/O thread; every datagram through a UDP tap\n"
                         "(pcap_dir: bootstrap.pcap, dm.pcap, mqttsn.pcap, LINKTYPE_IPV4). Ports are the taps' (0 = free).\n"
@@ -145,10 +145,11 @@ void bind_lwm2m(py::module_& m) {
                         "'content_format': 11542, 'payload': b'…', 'accept': None}], sent after a Bootstrap-Request\n"
                         "(default: finish only). gateway: {'withhold_pubacks': N, 'withhold_all_pubacks': bool,\n"
                         "'gw_id': 1, 'first_topic_id': 1}. Stops by itself after lifetime_ms. Times: *_at_us monotonic\n"
-                        "µs, *_wall_us µs since the Unix epoch. Raises Lwm2mServersError, CoapError (bind).")
+                        "µs, *_wall_us µs since the Unix epoch. keylog_file: ONLY on request, the DTLS session secrets for\n"
+                        "tshark (NSS key log, 0600, process-wide; tls.keylog_file). Raises Lwm2mServersError, CoapError (bind).")
         .def(py::init([](bool bootstrap, bool dm, bool mqttsn, bool dtls, const py::object& psks, const std::string& address,
                          std::uint16_t bootstrap_port, std::uint16_t dm_port, std::uint16_t mqttsn_port, const py::object& sequence,
-                         const py::object& pcap_dir, double lifetime_ms, const py::object& gateway) {
+                         const py::object& pcap_dir, double lifetime_ms, const py::object& gateway, const py::object& keylog_file) {
                  Servers::Options o;
                  o.bootstrap = bootstrap;
                  o.dm = dm;
@@ -163,6 +164,7 @@ void bind_lwm2m(py::module_& m) {
                  if (!sequence.is_none())
                      for (auto s : py::cast<py::list>(sequence)) o.bootstrap_sequence.push_back(step_of(py::cast<py::dict>(s)));
                  if (!pcap_dir.is_none()) o.pcap_dir = py::cast<std::string>(py::str(pcap_dir));
+                 if (!keylog_file.is_none()) o.keylog_path = py::cast<std::string>(py::str(keylog_file));
                  o.lifetime = ms(lifetime_ms, "lifetime_ms");
                  if (!gateway.is_none()) {
                      auto g = py::cast<py::dict>(gateway);
@@ -176,7 +178,7 @@ void bind_lwm2m(py::module_& m) {
              py::arg("bootstrap") = true, py::arg("dm") = true, py::arg("mqttsn") = false, py::arg("dtls") = false,
              py::arg("psks") = py::none(), py::arg("address") = "127.0.0.1", py::arg("bootstrap_port") = 0, py::arg("dm_port") = 0,
              py::arg("mqttsn_port") = 0, py::arg("bootstrap_sequence") = py::none(), py::arg("pcap_dir") = py::none(),
-             py::arg("lifetime_ms") = 600000.0, py::arg("gateway") = py::none())
+             py::arg("lifetime_ms") = 600000.0, py::arg("gateway") = py::none(), py::arg("keylog_file") = py::none())
         .def_property_readonly("bootstrap_port", &Servers::bootstrap_port)
         .def_property_readonly("dm_port", &Servers::dm_port)
         .def_property_readonly("mqttsn_port", &Servers::mqttsn_port)

@@ -243,6 +243,27 @@ def test_dtls_psk_register_and_a_wrong_key_refused(tmp_path):
 
 
 @need_coap
+def test_keylog_only_when_asked(tmp_path):
+    keylog = tmp_path / "keys.log"
+    for asked in (True, False):
+        s = _core.Lwm2mServers(bootstrap=False, dtls=True, psks={PSK_ID: PSK}, lifetime_ms=20000,
+                               keylog_file=keylog if asked else None)
+        try:
+            coap("-m", "post", f"coaps://127.0.0.1:{s.dm_port}/rd?ep=k{asked}&lt=60", "-e", "</3/0>", "-u", PSK_ID, "-k", PSK.decode())
+            assert s.wait_registration(f"k{asked}", timeout_ms=3000) is not None
+        finally:
+            s.stop()
+        if asked:
+            lines = keylog.read_text().splitlines()
+            assert lines and all(x.split()[0] in ("CLIENT_RANDOM", "SERVER_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+                                                   "EXPORTER_SECRET", "SERVER_TRAFFIC_SECRET_0", "CLIENT_TRAFFIC_SECRET_0") for x in lines)
+            assert keylog.stat().st_mode & 0o777 == 0o600
+            size = keylog.stat().st_size
+            assert PSK.hex() not in keylog.read_text() and PSK.decode() not in keylog.read_text()
+    assert keylog.stat().st_size == size  # the second servers, not asked, wrote nothing
+
+
+@need_coap
 def test_no_psk_in_any_output(tmp_path):
     """Everything a script using the servers prints, and the captures: no PSK (issue 15 "Security")."""
     script = f"""

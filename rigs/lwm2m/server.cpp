@@ -21,6 +21,7 @@
 #include "metercert/lwm2m/content.hpp"
 #include "metercert/lwm2m/operations.hpp"
 #include "metercert/rigs/clock.hpp"
+#include "metercert/rigs/coap/log.hpp"
 
 namespace metercert::rigs::lwm2m {
 
@@ -451,6 +452,7 @@ Servers::Servers(Options o) : impl_(std::make_unique<Impl>(std::move(o))) {
     Impl& m = *impl_;
     if (!m.o.bootstrap && !m.o.dm && !m.o.mqttsn) throw ServersError("lwm2m: no server asked for (bootstrap, dm, mqttsn all off)");
     if (m.o.dtls && m.o.psks.empty()) throw ServersError("lwm2m: DTLS-PSK needs at least one PSK identity and key");
+    if (!m.o.keylog_path.empty()) coap::set_keylog_file(m.o.keylog_path);
     auto pcap = [&](const char* name) { return m.o.pcap_dir.empty() ? std::string() : m.o.pcap_dir + "/" + name + ".pcap"; };
     auto make = [&](std::unique_ptr<coap::Server>& srv, std::unique_ptr<coap::UdpTap>& tap, std::uint16_t public_port, const char* name) {
         coap::Server::Options so;
@@ -522,6 +524,10 @@ void Servers::stop() {
     }
     for (auto* t : {m.bs_tap.get(), m.dm_tap.get(), m.mq_tap.get()})
         if (t) t->stop();
+    if (!m.o.keylog_path.empty()) {
+        coap::set_keylog_file("");  // the keylog was for these servers only
+        m.o.keylog_path.clear();
+    }
 }
 
 std::uint16_t Servers::bootstrap_port() const noexcept { return impl_->bs_tap ? impl_->bs_tap->port() : 0; }

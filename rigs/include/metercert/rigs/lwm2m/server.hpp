@@ -152,6 +152,9 @@ public:
         std::vector<BootstrapStep> bootstrap_sequence;  // empty: Bootstrap-Finish only
         metercert::mqttsn::GatewayConfig gateway;
         std::string pcap_dir;                 // "" = no capture
+        // DTLS keylog for decrypting the captures (NSS key log format, coap::set_keylog_file: process-
+        // wide, created 0600; turned off again by stop()), ONLY when asked; "" = none (the default)
+        std::string keylog_path;
         Millis lifetime{600000};              // everything stops by itself after this
         Millis step_timeout{20000};           // per bootstrap step
     };
