@@ -27,6 +27,7 @@ void bind_master(py::module_& m);  // master.cpp
 void bind_devices(py::module_& m);  // devices.cpp
 void bind_cmi6110(py::module_& m);  // cmi6110.cpp
 void bind_wmbus(py::module_& m);  // wmbus.cpp
+void bind_lwm2m(py::module_& m);  // lwm2m.cpp
 
 PYBIND11_MODULE(_core, m) {
     m.doc() = "metercert reference codec (EN 13757-2 link layer, EN 13757-3 application layer).";
@@ -108,4 +109,5 @@ PYBIND11_MODULE(_core, m) {
     bind_master(m);
     bind_cmi6110(m);
     bind_wmbus(m);
+    bind_lwm2m(m);
 }
