@@ -11,6 +11,7 @@
 #include "metercert/devices/e350.hpp"
 #include "metercert/devices/fault_lists.hpp"
 #include "metercert/devices/secrets.hpp"
+#include "metercert/obis/readout.hpp"
 #include "metercert/rigs/sim_cmi1020.hpp"
 
 namespace py = pybind11;
@@ -42,6 +43,36 @@ const std::string& meter_fault_doc() {
 }  // namespace
 
 void bind_devices(py::module_& m) {
+    static py::exception<obis::ReadoutError> readout_error(m, "ReadoutErrorBase", PyExc_ValueError);
+    py::register_exception_translator([](std::exception_ptr p) {
+        try {
+            if (p) std::rethrow_exception(p);
+        } catch (const obis::ReadoutError& e) {
+            py::tuple args = py::make_tuple(e.name, e.line, e.column, e.detail);
+            PyErr_SetObject(readout_error.ptr(), args.ptr());
+        }
+    });
+    m.def(
+        "parse_readout",
+        [](const py::bytes& b) {
+            const std::string bytes = b;
+            const obis::Readout r = obis::parse_readout(std::string_view(bytes));
+            py::list lines;
+            for (const auto& l : r.lines) {
+                py::list values;
+                for (const auto& v : l.values)
+                    values.append(py::dict(py::arg("raw") = v.raw, py::arg("value") = v.value, py::arg("unit") = v.unit));
+                lines.append(py::dict(py::arg("code") = l.code_text, py::arg("values") = values, py::arg("line") = l.line));
+            }
+            return py::dict(py::arg("manufacturer") = r.manufacturer, py::arg("baud_char") = std::string(1, r.baud_char),
+                            py::arg("baud") = r.baud(), py::arg("identification") = r.identification,
+                            py::arg("lines") = lines, py::arg("bcc") = r.bcc);
+        },
+        py::arg("readout"),
+        "parse_readout(readout: bytes) -> dict\n\nAn IEC 62056-21 mode C readout in its wire form (identification line, STX,\n"
+        "data lines with CR LF, '!' CR LF, ETX, BCC; reference/include/metercert/obis/readout.hpp): manufacturer,\n"
+        "baud_char, baud (the mode C rate it announces), identification, lines [{code, values [{raw, value, unit}],\n"
+        "line}], bcc. Raises ReadoutErrorBase(name, line, column, detail) (a ValueError) naming what is wrong.");
     m.def("faults", [] {
             py::dict out;
             for (const auto& d : devices::device_faults()) {

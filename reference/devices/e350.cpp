@@ -96,6 +96,30 @@ E350::ReadResult E350::read() {
     }
 }
 
+std::string E350::optical_answer() const {
+    std::string out = readout_;
+    const auto eol = out.find("\r\n");
+    const auto stx = out.find('\x02');
+    switch (fault) {
+    case MeterFault::no_meter:
+    case MeterFault::id_timeout:
+        return {};
+    case MeterFault::id_receive_error:
+        if (eol != std::string::npos && eol > 6) out[6] = static_cast<char>(static_cast<unsigned char>(out[6]) | 0x80);
+        return out;
+    case MeterFault::unexpected_id_char:
+        if (eol != std::string::npos && eol > 5) out.insert(5, 1, '\x01');
+        return out;
+    case MeterFault::readout_timeout:
+        return stx == std::string::npos ? out : out.substr(0, stx + (out.size() - stx) / 2);
+    case MeterFault::receive_error:
+        if (!out.empty()) out.back() = static_cast<char>(~static_cast<unsigned char>(out.back()) & 0x7F);
+        return out;
+    default:
+        return out;
+    }
+}
+
 E350::ExecStatus E350::execute(const MeterCommand& cmd, const std::string& p1, const std::array<std::uint8_t, 16>& p2) {
     const E350FaultSpec* f = e350_fault(fault);
     if (f && f->hooks.signon_refused) return ExecStatus::signon_failed;  // sign-on hook

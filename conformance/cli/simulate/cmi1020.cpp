@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -13,6 +14,7 @@
 #include "metercert/devices/bus.hpp"
 #include "metercert/devices/e350.hpp"
 #include "metercert/mbus/secondary_address.hpp"
+#include "metercert/obis/mode_c.hpp"
 #include "metercert/rigs/sim_cmi1020.hpp"
 #include "metercert/rigs/sim_host.hpp"
 #include "metercert/rigs/wire.hpp"
@@ -43,6 +45,7 @@ struct Cmi1020Options {
     std::string pcap;
     std::string power;                     // a wire (rigs/wire.hpp): the module's supply
     std::vector<std::string> rate_inputs;  // two wires: the 230 VAC rate inputs A and B
+    std::string probe_pty;                 // the first slave's E350 on its optical port (IEC 62056-21 mode C)
 };
 
 // The rig's wires into the simulated bus (rigs/wire.hpp): the supply of every slave (a cut is
@@ -234,6 +237,31 @@ int run(const Cmi1020Options& o) {
     } else {
         line = &pty_or_usage_error(host, o.pty, {.on_bytes = on_bytes});
     }
+    // The optical port of the first slave's E350 (a lab's IEC 62056-21 probe): the same meter model
+    // the module reads, its answer taken at the host's time after the bus has lived up to it, so a
+    // readout through the probe and one through the module see the meter as it is at that moment.
+    std::optional<obis::ModeCMeter> optical;
+    rigs::PtyEndpoint* probe_line = nullptr;
+    std::size_t probe_readouts = 0;
+    if (!o.probe_pty.empty()) {
+        optical.emplace([&] {
+            bus.advance_to(host.time());
+            if (!wires.powered()) return std::string();  // the meter is powered with the module here
+            return bus.meter(0).optical_answer();
+        });
+        // IEC 62056-21: a meter that receives no character for 1500 ms goes back to waiting for a request
+        rigs::Timer* silence = &host.timer([&] { optical->reset(); });
+        probe_line = &pty_or_usage_error(host, o.probe_pty, {.on_bytes = [&, silence](std::span<const std::uint8_t> in) {
+                                             silence->arm_in(1500);
+                                             const auto before = optical->readouts();
+                                             const auto reply = optical->feed(
+                                                 std::string_view(reinterpret_cast<const char*>(in.data()), in.size()));
+                                             probe_readouts += optical->readouts() - before;
+                                             if (!reply.bytes.empty())
+                                                 probe_line->send(std::span(reinterpret_cast<const std::uint8_t*>(reply.bytes.data()),
+                                                                            reply.bytes.size()));
+                                         }});
+    }
     host.every(500, [&] { bus.advance_to(host.time()); });  // the meters' own readouts between frames
     if (wires.any()) host.every(20, [&] { wires.sync(bus, host.time()); });
 
@@ -254,6 +282,7 @@ int run(const Cmi1020Options& o) {
                             {"slaves", slaves}};
     if (!o.power.empty()) identity["power"] = o.power;  // the rig's wires, when there are any
     if (!o.rate_inputs.empty()) identity["rate_inputs"] = o.rate_inputs;
+    if (probe_line) identity["probe_pty"] = o.probe_pty;
     host.announce_ready("cmi1020", identity);
     const int code = host.run();
 
@@ -265,6 +294,7 @@ int run(const Cmi1020Options& o) {
                              "(bad L-field, checksum or unknown command), {} partial frame(s) dropped",
                              states.empty() ? "" : ", state saved", bus.collisions(), rejected, partial_dropped);
     if (wires.any()) std::cerr << fmt::format("; {} power cycle(s) through the rig", wires.power_cycles());
+    if (probe_line) std::cerr << fmt::format("; {} readout(s) through the optical probe", probe_readouts);
     if (tcp) std::cerr << fmt::format("; {} client(s), {} refused while one was connected, {} closed idle", clients, refused, idle_closed);
     std::cerr << "\n";
     return code;
@@ -310,6 +340,11 @@ const bool registered = register_simulated_device({
                      "two wires WIRE_A,WIRE_B for the 230 VAC rate inputs A and B of every slave (§4.2.1)")
             ->delimiter(',')
             ->expected(2);
+        c.add_option("--probe-pty", o->probe_pty,
+                     "the first slave's E350 on its optical port: create a pseudo-terminal at PATH where the\n"
+                     "meter answers an IEC 62056-21 mode C data readout (/?! → identification, ACK 0 Z 0 →\n"
+                     "data message with BCC) with the readout the module reads, at the same moment (a rig's\n"
+                     "probe role: rigs/README.md 'The optical probe'); --meter-fault damages it too");
         return [o] { return run(*o); };
     },
 });

@@ -80,6 +80,15 @@ public:
     const std::string& readout_bytes() const noexcept { return readout_; }
     void set_readout(std::string bytes);  // as the constructor
 
+    // What a probe on the meter's optical port receives for a mode C data readout
+    // (obis::ModeCMeter's answer): the readout's wire form, damaged as the meter's fault damages
+    // the exchange — "" (nothing answers) for no_meter and id_timeout; the identification with a
+    // character that is not 7-bit for id_receive_error (a parity error on a real 7E1 line), with
+    // a control character after the baud character for unexpected_id_char; the data message cut
+    // off half-way (no ETX) for readout_timeout; the BCC inverted for receive_error. The P1/P2
+    // and command faults leave the readout alone. Does not count as a read() (reads).
+    [[nodiscard]] std::string optical_answer() const;
+
 private:
     std::string readout_;
 };
