@@ -80,12 +80,25 @@ class _SimRateInputs:
         self._dut.set_rate_inputs(0, bool(a), bool(b))
 
 
+class _SimProbe:
+    """The built-in simulator's meter read as an optical probe reads it (meter.probe): slave 0's E350
+    model's readout at this moment of the bus's simulated clock, through the reference parser
+    (metercert.rig.probe.parse) — what a rig's probe (metercert.rig.probe.OpticalProbe) returns."""
+
+    def __init__(self, dut):
+        self._dut = dut
+
+    def read(self):
+        from metercert.rig.probe import parse
+        return parse(self._dut.meter(0).readout, "sim:cmi1020 meter 0")
+
+
 def pytest_metercert_simulated_rig(target):
-    """The in-process simulator (sim.cmi1020) takes the rig's power cycle and rate inputs itself, so
-    those cases also run in the default run; a real module (or `simulate cmi1020` on a line) needs
-    --rig (its --power/--rate-inputs wires)."""
+    """The in-process simulator (sim.cmi1020) takes the rig's power cycle, rate inputs and meter
+    probe itself, so those cases also run in the default run; a real module (or `simulate cmi1020`
+    on a line) needs --rig (its --power/--rate-inputs wires, its --probe-pty)."""
     if "sim.cmi1020" in target.capabilities:
-        return {"power": _SimPower, "rate_inputs": _SimRateInputs}
+        return {"power": _SimPower, "rate_inputs": _SimRateInputs, "meter.probe": _SimProbe}
     return None
 
 
