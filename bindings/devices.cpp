@@ -109,6 +109,13 @@ void bind_devices(py::module_& m) {
                       [](devices::E350& e, const py::bytes& b) { e.set_readout(std::string(b)); },
                       "The readout (bytes: identification line, STX, data lines, !, ETX, BCC) the meter answers with;\n"
                       "the CMi1020 sees a new one at its next readout cycle (every 30 s).")
+        .def_readwrite("load_w", &devices::E350::load_w,
+                       "A load on the meter, W (0: none): advance_to() grows its energy registers (1.8.0, the current\n"
+                       "tariff's, 15.8.0) by the energy taken, in whole units of each register's last digit.")
+        .def("advance_to", [](devices::E350& e, double ms) { e.advance_to(TimePoint{bindings::duration_from_ms(ms, "advance_to")}); },
+             py::arg("ms"),
+             "The meter's clock to `ms` (the bus's clock: Connection.now_ms()); its load's energy goes into the registers.\n"
+             "The CMi1020 calls it before each of its readouts.")
         .def_property("fault", [](const devices::E350& e) { return std::string(devices::meter_fault_name(e.fault)); },
                       [](devices::E350& e, const std::string& name) {
                           const auto f = devices::meter_fault_from_name(name);

@@ -90,7 +90,9 @@ class _SimProbe:
 
     def read(self):
         from metercert.rig.probe import parse
-        return parse(self._dut.meter(0).readout, "sim:cmi1020 meter 0")
+        meter = self._dut.meter(0)
+        meter.advance_to(self._dut.now_ms())  # the meter as it is now (its load's energy: sim:cmi1020?load=W)
+        return parse(meter.readout, "sim:cmi1020 meter 0")
 
 
 def pytest_metercert_simulated_rig(target):

@@ -224,6 +224,43 @@ def test_the_meter_faults_reach_the_probe(tmp_path, fault, name, message, offset
         assert e.value.offset == offset, str(e.value)
 
 
+def kwh(readout: bytes, code: str) -> float:
+    """The value of the data line CODE(…*kWh), found by hand in the readout's text."""
+    text = readout.decode("ascii")
+    start = text.index("\n" + code + "(") + len(code) + 2
+    return float(text[start:text.index("*kWh)", start)])
+
+
+def test_a_load_grows_the_meter_on_the_simulators_clock(tmp_path):
+    """--load 3600000 W is 1 kWh per second: two probe readouts of the same meter lie as far apart in
+    1.8.1, 1.8.0 and 15.8.0 as the seconds between them (the meter's clock is the simulator's)."""
+    probe = probe_module()
+    sim = Server("cmi1020", "--pty", str(tmp_path / "mbus"), "--probe-pty", str(tmp_path / "probe"), "--load", "3600000")
+    try:
+        t0 = time.monotonic()
+        a = probe.OpticalProbe(str(tmp_path / "probe")).read()
+        t1 = time.monotonic()
+        time.sleep(2.0)
+        t2 = time.monotonic()
+        b = probe.OpticalProbe(str(tmp_path / "probe")).read()
+        t3 = time.monotonic()
+    finally:
+        sim.stop()
+    for code in ("1.8.1", "1.8.0", "15.8.0"):
+        grown = kwh(b.bytes, code) - kwh(a.bytes, code)
+        assert t2 - t1 - 0.01 <= grown <= t3 - t0 + 0.01, (code, grown, t3 - t0)
+    assert kwh(b.bytes, "1.8.2") == kwh(a.bytes, "1.8.2") == 18609.568  # another tariff: as in the capture
+    assert kwh(b.bytes, "2.8.0") == 10.490
+
+
+def test_the_probe_cases_pass_in_process_with_a_growing_meter(tmp_path):
+    p = subprocess.run([BIN, "run", "--profile", "cmi1020", "--dut", "sim:cmi1020?load=3600000", "-k", PROBE_CASES,
+                        "--report", str(tmp_path / "r")], capture_output=True, text=True, timeout=120, env=env())
+    assert p.returncode == 0, p.stdout + p.stderr
+    rec = json.loads((tmp_path / "r" / "record.json").read_text())
+    assert {c["id"]: c["outcome"] for c in rec["cases"]} == {"cmi1020/6.6/17": "passed", "cmi1020/6.6/18": "passed"}
+
+
 # ---------------------------------------------------------------------------- rig files
 
 
@@ -282,10 +319,11 @@ def test_the_probe_cases_without_a_probe_are_skipped_with_the_reason(tmp_path):
 
 def test_cmi1020_run_through_a_rig_with_a_probe(tmp_path, boards):
     """The shipped example rig file: an emulated LCUS board wired into `simulate cmi1020`, whose
-    first slave's E350 answers on the probe's pty; the ground-truth cases run through it and pass."""
+    first slave's E350 answers on the probe's pty and grows by 1 kWh per second (--load); the
+    ground-truth cases run through it and pass: the module's energy lies between the probe's."""
     board = boards("lcus", "--pty", str(tmp_path / "lcus"))
     s = board.state
-    sim = Server("cmi1020", "--pty", str(tmp_path / "mbus"), "--probe-pty", str(tmp_path / "probe"),
+    sim = Server("cmi1020", "--pty", str(tmp_path / "mbus"), "--probe-pty", str(tmp_path / "probe"), "--load", "3600000",
                  "--power", f"{s}:1", "--rate-inputs", f"{s}:2,{s}:3")
     try:
         p = subprocess.run([BIN, "run", "--profile", "cmi1020", "--rig", str(EXAMPLES / "cmi1020-lcus-probe.yaml"),

@@ -82,6 +82,7 @@ void Cmi1020::power_cycle() {  // power returns at now_: the clock runs on
 // ------------------------------------------------------------------------------------ meter
 
 void Cmi1020::do_readout() {
+    meter_.advance_to(now_);  // the meter as it is at this readout (its load's energy)
     const E350::ReadResult r = meter_.read();
     switch (r.status) {
         case E350::ReadStatus::ok: break;

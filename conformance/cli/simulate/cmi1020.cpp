@@ -46,6 +46,7 @@ struct Cmi1020Options {
     std::string power;                     // a wire (rigs/wire.hpp): the module's supply
     std::vector<std::string> rate_inputs;  // two wires: the 230 VAC rate inputs A and B
     std::string probe_pty;                 // the first slave's E350 on its optical port (IEC 62056-21 mode C)
+    std::uint32_t load_w = 0;              // a load on every meter: its energy registers grow
 };
 
 // The rig's wires into the simulated bus (rigs/wire.hpp): the supply of every slave (a cut is
@@ -150,6 +151,7 @@ int run(const Cmi1020Options& o) {
     std::vector<StateFile> states;
     for (std::size_t i = 0; i < bus.size(); ++i) {
         bus.meter(i).fault = *fault;
+        bus.meter(i).load_w = o.load_w;
         if (o.baud != 2400)  // §6.7.3 through the slave's own command
             bus.slave(i).on_frame(mbus::build_long(0x53, bus.slave(i).settings().primary_address,
                                                    static_cast<std::uint8_t>(0xB8 + __builtin_ctz(o.baud / 300)), {}));
@@ -247,6 +249,7 @@ int run(const Cmi1020Options& o) {
         optical.emplace([&] {
             bus.advance_to(host.time());
             if (!wires.powered()) return std::string();  // the meter is powered with the module here
+            bus.meter(0).advance_to(host.time());         // as the module's readouts see it (E350::advance_to)
             return bus.meter(0).optical_answer();
         });
         // IEC 62056-21: a meter that receives no character for 1500 ms goes back to waiting for a request
@@ -340,6 +343,10 @@ const bool registered = register_simulated_device({
                      "two wires WIRE_A,WIRE_B for the 230 VAC rate inputs A and B of every slave (§4.2.1)")
             ->delimiter(',')
             ->expected(2);
+        c.add_option("--load", o->load_w,
+                     "a load on every meter, W (0: none): its energy registers (1.8.0, the current tariff's,\n"
+                     "15.8.0) grow on the simulator's clock, as the module's readouts and the probe see them")
+            ->capture_default_str();
         c.add_option("--probe-pty", o->probe_pty,
                      "the first slave's E350 on its optical port: create a pseudo-terminal at PATH where the\n"
                      "meter answers an IEC 62056-21 mode C data readout (/?! → identification, ACK 0 Z 0 →\n"
