@@ -65,6 +65,15 @@ def _by_line(lines: dict, recs: list[dict]) -> tuple[dict, list[str]]:
     return by_line, extra
 
 
+def _evidence(before, after) -> dict:
+    """The two probe readouts as the record keeps them (the measurement's extra keys): where they
+    came from, when, at which rate, and their text."""
+    return {"basis": "IEC 62056-21 probe readouts before and after the DUT's telegrams (ERRATA E-114)",
+            "probe": {"source": before.source,
+                      "before": {"started": before.started, "baud": before.baud, "text": before.bytes.decode("ascii", "replace")},
+                      "after": {"started": after.started, "baud": after.baud, "text": after.bytes.decode("ascii", "replace")}}}
+
+
 def _number(x) -> Decimal | None:
     try:
         d = Decimal(str(x))
@@ -103,7 +112,7 @@ def test_growing_registers_between_probe_readouts(dut, master):
         elif got is None or not lo <= got <= hi:
             problems.append(f"{shown}: record {rec.get('dif')} {rec.get('vif')} = {rec.get('value')} {rec.get('unit', '')}, "
                             f"expected {lo} … {hi}".rstrip())
-    measure("growing registers compared with the probe's readouts", checked, "registers")
+    measure("growing registers compared with the probe's readouts", checked, "registers", **_evidence(before, after))
     if not checked:
         raise Mismatch("growing registers in the meter's readouts", "at least one (Table 6 x.8.y or C.7.x)", 0)
     if problems:
@@ -139,7 +148,7 @@ def test_other_records_equal_the_probe_readouts(dut, master):
             why = _value_problem(obis, value, unit, row, found[0])
             if why:
                 problems.append(why)
-    measure("records compared with the probe's readouts", checked, "records")
+    measure("records compared with the probe's readouts", checked, "records", **_evidence(before, after))
     if changed:
         measure("values that changed between the probe readouts (not judged)", len(changed), "values")
     if problems or extra:
