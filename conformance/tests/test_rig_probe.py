@@ -253,6 +253,21 @@ def test_a_load_grows_the_meter_on_the_simulators_clock(tmp_path):
     assert kwh(b.bytes, "2.8.0") == 10.490
 
 
+def test_the_meter_answers_while_the_rig_cuts_the_modules_supply(tmp_path, boards):
+    """The meter has its own supply: with the LCUS board's relay 1 (the module's supply) open, as an
+    emulated board starts, the probe still reads it."""
+    probe = probe_module()
+    board = boards("lcus", "--pty", str(tmp_path / "lcus"))
+    assert board.outputs()["1"] is False
+    sim = Server("cmi1020", "--pty", str(tmp_path / "mbus"), "--probe-pty", str(tmp_path / "probe"),
+                 "--power", f"{board.state}:1")
+    try:
+        r = probe.OpticalProbe(str(tmp_path / "probe")).read()
+    finally:
+        sim.stop()
+    assert r.bytes == REAL
+
+
 def test_the_probe_cases_pass_in_process_with_a_growing_meter(tmp_path):
     p = subprocess.run([BIN, "run", "--profile", "cmi1020", "--dut", "sim:cmi1020?load=3600000", "-k", PROBE_CASES,
                         "--report", str(tmp_path / "r")], capture_output=True, text=True, timeout=120, env=env())

@@ -247,9 +247,9 @@ int run(const Cmi1020Options& o) {
     std::size_t probe_readouts = 0;
     if (!o.probe_pty.empty()) {
         optical.emplace([&] {
+            // the meter has its own supply: it answers (and its load runs on) while the rig cuts the module's
             bus.advance_to(host.time());
-            if (!wires.powered()) return std::string();  // the meter is powered with the module here
-            bus.meter(0).advance_to(host.time());         // as the module's readouts see it (E350::advance_to)
+            bus.meter(0).advance_to(host.time());  // as the module's readouts see it (E350::advance_to)
             return bus.meter(0).optical_answer();
         });
         // IEC 62056-21: a meter that receives no character for 1500 ms goes back to waiting for a request
