@@ -26,13 +26,30 @@ def grows(obis: str) -> bool:
     return (len(parts) == 3 and parts[1] == "8") or obis.startswith("C.7.")
 
 
+# On the built-in simulator the meter takes a load while the case runs (the cases set its faults the
+# same way): 3.6 MW, 1 kWh per second, from one readout period before the first probe readout, so
+# that its energy registers move and a module that reports a stale value is caught (fault
+# stale_readout). A value off by one unit then lies inside the bracket: cases 6.6/1 and 6.6/4
+# catch that one (fault energy_plus_one) against the meter's unchanging readout.
+SIM_LOAD_W = 3_600_000
+
+
 def bracket(dut, master):
     """Probe readout, one module readout period (§5: the module then has read its meter after it),
     the DUT's telegrams, probe readout: (before, the DUT's records, after)."""
-    before = dut.probe.read()
-    dut.idle(READOUT_PERIOD_MS)
-    recs = records(read_telegrams(master))
-    after = dut.probe.read()
+    meter = dut.meter(0) if "sim.cmi1020" in dut.capabilities else None
+    if meter is not None:
+        meter.advance_to(dut.now_ms())  # the load starts now, a readout period before the first probe readout
+        meter.load_w = SIM_LOAD_W
+        dut.idle(READOUT_PERIOD_MS)
+    try:
+        before = dut.probe.read()
+        dut.idle(READOUT_PERIOD_MS)
+        recs = records(read_telegrams(master))
+        after = dut.probe.read()
+    finally:
+        if meter is not None:
+            meter.load_w = 0
     return before, recs, after
 
 

@@ -95,6 +95,7 @@ void Cmi1020::do_readout() {
     comm_ok_ = r.status == E350::ReadStatus::ok;
     if (!comm_ok_) return;  // the last good data stays in the telegrams (ERRATA E-18)
     error_flags_ &= ~kNotPolled;
+    if (fault_ && fault_->hooks.stale_records && last_readout_) return;  // faults.hpp: stale records
     last_readout_ = *r.readout;
     reinterpret();
 }

@@ -362,6 +362,7 @@ TEST(Cmi1020Transcripts, EveryFaultFailsTheRightTranscripts) {
         {"only_300_2400", {Kind::reading, {"E-20"}, false}},  // the transcripts switch to 300 and 2400 only
         {"fd1a_unknown_11", {Kind::reading, {"E-35"}}},
         {"fd1a_unknown_as_on", {Kind::must, {}}},
+        {"stale_readout", {Kind::invisible, {}}},  // the transcripts' meter never changes
     };
     for (const auto& [name, w] : want)
         EXPECT_NE(find_cmi1020_fault(name), nullptr) << "the table classifies " << name << ", which is no fault of faults.hpp";

@@ -52,6 +52,9 @@ struct Cmi1020FaultHooks {
     bool static_data_every_telegram = false;
     // Slave logic: SND_UD values the manual excludes are taken (and ACKed) instead of refused.
     bool out_of_range_applied = false;
+    // Slave logic: after its first good readout the slave keeps those records: later readouts of
+    // the meter succeed (flags as the reference) but never reach the telegrams (a stale register).
+    bool stale_records = false;
 };
 
 struct Cmi1020FaultSpec {
