@@ -11,6 +11,7 @@
 #include "metercert/devices/e350.hpp"
 #include "metercert/devices/fault_lists.hpp"
 #include "metercert/devices/secrets.hpp"
+#include "metercert/obis/readout.hpp"
 #include "metercert/rigs/sim_cmi1020.hpp"
 
 namespace py = pybind11;
@@ -42,6 +43,36 @@ const std::string& meter_fault_doc() {
 }  // namespace
 
 void bind_devices(py::module_& m) {
+    static py::exception<obis::ReadoutError> readout_error(m, "ReadoutErrorBase", PyExc_ValueError);
+    py::register_exception_translator([](std::exception_ptr p) {
+        try {
+            if (p) std::rethrow_exception(p);
+        } catch (const obis::ReadoutError& e) {
+            py::tuple args = py::make_tuple(e.name, e.line, e.column, e.detail);
+            PyErr_SetObject(readout_error.ptr(), args.ptr());
+        }
+    });
+    m.def(
+        "parse_readout",
+        [](const py::bytes& b) {
+            const std::string bytes = b;
+            const obis::Readout r = obis::parse_readout(std::string_view(bytes));
+            py::list lines;
+            for (const auto& l : r.lines) {
+                py::list values;
+                for (const auto& v : l.values)
+                    values.append(py::dict(py::arg("raw") = v.raw, py::arg("value") = v.value, py::arg("unit") = v.unit));
+                lines.append(py::dict(py::arg("code") = l.code_text, py::arg("values") = values, py::arg("line") = l.line));
+            }
+            return py::dict(py::arg("manufacturer") = r.manufacturer, py::arg("baud_char") = std::string(1, r.baud_char),
+                            py::arg("baud") = r.baud(), py::arg("identification") = r.identification,
+                            py::arg("lines") = lines, py::arg("bcc") = r.bcc);
+        },
+        py::arg("readout"),
+        "parse_readout(readout: bytes) -> dict\n\nAn IEC 62056-21 mode C readout in its wire form (identification line, STX,\n"
+        "data lines with CR LF, '!' CR LF, ETX, BCC; reference/include/metercert/obis/readout.hpp): manufacturer,\n"
+        "baud_char, baud (the mode C rate it announces), identification, lines [{code, values [{raw, value, unit}],\n"
+        "line}], bcc. Raises ReadoutErrorBase(name, line, column, detail) (a ValueError) naming what is wrong.");
     m.def("faults", [] {
             py::dict out;
             for (const auto& d : devices::device_faults()) {
@@ -78,6 +109,13 @@ void bind_devices(py::module_& m) {
                       [](devices::E350& e, const py::bytes& b) { e.set_readout(std::string(b)); },
                       "The readout (bytes: identification line, STX, data lines, !, ETX, BCC) the meter answers with;\n"
                       "the CMi1020 sees a new one at its next readout cycle (every 30 s).")
+        .def_readwrite("load_w", &devices::E350::load_w,
+                       "A load on the meter, W (0: none): advance_to() grows its energy registers (1.8.0, the current\n"
+                       "tariff's, 15.8.0) by the energy taken, in whole units of each register's last digit.")
+        .def("advance_to", [](devices::E350& e, double ms) { e.advance_to(TimePoint{bindings::duration_from_ms(ms, "advance_to")}); },
+             py::arg("ms"),
+             "The meter's clock to `ms` (the bus's clock: Connection.now_ms()); its load's energy goes into the registers.\n"
+             "The CMi1020 calls it before each of its readouts.")
         .def_property("fault", [](const devices::E350& e) { return std::string(devices::meter_fault_name(e.fault)); },
                       [](devices::E350& e, const std::string& name) {
                           const auto f = devices::meter_fault_from_name(name);

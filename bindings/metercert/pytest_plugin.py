@@ -19,7 +19,7 @@ measurements every case's evidence yields); device-specific fixtures are the pro
 
 Needs (labgrid's features): a case declares the capabilities it needs
 (:func:`metercert.conformance.case`); the DUT link says which it offers (``metercert.dut_link``,
-rigs/links/), the rig adds its own (``--rig FILE``: ``power``, ``rate_inputs``, ``button`` for the
+rigs/links/), the rig adds its own (``--rig FILE``: ``power``, ``rate_inputs``, ``button``, ``meter.probe`` for the
 roles its file names), and a simulated DUT may take the rig's calls itself (the profile's hook
 ``pytest_metercert_simulated_rig``); a case whose needs they do not cover is skipped with the
 missing capabilities named in words. The plugin never looks into a URL for what a DUT can do, and
@@ -75,7 +75,9 @@ DUT_FAULTS = (AssertionError, *metercert.DUT_ERRORS)
 
 # The rig's capabilities (power, rate_inputs, button: what its file's roles drive); empty without
 # --rig. A simulated DUT may add the same names itself (pytest_metercert_simulated_rig).
-RIG_ROLES = ("power", "rate_inputs", "button")
+RIG_ROLES = ("power", "rate_inputs", "button", "meter.probe")
+# the Connection's attribute of each (meter.probe: dut.probe, an IEC 62056-21 optical probe: metercert.rig.probe)
+_ROLE_ATTR = {"meter.probe": "probe"}
 
 
 def pytest_addhooks(pluginmanager):
@@ -291,7 +293,7 @@ def _rig_roles(node, target: DutTarget) -> dict:
     if rig is not None:
         for cap in RIG_ROLES:
             if cap in rig.capabilities:
-                maker = (lambda _dut, obj=getattr(rig, cap): obj)
+                maker = (lambda _dut, obj=getattr(rig, _ROLE_ATTR.get(cap, cap)): obj)
                 maker.from_rig = True
                 roles[cap] = maker
     roles.update(node.ihook.pytest_metercert_simulated_rig(target=target) or {})
@@ -365,7 +367,7 @@ def dut(request, dut_target):
         roles = _rig_roles(request.node, dut_target)
         for cap in RIG_ROLES:
             if cap in roles:
-                setattr(conn, cap, roles[cap](conn))
+                setattr(conn, _ROLE_ATTR.get(cap, cap), roles[cap](conn))
         uses_rig = any(getattr(roles.get(n), "from_rig", False) for n in info.needs)
     if uses_rig:
         request.node.metercert_rig_from = len(rig.log)

@@ -107,9 +107,10 @@ std::string parse_error_line(CLI::App& app, const CLI::ParseError& e) {
 int main(int argc, char** argv) {
     CLI::App app{"metercert — test and certification conformance suite for smart-meter communication modules\n"
                  "(wired M-Bus EN 13757-2/-3, wireless M-Bus EN 13757-4/-7 and OMS, the CMi6110's SenML/CBOR, JSON\n"
-                 "and M-Bus uplinks; relay rigs; see README.md). Exit codes: 0 success, 1 the DUT failed, 2 usage or\n"
-                 "infrastructure error, 3 run INCOMPLETE, 130/143 stopped. Durations are in seconds (decimals\n"
-                 "allowed) unless an option's name says otherwise (--first-readout-ms)."};
+                 "and M-Bus uplinks; relay rigs and an IEC 62056-21 optical probe on the meter; see README.md).\n"
+                 "Exit codes: 0 success, 1 the DUT failed, 2 usage or infrastructure error, 3 run INCOMPLETE,\n"
+                 "130/143 stopped. Durations are in seconds (decimals allowed) unless an option's name says\n"
+                 "otherwise (--first-readout-ms)."};
     app.set_version_flag("--version", "metercert 0.1.0");
     app.require_subcommand(1);
     int exit_code = 0;

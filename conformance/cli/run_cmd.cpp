@@ -326,7 +326,9 @@ void add_run(CLI::App& app, int& exit_code) {
                     "Every output is set to the safe state the file declares when the run ends, is stopped\n"
                     "(SIGINT/SIGTERM) or a case fails or breaks; each switch is logged in REPORT/rig-log.jsonl\n"
                     "and the record's \"rig\" section. Without --dut the DUT is the rig target's labgrid\n"
-                    "RawSerialPort (port, speed: serial://PORT?baud=SPEED), when it has one.\n"
+                    "RawSerialPort (port, speed: serial://PORT?baud=SPEED), when it has one (not the probe's).\n"
+                    "A probe role (an IEC 62056-21 optical probe on the meter, meter.probe) lets the value cases\n"
+                    "read the meter before and after the DUT and compare every record (cmi1020 6.6/17, 6.6/18).\n"
                     "Check a file first with `metercert rig check`.");
     cmd->add_option("--station", o->station, "test station (default: $METERCERT_STATION)");
     cmd->add_option("--operator", o->operator_name, "operator (default: $METERCERT_OPERATOR)");

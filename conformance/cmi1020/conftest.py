@@ -101,12 +101,28 @@ class _SimButton:
             self.release()
 
 
+class _SimProbe:
+    """The built-in simulator's meter read as an optical probe reads it (meter.probe): slave 0's E350
+    model's readout at this moment of the bus's simulated clock, through the reference parser
+    (metercert.rig.probe.parse) — what a rig's probe (metercert.rig.probe.OpticalProbe) returns."""
+
+    def __init__(self, dut):
+        self._dut = dut
+
+    def read(self):
+        from metercert.rig.probe import parse
+        meter = self._dut.meter(0)
+        meter.advance_to(self._dut.now_ms())  # the meter as it is now (its load's energy: sim:cmi1020?load=W)
+        return parse(meter.readout, "sim:cmi1020 meter 0")
+
+
 def pytest_metercert_simulated_rig(target):
-    """The in-process simulator (sim.cmi1020) takes the rig's power cycle, rate inputs and push
-    button itself, so those cases also run in the default run, on the simulated clock; a real module
-    (or `simulate cmi1020` on a line) needs --rig (its --power/--rate-inputs/--button wires)."""
+    """The in-process simulator (sim.cmi1020) takes the rig's power cycle, rate inputs, push button
+    and meter probe itself, so those cases also run in the default run, on the simulated clock; a
+    real module (or `simulate cmi1020` on a line) needs --rig (its --power/--rate-inputs/--button
+    wires, its --probe-pty)."""
     if "sim.cmi1020" in target.capabilities:
-        return {"power": _SimPower, "rate_inputs": _SimRateInputs, "button": _SimButton}
+        return {"power": _SimPower, "rate_inputs": _SimRateInputs, "button": _SimButton, "meter.probe": _SimProbe}
     return None
 
 

@@ -101,7 +101,8 @@ def test_labgrid_loads_every_shipped_rig_file():
     files = sorted(EXAMPLES.glob("*.yaml"))
     assert len(files) >= 3, files
     values = {"LG_LCUS_PORT": "/dev/ttyUSB0", "LG_MQTT_HOST": "127.0.0.1", "LG_MODBUS_HOST": "127.0.0.1",
-              "LG_MODBUS_PORT": "502", "LG_PDU_URL": "http://127.0.0.1:8080"}
+              "LG_MODBUS_PORT": "502", "LG_PDU_URL": "http://127.0.0.1:8080", "LG_MBUS_PORT": "/dev/ttyUSB1",
+              "LG_PROBE_PORT": "/dev/ttyUSB2"}
     old = {k: os.environ.get(k) for k in values}
     os.environ.update(values)
     try:
@@ -126,7 +127,7 @@ def test_every_shipped_rig_file_checks_against_emulated_boards(boards, tmp_path)
     pdu = boards("simplerest")
     host, port = mb.address.rsplit(":", 1)
     lg = {"LG_LCUS_PORT": lc.address, "LG_MQTT_HOST": ta.address, "LG_MODBUS_HOST": host, "LG_MODBUS_PORT": port,
-          "LG_PDU_URL": pdu.address}
+          "LG_PDU_URL": pdu.address, "LG_MBUS_PORT": str(tmp_path / "mbus"), "LG_PROBE_PORT": str(tmp_path / "probe")}
     for f in sorted(EXAMPLES.glob("*.yaml")):
         p = rig_check(f, **lg)
         assert p.returncode == 0, (f, p.stdout, p.stderr)

@@ -3,6 +3,7 @@ CMe3000) or a pty. Requests are written out by hand from the CMi1020 manual's by
 replies are decoded with the metercert package and compared with the real E350 readout."""
 import json
 import os
+import pathlib
 import select
 import signal
 import socket
@@ -15,7 +16,7 @@ import pytest
 
 import metercert
 
-from conftest import BIN, Sim, frame_complete, recv_until
+from conftest import BIN, Server, Sim, frame_complete, recv_until
 
 
 def snd_ud(a, ci, ud=b""):
@@ -247,3 +248,51 @@ def test_pty_partial_frame_is_dropped_after_the_line_idle(tmp_path):
     finally:
         os.close(fd)
         s.stop()
+
+
+def test_the_meters_optical_port_on_a_pty(tmp_path):
+    """--probe-pty: the first slave's E350 answers IEC 62056-21 mode C (request, identification,
+    option select, data message; the messages written out here) with the real capture; --load grows
+    its 1.8.1 by whole Wh on the simulator's clock (3.6 MW: 1 kWh per second); --meter-fault
+    damages the answer (receive_error: the BCC). Run under the sanitizers too (ci/test)."""
+    real = (pathlib.Path(__file__).resolve().parents[2] / "vectors" / "obis" / "lgz-zmf100ac-m26.readout").read_bytes()
+
+    def exchange(path):
+        fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
+        try:
+            tty.setraw(fd)
+            got = b""
+            os.write(fd, b"/?!\r\n")
+            end = time.monotonic() + 3
+            while not got.endswith(b"\r\n") and time.monotonic() < end:
+                if select.select([fd], [], [], 0.1)[0]:
+                    got += os.read(fd, 4096)
+            os.write(fd, b"\x06040\r\n")  # ACK, V 0, Z 4 (4800 Bd, the identification's), Y 0: data readout
+            end = time.monotonic() + 3
+            while not (len(got) >= 2 and got[-2] == 0x03) and time.monotonic() < end:
+                if select.select([fd], [], [], 0.1)[0]:
+                    got += os.read(fd, 4096)
+            return got
+        finally:
+            os.close(fd)
+
+    s = Server("cmi1020", "--pty", str(tmp_path / "m"), "--probe-pty", str(tmp_path / "p"))
+    try:
+        assert exchange(str(tmp_path / "p")) == real
+    finally:
+        s.stop()
+    s = Server("cmi1020", "--pty", str(tmp_path / "m"), "--probe-pty", str(tmp_path / "p"), "--load", "3600000")
+    try:
+        a = exchange(str(tmp_path / "p"))
+        time.sleep(1.2)
+        b = exchange(str(tmp_path / "p"))
+    finally:
+        s.stop()
+    v = [float(x.split(b"1.8.1(")[1].split(b"*")[0]) for x in (a, b)]
+    assert 42951.721 <= v[0] < v[1] and 1.0 <= v[1] - v[0] < 10.0, v
+    s = Server("cmi1020", "--pty", str(tmp_path / "m"), "--probe-pty", str(tmp_path / "p"), "--meter-fault", "receive_error")
+    try:
+        bad = exchange(str(tmp_path / "p"))
+    finally:
+        s.stop()
+    assert bad[:-1] == real[:-1] and bad[-1] != real[-1]  # every byte but the BCC

@@ -89,6 +89,7 @@ void Cmi1020::power_cycle() {  // power returns at now_: the clock runs on
 // ------------------------------------------------------------------------------------ meter
 
 void Cmi1020::do_readout() {
+    meter_.advance_to(now_);  // the meter as it is at this readout (its load's energy)
     const E350::ReadResult r = meter_.read();
     switch (r.status) {
         case E350::ReadStatus::ok: break;
@@ -101,6 +102,7 @@ void Cmi1020::do_readout() {
     comm_ok_ = r.status == E350::ReadStatus::ok;
     if (!comm_ok_) return;  // the last good data stays in the telegrams (ERRATA E-18)
     error_flags_ &= ~kNotPolled;
+    if (fault_ && fault_->hooks.stale_records && last_readout_) return;  // faults.hpp: stale records
     last_readout_ = *r.readout;
     reinterpret();
 }

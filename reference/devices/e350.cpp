@@ -1,7 +1,10 @@
 #include "metercert/devices/e350.hpp"
 
+#include <algorithm>
 #include <array>
 #include <iterator>
+
+#include <fmt/format.h>
 
 namespace metercert::devices {
 
@@ -82,7 +85,79 @@ std::string framed(std::string bytes) {
 
 E350::E350(std::string readout_bytes) : readout_(framed(std::move(readout_bytes))) { p2_key.fill(0x99); }
 
-void E350::set_readout(std::string bytes) { readout_ = framed(std::move(bytes)); }
+void E350::set_readout(std::string bytes) {
+    readout_ = framed(std::move(bytes));
+    energy_wh_ = pending_wus_ = applied_wh_ = 0;
+}
+
+std::uint64_t E350::energy_wh() const noexcept { return energy_wh_; }
+
+namespace {
+// `digits` ("042951.721") plus `units` of its last digit, same width and decimals; nullopt when it
+// is no plain decimal number.
+std::optional<std::string> add_units(std::string_view digits, std::uint64_t units) {
+    std::string m;
+    std::size_t dot = std::string_view::npos;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (digits[i] == '.' && dot == std::string_view::npos) dot = i;
+        else if (digits[i] >= '0' && digits[i] <= '9') m += digits[i];
+        else return std::nullopt;
+    }
+    if (m.empty() || m.size() > 18) return std::nullopt;
+    const std::uint64_t v = std::stoull(m) + units;
+    std::string out = std::to_string(v);
+    if (out.size() < m.size()) out.insert(0, m.size() - out.size(), '0');
+    if (dot != std::string_view::npos) out.insert(out.size() - (digits.size() - dot - 1), 1, '.');
+    return out;
+}
+}  // namespace
+
+void E350::advance_to(TimePoint t) {
+    if (!clock_) {
+        clock_ = t;
+        return;
+    }
+    if (t <= *clock_) return;
+    // W·µs in steps of at most an hour (≤ 1e8 W × 3.6e9 µs: no overflow of 64 bits)
+    constexpr std::uint64_t kWus = 3'600'000'000u;  // one Wh
+    const std::uint64_t w = std::min(load_w, kMaxLoadW);
+    for (auto dt = static_cast<std::uint64_t>((t - *clock_).count()); dt > 0;) {
+        const std::uint64_t step = std::min<std::uint64_t>(dt, kWus);
+        pending_wus_ += w * step;
+        energy_wh_ += pending_wus_ / kWus;
+        pending_wus_ %= kWus;
+        dt -= step;
+    }
+    clock_ = t;
+    const std::uint64_t wh = energy_wh_;
+    if (wh == applied_wh_) return;
+    obis::Readout r;
+    try {
+        r = obis::parse_readout(readout_);
+    } catch (const obis::ReadoutError&) {
+        return;  // a deliberately broken readout stays as it is
+    }
+    const std::string tariff = fmt::format("1.8.{}", rate >= 1 ? rate : 1);
+    for (auto& line : r.lines) {
+        if (line.code_text != "1.8.0" && line.code_text != tariff && line.code_text != "15.8.0") continue;
+        if (line.values.empty() || line.values[0].unit != "kWh") continue;
+        auto& v = line.values[0];
+        const auto dot = v.value.find('.');
+        const std::size_t decimals = dot == std::string::npos ? 0 : v.value.size() - dot - 1;
+        if (decimals > 3) continue;  // finer than Wh: not this model's registers
+        std::uint64_t scale = 1;      // Wh per unit of the last digit
+        for (std::size_t i = decimals; i < 3; ++i) scale *= 10;
+        const std::uint64_t units = wh / scale - applied_wh_ / scale;
+        if (units == 0) continue;
+        const auto grown = add_units(v.value, units);
+        if (!grown) continue;
+        const auto at = v.raw.find(v.value);
+        v.raw = at == std::string::npos ? *grown : v.raw.substr(0, at) + *grown + v.raw.substr(at + v.value.size());
+        v.value = *grown;
+    }
+    applied_wh_ = wh;
+    readout_ = obis::render_readout(r);
+}
 
 E350::ReadResult E350::read() {
     ++reads;
@@ -93,6 +168,30 @@ E350::ReadResult E350::read() {
     } catch (const obis::ReadoutError& e) {
         // a readout the meter model itself cannot send cleanly looks like a receive error
         return {e.name == "bad_bcc" ? ReadStatus::receive_error : ReadStatus::readout_timeout, std::nullopt};
+    }
+}
+
+std::string E350::optical_answer() const {
+    std::string out = readout_;
+    const auto eol = out.find("\r\n");
+    const auto stx = out.find('\x02');
+    switch (fault) {
+    case MeterFault::no_meter:
+    case MeterFault::id_timeout:
+        return {};
+    case MeterFault::id_receive_error:
+        if (eol != std::string::npos && eol > 6) out[6] = static_cast<char>(static_cast<unsigned char>(out[6]) | 0x80);
+        return out;
+    case MeterFault::unexpected_id_char:
+        if (eol != std::string::npos && eol > 5) out.insert(5, 1, '\x01');
+        return out;
+    case MeterFault::readout_timeout:
+        return stx == std::string::npos ? out : out.substr(0, stx + (out.size() - stx) / 2);
+    case MeterFault::receive_error:
+        if (!out.empty()) out.back() = static_cast<char>(~static_cast<unsigned char>(out.back()) & 0x7F);
+        return out;
+    default:
+        return out;
     }
 }
 

@@ -378,6 +378,9 @@ constexpr Cmi1020FaultSpec kFaults[] = {
       "takes values the manual excludes: address > 0xFA, non-BCD ID, P1 with non-digits, rate 7–0xFE, a 9-byte "
       "OBIS selection list, text index > 12"},
      {.out_of_range_applied = true}},
+    {{"stale_readout", "CMi1020 §5 (a readout every 30 s), §6.6 Table 6",
+      "the telegrams keep the records of the first meter readout: the meter's later values never reach them"},
+     {.stale_records = true}},
     {{"medium_mask_ignored", "CMi1020 §6.7.7",
       "a selection's medium byte is not compared: 0x07 selects an electricity meter"},
      {.received = medium_mask_ignored}},

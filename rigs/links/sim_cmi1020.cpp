@@ -4,7 +4,7 @@
 // sim.cmi1020 (the slaves and meters themselves: sim_cmi1020.hpp).
 //
 //   sim:cmi1020?count=3&secondary=13647123&address=1&baud=2400&gap_bits=33&ids=random:7
-//               &readout=FILE&fault=NAME
+//               &readout=FILE&fault=NAME&load=W
 #include <fmt/format.h>
 
 #include "metercert/devices/faults.hpp"
@@ -30,6 +30,7 @@ struct Config {
     double gap_bits = 33;
     const devices::Cmi1020FaultSpec* fault = nullptr;  // nullptr: the reference
     std::string fault_name = "none";
+    std::uint32_t load_w = 0;  // a load on every meter (E350::load_w): its energy registers grow
 };
 
 Config parse(const DutUrl& u) {
@@ -51,6 +52,7 @@ Config parse(const DutUrl& u) {
         fail(u, fmt::format("ids={} (expected consecutive or random:SEED)", ids));
     }
     c.gap_bits = static_cast<double>(p.num("gap_bits", 33, 11, 100000));
+    c.load_w = static_cast<std::uint32_t>(p.num("load", 0, 0, 100'000'000));
     c.fault_name = p.str("fault", "none");
     c.fault = devices::find_cmi1020_fault(c.fault_name);
     if (!c.fault && c.fault_name != "none")
@@ -63,6 +65,7 @@ class SimCmi1020Link : public DutLink, public MbusLine, public SimCmi1020 {
 public:
     SimCmi1020Link(const DutUrl& u, const LinkOptions& o, const Config& c) : DutLink(u.text, o.tap), bus_(c.bus) {
         bus_.set_fault(c.fault);
+        for (std::size_t i = 0; i < bus_.size(); ++i) bus_.meter(i).load_w = c.load_w;
         for (std::size_t i = 0; i < bus_.size() && c.baud != 2400; ++i)  // §6.7.3 through each slave's command
             bus_.slave(i).on_frame(mbus::build_long(0x53, bus_.slave(i).settings().primary_address,
                                                     static_cast<std::uint8_t>(0xB8 + __builtin_ctz(c.baud / 300)), {}));

@@ -17,6 +17,10 @@ option             labgrid protocol        what it drives (capability)
 ``rate_input_b``   ``DigitalOutputProtocol``  rate input B (both or neither)
 ``button``         ``DigitalOutputProtocol``  a relay across the push button (``button``)
 ``led``            ``DigitalOutputProtocol``  read only (``get()``): an input watching a LED
+``probe``          a serial *resource*     an IEC 62056-21 optical probe on the meter's optical
+                   (``RawSerialPort``,     port (``meter.probe``): named by the resource's ``name``;
+                   ``USBSerialPort``)      metercert opens the port itself (:mod:`metercert.rig.probe`)
+``probe_max_baud`` —                       optional: the highest rate the probe selects (300 … 19200)
 =================  ======================  =============================================
 
 The DUT's own line may be in the target too, as labgrid's ``RawSerialPort`` (``port``, ``speed``):
@@ -52,6 +56,9 @@ ROLES = {
     "led": ("DigitalOutputProtocol", None, "an input watching a LED (read only)"),
 }
 SAFE_OPTIONS = {"power_safe": ("on", "off")}
+# The probe role names a serial resource, not a driver: metercert opens the port itself (7E1, mode C)
+PROBE = ("probe", "meter.probe", "an IEC 62056-21 optical probe on the meter's optical port")
+PROBE_BAUDS = (300, 600, 1200, 2400, 4800, 9600, 19200)
 EXAMPLES = {"PowerProtocol": "e.g. DigitalOutputPowerDriver bound to a relay, TasmotaPowerDriver, NetworkPowerDriver",
             "DigitalOutputProtocol": "e.g. LcusRelayDriver, ModbusRelayDriver, FileDigitalOutputDriver"}
 
@@ -125,8 +132,9 @@ class RigFile:
         named = {d.name: d for d in target.drivers if d.name}
         used = {}
         given = [r for r in ROLES if r in opts]
-        if not given:
-            problems.append(f"{at}: names no role ({', '.join(ROLES)}): the rig drives nothing of this DUT")
+        if not given and PROBE[0] not in opts:
+            problems.append(f"{at}: names no role ({', '.join([*ROLES, PROBE[0]])}): the rig drives nothing of this DUT")
+        problems += self._check_probe(target, opts, at)
         for role in given:
             proto_name, _cap, words = ROLES[role]
             value = opts[role]
@@ -156,6 +164,36 @@ class RigFile:
             elif str(safe).lower() not in ("on", "off") and safe not in (True, False):
                 problems.append(f"{at}.power_safe: {safe!r}: expected on or off")
         return problems
+
+    def _check_probe(self, target, opts, at) -> list[str]:
+        if PROBE[0] not in opts:
+            return ["{at}.probe_max_baud: without a probe role".format(at=at)] if "probe_max_baud" in opts else []
+        from labgrid.resource import NetworkSerialPort
+        from labgrid.resource.base import SerialPort
+        value = opts[PROBE[0]]
+        serial = {r.name: r for r in target.resources if isinstance(r, SerialPort) and r.name}
+        problems = []
+        r = next((r for r in target.resources if r.name == value), None) if isinstance(value, str) else None
+        if not isinstance(value, str) or not value:
+            problems.append(f"{at}.probe: expected the name of a serial resource, got {value!r}")
+        elif r is None:
+            problems.append(f"{at}.probe: no resource named '{value}' in targets.{target.name}.resources (named serial "
+                            f"resources: {', '.join(sorted(serial)) or 'none'}); probe is {PROBE[2]}, a labgrid "
+                            f"RawSerialPort or USBSerialPort with name: {value}")
+        elif not isinstance(r, SerialPort) or isinstance(r, NetworkSerialPort):
+            problems.append(f"{at}.probe: resource '{value}' is a {type(r).__name__}, not a local serial port: probe "
+                            f"({PROBE[2]}) needs a RawSerialPort or USBSerialPort (metercert opens the port itself, 7E1)")
+        if "probe_max_baud" in opts and opts["probe_max_baud"] not in PROBE_BAUDS:
+            problems.append(f"{at}.probe_max_baud: {opts['probe_max_baud']!r}: expected a mode C rate "
+                            f"({', '.join(map(str, PROBE_BAUDS))})")
+        return problems
+
+    def probe_resource(self, name):
+        """The labgrid serial resource of target ``name``'s probe role, or None without one."""
+        value = self._options(name).get(PROBE[0])
+        if value is None:
+            return None
+        return next((r for r in self.target(name).resources if r.name == value), None)
 
     def roles(self, name) -> dict:
         """Role → labgrid driver of target ``name``; RigError with every problem when it has any."""
@@ -197,7 +235,9 @@ class Rig:
         self.target_name = target
         self.drivers = self.file.roles(target)
         self.safe_power = self.file.power_safe(target)
-        self.capabilities = frozenset(ROLES[r][1] for r in self.drivers if ROLES[r][1])
+        self.probe_resource = self.file.probe_resource(target)
+        self.capabilities = frozenset([*(ROLES[r][1] for r in self.drivers if ROLES[r][1]),
+                                       *([PROBE[1]] if self.probe_resource is not None else [])])
         self.log: list[dict] = []
         self._log_path = pathlib.Path(log_path) if log_path else None
         self._lock = threading.RLock()
@@ -208,6 +248,10 @@ class Rig:
         self.rate_inputs = _RateInputs(self) if "rate_input_a" in self.drivers else None
         self.button = _Button(self) if "button" in self.drivers else None
         self.led = _Led(self) if "led" in self.drivers else None
+        self.probe = None
+        if self.probe_resource is not None:
+            from metercert.rig.probe import OpticalProbe
+            self.probe = OpticalProbe(self.probe_resource.port or "", self.file._options(target).get("probe_max_baud"))
 
     # ---------------------------------------------------------------- switching, logged
     def open(self):
@@ -284,7 +328,8 @@ class Rig:
         timestamps: labgrid's serial resources carry only port and speed) as
         ``serial://PORT?baud=SPEED``; None without one. RigError when the target has several."""
         from labgrid.resource import RawSerialPort
-        ports = [r for r in self.file.target(self.target_name).resources if isinstance(r, RawSerialPort)]
+        ports = [r for r in self.file.target(self.target_name).resources
+                 if isinstance(r, RawSerialPort) and r is not self.probe_resource]  # the probe's port is not the DUT's
         if len(ports) > 1:
             raise RigError(f"{self.file.path}: targets.{self.target_name}.resources: {len(ports)} RawSerialPort resources: "
                            f"which is the DUT's? (give --dut)")
@@ -294,9 +339,12 @@ class Rig:
         """The rig section of the record: file, target, roles (role → driver and class), safe
         state, the switch log."""
         return {"file": self.file.path, "target": self.target_name,
-                "roles": {r: {"driver": d.name, "class": type(d).__name__} for r, d in self.drivers.items()},
+                "roles": {**{r: {"driver": d.name, "class": type(d).__name__} for r, d in self.drivers.items()},
+                          **({"probe": {"driver": self.probe_resource.name, "class": type(self.probe_resource).__name__,
+                                        "port": self.probe.port}} if self.probe else {})},
                 "safe": {"power": "on" if self.safe_power else "off", "rate_inputs": "off", "button": "released"},
-                "switches": list(self.log)}
+                "switches": list(self.log),
+                **({"probe_readouts": list(self.probe.log)} if self.probe else {})}
 
 
 class _Power:

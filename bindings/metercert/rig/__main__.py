@@ -4,7 +4,8 @@ Loads FILE with labgrid (``labgrid.Environment``), makes every target and checks
 (:meth:`metercert.rig.RigFile.check`): each problem is one line ``FILE: YAML.PATH: what``. Without
 ``--exercise`` nothing is activated and nothing switches. ``--exercise``: each target's roles are
 activated and switched once — the supply off then on, each output on then off (read back where
-the board answers) — and left in the safe state; every switch is printed. Exit 0: usable (and,
+the board answers) — and left in the safe state; every switch is printed; a probe role makes one
+IEC 62056-21 mode C readout of the meter (metercert.rig.probe) and prints what it read. Exit 0: usable (and,
 with --exercise, every output switched); 1: problems found or a switch failed; 2: no such file.
 """
 from __future__ import annotations
@@ -14,7 +15,7 @@ import json
 import pathlib
 import sys
 
-from metercert.rig import ROLES, Rig, RigError, RigFile
+from metercert.rig import PROBE, ROLES, Rig, RigError, RigFile
 
 
 def _exercise(path: str, target: str, out) -> list[str]:
@@ -41,6 +42,15 @@ def _exercise(path: str, target: str, out) -> list[str]:
                     problems.append(f"targets.{target}.options.{role}: driver '{d.name}' reads {'on' if got else 'off'} "
                                     f"after it was set {'on' if want else 'off'}")
             out(f"  {role:<13} {d.name}: on, off (read back {', '.join(seen)})")
+        if rig.probe is not None:
+            from metercert.rig.probe import ProbeError
+            try:
+                r = rig.probe.read()
+                out(f"  {'probe':<13} {rig.probe_resource.name}: /{r.readout['manufacturer']}{r.readout['baud_char']}"
+                    f"{r.readout['identification']}, {len(r.readout['lines'])} data line(s) at {r.baud} Bd, BCC good")
+            except ProbeError as e:
+                problems.append(f"targets.{target}.options.probe: resource '{rig.probe_resource.name}' "
+                                f"({rig.probe.port}): no readout: {e}")
     except RigError as e:
         problems.append(str(e).removeprefix(f"{path}: "))
     except Exception as e:
@@ -73,6 +83,9 @@ def check(path: str, exercise: bool = False, as_json: bool = False) -> int:
             opts = rf._options(t)
             named = {d.name: d for d in rf.target(t).drivers if d.name}
             roles = {r: f"{opts[r]} ({type(named[opts[r]]).__name__})" for r in ROLES if r in opts}
+            probe = rf.probe_resource(t)
+            if probe is not None:
+                roles[PROBE[0]] = f"{probe.name} ({type(probe).__name__} {probe.port})"
             out(f"target {t}: " + ", ".join(f"{r} = {v}" for r, v in roles.items())
                 + f"; power safe: {'on' if rf.power_safe(t) else 'off'}" * ("power" in opts))
         rf.cleanup()

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -13,6 +14,7 @@
 #include "metercert/devices/bus.hpp"
 #include "metercert/devices/e350.hpp"
 #include "metercert/mbus/secondary_address.hpp"
+#include "metercert/obis/mode_c.hpp"
 #include "metercert/rigs/sim_cmi1020.hpp"
 #include "metercert/rigs/sim_host.hpp"
 #include "metercert/rigs/wire.hpp"
@@ -44,6 +46,9 @@ struct Cmi1020Options {
     std::string power;                     // a wire (rigs/wire.hpp): the module's supply
     std::vector<std::string> rate_inputs;  // two wires: the 230 VAC rate inputs A and B
     std::string button;                    // a wire: the push button (closed = pressed)
+
+    std::string probe_pty;                 // the first slave's E350 on its optical port (IEC 62056-21 mode C)
+    std::uint32_t load_w = 0;              // a load on every meter: its energy registers grow
 };
 
 // The rig's wires into the simulated bus (rigs/wire.hpp): the supply of every slave (a cut is
@@ -182,6 +187,7 @@ int run(const Cmi1020Options& o) {
     std::vector<StateFile> states;
     for (std::size_t i = 0; i < bus.size(); ++i) {
         bus.meter(i).fault = *fault;
+        bus.meter(i).load_w = o.load_w;
         if (o.baud != 2400)  // §6.7.3 through the slave's own command
             bus.slave(i).on_frame(mbus::build_long(0x53, bus.slave(i).settings().primary_address,
                                                    static_cast<std::uint8_t>(0xB8 + __builtin_ctz(o.baud / 300)), {}));
@@ -269,6 +275,32 @@ int run(const Cmi1020Options& o) {
     } else {
         line = &pty_or_usage_error(host, o.pty, {.on_bytes = on_bytes});
     }
+    // The optical port of the first slave's E350 (a lab's IEC 62056-21 probe): the same meter model
+    // the module reads, its answer taken at the host's time after the bus has lived up to it, so a
+    // readout through the probe and one through the module see the meter as it is at that moment.
+    std::optional<obis::ModeCMeter> optical;
+    rigs::PtyEndpoint* probe_line = nullptr;
+    std::size_t probe_readouts = 0;
+    if (!o.probe_pty.empty()) {
+        optical.emplace([&] {
+            // the meter has its own supply: it answers (and its load runs on) while the rig cuts the module's
+            bus.advance_to(host.time());
+            bus.meter(0).advance_to(host.time());  // as the module's readouts see it (E350::advance_to)
+            return bus.meter(0).optical_answer();
+        });
+        // IEC 62056-21: a meter that receives no character for 1500 ms goes back to waiting for a request
+        rigs::Timer* silence = &host.timer([&] { optical->reset(); });
+        probe_line = &pty_or_usage_error(host, o.probe_pty, {.on_bytes = [&, silence](std::span<const std::uint8_t> in) {
+                                             silence->arm_in(1500);
+                                             const auto before = optical->readouts();
+                                             const auto reply = optical->feed(
+                                                 std::string_view(reinterpret_cast<const char*>(in.data()), in.size()));
+                                             probe_readouts += optical->readouts() - before;
+                                             if (!reply.bytes.empty())
+                                                 probe_line->send(std::span(reinterpret_cast<const std::uint8_t*>(reply.bytes.data()),
+                                                                            reply.bytes.size()));
+                                         }});
+    }
     host.every(500, [&] { bus.advance_to(host.time()); });  // the meters' own readouts between frames
     if (wires.any()) host.every(20, [&] { wires.sync(bus, host.time()); });
 
@@ -290,6 +322,8 @@ int run(const Cmi1020Options& o) {
     if (!o.power.empty()) identity["power"] = o.power;  // the rig's wires, when there are any
     if (!o.rate_inputs.empty()) identity["rate_inputs"] = o.rate_inputs;
     if (!o.button.empty()) identity["button"] = o.button;
+
+    if (probe_line) identity["probe_pty"] = o.probe_pty;
     host.announce_ready("cmi1020", identity);
     const int code = host.run();
 
@@ -302,6 +336,8 @@ int run(const Cmi1020Options& o) {
                              states.empty() ? "" : ", state saved", bus.collisions(), rejected, partial_dropped);
     if (wires.any()) std::cerr << fmt::format("; {} power cycle(s) through the rig", wires.power_cycles());
     if (!o.button.empty()) std::cerr << fmt::format(", {} button press(es)", wires.presses());
+
+    if (probe_line) std::cerr << fmt::format("; {} readout(s) through the optical probe", probe_readouts);
     if (tcp) std::cerr << fmt::format("; {} client(s), {} refused while one was connected, {} closed idle", clients, refused, idle_closed);
     std::cerr << "\n";
     return code;
@@ -351,6 +387,16 @@ const bool registered = register_simulated_device({
                      "a rig's wire for the push button of every slave (on = pressed): a press toggles the\n"
                      "disconnector (§5.3: not within ~10 s of the last toggle); held on power-up and released\n"
                      "after >= 10 s: the factory defaults (§5.4)");
+
+        c.add_option("--load", o->load_w,
+                     "a load on every meter, W (0: none): its energy registers (1.8.0, the current tariff's,\n"
+                     "15.8.0) grow on the simulator's clock, as the module's readouts and the probe see them")
+            ->capture_default_str();
+        c.add_option("--probe-pty", o->probe_pty,
+                     "the first slave's E350 on its optical port: create a pseudo-terminal at PATH where the\n"
+                     "meter answers an IEC 62056-21 mode C data readout (/?! → identification, ACK 0 Z 0 →\n"
+                     "data message with BCC) with the readout the module reads, at the same moment (a rig's\n"
+                     "probe role: rigs/README.md 'The optical probe'); --meter-fault damages it too");
         return [o] { return run(*o); };
     },
 });

@@ -14,6 +14,7 @@
 
 #include "metercert/devices/fault_spec.hpp"
 #include "metercert/obis/readout.hpp"
+#include "metercert/time.hpp"
 
 namespace metercert::devices {
 
@@ -80,8 +81,35 @@ public:
     const std::string& readout_bytes() const noexcept { return readout_; }
     void set_readout(std::string bytes);  // as the constructor
 
+    // A load on the meter, W (0: none, the readout never changes by itself). advance_to(t) adds the
+    // energy `load_w` took since the previous call (t on the caller's clock, time.hpp; the first
+    // call only starts the meter's clock, an earlier t does nothing) to the imported active energy
+    // registers the readout has: 1.8.0, the current tariff's register (1.8.1, or 1.8.R after an
+    // 0xFF05 command set rate R ≥ 1) and 15.8.0, each in whole units of its last digit (Wh for
+    // "042951.721*kWh"; the digits beyond wait until they make a whole unit), width kept. The
+    // CMi1020 calls it before each readout and `simulate cmi1020 --probe-pty` before each probe
+    // readout, so both see the meter as it is at that moment. A readout the model cannot parse
+    // does not grow. set_readout starts afresh (the new readout's values, no energy pending).
+    std::uint32_t load_w = 0;  // at most kMaxLoadW (larger: taken as kMaxLoadW)
+    static constexpr std::uint32_t kMaxLoadW = 100'000'000;
+    void advance_to(TimePoint t);
+    [[nodiscard]] std::uint64_t energy_wh() const noexcept;  // taken by the load since the first advance_to
+
+    // What a probe on the meter's optical port receives for a mode C data readout
+    // (obis::ModeCMeter's answer): the readout's wire form, damaged as the meter's fault damages
+    // the exchange — "" (nothing answers) for no_meter and id_timeout; the identification with a
+    // character that is not 7-bit for id_receive_error (a parity error on a real 7E1 line), with
+    // a control character after the baud character for unexpected_id_char; the data message cut
+    // off half-way (no ETX) for readout_timeout; the BCC inverted for receive_error. The P1/P2
+    // and command faults leave the readout alone. Does not count as a read() (reads).
+    [[nodiscard]] std::string optical_answer() const;
+
 private:
     std::string readout_;
+    std::optional<TimePoint> clock_;    // the last advance_to
+    std::uint64_t energy_wh_ = 0;    // Wh the load took since the first advance_to
+    std::uint64_t pending_wus_ = 0;  // and W·µs short of the next Wh (< 3.6e9)
+    std::uint64_t applied_wh_ = 0;   // Wh of it already in the registers
 };
 
 // The E350's faults: how the meter behind a CMi1020 misbehaves on its IEC 62056-21 port, so that

@@ -70,6 +70,10 @@ struct Cmi1020FaultHooks {
     // Slave logic of the rate (§6.7.11, §7.2): a change of the rate inputs selects the rate even
     // when rate selection is off (0).
     bool rate_inputs_always = false;
+
+    // Slave logic: after its first good readout the slave keeps those records: later readouts of
+    // the meter succeed (flags as the reference) but never reach the telegrams (a stale register).
+    bool stale_records = false;
 };
 
 struct Cmi1020FaultSpec {

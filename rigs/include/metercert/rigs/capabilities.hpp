@@ -72,8 +72,9 @@ inline constexpr CapabilityInfo kCapabilities[] = {
                     "DigitalOutputProtocol drivers as rate_input_a/rate_input_b: --rig FILE)", CapabilitySource::rig, false},
     {"button", "pressing the device's button through a relay of the rig (a DigitalOutputProtocol driver as the rig "
                "file's button role: --rig FILE)", CapabilitySource::rig, false},
-    {"meter.probe", "an optical probe on the meter (IEC 62056-21) giving the meter reference (--rig FILE)",
-     CapabilitySource::rig, true},
+    {"meter.probe", "an IEC 62056-21 optical probe on the meter reading it before and after the DUT (the rig file's "
+                    "probe role, a labgrid serial port: --rig FILE; or the built-in simulator's meter)",
+     CapabilitySource::rig, false},
 };
 
 constexpr std::span<const CapabilityInfo> capabilities() noexcept { return kCapabilities; }
