@@ -32,6 +32,37 @@ def _value_problem(obis: str, value: str, unit: str, row: tuple, rec: dict) -> s
     return None if number == want else f"{shown}, expected {want}"
 
 
+def readout_lines(readout: bytes) -> dict[str, tuple[str, str, tuple]]:
+    """OBIS → (value, unit, Table 6 row) of the readout's lines that Table 6 maps to a record (the
+    first of a repeated line; 0.0 goes to the header: case 6.2)."""
+    lines: dict[str, tuple[str, str, tuple]] = {}
+    for obis, value, unit in readout_values(readout):
+        row = table6.BY_OBIS.get(obis)
+        if row is not None and row[2] != "HEADER" and obis not in lines:
+            lines[obis] = (value, unit, row)
+    return lines
+
+
+def records_by_line(lines: dict, recs: list[dict], absent: str) -> tuple[dict[str, list[dict]], list[str]]:
+    """Each readout line's records (by Table 6's DIF and VIF), and the records that stand for no line
+    of the readout (`absent` ends their message: which readout does not give the row). The
+    CMi1020's own static records (Table 5, case 6.5) are neither."""
+    by_line: dict[str, list[dict]] = {obis: [] for obis in lines}
+    extra = []
+    for rec in recs:
+        if (rec.get("dif"), rec.get("vif")) in TABLE5:
+            continue
+        rows = _rows_of(rec)
+        if not rows:
+            extra.append(f"record {rec.get('dif')} {rec.get('vif')} = {rec.get('value')}: no Table 6 row has this DIF and VIF")
+        elif rows[0][1] not in lines:
+            extra.append(f"record {rec.get('dif')} {rec.get('vif')} = {rec.get('value')}: row {rows[0][0]} ({rows[0][1]}), "
+                         f"which {absent}")
+        else:
+            by_line[rows[0][1]].append(rec)
+    return by_line, extra
+
+
 def compare(readout: bytes, recs: list[dict]) -> tuple[list[str], list[str], int]:
     """The DUT's records against the meter's readout under Table 6 (expectations from the readout
     text and table6.py only). Returns (problems of readout lines: record missing, twice or with
@@ -39,24 +70,8 @@ def compare(readout: bytes, recs: list[dict]) -> tuple[list[str], list[str], int
     value the row cannot carry exactly may be left out (ERRATA E-16); a blank value needs no record
     (absent, or a text of spaces or of no character: ERRATA E-34);
     the VIF exponent may be any of the row's printed range (E-16)."""
-    lines: dict[str, tuple[str, str, tuple]] = {}
-    for obis, value, unit in readout_values(readout):
-        row = table6.BY_OBIS.get(obis)
-        if row is not None and row[2] != "HEADER" and obis not in lines:
-            lines[obis] = (value, unit, row)  # 0.0 goes to the header (case 6.2)
-    by_line: dict[str, list[dict]] = {obis: [] for obis in lines}
-    extra = []
-    for rec in recs:
-        if (rec.get("dif"), rec.get("vif")) in TABLE5:
-            continue  # the CMi1020's own static data (Table 5, case 6.5)
-        rows = _rows_of(rec)
-        if not rows:
-            extra.append(f"record {rec.get('dif')} {rec.get('vif')} = {rec.get('value')}: no Table 6 row has this DIF and VIF")
-        elif rows[0][1] not in lines:
-            extra.append(f"record {rec.get('dif')} {rec.get('vif')} = {rec.get('value')}: row {rows[0][0]} ({rows[0][1]}), "
-                         f"which the meter's readout does not give")
-        else:
-            by_line[rows[0][1]].append(rec)
+    lines = readout_lines(readout)
+    by_line, extra = records_by_line(lines, recs, "the meter's readout does not give")
     problems, checked = [], 0
     for obis, (value, unit, row) in lines.items():
         found = by_line[obis]

@@ -14,8 +14,8 @@ from decimal import Decimal, InvalidOperation
 
 from metercert import table6
 from metercert.conformance import Mismatch, case, measure
-from .lib import READOUT_PERIOD_MS, TABLE5, read_telegrams, readout_values, records
-from .test_6_6 import _rows_of, _value_problem
+from .lib import READOUT_PERIOD_MS, read_telegrams, records
+from .test_6_6 import _value_problem, readout_lines, records_by_line
 
 
 def grows(obis: str) -> bool:
@@ -53,35 +53,6 @@ def bracket(dut, master):
     return before, recs, after
 
 
-def _lines(readout: bytes) -> dict:
-    """OBIS → (value, unit, Table 6 row) of the readout's lines Table 6 maps to a record (0.0 goes to
-    the header: case 6.2)."""
-    out = {}
-    for obis, value, unit in readout_values(readout):
-        row = table6.BY_OBIS.get(obis)
-        if row is not None and row[2] != "HEADER" and obis not in out:
-            out[obis] = (value, unit, row)
-    return out
-
-
-def _by_line(lines: dict, recs: list[dict]) -> tuple[dict, list[str]]:
-    """Each readout line's records, and the records that stand for no line of the readout."""
-    by_line = {obis: [] for obis in lines}
-    extra = []
-    for rec in recs:
-        if (rec.get("dif"), rec.get("vif")) in TABLE5:
-            continue  # the CMi1020's own static data (Table 5, case 6.5)
-        rows = _rows_of(rec)
-        if not rows:
-            extra.append(f"record {rec.get('dif')} {rec.get('vif')} = {rec.get('value')}: no Table 6 row has this DIF and VIF")
-        elif rows[0][1] not in by_line:
-            extra.append(f"record {rec.get('dif')} {rec.get('vif')} = {rec.get('value')}: row {rows[0][0]} ({rows[0][1]}), "
-                         f"which the meter's readouts do not give")
-        else:
-            by_line[rows[0][1]].append(rec)
-    return by_line, extra
-
-
 def _evidence(before, after) -> dict:
     """The two probe readouts as the record keeps them (the measurement's extra keys): where they
     came from, when, at which rate, and their text."""
@@ -104,8 +75,8 @@ def _number(x) -> Decimal | None:
       "optical probe before and after the DUT was read (ERRATA E-114, E-115).", needs=("meter.probe",))
 def test_growing_registers_between_probe_readouts(dut, master):
     before, recs, after = bracket(dut, master)
-    lo_lines, hi_lines = _lines(before.bytes), _lines(after.bytes)
-    by_line, _extra = _by_line(hi_lines, recs)
+    lo_lines, hi_lines = readout_lines(before.bytes), readout_lines(after.bytes)
+    by_line, _extra = records_by_line(hi_lines, recs, "the meter's readouts do not give")
     problems, checked = [], 0
     for obis, (hi_value, unit, row) in hi_lines.items():
         if not grows(obis) or obis not in lo_lines or not hi_value.strip():
@@ -143,8 +114,8 @@ def test_growing_registers_between_probe_readouts(dut, master):
       needs=("meter.probe",))
 def test_other_records_equal_the_probe_readouts(dut, master):
     before, recs, after = bracket(dut, master)
-    lo_lines, hi_lines = _lines(before.bytes), _lines(after.bytes)
-    by_line, extra = _by_line(hi_lines, recs)
+    lo_lines, hi_lines = readout_lines(before.bytes), readout_lines(after.bytes)
+    by_line, extra = records_by_line(hi_lines, recs, "the meter's readouts do not give")
     problems, checked, changed = [], 0, []
     for obis, (value, unit, row) in hi_lines.items():
         if grows(obis):
