@@ -8,6 +8,8 @@
 // what `metercert run --profile cmi6110 --dut cmi6110+uplinks:FILE` certifies.
 #include <set>
 #include <algorithm>
+#include <atomic>
+#include <csignal>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -15,6 +17,8 @@
 #include <fmt/format.h>
 
 #include "metercert/devices/cmi6110/module.hpp"
+#include "metercert/rigs/coap/log.hpp"
+#include "metercert/rigs/lwm2m/client.hpp"
 #include "registry.hpp"
 #include "serve.hpp"
 
@@ -45,7 +49,64 @@ struct Cmi6110Options {
     std::string time_sync;            // UTC
     std::string config;               // --config FILE: the §7.5 settings; options given on the line win
     std::set<std::string> given;      // the settings options given on the command line
+    // the LwM2M client (rigs/include/metercert/rigs/lwm2m/client.hpp): on the network instead of the uplinks file
+    std::string server, bootstrap, endpoint, psk_id, psk_hex;
+    std::uint32_t lifetime = 86400;
+    double time_scale = 1.0;
+    int listen = -1;                  // -1: no listener
+    double run_seconds = 0;           // 0: until SIGINT/SIGTERM
 };
+
+std::atomic<bool> g_stop{false};
+extern "C" void on_stop(int) { g_stop.store(true); }
+
+// `--server` / `--bootstrap`: the reference client on the network (LwM2M TS 1.1 §6.1, §6.2)
+int run_client(const Cmi6110Options& o) {
+    rigs::lwm2m::ClientOptions c;
+    c.server = o.server;
+    c.bootstrap = o.bootstrap;
+    c.endpoint = o.endpoint;
+    if (!o.server.empty() && !o.bootstrap.empty()) usage_error("--server and --bootstrap: give one (the Bootstrap-Server names the DM server)");
+    if (o.endpoint.empty()) usage_error("--endpoint NAME is required with --server/--bootstrap (the LwM2M Endpoint Client Name)");
+    if (o.psk_id.empty() != o.psk_hex.empty()) usage_error("--psk-id and --psk go together");
+    if (!o.psk_id.empty()) {
+        rigs::coap::Psk psk;
+        psk.identity = o.psk_id;
+        const std::string& h = o.psk_hex;
+        if (h.empty() || h.size() % 2 != 0 || h.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+            usage_error("--psk: expected an even number of hex digits (the key itself is not shown)");
+        for (std::size_t i = 0; i < h.size(); i += 2) psk.key.push_back(static_cast<std::uint8_t>(std::stoi(h.substr(i, 2), nullptr, 16)));
+        rigs::coap::register_secret(psk.key);
+        c.psk = psk;
+    }
+    if (o.lifetime < 1) usage_error("--lifetime must be ≥ 1 s");
+    c.lifetime = o.lifetime;
+    if (!(o.time_scale >= 1.0 && o.time_scale <= 1e6)) usage_error("--time-scale must be 1..1000000");
+    c.time_scale = o.time_scale;
+    if (o.listen > 65535) usage_error("--listen: a port 0..65535 (0: any free port)");
+    if (o.listen >= 0) c.listen_port = static_cast<std::uint16_t>(o.listen);
+    if (o.run_seconds < 0) usage_error("--run-seconds must be ≥ 0");
+    c.run_time = std::chrono::milliseconds(static_cast<long long>(o.run_seconds * 1000));
+    if (o.fault != "none") {
+        if (o.fault == "registration_without_elvaco_objects") c.faults.no_elvaco_objects = true;
+        else if (o.fault == "no_update_before_lifetime") c.faults.no_update = true;
+        else if (o.fault == "ignores_observe_cancel") c.faults.ignores_observe_cancel = true;
+        else usage_error(fmt::format("--fault '{}' with --server/--bootstrap: unknown ({})", o.fault,
+                                     devices::fault_choices(network_fault_specs())));
+    }
+    std::signal(SIGINT, on_stop);
+    std::signal(SIGTERM, on_stop);
+    try {
+        rigs::lwm2m::Client client(c, [](const std::string& line) { std::cerr << "metercert simulate cmi6110: " << line << std::endl; });
+        client.run(g_stop);
+    } catch (const rigs::coap::CoapError& e) {
+        usage_error(e.what());
+    } catch (const rigs::lwm2m::ClientError& e) {
+        std::cerr << "error: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}
 
 UtcTime parse_utc(const std::string& s, const char* option) {
     const auto t = parse_utc_text(s);
@@ -55,6 +116,7 @@ UtcTime parse_utc(const std::string& s, const char* option) {
 }
 
 int run(const Cmi6110Options& o) {
+    if (!o.server.empty() || !o.bootstrap.empty()) return run_client(o);
     SimulationRun run;
     run.start = parse_utc(o.start, "--start");
     if (!o.network_down.empty()) {
@@ -137,7 +199,10 @@ const bool registered = register_simulated_device({
     "The CMi6110 NB-IoT module with its UH50 heat meter (schedule §7.3, backlog §7.3.4),\n"
     "run in simulated time from --start for --days (no waiting). Writes the uplinks file\n"
     "(the configuration line, then one JSON line per uplink: transmit time UTC, encoding,\n"
-    "payload) to --uplinks-out: the input of `run --profile cmi6110 --dut cmi6110+uplinks:FILE`.",
+    "payload) to --uplinks-out: the input of `run --profile cmi6110 --dut cmi6110+uplinks:FILE`.\n"
+    "With --server or --bootstrap it is the module's LwM2M client on the network instead (real time,\n"
+    "or --time-scale): bootstrap (LwM2M TS 1.1 §6.1), Register/Update/De-register (§6.2) and the DM\n"
+    "server's Read/Write/Execute/Discover/Write-Attributes/Observe on its objects (manual §6.3).",
     [](CLI::App& c) -> std::function<int()> {
         auto o = std::make_shared<Cmi6110Options>();
         c.add_option("--start", o->start, "simulated start, UTC (YYYY-MM-DDTHH:MMZ)")->capture_default_str();
@@ -173,6 +238,22 @@ const bool registered = register_simulated_device({
         c.add_option("--config", o->config,
                      "the §7.5 settings from FILE: {\"config\": {…}} with the keys of the uplinks file's first\n"
                      "line (rigs/README.md); a setting option given on the command line replaces the file's");
+        c.add_option("--server", o->server,
+                     "coap://HOST:PORT or coaps://HOST:PORT (with --psk-id/--psk): register straight with this LwM2M DM\n"
+                     "server (POST /rd, TS 1.1 §6.2) and serve its requests until SIGINT/SIGTERM (then De-register)");
+        c.add_option("--bootstrap", o->bootstrap,
+                     "coap[s]://HOST:PORT: client-initiated bootstrap (POST /bs?ep=, TS 1.1 §6.1), then register with the DM\n"
+                     "server the Security/Server objects now name, with the PSK the Bootstrap-Server wrote");
+        c.add_option("--endpoint", o->endpoint, "the LwM2M Endpoint Client Name (ep) for --server/--bootstrap");
+        c.add_option("--psk-id", o->psk_id, "DTLS PSK identity for the first server (coaps://)");
+        c.add_option("--psk", o->psk_hex, "DTLS PSK as hex (never shown in any output)");
+        c.add_option("--lifetime", o->lifetime, "registration lifetime, s of model time (Update at half of it)")->capture_default_str();
+        c.add_option("--time-scale", o->time_scale, "model seconds per real second for the client's timers (lifetime/Update)")
+            ->capture_default_str();
+        c.add_option("--listen", o->listen,
+                     "also serve the DM interface on 127.0.0.1:PORT (0: any free port; coaps with the DM PSK, else coap) for\n"
+                     "third-party CoAP clients (coap-client-openssl); the port is printed on stderr");
+        c.add_option("--run-seconds", o->run_seconds, "with --server/--bootstrap: stop (and De-register) after this many real seconds (0: on a signal)");
         return [o, &c] {
             for (const char* opt : {"--meter-id", "--readout-interval", "--transmit-interval", "--transmit-offset",
                                     "--transmit-delay", "--utc-offset", "--encoding", "--format", "--order", "--max-age",

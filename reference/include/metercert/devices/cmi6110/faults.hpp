@@ -91,4 +91,18 @@ constexpr std::string_view fault_name(Cmi6110Fault f) noexcept {
     return "none";
 }
 
+// The network faults of the reference LwM2M client (`simulate cmi6110 --server/--bootstrap --fault
+// NAME`; rigs/include/metercert/rigs/lwm2m/client.hpp acts on them). Kept apart from kFaults until
+// the network cases that catch them exist (their faults.json entries then move them into kFaults):
+// `metercert faults` lists only faults with cases.
+inline constexpr FaultSpec kNetworkFaults[] = {
+    {"registration_without_elvaco_objects", "CMi6110 §6.3 Table 2; LwM2M TS 1.1 §5.3.1 (Register lists every object instance)",
+     "registers without the Elvaco objects 33905–33911"},
+    {"no_update_before_lifetime", "LwM2M TS 1.1 §5.3.2, §6.2.2 (Update before the lifetime ends)",
+     "never sends a Registration Update: the registration expires"},
+    {"ignores_observe_cancel", "RFC 7641 §3.6; LwM2M TS 1.1 §5.5.3 (Cancel Observation)",
+     "keeps its own record of an observation after a GET with Observe 1"},
+};
+constexpr std::span<const FaultSpec> network_fault_specs() noexcept { return kNetworkFaults; }
+
 }  // namespace metercert::devices::cmi6110
