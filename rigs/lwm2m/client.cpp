@@ -125,7 +125,7 @@ struct Client::Impl {
                 ob.accept = req.accept;
                 ob.last = now();
                 ob.last_payload = out.payload;
-            } else if (*req.observe == 1 && !o.faults.ignores_observe_cancel) {
+            } else if (*req.observe == 1) {
                 observations.erase(path);
             }
         }

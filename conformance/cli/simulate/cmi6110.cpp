@@ -90,7 +90,6 @@ int run_client(const Cmi6110Options& o) {
     if (o.fault != "none") {
         if (o.fault == "registration_without_elvaco_objects") c.faults.no_elvaco_objects = true;
         else if (o.fault == "no_update_before_lifetime") c.faults.no_update = true;
-        else if (o.fault == "ignores_observe_cancel") c.faults.ignores_observe_cancel = true;
         else usage_error(fmt::format("--fault '{}' with --server/--bootstrap: unknown ({})", o.fault,
                                      devices::fault_choices(network_fault_specs())));
     }
@@ -229,7 +228,9 @@ const bool registered = register_simulated_device({
                      "SenML readouts per telegram (default: transmit / readout interval)");
         c.add_option("--max-payload-bytes", o->max_payload_bytes, "split SenML packs larger than this (0: no limit)");
         c.add_option("--meter-error", o->meter_errors, "a UH50 error bit of Table 3 set from the start (F0 … F7V2; repeatable)");
-        c.add_option("--fault", o->fault, "the module deviates one way (metercert faults cmi6110)")->capture_default_str();
+        c.add_option("--fault", o->fault,
+                     "the module deviates one way (metercert faults cmi6110); with --server/--bootstrap one of the\n"
+                     "client's network faults: " + devices::fault_choices(network_fault_specs()).substr(6))->capture_default_str();
         c.add_option("--meter-clock-error", o->clock_error,
                      "minutes the meter's clock is off until a time synchronisation (§7.3.2)")->capture_default_str();
         c.add_option("--time-sync", o->time_sync,

@@ -100,8 +100,6 @@ inline constexpr FaultSpec kNetworkFaults[] = {
      "registers without the Elvaco objects 33905–33911"},
     {"no_update_before_lifetime", "LwM2M TS 1.1 §5.3.2, §6.2.2 (Update before the lifetime ends)",
      "never sends a Registration Update: the registration expires"},
-    {"ignores_observe_cancel", "RFC 7641 §3.6; LwM2M TS 1.1 §5.5.3 (Cancel Observation)",
-     "keeps its own record of an observation after a GET with Observe 1"},
 };
 constexpr std::span<const FaultSpec> network_fault_specs() noexcept { return kNetworkFaults; }
 

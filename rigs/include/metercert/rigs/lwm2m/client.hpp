@@ -54,7 +54,6 @@ namespace metercert::rigs::lwm2m {
 struct ClientFaults {
     bool no_elvaco_objects = false;     // Register payload without 33905…33911
     bool no_update = false;             // never sends an Update before the lifetime ends
-    bool ignores_observe_cancel = false;  // keeps notifying after a GET with Observe 1 (its own bookkeeping)
 };
 
 struct ClientOptions {
