@@ -250,3 +250,30 @@ def test_usage_errors():
     r = subprocess.run([BIN, "simulate", "cmi6110", "--server", "coap://127.0.0.1:5683", "--endpoint", "x", "--psk-id", "a",
                         "--psk", "zz"], capture_output=True, text=True, timeout=10)
     assert r.returncode == 2 and "--psk" in r.stderr and "zz" not in r.stderr
+
+
+@pytest.mark.parametrize("fault", ["none", "writable_read_only_resource", "wrong_content_format"])
+def test_read_only_write_and_content_format_faults(fault):
+    rd = Rd()
+    try:
+        sim = Sim("--server", f"coap://127.0.0.1:{rd.port}", "--endpoint", "cmi6110-ro", "--listen", "0", "--fault", fault, seconds=4)
+        base = listen_uri(sim, "coap")
+        registered(sim)
+        # Table 1: 3/0/0 Manufacturer is R: 4.05 (TS 1.1 §5.4.3), the value stays "Elvaco"
+        _, said = coap_get(base + "/3/0/0", method="put", payload="Acme", content_format=0)
+        value, _ = coap_get(base + "/3/0/0", accept=0)
+        if fault == "writable_read_only_resource":
+            assert b"4.05" not in said and value == b"Acme"
+        else:
+            assert b"4.05" in said and value == b"Elvaco"
+        # Accept 110: RFC 8428 SenML-JSON (json parses it) or the fault's TLV under that label
+        body, _ = coap_get(base + "/3/0", accept=110)
+        try:
+            json.loads(body)
+            is_json = True
+        except ValueError:
+            is_json = False
+        assert is_json == (fault != "wrong_content_format"), body
+        sim.finish()
+    finally:
+        rd.stop()

@@ -114,7 +114,21 @@ struct Client::Impl {
             default: return coap::Response{coap::kMethodNotAllowed};
         }
         if (r.op == lw::Operation::bootstrap_write) capture_keys(r);
-        const lw::Response out = objects.handle(r);
+        const bool mislabel = o.faults.wrong_content_format && r.op == lw::Operation::read && r.accept == lw::content_format::senml_json;
+        if (mislabel) r.accept = lw::content_format::tlv;
+        lw::Response out = objects.handle(r);
+        if (mislabel && out.content_format) out.content_format = lw::content_format::senml_json;
+        if (o.faults.writable_read_only && out.code == lw::code::method_not_allowed && r.op == lw::Operation::write_replace &&
+            r.path.depth == 3 && r.content_format) {
+            // the fault: the value goes in as the module's own status would
+            std::vector<lw::Entry> entries;
+            lw::Error err;
+            if (lw::decode_content(*r.content_format, r.path, r.payload, lw::ClientObjects::type_of, entries, err) && entries.size() == 1) {
+                model.set_status(cm::Path{r.path.object_id(), r.path.instance_id(), r.path.resource_id(), std::nullopt}, entries[0].value);
+                out = lw::Response{};
+                out.code = lw::code::changed;
+            }
+        }
         log(fmt::format("{} {} {} -> {}", bs ? "bootstrap" : "dm", lw::operation_name(r.op), path, out.code.str()));
         if (out.code == lw::code::changed && r.op == lw::Operation::execute) act(out.action, path);
         // Observe (RFC 7641): register / deregister; libcoap keeps the observer list of the resource
@@ -227,7 +241,9 @@ struct Client::Impl {
     }
 
     void connect_dm() {
-        dm = std::make_unique<coap::Client>(dm_uri, dm_psk);
+        auto psk = dm_psk;
+        if (psk && o.faults.wrong_psk_identity) psk->identity += "-x";
+        dm = std::make_unique<coap::Client>(dm_uri, psk);
         dm->on_request([this](const coap::Request& rq, coap::Session&) { return serve(rq, dm.get(), cm::Origin::dm); });
         make_observable(*dm);
         apply_transmission_settings(dm->session());

@@ -172,4 +172,49 @@ TEST(Lwm2mClient, ObserveNotifiesAtPmax) {
     th.join();
 }
 
+TEST(Lwm2mClient, FaultWrongPskIdentityFailsTheDtlsHandshake) {
+    // the DM server knows the client by its identity (RFC 4279 §5.1); the fault presents another
+    const Bytes key = bytes("dm-key-3");
+    for (bool fault : {false, true}) {
+        coap::Server::Options so;
+        so.port = std::nullopt;
+        so.dtls_port = 0;
+        so.psks["cmi6110-id"] = key;
+        coap::Server dm(so);
+        bool registered = false;
+        dm.on_request([&](const coap::Request& r, coap::Session&) {
+            if (r.method == Method::post && r.path_str() == "/rd") {
+                registered = true;
+                return coap::Response{coap::kCreated, std::nullopt, {}, {"rd", "9"}};
+            }
+            return coap::Response{coap::kDeleted};
+        });
+        lwm2m::ClientOptions o;
+        o.server = "coaps://127.0.0.1:" + std::to_string(dm.dtls_port());
+        o.endpoint = "cmi6110-psk";
+        o.psk = coap::Psk{"cmi6110-id", key};
+        o.run_time = std::chrono::milliseconds(500);
+        o.faults.wrong_psk_identity = fault;
+        std::atomic<bool> stop{false};
+        std::string failure;
+        std::atomic<bool> done{false};
+        std::thread th([&] {
+            try {
+                lwm2m::Client c(o, {});
+                // a short ACK timeout so that a failed handshake ends the Register within the test
+                c.model().write({33906, 0, 30, std::nullopt}, std::int64_t{1}, metercert::devices::cmi6110::Origin::dm);
+                c.run(stop);
+            } catch (const std::exception& e) {
+                failure = e.what();
+            }
+            done = true;
+        });
+        dm.run_until([&] { return done.load(); }, std::chrono::seconds(15));
+        th.join();
+        EXPECT_EQ(registered, !fault);
+        if (fault) EXPECT_NE(failure.find("register with"), std::string::npos) << failure;
+        else EXPECT_EQ(failure, "");
+    }
+}
+
 }  // namespace

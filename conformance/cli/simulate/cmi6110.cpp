@@ -90,6 +90,9 @@ int run_client(const Cmi6110Options& o) {
     if (o.fault != "none") {
         if (o.fault == "registration_without_elvaco_objects") c.faults.no_elvaco_objects = true;
         else if (o.fault == "no_update_before_lifetime") c.faults.no_update = true;
+        else if (o.fault == "writable_read_only_resource") c.faults.writable_read_only = true;
+        else if (o.fault == "wrong_content_format") c.faults.wrong_content_format = true;
+        else if (o.fault == "wrong_psk_identity") c.faults.wrong_psk_identity = true;
         else usage_error(fmt::format("--fault '{}' with --server/--bootstrap: unknown ({})", o.fault,
                                      devices::fault_choices(network_fault_specs())));
     }

@@ -54,6 +54,9 @@ namespace metercert::rigs::lwm2m {
 struct ClientFaults {
     bool no_elvaco_objects = false;     // Register payload without 33905…33911
     bool no_update = false;             // never sends an Update before the lifetime ends
+    bool writable_read_only = false;    // a DM Write the model refuses with 4.05 answered 2.04, the value kept
+    bool wrong_content_format = false;  // a Read with Accept 110 answered in TLV labelled 110
+    bool wrong_psk_identity = false;    // the DM session's PSK identity gets a trailing "-x"
 };
 
 struct ClientOptions {
