@@ -277,3 +277,20 @@ def test_read_only_write_and_content_format_faults(fault):
         sim.finish()
     finally:
         rd.stop()
+
+
+def test_sigterm_deregisters():
+    # TS 1.1 §5.3.3 De-register: DELETE of the registration's location (coap-rd 4.3.1 aborts on it:
+    # ERRATA E-116, so only the request it logged is checked)
+    import signal
+    rd = Rd()
+    try:
+        sim = Sim("--server", f"coap://127.0.0.1:{rd.port}", "--endpoint", "cmi6110-term", seconds=0)
+        loc = registered(sim)
+        sim.proc.send_signal(signal.SIGTERM)
+        sim.finish()
+        assert sim.proc.returncode == 0
+        seg = loc.split("/")[-1]
+        assert re.search(r"c:DELETE [^\n]*Uri-Path:rd, Uri-Path:" + re.escape(seg) + r" ", rd.text()), rd.text()[-1500:]
+    finally:
+        rd.stop()
