@@ -151,7 +151,7 @@ def objects_of(links: bytes):
 def test_registers_with_coap_rd_and_serves_reads():
     rd = Rd()
     try:
-        sim = Sim("--server", f"coap://127.0.0.1:{rd.port}", "--endpoint", "cmi6110-nosec", "--listen", "0")
+        sim = Sim("--server", f"coap://127.0.0.1:{rd.port}", "--endpoint", "cmi6110-nosec", "--listen-port", "0")
         base = listen_uri(sim, "coap")
         loc = registered(sim)
         # the resource directory holds the registration: its links are Table 1/2's objects
@@ -194,7 +194,7 @@ def test_dtls_psk_registration_and_read_no_secret_in_output():
     rd = Rd(key=key)
     try:
         sim = Sim("--server", f"coaps://127.0.0.1:{rd.port + 1}", "--endpoint", "cmi6110-psk", "--psk-id", "cmi6110-id",
-                  "--psk", key.encode().hex(), "--listen", "0")
+                  "--psk", key.encode().hex(), "--listen-port", "0")
         base = listen_uri(sim, "coaps")
         loc = registered(sim)
         assert loc.startswith("/rd/")
@@ -240,7 +240,7 @@ def test_fault_registration_without_elvaco_objects():
 
 def test_help_names_the_client_options():
     out = subprocess.run([BIN, "simulate", "cmi6110", "--help"], capture_output=True, text=True, timeout=10).stdout
-    for opt in ("--server", "--bootstrap", "--endpoint", "--psk-id", "--psk", "--lifetime", "--time-scale", "--listen", "--run-seconds"):
+    for opt in ("--server", "--bootstrap", "--endpoint", "--psk-id", "--psk", "--lifetime", "--time-scale", "--listen-port", "--run-seconds", "--gateway", "--topic"):
         assert opt in out
 
 
@@ -256,7 +256,7 @@ def test_usage_errors():
 def test_read_only_write_and_content_format_faults(fault):
     rd = Rd()
     try:
-        sim = Sim("--server", f"coap://127.0.0.1:{rd.port}", "--endpoint", "cmi6110-ro", "--listen", "0", "--fault", fault, seconds=4)
+        sim = Sim("--server", f"coap://127.0.0.1:{rd.port}", "--endpoint", "cmi6110-ro", "--listen-port", "0", "--fault", fault, seconds=4)
         base = listen_uri(sim, "coap")
         registered(sim)
         # Table 1: 3/0/0 Manufacturer is R: 4.05 (TS 1.1 §5.4.3), the value stays "Elvaco"
@@ -293,4 +293,55 @@ def test_sigterm_deregisters():
         seg = loc.split("/")[-1]
         assert re.search(r"c:DELETE [^\n]*Uri-Path:rd, Uri-Path:" + re.escape(seg) + r" ", rd.text()), rd.text()[-1500:]
     finally:
+        rd.stop()
+
+
+def test_uplinks_over_mqttsn_to_a_gateway():
+    """MQTT-SN 1.2 (the spec's §5.2 header: Length, MsgType; §5.4 messages) answered by a gateway
+    written here: CONNECT → CONNACK, REGISTER → REGACK, PUBLISH → PUBACK; the module's SenML uplinks
+    (one hour: readout every 15 min, transmit every 60 min, no offset, delay ≤ 1 min) at time scale
+    3600 arrive QoS 1 on the topic, and cbor2 reads each payload as a SenML pack."""
+    import cbor2
+    rd = Rd()
+    gw = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    gw.bind(("127.0.0.1", 0))
+    gw.settimeout(0.2)
+    try:
+        sim = Sim("--server", f"coap://127.0.0.1:{rd.port}", "--endpoint", "cmi6110-mq", "--time-scale", "3600",
+                  "--gateway", f"127.0.0.1:{gw.getsockname()[1]}", "--topic", "elvaco/cmi6110", "--readout-interval", "15",
+                  "--transmit-interval", "60", "--transmit-offset", "0", "--transmit-delay", "1", seconds=8)
+        registered(sim)
+        topics, publishes, connected = {}, [], False
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and len(publishes) < 2:
+            try:
+                data, peer = gw.recvfrom(2048)
+            except socket.timeout:
+                continue
+            length, kind = data[0], data[1]
+            assert length == len(data)
+            if kind == 0x04:    # CONNECT: Flags, ProtocolId 0x01, Duration, ClientId
+                assert data[3] == 0x01 and data[6:] == b"cmi6110-mq"
+                connected = True
+                gw.sendto(bytes([3, 0x05, 0x00]), peer)
+            elif kind == 0x0A:  # REGISTER: TopicId, MsgId, TopicName
+                topics[1] = data[6:].decode()
+                gw.sendto(bytes([7, 0x0B, 0, 1]) + data[4:6] + b"\x00", peer)
+            elif kind == 0x0C:  # PUBLISH: Flags, TopicId, MsgId, Data
+                flags, topic_id, msg_id = data[2], int.from_bytes(data[3:5], "big"), data[5:7]
+                assert (flags >> 5) & 3 == 1, "QoS 1"
+                publishes.append((topic_id, data[7:]))
+                gw.sendto(bytes([7, 0x0D]) + data[3:5] + msg_id + b"\x00", peer)
+            elif kind == 0x18:  # DISCONNECT
+                gw.sendto(bytes([2, 0x18]), peer)
+        assert connected and topics == {1: "elvaco/cmi6110"}
+        assert len(publishes) >= 2, sim.err.decode(errors="replace")
+        for topic_id, payload in publishes:
+            assert topic_id == 1
+            pack = cbor2.loads(payload)
+            assert isinstance(pack, list) and pack and isinstance(pack[0], dict)
+        out = sim.finish()
+        assert b"delivered" in out
+    finally:
+        gw.close()
         rd.stop()

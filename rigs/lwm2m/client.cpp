@@ -1,7 +1,12 @@
 // The reference CMi6110 LwM2M client: rigs/include/metercert/rigs/lwm2m/client.hpp.
 #include "metercert/rigs/lwm2m/client.hpp"
 
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -9,6 +14,7 @@
 
 #include "metercert/lwm2m/links.hpp"
 #include "metercert/lwm2m/operations.hpp"
+#include "metercert/mqttsn/client.hpp"
 #include "metercert/rigs/clock.hpp"
 
 namespace metercert::rigs::lwm2m {
@@ -65,6 +71,74 @@ struct Client::Impl {
     bool reregister = false, update_now = false, bootstrap_finished = false;
     std::map<std::uint16_t, lw::Bytes> bs_keys;  // Security instance → Secret Key written by the Bootstrap-Server
     std::map<std::string, Observation> observations;
+    // MQTT-SN uplinks
+    int udp = -1;
+    std::unique_ptr<metercert::mqttsn::Client> mq;
+    std::vector<cm::Uplink> uplinks;
+    std::size_t next_uplink = 0;
+
+    ~Impl() {
+        if (udp >= 0) ::close(udp);
+    }
+
+    void start_uplinks() {
+        if (o.gateway.empty()) return;
+        const auto colon = o.gateway.rfind(':');
+        if (colon == std::string::npos) throw ClientError(fmt::format("gateway '{}': expected HOST:PORT", o.gateway));
+        addrinfo hints{};
+        hints.ai_family = AF_UNSPEC;
+        hints.ai_socktype = SOCK_DGRAM;
+        addrinfo* res = nullptr;
+        const std::string host = o.gateway.substr(0, colon), port = o.gateway.substr(colon + 1);
+        if (::getaddrinfo(host.c_str(), port.c_str(), &hints, &res) != 0 || !res)
+            throw ClientError(fmt::format("gateway '{}': cannot resolve", o.gateway));
+        udp = ::socket(res->ai_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        const bool ok = udp >= 0 && ::connect(udp, res->ai_addr, res->ai_addrlen) == 0;
+        ::freeaddrinfo(res);
+        if (!ok) throw ClientError(fmt::format("gateway '{}': cannot open a UDP socket to it", o.gateway));
+        metercert::mqttsn::ClientConfig mc;
+        mc.client_id = o.endpoint.substr(0, 23);
+        mc.topic = o.topic;
+        if (mc.topic.empty()) {
+            const auto t = model.read(cm::Path{33905, 0, 11, std::nullopt});
+            if (t.outcome == cm::Outcome::content) mc.topic = std::get<std::string>(t.value);
+        }
+        if (mc.topic.empty()) mc.topic = "cmi6110/" + o.endpoint;
+        if (const auto v = model_int(model, 33906, 0, 24); v && *v > 0) mc.timeout = std::chrono::seconds(*v);
+        if (const auto v = model_int(model, 33906, 0, 25); v && *v > 0) mc.attempts = static_cast<unsigned>(*v);
+        mc.seed = o.seed;
+        mq = std::make_unique<metercert::mqttsn::Client>(mc);
+        // the module's uplinks over the span this run covers (a day of real time when unbounded)
+        const double real_s = o.run_time.count() > 0 ? static_cast<double>(o.run_time.count()) / 1000.0 : 86400.0;
+        cm::SimulationRun run;
+        run.start = std::chrono::floor<std::chrono::minutes>(start_utc);
+        run.days = static_cast<unsigned>(std::clamp(std::ceil(real_s * o.time_scale / 86400.0) + 1.0, 1.0, 366.0));
+        run.seed = o.seed;
+        uplinks = cm::simulate(o.uplinks, run).uplinks;
+        log(fmt::format("uplinks: MQTT-SN to {} topic {} ({} planned over {} day(s))", o.gateway, mc.topic, uplinks.size(), run.days));
+    }
+
+    void tick_uplinks() {
+        if (!mq) return;
+        const TimePoint t = now();
+        const auto utc = start_utc + std::chrono::duration_cast<Duration>(t.time_since_epoch());
+        while (next_uplink < uplinks.size() && uplinks[next_uplink].time <= utc) {
+            const auto tag = mq->publish(uplinks[next_uplink].payload, t);
+            log(fmt::format("uplink {} queued ({} bytes, {})", tag, uplinks[next_uplink].payload.size(),
+                            cm::encoding_name(uplinks[next_uplink].encoding)));
+            ++next_uplink;
+        }
+        std::uint8_t buf[2048];
+        for (;;) {
+            const auto n = ::recv(udp, buf, sizeof buf, 0);
+            if (n <= 0) break;
+            mq->on_datagram(std::span<const std::uint8_t>(buf, static_cast<std::size_t>(n)), t);
+        }
+        for (const auto& d : mq->poll(t).send) (void)::send(udp, d.bytes.data(), d.bytes.size(), 0);
+        for (const auto& e : mq->take_events())
+            log(e.kind == metercert::mqttsn::EventKind::delivered ? fmt::format("uplink {} delivered", e.tag)
+                                                                  : fmt::format("uplink {} failed: {}", e.tag, e.reason));
+    }
 
     Impl(ClientOptions opt, EventSink ev) : o(std::move(opt)), events(std::move(ev)) {
         if (!events) events = [](const std::string&) {};
@@ -355,6 +429,7 @@ struct Client::Impl {
             log(fmt::format("listening on {}://127.0.0.1:{}", dm_psk ? "coaps" : "coap", dm_psk ? listener->dtls_port() : listener->port()));
         }
         do_register();
+        start_uplinks();
         const auto deadline = monotonic_now() + std::chrono::duration_cast<Duration>(o.run_time);
         const auto half_life = std::chrono::duration_cast<Duration>(std::chrono::seconds(o.lifetime)) / 2;
         while (!stop.load() && (o.run_time.count() == 0 || monotonic_now() < deadline)) {
@@ -362,6 +437,7 @@ struct Client::Impl {
             if (listener) listener->run_for(std::chrono::milliseconds(10));
             tick_model();
             evaluate_observations();
+            tick_uplinks();
             if (reregister) {
                 reregister = false;
                 do_deregister();
@@ -372,6 +448,10 @@ struct Client::Impl {
                 update_now = false;
                 do_update();
             }
+        }
+        if (mq) {
+            mq->disconnect(now());
+            for (const auto& d : mq->poll(now()).send) (void)::send(udp, d.bytes.data(), d.bytes.size(), 0);
         }
         do_deregister();
     }

@@ -54,6 +54,7 @@ struct Cmi6110Options {
     std::uint32_t lifetime = 86400;
     double time_scale = 1.0;
     int listen = -1;                  // -1: no listener
+    std::string gateway, topic;       // MQTT-SN uplinks
     double run_seconds = 0;           // 0: until SIGINT/SIGTERM
 };
 
@@ -61,8 +62,12 @@ std::atomic<bool> g_stop{false};
 extern "C" void on_stop(int) { g_stop.store(true); }
 
 // `--server` / `--bootstrap`: the reference client on the network (LwM2M TS 1.1 §6.1, §6.2)
-int run_client(const Cmi6110Options& o) {
+int run_client(const Cmi6110Options& o, const ModuleConfig& uplinks) {
     rigs::lwm2m::ClientOptions c;
+    c.uplinks = uplinks;
+    c.gateway = o.gateway;
+    c.topic = o.topic;
+    c.seed = o.seed;
     c.server = o.server;
     c.bootstrap = o.bootstrap;
     c.endpoint = o.endpoint;
@@ -83,7 +88,7 @@ int run_client(const Cmi6110Options& o) {
     c.lifetime = o.lifetime;
     if (!(o.time_scale >= 1.0 && o.time_scale <= 1e6)) usage_error("--time-scale must be 1..1000000");
     c.time_scale = o.time_scale;
-    if (o.listen > 65535) usage_error("--listen: a port 0..65535 (0: any free port)");
+    if (o.listen > 65535) usage_error("--listen-port: a port 0..65535 (0: any free port)");
     if (o.listen >= 0) c.listen_port = static_cast<std::uint16_t>(o.listen);
     if (o.run_seconds < 0) usage_error("--run-seconds must be ≥ 0");
     c.run_time = std::chrono::milliseconds(static_cast<long long>(o.run_seconds * 1000));
@@ -118,7 +123,6 @@ UtcTime parse_utc(const std::string& s, const char* option) {
 }
 
 int run(const Cmi6110Options& o) {
-    if (!o.server.empty() || !o.bootstrap.empty()) return run_client(o);
     SimulationRun run;
     run.start = parse_utc(o.start, "--start");
     if (!o.network_down.empty()) {
@@ -139,7 +143,8 @@ int run(const Cmi6110Options& o) {
         if (!parse_uh50_error(name, e)) usage_error(fmt::format("--meter-error '{}': not a UH50 error of Table 3 (F0 … F7V2)", name));
         run.meter_errors.push_back(e);
     }
-    const auto fault = fault_from_name(o.fault);
+    const bool network = !o.server.empty() || !o.bootstrap.empty();  // the LwM2M client: its own faults (run_client)
+    const auto fault = network ? std::optional<Cmi6110Fault>(Cmi6110Fault::none) : fault_from_name(o.fault);
     if (!fault) usage_error(fmt::format("--fault '{}': unknown ({})", o.fault, devices::fault_choices(fault_specs())));
     run.fault = *fault;
 
@@ -169,6 +174,14 @@ int run(const Cmi6110Options& o) {
     if (set("--max-uploads")) c.max_uploads = o.max_uploads;
     if (set("--readouts-per-telegram")) c.readouts_per_telegram = o.per_telegram;
     if (set("--max-payload-bytes")) c.max_payload_bytes = o.max_payload_bytes;
+    if (network) {
+        try {
+            check_config(c);
+        } catch (const std::invalid_argument& e) {
+            usage_error(e.what());
+        }
+        return run_client(o, c);
+    }
     SimulationResult r;
     try {
         r = simulate(c, run);
@@ -254,9 +267,13 @@ const bool registered = register_simulated_device({
         c.add_option("--lifetime", o->lifetime, "registration lifetime, s of model time (Update at half of it)")->capture_default_str();
         c.add_option("--time-scale", o->time_scale, "model seconds per real second for the client's timers (lifetime/Update)")
             ->capture_default_str();
-        c.add_option("--listen", o->listen,
+        c.add_option("--listen-port", o->listen,
                      "also serve the DM interface on 127.0.0.1:PORT (0: any free port; coaps with the DM PSK, else coap) for\n"
                      "third-party CoAP clients (coap-client-openssl); the port is printed on stderr");
+        c.add_option("--gateway", o->gateway,
+                     "with --server/--bootstrap: HOST:PORT of an MQTT-SN 1.2 gateway (UDP): the module's uplinks (the\n"
+                     "schedule options above, on the --time-scale clock) published QoS 1 there");
+        c.add_option("--topic", o->topic, "MQTT-SN topic of the uplinks (default: 33905/0/11, else cmi6110/ENDPOINT)");
         c.add_option("--run-seconds", o->run_seconds, "with --server/--bootstrap: stop (and De-register) after this many real seconds (0: on a signal)");
         return [o, &c] {
             for (const char* opt : {"--meter-id", "--readout-interval", "--transmit-interval", "--transmit-offset",

@@ -44,6 +44,7 @@
 #include <string>
 #include <vector>
 
+#include "metercert/devices/cmi6110/module.hpp"
 #include "metercert/devices/cmi6110/objects.hpp"
 #include "metercert/rigs/coap/coap.hpp"
 
@@ -69,6 +70,14 @@ struct ClientOptions {
     std::optional<std::uint16_t> listen_port;  // a local listener (0: any free port) for third parties
     std::chrono::milliseconds run_time{0};     // 0: until stop()
     ClientFaults faults;
+    // Uplinks over MQTT-SN 1.2 (plain UDP) to `gateway` ("HOST:PORT"; empty: none) on topic `topic`
+    // (empty: 33905/0/11, else "cmi6110/<endpoint>"): the module's uplinks (module.hpp simulate()
+    // from the start, on the scaled clock, `uplinks` the §7.5 settings) each published QoS 1 by
+    // metercert::mqttsn::Client when its transmit time comes; delivered / failed on the event log.
+    std::string gateway;
+    std::string topic;
+    devices::cmi6110::ModuleConfig uplinks;
+    std::uint64_t seed = 1;
 };
 
 class ClientError : public std::runtime_error {
