@@ -171,7 +171,8 @@ OWN_OPTIONS = {
     "cmi1020w": {"--readout", "--key", "--mode", "--interval", "--telegrams", "--hex-out", "--pcap", "--dongle", "--pty",
                  "--first-read"},
     "cmi6110": {"--start", "--days", "--network-down", "--uplinks-out", "--encoding", "--format", "--order", "--utc-offset",
-                "--meter-error"},
+                "--meter-error", "--server", "--bootstrap", "--endpoint", "--psk-id", "--psk", "--lifetime", "--time-scale",
+                "--listen-port", "--gateway", "--topic"},
 }
 
 

@@ -8,6 +8,8 @@
 // what `metercert run --profile cmi6110 --dut cmi6110+uplinks:FILE` certifies.
 #include <set>
 #include <algorithm>
+#include <atomic>
+#include <csignal>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -15,6 +17,8 @@
 #include <fmt/format.h>
 
 #include "metercert/devices/cmi6110/module.hpp"
+#include "metercert/rigs/coap/log.hpp"
+#include "metercert/rigs/lwm2m/client.hpp"
 #include "registry.hpp"
 #include "serve.hpp"
 
@@ -45,7 +49,71 @@ struct Cmi6110Options {
     std::string time_sync;            // UTC
     std::string config;               // --config FILE: the §7.5 settings; options given on the line win
     std::set<std::string> given;      // the settings options given on the command line
+    // the LwM2M client (rigs/include/metercert/rigs/lwm2m/client.hpp): on the network instead of the uplinks file
+    std::string server, bootstrap, endpoint, psk_id, psk_hex;
+    std::uint32_t lifetime = 86400;
+    double time_scale = 1.0;
+    int listen = -1;                  // -1: no listener
+    std::string gateway, topic;       // MQTT-SN uplinks
+    double run_seconds = 0;           // 0: until SIGINT/SIGTERM
 };
+
+std::atomic<bool> g_stop{false};
+extern "C" void on_stop(int) { g_stop.store(true); }
+
+// `--server` / `--bootstrap`: the reference client on the network (LwM2M TS 1.1 §6.1, §6.2)
+int run_client(const Cmi6110Options& o, const ModuleConfig& uplinks) {
+    rigs::lwm2m::ClientOptions c;
+    c.uplinks = uplinks;
+    c.gateway = o.gateway;
+    c.topic = o.topic;
+    c.seed = o.seed;
+    c.server = o.server;
+    c.bootstrap = o.bootstrap;
+    c.endpoint = o.endpoint;
+    if (!o.server.empty() && !o.bootstrap.empty()) usage_error("--server and --bootstrap: give one (the Bootstrap-Server names the DM server)");
+    if (o.endpoint.empty()) usage_error("--endpoint NAME is required with --server/--bootstrap (the LwM2M Endpoint Client Name)");
+    if (o.psk_id.empty() != o.psk_hex.empty()) usage_error("--psk-id and --psk go together");
+    if (!o.psk_id.empty()) {
+        rigs::coap::Psk psk;
+        psk.identity = o.psk_id;
+        const std::string& h = o.psk_hex;
+        if (h.empty() || h.size() % 2 != 0 || h.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+            usage_error("--psk: expected an even number of hex digits (the key itself is not shown)");
+        for (std::size_t i = 0; i < h.size(); i += 2) psk.key.push_back(static_cast<std::uint8_t>(std::stoi(h.substr(i, 2), nullptr, 16)));
+        rigs::coap::register_secret(psk.key);
+        c.psk = psk;
+    }
+    if (o.lifetime < 1) usage_error("--lifetime must be ≥ 1 s");
+    c.lifetime = o.lifetime;
+    if (!(o.time_scale >= 1.0 && o.time_scale <= 1e6)) usage_error("--time-scale must be 1..1000000");
+    c.time_scale = o.time_scale;
+    if (o.listen > 65535) usage_error("--listen-port: a port 0..65535 (0: any free port)");
+    if (o.listen >= 0) c.listen_port = static_cast<std::uint16_t>(o.listen);
+    if (o.run_seconds < 0) usage_error("--run-seconds must be ≥ 0");
+    c.run_time = std::chrono::milliseconds(static_cast<long long>(o.run_seconds * 1000));
+    if (o.fault != "none") {
+        if (o.fault == "registration_without_elvaco_objects") c.faults.no_elvaco_objects = true;
+        else if (o.fault == "no_update_before_lifetime") c.faults.no_update = true;
+        else if (o.fault == "writable_read_only_resource") c.faults.writable_read_only = true;
+        else if (o.fault == "wrong_content_format") c.faults.wrong_content_format = true;
+        else if (o.fault == "wrong_psk_identity") c.faults.wrong_psk_identity = true;
+        else usage_error(fmt::format("--fault '{}' with --server/--bootstrap: unknown ({})", o.fault,
+                                     devices::fault_choices(network_fault_specs())));
+    }
+    std::signal(SIGINT, on_stop);
+    std::signal(SIGTERM, on_stop);
+    try {
+        rigs::lwm2m::Client client(c, [](const std::string& line) { std::cerr << "metercert simulate cmi6110: " << line << std::endl; });
+        client.run(g_stop);
+    } catch (const rigs::coap::CoapError& e) {
+        usage_error(e.what());
+    } catch (const rigs::lwm2m::ClientError& e) {
+        std::cerr << "error: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}
 
 UtcTime parse_utc(const std::string& s, const char* option) {
     const auto t = parse_utc_text(s);
@@ -75,7 +143,8 @@ int run(const Cmi6110Options& o) {
         if (!parse_uh50_error(name, e)) usage_error(fmt::format("--meter-error '{}': not a UH50 error of Table 3 (F0 … F7V2)", name));
         run.meter_errors.push_back(e);
     }
-    const auto fault = fault_from_name(o.fault);
+    const bool network = !o.server.empty() || !o.bootstrap.empty();  // the LwM2M client: its own faults (run_client)
+    const auto fault = network ? std::optional<Cmi6110Fault>(Cmi6110Fault::none) : fault_from_name(o.fault);
     if (!fault) usage_error(fmt::format("--fault '{}': unknown ({})", o.fault, devices::fault_choices(fault_specs())));
     run.fault = *fault;
 
@@ -105,6 +174,14 @@ int run(const Cmi6110Options& o) {
     if (set("--max-uploads")) c.max_uploads = o.max_uploads;
     if (set("--readouts-per-telegram")) c.readouts_per_telegram = o.per_telegram;
     if (set("--max-payload-bytes")) c.max_payload_bytes = o.max_payload_bytes;
+    if (network) {
+        try {
+            check_config(c);
+        } catch (const std::invalid_argument& e) {
+            usage_error(e.what());
+        }
+        return run_client(o, c);
+    }
     SimulationResult r;
     try {
         r = simulate(c, run);
@@ -137,7 +214,10 @@ const bool registered = register_simulated_device({
     "The CMi6110 NB-IoT module with its UH50 heat meter (schedule §7.3, backlog §7.3.4),\n"
     "run in simulated time from --start for --days (no waiting). Writes the uplinks file\n"
     "(the configuration line, then one JSON line per uplink: transmit time UTC, encoding,\n"
-    "payload) to --uplinks-out: the input of `run --profile cmi6110 --dut cmi6110+uplinks:FILE`.",
+    "payload) to --uplinks-out: the input of `run --profile cmi6110 --dut cmi6110+uplinks:FILE`.\n"
+    "With --server or --bootstrap it is the module's LwM2M client on the network instead (real time,\n"
+    "or --time-scale): bootstrap (LwM2M TS 1.1 §6.1), Register/Update/De-register (§6.2) and the DM\n"
+    "server's Read/Write/Execute/Discover/Write-Attributes/Observe on its objects (manual §6.3).",
     [](CLI::App& c) -> std::function<int()> {
         auto o = std::make_shared<Cmi6110Options>();
         c.add_option("--start", o->start, "simulated start, UTC (YYYY-MM-DDTHH:MMZ)")->capture_default_str();
@@ -164,7 +244,9 @@ const bool registered = register_simulated_device({
                      "SenML readouts per telegram (default: transmit / readout interval)");
         c.add_option("--max-payload-bytes", o->max_payload_bytes, "split SenML packs larger than this (0: no limit)");
         c.add_option("--meter-error", o->meter_errors, "a UH50 error bit of Table 3 set from the start (F0 … F7V2; repeatable)");
-        c.add_option("--fault", o->fault, "the module deviates one way (metercert faults cmi6110)")->capture_default_str();
+        c.add_option("--fault", o->fault,
+                     "the module deviates one way (metercert faults cmi6110); with --server/--bootstrap one of the\n"
+                     "client's network faults: " + devices::fault_choices(network_fault_specs()).substr(6))->capture_default_str();
         c.add_option("--meter-clock-error", o->clock_error,
                      "minutes the meter's clock is off until a time synchronisation (§7.3.2)")->capture_default_str();
         c.add_option("--time-sync", o->time_sync,
@@ -173,6 +255,26 @@ const bool registered = register_simulated_device({
         c.add_option("--config", o->config,
                      "the §7.5 settings from FILE: {\"config\": {…}} with the keys of the uplinks file's first\n"
                      "line (rigs/README.md); a setting option given on the command line replaces the file's");
+        c.add_option("--server", o->server,
+                     "coap://HOST:PORT or coaps://HOST:PORT (with --psk-id/--psk): register straight with this LwM2M DM\n"
+                     "server (POST /rd, TS 1.1 §6.2) and serve its requests until SIGINT/SIGTERM (then De-register)");
+        c.add_option("--bootstrap", o->bootstrap,
+                     "coap[s]://HOST:PORT: client-initiated bootstrap (POST /bs?ep=, TS 1.1 §6.1), then register with the DM\n"
+                     "server the Security/Server objects now name, with the PSK the Bootstrap-Server wrote");
+        c.add_option("--endpoint", o->endpoint, "the LwM2M Endpoint Client Name (ep) for --server/--bootstrap");
+        c.add_option("--psk-id", o->psk_id, "DTLS PSK identity for the first server (coaps://)");
+        c.add_option("--psk", o->psk_hex, "DTLS PSK as hex (never shown in any output)");
+        c.add_option("--lifetime", o->lifetime, "registration lifetime, s of model time (Update at half of it)")->capture_default_str();
+        c.add_option("--time-scale", o->time_scale, "model seconds per real second for the client's timers (lifetime/Update)")
+            ->capture_default_str();
+        c.add_option("--listen-port", o->listen,
+                     "also serve the DM interface on 127.0.0.1:PORT (0: any free port; coaps with the DM PSK, else coap) for\n"
+                     "third-party CoAP clients (coap-client-openssl); the port is printed on stderr");
+        c.add_option("--gateway", o->gateway,
+                     "with --server/--bootstrap: HOST:PORT of an MQTT-SN 1.2 gateway (UDP): the module's uplinks (the\n"
+                     "schedule options above, on the --time-scale clock) published QoS 1 there");
+        c.add_option("--topic", o->topic, "MQTT-SN topic of the uplinks (default: 33905/0/11, else cmi6110/ENDPOINT)");
+        c.add_option("--run-seconds", o->run_seconds, "with --server/--bootstrap: stop (and De-register) after this many real seconds (0: on a signal)");
         return [o, &c] {
             for (const char* opt : {"--meter-id", "--readout-interval", "--transmit-interval", "--transmit-offset",
                                     "--transmit-delay", "--utc-offset", "--encoding", "--format", "--order", "--max-age",

@@ -1,0 +1,113 @@
+// The reference CMi6110 LwM2M client's I/O (issue 15): the pure operation layer
+// (reference/include/metercert/lwm2m/operations.hpp) on the CMi6110 model, over libcoap 3
+// (rigs/include/metercert/rigs/coap/coap.hpp). What `metercert simulate cmi6110 --server/--bootstrap`
+// runs.
+//
+// Interfaces (OMA LwM2M TS 1.1 Core):
+//   §6.1 / §5.2 Bootstrap (client-initiated): POST /bs?ep=NAME to the Bootstrap-Server, then serve its
+//        Bootstrap-Delete (DELETE), Bootstrap-Write (PUT), Bootstrap-Discover (GET, Accept 40),
+//        Bootstrap-Read (GET) on the same session, until Bootstrap-Finish (POST /bs) answered 2.04;
+//        then register with the DM server the Security instance (Bootstrap-Server false) names:
+//        0/x/0 its URI, 0/x/3 the PSK identity, 0/x/5 the PSK (kept in this object only, never shown).
+//   §6.2 / §5.3 Registration: POST /rd?ep=&lt=&lwm2m=1.1&b=U, Content-Format 40, the link-format of
+//        every object instance but Security's (links.hpp register_payload); the 2.01's Location-Path
+//        kept; Update (POST /rd/<loc>, no payload) at half the lifetime (the lifetime in model time:
+//        real time × time_scale); De-register (DELETE /rd/<loc>) on stop().
+//   §5.4 DM and Service Enablement: GET → Read (Discover with Accept 40), PUT → Write-Replace or,
+//        with Uri-Query, Write-Attributes, POST → Write-Partial (instance) / Execute (resource) /
+//        Create (object), DELETE → Delete; answered by ClientObjects::handle.
+//   §5.5 Observe/Notify: every object, instance and resource path is observable (RFC 7641); a
+//        notification is sent when decide_notify (attributes.hpp) says so from the effective pmin /
+//        pmax of the observed path and whether its representation changed, evaluated every tick.
+// The same handler serves requests arriving on the DM session and, when `listen_port` is set, on a
+// local listener (loopback; DTLS-PSK with the DM PSK when one is known, else NoSec): libcoap's
+// client session socket is connected to its server, so a third party (coap-client-openssl) reaches
+// the client only through that listener.
+//
+// Executes reach the model: 33906/0/10 readout now, /13 resend history, /14 queue length (read),
+// 33910/0/0 statistics reset, 3/0/4 reboot (a re-registration), 1/1/8 registration update trigger.
+// The actions are counted (executed()) and reported on the event log.
+//
+// CoAP transmission parameters: the DM session's ACK timeout and max retransmit are 33906/0/30 and
+// /31 of the model (libcoap's retransmission, real time).
+//
+// Time: real time from rigs::monotonic_now(); model time = real time × time_scale.
+// Secrets: PSKs go to libcoap (which registers them with the scrubbing log handler) and nowhere else.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "metercert/devices/cmi6110/module.hpp"
+#include "metercert/devices/cmi6110/objects.hpp"
+#include "metercert/rigs/coap/coap.hpp"
+
+namespace metercert::rigs::lwm2m {
+
+// Faults of the reference client (deliberate deviations for the network cases; the simulator's
+// --fault names them): see faults.hpp of the CMi6110 for the names.
+struct ClientFaults {
+    bool no_elvaco_objects = false;     // Register payload without 33905…33911
+    bool no_update = false;             // never sends an Update before the lifetime ends
+    bool writable_read_only = false;    // a DM Write the model refuses with 4.05 answered 2.04, the value kept
+    bool wrong_content_format = false;  // a Read with Accept 110 answered in TLV labelled 110
+    bool wrong_psk_identity = false;    // the DM session's PSK identity gets a trailing "-x"
+};
+
+struct ClientOptions {
+    std::string server;                 // coap[s]://HOST:PORT of the DM server (empty with bootstrap)
+    std::string bootstrap;              // coap[s]://HOST:PORT of the Bootstrap-Server (empty: register straight)
+    std::string endpoint;               // Endpoint Client Name (ep)
+    std::optional<coap::Psk> psk;       // for the first server contacted (bootstrap or DM)
+    std::uint32_t lifetime = 86400;     // s, model time (1/1/1 is set to it)
+    double time_scale = 1.0;            // model seconds per real second (≥ 1)
+    std::optional<std::uint16_t> listen_port;  // a local listener (0: any free port) for third parties
+    std::chrono::milliseconds run_time{0};     // 0: until stop()
+    ClientFaults faults;
+    // Uplinks over MQTT-SN 1.2 (plain UDP) to `gateway` ("HOST:PORT"; empty: none) on topic `topic`
+    // (empty: 33905/0/11, else "cmi6110/<endpoint>"): the module's uplinks (module.hpp simulate()
+    // from the start, on the scaled clock, `uplinks` the §7.5 settings) each published QoS 1 by
+    // metercert::mqttsn::Client when its transmit time comes; delivered / failed on the event log.
+    std::string gateway;
+    std::string topic;
+    devices::cmi6110::ModuleConfig uplinks;
+    std::uint64_t seed = 1;
+};
+
+class ClientError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// One line per event (registered, updated, request, notification, execute, deregistered) for the
+// caller's log; never a secret.
+using EventSink = std::function<void(const std::string&)>;
+
+class Client {
+public:
+    Client(ClientOptions o, EventSink events);
+    ~Client();
+    Client(const Client&) = delete;
+    Client& operator=(const Client&) = delete;
+
+    // Bootstraps (when told), registers, serves until stop() / run_time, de-registers. Throws
+    // ClientError naming the step that failed (bootstrap request refused, registration refused or
+    // timed out, no DM server after Bootstrap-Finish).
+    void run(const std::atomic<bool>& stop);
+
+    [[nodiscard]] devices::cmi6110::DeviceConfig& model() noexcept;
+    [[nodiscard]] std::string location() const;   // "/rd/5a3f", empty before registration
+    [[nodiscard]] std::uint16_t listen_port() const noexcept;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace metercert::rigs::lwm2m

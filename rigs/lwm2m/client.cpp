@@ -1,0 +1,476 @@
+// The reference CMi6110 LwM2M client: rigs/include/metercert/rigs/lwm2m/client.hpp.
+#include "metercert/rigs/lwm2m/client.hpp"
+
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "metercert/lwm2m/links.hpp"
+#include "metercert/lwm2m/operations.hpp"
+#include "metercert/mqttsn/client.hpp"
+#include "metercert/rigs/clock.hpp"
+
+namespace metercert::rigs::lwm2m {
+
+namespace lw = metercert::lwm2m;
+namespace cm = metercert::devices::cmi6110;
+using coap::Method;
+
+namespace {
+
+std::string join_path(const std::vector<std::string>& segs) {
+    std::string p;
+    for (const auto& s : segs) p += "/" + s;
+    return p.empty() ? "/" : p;
+}
+
+std::optional<std::int64_t> model_int(const cm::DeviceConfig& m, std::uint16_t o, std::uint16_t i, std::uint16_t r) {
+    const auto v = m.read(cm::Path{o, i, r, std::nullopt});
+    if (v.outcome != cm::Outcome::content) return std::nullopt;
+    if (const auto* x = std::get_if<std::int64_t>(&v.value)) return *x;
+    if (const auto* b = std::get_if<bool>(&v.value)) return *b ? 1 : 0;
+    return std::nullopt;
+}
+
+// RFC 7252 §4.8.2 MAX_TRANSMIT_WAIT for the session's parameters, plus a margin
+std::chrono::milliseconds transmit_wait(const coap::Session& s) {
+    const auto ack = s.ack_timeout();
+    const unsigned n = s.max_retransmit();
+    return std::chrono::milliseconds(static_cast<long long>(static_cast<double>(ack.count()) * 1.5 * ((1u << (n + 1)) - 1))) + std::chrono::seconds(2);
+}
+
+struct Observation {
+    coap::Endpoint* endpoint = nullptr;
+    std::optional<std::uint16_t> accept;
+    TimePoint last{};
+    lw::Bytes last_payload;
+};
+
+}  // namespace
+
+struct Client::Impl {
+    ClientOptions o;
+    EventSink events;
+    cm::DeviceConfig model;
+    lw::ClientObjects objects{model};
+    std::unique_ptr<coap::Client> dm;
+    std::unique_ptr<coap::Server> listener;
+    std::string location;
+    std::optional<coap::Psk> dm_psk;
+    std::string dm_uri;
+    TimePoint start = monotonic_now();
+    UtcTime start_utc = utc_now();
+    TimePoint last_registration{};
+    bool reregister = false, update_now = false, bootstrap_finished = false;
+    std::map<std::uint16_t, lw::Bytes> bs_keys;  // Security instance → Secret Key written by the Bootstrap-Server
+    std::map<std::string, Observation> observations;
+    // MQTT-SN uplinks
+    int udp = -1;
+    std::unique_ptr<metercert::mqttsn::Client> mq;
+    std::vector<cm::Uplink> uplinks;
+    std::size_t next_uplink = 0;
+
+    ~Impl() {
+        if (udp >= 0) ::close(udp);
+    }
+
+    void start_uplinks() {
+        if (o.gateway.empty()) return;
+        const auto colon = o.gateway.rfind(':');
+        if (colon == std::string::npos) throw ClientError(fmt::format("gateway '{}': expected HOST:PORT", o.gateway));
+        addrinfo hints{};
+        hints.ai_family = AF_UNSPEC;
+        hints.ai_socktype = SOCK_DGRAM;
+        addrinfo* res = nullptr;
+        const std::string host = o.gateway.substr(0, colon), port = o.gateway.substr(colon + 1);
+        if (::getaddrinfo(host.c_str(), port.c_str(), &hints, &res) != 0 || !res)
+            throw ClientError(fmt::format("gateway '{}': cannot resolve", o.gateway));
+        udp = ::socket(res->ai_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        const bool ok = udp >= 0 && ::connect(udp, res->ai_addr, res->ai_addrlen) == 0;
+        ::freeaddrinfo(res);
+        if (!ok) throw ClientError(fmt::format("gateway '{}': cannot open a UDP socket to it", o.gateway));
+        metercert::mqttsn::ClientConfig mc;
+        mc.client_id = o.endpoint.substr(0, 23);
+        mc.topic = o.topic;
+        if (mc.topic.empty()) {
+            const auto t = model.read(cm::Path{33905, 0, 11, std::nullopt});
+            if (t.outcome == cm::Outcome::content) mc.topic = std::get<std::string>(t.value);
+        }
+        if (mc.topic.empty()) mc.topic = "cmi6110/" + o.endpoint;
+        if (const auto v = model_int(model, 33906, 0, 24); v && *v > 0) mc.timeout = std::chrono::seconds(*v);
+        if (const auto v = model_int(model, 33906, 0, 25); v && *v > 0) mc.attempts = static_cast<unsigned>(*v);
+        mc.seed = o.seed;
+        mq = std::make_unique<metercert::mqttsn::Client>(mc);
+        // the module's uplinks over the span this run covers (a day of real time when unbounded)
+        const double real_s = o.run_time.count() > 0 ? static_cast<double>(o.run_time.count()) / 1000.0 : 86400.0;
+        cm::SimulationRun run;
+        run.start = std::chrono::floor<std::chrono::minutes>(start_utc);
+        run.days = static_cast<unsigned>(std::clamp(std::ceil(real_s * o.time_scale / 86400.0) + 1.0, 1.0, 366.0));
+        run.seed = o.seed;
+        uplinks = cm::simulate(o.uplinks, run).uplinks;
+        log(fmt::format("uplinks: MQTT-SN to {} topic {} ({} planned over {} day(s))", o.gateway, mc.topic, uplinks.size(), run.days));
+    }
+
+    void tick_uplinks() {
+        if (!mq) return;
+        const TimePoint t = now();
+        const auto utc = start_utc + std::chrono::duration_cast<Duration>(t.time_since_epoch());
+        while (next_uplink < uplinks.size() && uplinks[next_uplink].time <= utc) {
+            const auto tag = mq->publish(uplinks[next_uplink].payload, t);
+            log(fmt::format("uplink {} queued ({} bytes, {})", tag, uplinks[next_uplink].payload.size(),
+                            cm::encoding_name(uplinks[next_uplink].encoding)));
+            ++next_uplink;
+        }
+        std::uint8_t buf[2048];
+        for (;;) {
+            const auto n = ::recv(udp, buf, sizeof buf, 0);
+            if (n <= 0) break;
+            mq->on_datagram(std::span<const std::uint8_t>(buf, static_cast<std::size_t>(n)), t);
+        }
+        for (const auto& d : mq->poll(t).send) (void)::send(udp, d.bytes.data(), d.bytes.size(), 0);
+        for (const auto& e : mq->take_events())
+            log(e.kind == metercert::mqttsn::EventKind::delivered ? fmt::format("uplink {} delivered", e.tag)
+                                                                  : fmt::format("uplink {} failed: {}", e.tag, e.reason));
+    }
+
+    Impl(ClientOptions opt, EventSink ev) : o(std::move(opt)), events(std::move(ev)) {
+        if (!events) events = [](const std::string&) {};
+    }
+
+    // model time: real time since start × time_scale
+    [[nodiscard]] TimePoint now() const {
+        const auto real = monotonic_now() - start;
+        return TimePoint{Duration{static_cast<Duration::rep>(static_cast<double>(real.count()) * o.time_scale)}};
+    }
+
+    void log(const std::string& s) { events(s); }
+
+    // ------------------------------------------------------------ requests from a server
+
+    coap::Response serve(const coap::Request& req, coap::Endpoint* ep, cm::Origin origin) {
+        const std::string path = join_path(req.path);
+        // Bootstrap-Finish (TS 1.1 §5.2.7.5): POST /bs from the Bootstrap-Server
+        if (origin == cm::Origin::bootstrap && req.method == Method::post && req.path == std::vector<std::string>{"bs"}) {
+            bootstrap_finished = true;
+            log("bootstrap-finish");
+            return coap::Response{coap::kChanged};
+        }
+        const auto p = lw::parse_path(path);
+        if (!p) return coap::Response{coap::kNotFound, coap::kTextPlain, to_bytes("not an LwM2M path")};
+        lw::Request r;
+        r.path = *p;
+        r.origin = origin;
+        r.content_format = req.content_format;
+        r.accept = req.accept;
+        r.payload = req.payload;
+        r.query = req.query;
+        const bool bs = origin == cm::Origin::bootstrap;
+        switch (req.method) {
+            case Method::get:
+                r.op = req.accept == lw::content_format::link ? (bs ? lw::Operation::bootstrap_discover : lw::Operation::discover)
+                                                              : lw::Operation::read;
+                break;
+            case Method::put:
+                r.op = bs ? lw::Operation::bootstrap_write : !req.query.empty() ? lw::Operation::write_attributes : lw::Operation::write_replace;
+                break;
+            case Method::post:
+                r.op = p->depth == 3 ? lw::Operation::execute : p->depth == 2 ? lw::Operation::write_partial : lw::Operation::create;
+                if (bs && p->depth != 3) r.op = lw::Operation::bootstrap_write;  // a Bootstrap-Write may come as POST too
+                break;
+            case Method::del: r.op = bs ? lw::Operation::bootstrap_delete : lw::Operation::delete_; break;
+            default: return coap::Response{coap::kMethodNotAllowed};
+        }
+        if (r.op == lw::Operation::bootstrap_write) capture_keys(r);
+        const bool mislabel = o.faults.wrong_content_format && r.op == lw::Operation::read && r.accept == lw::content_format::senml_json;
+        if (mislabel) r.accept = lw::content_format::tlv;
+        lw::Response out = objects.handle(r);
+        if (mislabel && out.content_format) out.content_format = lw::content_format::senml_json;
+        if (o.faults.writable_read_only && out.code == lw::code::method_not_allowed && r.op == lw::Operation::write_replace &&
+            r.path.depth == 3 && r.content_format) {
+            // the fault: the value goes in as the module's own status would
+            std::vector<lw::Entry> entries;
+            lw::Error err;
+            if (lw::decode_content(*r.content_format, r.path, r.payload, lw::ClientObjects::type_of, entries, err) && entries.size() == 1) {
+                model.set_status(cm::Path{r.path.object_id(), r.path.instance_id(), r.path.resource_id(), std::nullopt}, entries[0].value);
+                out = lw::Response{};
+                out.code = lw::code::changed;
+            }
+        }
+        log(fmt::format("{} {} {} -> {}", bs ? "bootstrap" : "dm", lw::operation_name(r.op), path, out.code.str()));
+        if (out.code == lw::code::changed && r.op == lw::Operation::execute) act(out.action, path);
+        // Observe (RFC 7641): register / deregister; libcoap keeps the observer list of the resource
+        if (req.method == Method::get && req.observe && out.code.cls == 2) {
+            if (*req.observe == 0) {
+                auto& ob = observations[path];
+                ob.endpoint = ep;
+                ob.accept = req.accept;
+                ob.last = now();
+                ob.last_payload = out.payload;
+            } else if (*req.observe == 1) {
+                observations.erase(path);
+            }
+        }
+        coap::Response resp{out.code.byte()};
+        if (!out.payload.empty() || out.content_format) {
+            resp.content_format = out.content_format;
+            resp.payload = out.payload;
+        } else if (!out.diagnostic.empty() && out.code.cls != 2) {
+            resp.payload = to_bytes(out.diagnostic);  // RFC 7252 §5.5.2 diagnostic payload
+        }
+        return resp;
+    }
+
+    static lw::Bytes to_bytes(const std::string& s) { return lw::Bytes(s.begin(), s.end()); }
+
+    // The Secret Key the Bootstrap-Server writes (0/x/5): the model keeps it write-only, the
+    // client needs it for the DM session. Kept here, never shown.
+    void capture_keys(const lw::Request& r) {
+        if (!r.content_format || !lw::value_format(*r.content_format)) return;
+        if (r.path.depth >= 1 && r.path.object_id() != 0) return;
+        std::vector<lw::Entry> entries;
+        lw::Error err;
+        if (!lw::decode_content(*r.content_format, r.path, r.payload, lw::ClientObjects::type_of, entries, err)) return;
+        for (const auto& e : entries)
+            if (e.path.object_id() == 0 && e.path.resource_id() == 5)
+                if (const auto* b = std::get_if<lw::Bytes>(&e.value)) bs_keys[e.path.instance_id()] = *b;
+    }
+
+    void act(cm::Action a, const std::string& path) {
+        log(fmt::format("execute {} ({})", cm::action_name(a), path));
+        switch (a) {
+            case cm::Action::reboot: reregister = true; break;
+            case cm::Action::registration_update: update_now = true; break;
+            default: break;  // readout now, resend history, statistics reset: the event log (uplinks: not yet wired)
+        }
+    }
+
+    // ------------------------------------------------------------ observe / notify
+
+    void evaluate_observations() {
+        const TimePoint t = now();
+        for (auto& [path, ob] : observations) {
+            lw::Request r;
+            r.op = lw::Operation::read;
+            r.path = *lw::parse_path(path);
+            r.accept = ob.accept;
+            const auto cur = objects.handle(r);
+            const bool changed = cur.payload != ob.last_payload;
+            lw::Attributes a;
+            if (r.path.depth >= 3) a = objects.effective_attributes(r.path.prefix(3));
+            else if (r.path.depth == 2) a = lw::effective(objects.attributes(r.path.prefix(1)), objects.attributes(r.path), {});
+            else a = objects.attributes(r.path);
+            const auto d = lw::decide_notify(a, ob.last, std::nullopt, t, std::nullopt, changed);
+            if (d.notify && ob.endpoint && ob.endpoint->notify(path)) {
+                log(fmt::format("notify {}", path));
+                ob.last = t;
+                ob.last_payload = cur.payload;
+            }
+        }
+    }
+
+    void make_observable(coap::Endpoint& ep) {
+        std::set<std::string> paths;
+        for (const auto& inst : objects.object_instances()) {
+            paths.insert(lw::to_string(inst.prefix(1)));
+            paths.insert(lw::to_string(inst));
+        }
+        for (const auto& row : cm::object_table()) {
+            if (row.object == cm::kNoObject) continue;
+            for (unsigned i = row.first_instance; i <= row.last_instance; ++i)
+                paths.insert(fmt::format("/{}/{}/{}", row.object, i, row.resource));
+        }
+        for (const auto& p : paths) ep.add_observable(p);
+    }
+
+    // ------------------------------------------------------------ registration
+
+    void tick_model() {
+        // 3/0/13 Current Time follows the (scaled) clock
+        const auto utc = start_utc + std::chrono::duration_cast<Duration>(now().time_since_epoch());
+        model.set_status(cm::Path{3, 0, 13, std::nullopt},
+                         std::int64_t{std::chrono::duration_cast<std::chrono::seconds>(utc.time_since_epoch()).count()});
+    }
+
+    std::string register_payload() const {
+        const std::string full = objects.register_payload();
+        if (!o.faults.no_elvaco_objects) return full;
+        std::vector<lw::Path> paths;
+        lw::Error err;
+        lw::parse_register_payload(full, paths, err);
+        std::erase_if(paths, [](const lw::Path& p) { return p.object_id() >= 33905 && p.object_id() <= 33911; });
+        return lw::register_payload(paths);
+    }
+
+    void apply_transmission_settings(coap::Session& s) {
+        // 33906/0/30 CoAP ACK timeout (s) and /31 max retransmit (§7.5 Table 9)
+        if (const auto ack = model_int(model, 33906, 0, 30); ack && *ack >= 1) s.set_ack_timeout(std::chrono::seconds(*ack));
+        if (const auto mr = model_int(model, 33906, 0, 31); mr && *mr >= 1) s.set_max_retransmit(static_cast<unsigned>(*mr));
+    }
+
+    void connect_dm() {
+        auto psk = dm_psk;
+        if (psk && o.faults.wrong_psk_identity) psk->identity += "-x";
+        dm = std::make_unique<coap::Client>(dm_uri, psk);
+        dm->on_request([this](const coap::Request& rq, coap::Session&) { return serve(rq, dm.get(), cm::Origin::dm); });
+        make_observable(*dm);
+        apply_transmission_settings(dm->session());
+    }
+
+    void do_register() {
+        lw::RegisterQuery q;
+        q.endpoint = o.endpoint;
+        q.lifetime = o.lifetime;
+        q.lwm2m = "1.1";
+        q.binding = "U";
+        const std::string payload = register_payload();
+        auto& s = dm->session();
+        const auto reply = s.call(coap::Outgoing(Method::post, "/rd", lw::build_register_query(q), coap::kLinkFormat, std::nullopt,
+                                                 to_bytes(payload)),
+                                  transmit_wait(s));
+        if (reply.status != coap::Reply::Status::ok)
+            throw ClientError(fmt::format("register with {}: {}", dm_uri, coap::status_name(reply.status)));
+        if (reply.response.code != coap::kCreated)
+            throw ClientError(fmt::format("register with {}: {} (expected 2.01 Created)", dm_uri, coap::code_name(reply.response.code)));
+        location = join_path(reply.response.location_path);
+        last_registration = now();
+        log(fmt::format("registered {} at {} (lifetime {} s)", o.endpoint, location, o.lifetime));
+    }
+
+    void do_update() {
+        auto& s = dm->session();
+        const auto reply = s.call(coap::Outgoing(Method::post, location), transmit_wait(s));
+        if (reply.status == coap::Reply::Status::ok && reply.response.code == coap::kChanged) {
+            last_registration = now();
+            log(fmt::format("updated {}", location));
+            return;
+        }
+        log(fmt::format("update {}: {}; registering again", location,
+                        reply.status == coap::Reply::Status::ok ? coap::code_name(reply.response.code) : coap::status_name(reply.status)));
+        do_register();
+    }
+
+    void do_deregister() {
+        if (location.empty() || !dm) return;
+        const auto reply = dm->session().call(coap::Outgoing(Method::del, location), std::chrono::seconds(5));
+        log(fmt::format("deregistered {}: {}", location,
+                        reply.status == coap::Reply::Status::ok ? coap::code_name(reply.response.code) : coap::status_name(reply.status)));
+        location.clear();
+    }
+
+    // ------------------------------------------------------------ bootstrap
+
+    void do_bootstrap(const std::atomic<bool>& stop) {
+        coap::Client bs(o.bootstrap, o.psk);
+        bs.on_request([this, &bs](const coap::Request& rq, coap::Session&) { return serve(rq, &bs, cm::Origin::bootstrap); });
+        apply_transmission_settings(bs.session());
+        const auto reply = bs.session().call(coap::Outgoing(Method::post, "/bs", {"ep=" + o.endpoint}), transmit_wait(bs.session()));
+        if (reply.status != coap::Reply::Status::ok)
+            throw ClientError(fmt::format("bootstrap request to {}: {}", o.bootstrap, coap::status_name(reply.status)));
+        if (reply.response.code != coap::kChanged)
+            throw ClientError(fmt::format("bootstrap request to {}: {} (expected 2.04 Changed)", o.bootstrap, coap::code_name(reply.response.code)));
+        log(fmt::format("bootstrap request {} accepted", o.endpoint));
+        // TS 1.1 §6.1: the Bootstrap-Server has EXCHANGE_LIFETIME to finish; 247 s real time at most
+        bs.run_until([&] { return bootstrap_finished || stop.load(); }, std::chrono::seconds(247));
+        bs.run_for(std::chrono::milliseconds(50));  // the 2.04 of Bootstrap-Finish leaves
+        if (!bootstrap_finished) throw ClientError(fmt::format("bootstrap from {}: no Bootstrap-Finish", o.bootstrap));
+        // the DM server the Security object now names (Bootstrap-Server false)
+        for (const auto& inst : objects.object_instances()) {
+            if (inst.object_id() != 0) continue;
+            const auto flag = model.read(cm::Path{0, inst.instance_id(), 1, std::nullopt});
+            if (flag.outcome != cm::Outcome::content || std::get<bool>(flag.value)) continue;
+            const auto uri = model.read(cm::Path{0, inst.instance_id(), 0, std::nullopt});
+            if (uri.outcome != cm::Outcome::content) continue;
+            dm_uri = std::get<std::string>(uri.value);
+            const auto mode = model_int(model, 0, inst.instance_id(), 2).value_or(3);
+            if (mode == 0) {  // PSK (TS 1.1 Appendix E.1 Security Mode 0)
+                const auto id = model.read(cm::Path{0, inst.instance_id(), 3, std::nullopt});
+                const auto key = bs_keys.find(inst.instance_id());
+                if (id.outcome != cm::Outcome::content || key == bs_keys.end())
+                    throw ClientError(fmt::format("bootstrap: Security instance {} is PSK mode without identity or key", inst.instance_id()));
+                const auto& idb = std::get<lw::Bytes>(id.value);
+                dm_psk = coap::Psk{std::string(idb.begin(), idb.end()), key->second};
+            }
+            break;
+        }
+        if (dm_uri.empty()) throw ClientError("bootstrap: no DM server URI (0/x/0 of a non-bootstrap Security instance) after Bootstrap-Finish");
+        log(fmt::format("bootstrap done: DM server {}{}", dm_uri, dm_psk ? " (PSK)" : " (NoSec)"));
+    }
+
+    // ------------------------------------------------------------ the loop
+
+    void run(const std::atomic<bool>& stop) {
+        model.set_status(cm::Path{1, 1, 1, std::nullopt}, std::int64_t{o.lifetime});
+        if (!o.bootstrap.empty()) {
+            do_bootstrap(stop);
+        } else {
+            dm_uri = o.server;
+            dm_psk = o.psk;
+        }
+        connect_dm();
+        if (o.listen_port) {
+            coap::Server::Options so;
+            if (dm_psk) {
+                so.port = std::nullopt;
+                so.dtls_port = *o.listen_port;
+                so.psks[dm_psk->identity] = dm_psk->key;
+            } else {
+                so.port = *o.listen_port;
+            }
+            listener = std::make_unique<coap::Server>(so);
+            listener->on_request([this](const coap::Request& rq, coap::Session&) { return serve(rq, listener.get(), cm::Origin::dm); });
+            make_observable(*listener);
+            log(fmt::format("listening on {}://127.0.0.1:{}", dm_psk ? "coaps" : "coap", dm_psk ? listener->dtls_port() : listener->port()));
+        }
+        do_register();
+        start_uplinks();
+        const auto deadline = monotonic_now() + std::chrono::duration_cast<Duration>(o.run_time);
+        const auto half_life = std::chrono::duration_cast<Duration>(std::chrono::seconds(o.lifetime)) / 2;
+        while (!stop.load() && (o.run_time.count() == 0 || monotonic_now() < deadline)) {
+            dm->run_for(std::chrono::milliseconds(listener ? 10 : 20));
+            if (listener) listener->run_for(std::chrono::milliseconds(10));
+            tick_model();
+            evaluate_observations();
+            tick_uplinks();
+            if (reregister) {
+                reregister = false;
+                do_deregister();
+                observations.clear();
+                connect_dm();
+                do_register();
+            } else if (update_now || (!o.faults.no_update && now() - last_registration >= half_life)) {
+                update_now = false;
+                do_update();
+            }
+        }
+        if (mq) {
+            mq->disconnect(now());
+            for (const auto& d : mq->poll(now()).send) (void)::send(udp, d.bytes.data(), d.bytes.size(), 0);
+        }
+        do_deregister();
+    }
+};
+
+Client::Client(ClientOptions o, EventSink events) : impl_(std::make_unique<Impl>(std::move(o), std::move(events))) {
+    if (impl_->o.endpoint.empty()) throw ClientError("an Endpoint Client Name (ep) is required");
+    if (impl_->o.server.empty() == impl_->o.bootstrap.empty()) throw ClientError("exactly one of a DM server and a Bootstrap-Server URI is required");
+    if (!(impl_->o.time_scale >= 1.0)) throw ClientError(fmt::format("time scale {}: must be ≥ 1", impl_->o.time_scale));
+    if (impl_->o.lifetime < 1) throw ClientError("lifetime 0: must be ≥ 1 s");
+    coap::parse_uri(impl_->o.server.empty() ? impl_->o.bootstrap : impl_->o.server);  // throws CoapError(bad_uri)
+}
+Client::~Client() = default;
+void Client::run(const std::atomic<bool>& stop) { impl_->run(stop); }
+devices::cmi6110::DeviceConfig& Client::model() noexcept { return impl_->model; }
+std::string Client::location() const { return impl_->location; }
+std::uint16_t Client::listen_port() const noexcept {
+    if (!impl_->listener) return 0;
+    return impl_->dm_psk ? impl_->listener->dtls_port() : impl_->listener->port();
+}
+
+}  // namespace metercert::rigs::lwm2m
