@@ -237,7 +237,9 @@ const bool registered = register_simulated_device({
     "The CMi6110 NB-IoT module with its UH50 heat meter (schedule §7.3, backlog §7.3.4),\n"
     "run in simulated time from --start for --days (no waiting). Writes the uplinks file\n"
     "(the configuration line, then one JSON line per uplink: transmit time UTC, encoding,\n"
-    "payload) to --uplinks-out: the input of `run --profile cmi6110 --dut cmi6110+uplinks:FILE`.",
+    "payload) to --uplinks-out: the input of `run --profile cmi6110 --dut cmi6110+uplinks:FILE`.\n"
+    "Power mode, supply and push button (§5.3.5-§5.3.6; ERRATA E-111, E-112): --power-mode,\n"
+    "--power-off, --press at simulated times, or the rig's --power/--button wires watched for --watch s.",
     [](CLI::App& c) -> std::function<int()> {
         auto o = std::make_shared<Cmi6110Options>();
         c.add_option("--start", o->start, "simulated start, UTC (YYYY-MM-DDTHH:MMZ)")->capture_default_str();
