@@ -126,6 +126,12 @@ py::dict cmi6110_sim(rigs::DutLink& link, const py::object& params) {
     out["readouts_made"] = run.result.readouts;
     out["missed_transmissions"] = run.result.missed_transmissions;
     out["unsent"] = run.result.unsent;
+    out["power_mode"] = std::string(cmi6110::power_mode_name(run.run.power_mode));
+    out["final_mode"] = std::string(cmi6110::power_mode_name(run.result.final_mode));
+    py::list attached;
+    for (auto t : run.result.attached) attached.append(unix_s(t));
+    out["attached"] = attached;
+    out["attach_s"] = run.run.attach.count();
     return out;
 }
 

@@ -208,7 +208,9 @@ void bind_master(py::module_& m) {
              "None removes one; the URL's fault is kept): cmi6110_uplinks()'s dict plus 'start' (UNIX s, the meter's\n"
              "registers are 0 then), 'days', 'network_down' ((from, to) or None), 'fault', 'meter' (the UH50's\n"
              "power_w, flow_l_per_h, forward_decidegrees, return_decidegrees, errors), 'readouts_made',\n"
-             "'missed_transmissions', 'unsent'. DutError for a bad parameter.");
+             "'missed_transmissions', 'unsent', 'power_mode' and 'final_mode' ('active'|'passive', at the start and\n"
+             "the end), 'attached' (UNIX s of each attach after a power-up, activation or reboot: §5.3.5), 'attach_s'.\n"
+             "DutError for a bad parameter.");
     bind_wmbus_connection(connection);
 
     // The registry (rigs/include/metercert/rigs/dut_link.hpp, capabilities.hpp)

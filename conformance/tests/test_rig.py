@@ -551,3 +551,50 @@ def test_a_button_on_the_wrong_channel_is_caught(tmp_path, boards):
     outcomes = {c["id"]: c["outcome"] for c in r.record()["cases"]}
     assert p.returncode == 1 and outcomes == {"cmi1020/5.4/1": "failed"}, p.stdout + p.stderr
     assert "0 button press(es)" in err and lcus(3, True) in r.board.commands() and lcus(4, True) not in r.board.commands(), err
+
+
+def test_cmi6110_activation_through_an_lcus_boards_wire(tmp_path, boards):
+    """CMi6110 §5.3.5 through a real relay protocol: the LCUS bytes close relay 4 (the button wire of
+    `simulate cmi6110 --button`) for 6 s while the simulator watches; the passive module is
+    activated and its first uplink follows the release (ERRATA E-111, E-112). Relay 3 closed for
+    2 s only, on a second module, activates nothing."""
+    import termios
+    import tty
+    from datetime import datetime
+    lc = boards("lcus", "--pty", str(tmp_path / "lcus"))
+
+    def send(ch, on):
+        fd = os.open(str(tmp_path / "lcus"), os.O_RDWR | os.O_NOCTTY)
+        try:
+            tty.setraw(fd)
+            termios.tcflush(fd, termios.TCIFLUSH)
+            os.write(fd, bytes.fromhex(lcus(ch, on)))
+            time.sleep(0.2)
+        finally:
+            os.close(fd)
+
+    def module(ch):
+        return subprocess.Popen([BIN, "simulate", "cmi6110", "--start", "2019-11-28T00:00Z", "--days", "1", "--power-mode",
+                                 "passive", "--button", f"{lc.state}:{ch}", "--watch", "10"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    long_press, short_press = module(4), module(3)
+    try:
+        time.sleep(1)
+        send(4, True)
+        send(3, True)
+        time.sleep(1.8)
+        send(3, False)
+        time.sleep(4)
+        send(4, False)
+        out4, err4 = long_press.communicate(timeout=60)
+        out3, err3 = short_press.communicate(timeout=60)
+    finally:
+        long_press.kill()
+        short_press.kill()
+    assert long_press.returncode == 0 and short_press.returncode == 0, (err4, err3)
+    assert "button pressed" in err4 and "button released" in err4, err4
+    up = [json.loads(line) for line in out4.splitlines()[1:]]
+    assert up, err4
+    first = datetime.strptime(up[0]["time"], "%Y-%m-%dT%H:%M:%SZ")
+    assert datetime(2019, 11, 28, 0, 0, 6) <= first <= datetime(2019, 11, 28, 0, 0, 10 + 30 + 1), up[0]["time"]
+    assert out3.splitlines()[1:] == [], err3  # a 2 s press: still passive (§5.3.5 "at least 5 seconds")

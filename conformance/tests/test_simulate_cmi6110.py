@@ -145,3 +145,66 @@ def test_config_file_sets_the_settings_and_the_command_line_wins(tmp_path):
     cfg.write_text('{"config": {\n  "readout_interval": 30,\n}}\n')
     p = subprocess.run([os.path.abspath(BIN), "simulate", "cmi6110", "--config", str(cfg)], capture_output=True, text=True, timeout=60)
     assert p.returncode == 2 and p.stderr.startswith(f"error: --config {cfg}: line 3: not JSON")
+
+
+# §5.3.5-§5.3.6, §7.5 power mode (ERRATA E-111, E-112): the supply, the mode and the push button
+
+def test_a_passive_module_sends_nothing_until_a_long_press_activates_it():
+    assert simulate("--power-mode", "passive", "--days", "1") == []
+    assert simulate("--power-mode", "passive", "--press", "2019-11-28T08:00:00Z+3", "--days", "1") == []
+    up = simulate("--power-mode", "passive", "--press", "2019-11-28T08:00:00Z+6", "--days", "1")
+    assert up, "a 6 s press activates (§5.3.5: at least 5 seconds)"
+    release = START + timedelta(hours=8, seconds=6)
+    first = utc(up[0]["time"])
+    assert release <= first <= release + timedelta(minutes=10)  # attach, then a readout at once (E-112)
+    assert max(t for t, _ in readouts(up[0])) >= release - timedelta(seconds=59)
+
+
+def test_a_switch_off_hold_stops_the_uplinks_and_a_reboot_hold_sends_one_at_once():
+    off = simulate("--press", "2019-11-28T08:00:00Z+17", "--days", "2")
+    assert all(utc(u["time"]) < START + timedelta(hours=8) for u in off)  # §5.3.6 15-20 s
+    reboot = simulate("--press", "2019-11-28T08:00:00Z+10", "--days", "1")
+    assert [u for u in reboot if START + timedelta(hours=8) < utc(u["time"]) < START + timedelta(hours=8, minutes=10)]
+
+
+def test_nothing_while_the_supply_is_off():
+    up = simulate("--power-off", "2019-11-28T00:10:00Z..2019-11-28T06:00:00Z", "--days", "1")
+    assert not [u for u in up if START + timedelta(minutes=10) <= utc(u["time"]) < START + timedelta(hours=6)]
+    assert [u for u in up if START + timedelta(hours=6) <= utc(u["time"]) <= START + timedelta(hours=6, minutes=10)]
+
+
+def test_bad_power_and_button_options_are_named():
+    for args, what in ((["--press", "2019-11-28T08:00Z"], "--press"), (["--power-off", "2019-11-28T08:00Z"], "--power-off"),
+                       (["--power-mode", "asleep"], "--power-mode"), (["--attach-s", "9999"], "--attach-s"),
+                       (["--power", "/nonexistent/board.json:1", "--watch", "0.1"], "--power")):
+        p = subprocess.run([BIN, "simulate", "cmi6110", *args], capture_output=True, text=True, timeout=60)
+        assert p.returncode == 2 and what in p.stderr, (args, p.stderr)
+
+
+def test_the_rigs_wires_are_watched_in_real_time(tmp_path):
+    """A board state file (rigs/wire.hpp) whose button output closes for 6 s of the watch: the
+    passive module is activated, at --start + the time the press ended."""
+    import time
+    board = tmp_path / "lcus.json"
+
+    def put(on, changes):
+        tmp = tmp_path / "tmp.json"
+        tmp.write_text(json.dumps({"board": "lcus", "outputs": {"1": {"on": on, "changes": changes}}}))
+        os.replace(tmp, board)
+
+    put(False, 0)
+    p = subprocess.Popen([BIN, "simulate", "cmi6110", "--start", "2019-11-28T00:00Z", "--days", "1", "--power-mode", "passive",
+                          "--button", f"{board}:1", "--watch", "8"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(0.5)
+        put(True, 1)
+        time.sleep(6)
+        put(False, 2)
+        out, err = p.communicate(timeout=60)
+    finally:
+        p.kill()
+    assert p.returncode == 0, err
+    assert "button pressed" in err and "button released" in err
+    up = [json.loads(line) for line in out.splitlines()][1:]
+    assert up, err
+    assert START + timedelta(seconds=6) <= utc(up[0]["time"]) <= START + timedelta(seconds=6.5 + 8 + 30 + 1)

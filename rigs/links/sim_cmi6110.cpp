@@ -8,6 +8,11 @@
 //               &order=lifo&readout_interval=60&transmit_interval=1440&transmit_offset=30
 //               &transmit_delay=240&utc_offset=0&max_age=10080&max_uploads=4&readouts_per_telegram=0
 //               &max_payload_bytes=0&seed=1&meter_id=12345678&meter_errors=F5,F9&fault=NAME
+//               &power_mode=active&power_off=FROM..TO,…&button=AT+SECONDS,…&attach_s=30
+//
+// power_mode, power_off and button are the rig's supply and push button on the simulated clock
+// (§5.3.5-§5.3.6, §7.5 power mode; ERRATA E-111, E-112): the profile's dut.power / dut.button
+// (conformance/cmi6110/conftest.py) rerun the module with them.
 //
 // The same options as `metercert simulate cmi6110` (minutes, UTC), with _ for -.
 #include <cstdlib>
@@ -50,6 +55,24 @@ E choice(Params& p, const std::string& k, E def, std::initializer_list<std::pair
         names += fmt::format("{}{}", names.empty() ? "" : ", ", name);
     }
     fail(p.u, fmt::format("{}={} is not one of {}", k, p.u.params.at(k), names));
+}
+
+// YYYY-MM-DDTHH:MM[:SS]Z
+UtcTime second_param(const DutUrl& u, const std::string& k, const std::string& v) {
+    const auto t = parse_utc_text(v);
+    if (!t) fail(u, fmt::format("{}: '{}' is not YYYY-MM-DDTHH:MM:SSZ (UTC)", k, v));
+    return *t;
+}
+
+std::vector<std::string> split_commas(const std::string& v) {
+    std::vector<std::string> out;
+    std::size_t pos = 0;
+    while (true) {
+        const auto comma = v.find(',', pos);
+        out.push_back(v.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos));
+        if (comma == std::string::npos) return out;
+        pos = comma + 1;
+    }
 }
 
 Cmi6110Run parse(const DutUrl& u) {
@@ -106,6 +129,34 @@ Cmi6110Run parse(const DutUrl& u) {
             pos = comma + 1;
         }
     }
+    run.power_mode = choice(p, "power_mode", PowerMode::active, {{"active", PowerMode::active}, {"passive", PowerMode::passive}});
+    if (p.has("power_off") && !u.params.at("power_off").empty()) {
+        for (const auto& span : split_commas(u.params.at("power_off"))) {
+            const auto dots = span.find("..");
+            if (dots == std::string::npos) fail(u, fmt::format("power_off: '{}' is not FROM..TO (UTC)", span));
+            PowerOff o{second_param(u, "power_off", span.substr(0, dots)), second_param(u, "power_off", span.substr(dots + 2))};
+            if (o.to < o.from) fail(u, fmt::format("power_off: '{}': TO is before FROM", span));
+            if (!run.power_off.empty() && o.from < run.power_off.back().to)
+                fail(u, fmt::format("power_off: '{}' overlaps or precedes the span before it", span));
+            run.power_off.push_back(o);
+        }
+    }
+    if (p.has("button") && !u.params.at("button").empty()) {
+        for (const auto& press : split_commas(u.params.at("button"))) {
+            const auto plus = press.rfind('+');
+            if (plus == std::string::npos) fail(u, fmt::format("button: '{}' is not AT+SECONDS", press));
+            const std::string secs = press.substr(plus + 1);
+            char* endp = nullptr;
+            const double s_held = std::strtod(secs.c_str(), &endp);
+            if (secs.empty() || *endp != '\0' || !(s_held >= 0 && s_held <= 3600))
+                fail(u, fmt::format("button: '{}': the hold is not seconds 0…3600", press));
+            ButtonPress b{second_param(u, "button", press.substr(0, plus)),
+                          std::chrono::milliseconds{static_cast<long long>(s_held * 1000.0 + 0.5)}};
+            if (!run.presses.empty() && b.at < run.presses.back().at) fail(u, fmt::format("button: '{}' is before the press before it", press));
+            run.presses.push_back(b);
+        }
+    }
+    run.attach = std::chrono::seconds{p.num("attach_s", 30, 0, 3600)};
     const std::string fault = p.str("fault", "none");
     const auto f = fault_from_name(fault);
     if (!f) fail(u, fmt::format("fault={} is unknown ({})", fault, devices::fault_choices(fault_specs())));
@@ -183,6 +234,10 @@ const bool registered = register_link({
                {"seed", "seed of the meter and of the transmit delays (default 1)"},
                {"meter_id", "the UH50's 8-digit identification number (default 12345678)"},
                {"meter_errors", "UH50 error bits of Table 3 set from the start, comma-separated (F0 … F7V2)"},
+               {"power_mode", "active (default: running from start=) or passive (as delivered: sends nothing until activated; §5.3.5, §7.5)"},
+               {"power_off", "FROM..TO[,FROM..TO…] (UTC, seconds allowed): the supply is off (§5.3.5; ERRATA E-112)"},
+               {"button", "AT+SECONDS[,…]: the push button pressed at AT (UTC) and held SECONDS (§5.3.5-§5.3.6; ERRATA E-111)"},
+               {"attach_s", "seconds from power-up, activation or reboot to attach and the first readout and uplink (default 30; E-112)"},
                {"fault", "the module deviates one way (metercert faults cmi6110)"}},
     .offers = {std::string(cap::cmi6110_uplinks), std::string(cap::sim_cmi6110)},
     .check = [](const DutUrl& u) {

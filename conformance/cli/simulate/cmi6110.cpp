@@ -6,6 +6,12 @@
 // "readouts": n}. A transmission while the network is down (--network-down FROM..TO, UTC, FROM
 // included, TO excluded) sends nothing and its readouts stay unsent (manual §7.3.4). The file is
 // what `metercert run --profile cmi6110 --dut cmi6110+uplinks:FILE` certifies.
+//
+// The supply, the power mode and the push button (§5.3.5-§5.3.6, §7.5; ERRATA E-111, E-112):
+// --power-mode passive ships the module passive (no uplink until a press of ≥ 5 s activates it),
+// --power-off FROM..TO and --press AT+SECONDS act at simulated times; or the rig's wires
+// (rigs/wire.hpp) --power WIRE and --button WIRE are watched in real time for --watch seconds,
+// each second of the watch one second of the simulation from --start, before the run.
 #include <set>
 #include <algorithm>
 #include <atomic>
@@ -16,9 +22,13 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+#include <thread>
+
 #include "metercert/devices/cmi6110/module.hpp"
 #include "metercert/rigs/coap/log.hpp"
 #include "metercert/rigs/lwm2m/client.hpp"
+#include "metercert/rigs/wire.hpp"
 #include "registry.hpp"
 #include "serve.hpp"
 
@@ -56,6 +66,12 @@ struct Cmi6110Options {
     int listen = -1;                  // -1: no listener
     std::string gateway, topic;       // MQTT-SN uplinks
     double run_seconds = 0;           // 0: until SIGINT/SIGTERM
+    std::string power_mode = "active";       // §7.5 at --start
+    std::vector<std::string> power_off;      // FROM..TO (UTC, seconds allowed)
+    std::vector<std::string> presses;        // AT+SECONDS
+    int attach_s = 30;
+    std::string power_wire, button_wire;     // rigs/wire.hpp
+    double watch_s = 60;
 };
 
 std::atomic<bool> g_stop{false};
@@ -115,6 +131,54 @@ int run_client(const Cmi6110Options& o, const ModuleConfig& uplinks) {
     return 0;
 }
 
+UtcTime parse_utc_s(const std::string& s, const char* option) {
+    const auto t = parse_utc_text(s);
+    if (!t) usage_error(fmt::format("{} '{}': expected YYYY-MM-DDTHH:MM[:SS]Z (UTC)", option, s));
+    return *t;
+}
+
+// The wires watched in real time for `watch_s`: what they did, at --start + the elapsed time.
+void watch_wires(const Cmi6110Options& o, SimulationRun& run) {
+    std::optional<rigs::Wire> power, button;
+    rigs::WireState p_seen, b_seen;
+    try {
+        if (!o.power_wire.empty()) power.emplace(o.power_wire), p_seen = power->read();
+        if (!o.button_wire.empty()) button.emplace(o.button_wire), b_seen = button->read();
+    } catch (const rigs::WireError& e) {
+        usage_error(fmt::format("--power/--button: {}", e.what()));
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto at = [&] {
+        return run.start + std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+    };
+    bool off = power && !p_seen.on, pressed = button && b_seen.on;  // as the watch starts
+    UtcTime off_since = run.start, pressed_at = run.start;
+    std::cerr << fmt::format("metercert simulate: watching the wires for {} s\n", o.watch_s);
+    const auto until = t0 + std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(o.watch_s));
+    while (std::chrono::steady_clock::now() < until) {
+        if (power)
+            if (const auto w = power->poll(); w && !(*w == p_seen)) {
+                const UtcTime now = at();
+                if (!w->on && !off) off = true, off_since = now;
+                if (w->on && off) run.power_off.push_back({off_since, now}), off = false;
+                std::cerr << "metercert simulate: power " << (w->on ? "on" : "off") << " (" << power->spec() << ")\n";
+                p_seen = *w;
+            }
+        if (button)
+            if (const auto w = button->poll(); w && !(*w == b_seen)) {
+                const UtcTime now = at();
+                if (w->on && !pressed) pressed = true, pressed_at = now;
+                if (!w->on && pressed)
+                    run.presses.push_back({pressed_at, std::chrono::duration_cast<std::chrono::milliseconds>(now - pressed_at)}),
+                        pressed = false;
+                std::cerr << "metercert simulate: button " << (w->on ? "pressed" : "released") << " (" << button->spec() << ")\n";
+                b_seen = *w;
+            }
+        std::this_thread::sleep_for(std::chrono::milliseconds{20});
+    }
+    if (off) run.power_off.push_back({off_since, run.start + std::chrono::days{run.days}});  // still off: to the end
+}
+
 UtcTime parse_utc(const std::string& s, const char* option) {
     const auto t = parse_utc_text(s);
     if (!t || *t != std::chrono::floor<std::chrono::minutes>(*t))
@@ -147,6 +211,41 @@ int run(const Cmi6110Options& o) {
     const auto fault = network ? std::optional<Cmi6110Fault>(Cmi6110Fault::none) : fault_from_name(o.fault);
     if (!fault) usage_error(fmt::format("--fault '{}': unknown ({})", o.fault, devices::fault_choices(fault_specs())));
     run.fault = *fault;
+    run.power_mode = o.power_mode == "passive" ? PowerMode::passive : PowerMode::active;
+    if (o.attach_s < 0 || o.attach_s > 3600) usage_error("--attach-s must be 0..3600 seconds");
+    run.attach = std::chrono::seconds{o.attach_s};
+    const bool wires = !o.power_wire.empty() || !o.button_wire.empty();
+    if (wires && (!o.power_off.empty() || !o.presses.empty()))
+        usage_error("--power/--button are wires watched in real time: leave out --power-off and --press");
+    for (const auto& span : o.power_off) {
+        const auto dots = span.find("..");
+        if (dots == std::string::npos) usage_error(fmt::format("--power-off '{}': expected FROM..TO (UTC times)", span));
+        PowerOff p{parse_utc_s(span.substr(0, dots), "--power-off"), parse_utc_s(span.substr(dots + 2), "--power-off")};
+        if (p.to < p.from) usage_error(fmt::format("--power-off '{}': TO is before FROM", span));
+        if (!run.power_off.empty() && p.from < run.power_off.back().to)
+            usage_error(fmt::format("--power-off '{}': overlaps or precedes the span before it", span));
+        run.power_off.push_back(p);
+    }
+    for (const auto& press : o.presses) {
+        const auto plus = press.rfind('+');
+        double held = -1;
+        try {
+            std::size_t n = 0;
+            if (plus != std::string::npos) held = std::stod(press.substr(plus + 1), &n), n += plus + 1;
+            if (n != press.size()) held = -1;
+        } catch (const std::exception&) {
+            held = -1;
+        }
+        if (plus == std::string::npos || !(held >= 0 && held <= 3600))
+            usage_error(fmt::format("--press '{}': expected AT+SECONDS (UTC time, a hold of 0..3600 s)", press));
+        ButtonPress b{parse_utc_s(press.substr(0, plus), "--press"), std::chrono::milliseconds{static_cast<long long>(held * 1000 + 0.5)}};
+        if (!run.presses.empty() && b.at < run.presses.back().at) usage_error(fmt::format("--press '{}': before the press before it", press));
+        run.presses.push_back(b);
+    }
+    if (wires) {
+        if (!(o.watch_s > 0 && o.watch_s <= 3600)) usage_error("--watch must be 0 < seconds <= 3600");
+        watch_wires(o, run);
+    }
 
     ModuleConfig c;
     if (!o.config.empty()) {
@@ -203,8 +302,9 @@ int run(const Cmi6110Options& o) {
     out << config_line(c) << "\n";
     for (const auto& u : r.uplinks) out << uplink_line(u) << "\n";
     out.flush();
-    std::cerr << fmt::format("metercert simulate cmi6110: {} uplink(s), {} transmission(s) while the network was down, {} readout(s) unsent{}\n",
-                             r.uplinks.size(), r.missed_transmissions, r.unsent,
+    std::cerr << fmt::format("metercert simulate cmi6110: {} uplink(s), {} transmission(s) while the network was down, {} readout(s) unsent, "
+                             "{} attach(es) after power-up/activation/reboot, {} at the end{}\n",
+                             r.uplinks.size(), r.missed_transmissions, r.unsent, r.attached.size(), power_mode_name(r.final_mode),
                              run.fault == Cmi6110Fault::none ? "" : fmt::format(" (fault {})", o.fault));
     return 0;
 }
@@ -217,7 +317,9 @@ const bool registered = register_simulated_device({
     "payload) to --uplinks-out: the input of `run --profile cmi6110 --dut cmi6110+uplinks:FILE`.\n"
     "With --server or --bootstrap it is the module's LwM2M client on the network instead (real time,\n"
     "or --time-scale): bootstrap (LwM2M TS 1.1 §6.1), Register/Update/De-register (§6.2) and the DM\n"
-    "server's Read/Write/Execute/Discover/Write-Attributes/Observe on its objects (manual §6.3).",
+    "server's Read/Write/Execute/Discover/Write-Attributes/Observe on its objects (manual §6.3).\n"
+    "Power mode, supply and push button (§5.3.5-§5.3.6; ERRATA E-111, E-112): --power-mode,\n"
+    "--power-off, --press at simulated times, or the rig's --power/--button wires watched for --watch s.",
     [](CLI::App& c) -> std::function<int()> {
         auto o = std::make_shared<Cmi6110Options>();
         c.add_option("--start", o->start, "simulated start, UTC (YYYY-MM-DDTHH:MMZ)")->capture_default_str();
@@ -275,6 +377,25 @@ const bool registered = register_simulated_device({
                      "schedule options above, on the --time-scale clock) published QoS 1 there");
         c.add_option("--topic", o->topic, "MQTT-SN topic of the uplinks (default: 33905/0/11, else cmi6110/ENDPOINT)");
         c.add_option("--run-seconds", o->run_seconds, "with --server/--bootstrap: stop (and De-register) after this many real seconds (0: on a signal)");
+        c.add_option("--power-mode", o->power_mode,
+                     "the §7.5 power mode at --start: active (running) or passive (as delivered: nothing is sent\n"
+                     "until a press of >= 5 s activates it; §5.3.5)")
+            ->check(CLI::IsMember({"active", "passive"}))
+            ->capture_default_str();
+        c.add_option("--power-off", o->power_off,
+                     "FROM..TO (UTC, seconds allowed): the supply is off; an active module attaches --attach-s after\n"
+                     "it returns and sends a readout (repeatable; §5.3.5, ERRATA E-112)");
+        c.add_option("--press", o->presses,
+                     "AT+SECONDS: the push button pressed at AT (UTC) and held SECONDS: passive >= 5 s activates;\n"
+                     "active 5-15 s reboots, 15-20 s switches off (repeatable; §5.3.5-§5.3.6, ERRATA E-111)");
+        c.add_option("--attach-s", o->attach_s, "seconds from power-up, activation or reboot to the attach, its readout and\n"
+                     "uplink (ERRATA E-112)")->capture_default_str();
+        c.add_option("--power", o->power_wire,
+                     "a wire (PATH:OUTPUT, rigs/README.md): the supply, watched in real time for --watch seconds\n"
+                     "from --start before the run");
+        c.add_option("--button", o->button_wire, "a wire: the push button (closed = pressed), watched as --power");
+        c.add_option("--watch", o->watch_s, "seconds the wires are watched in real time (one simulated second each)")
+            ->capture_default_str();
         return [o, &c] {
             for (const char* opt : {"--meter-id", "--readout-interval", "--transmit-interval", "--transmit-offset",
                                     "--transmit-delay", "--utc-offset", "--encoding", "--format", "--order", "--max-age",

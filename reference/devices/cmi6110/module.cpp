@@ -17,6 +17,25 @@ std::string_view encoding_name(MessageEncoding e) noexcept {
 }
 std::string_view format_name(MessageFormat f) noexcept { return f == MessageFormat::extended ? "extended" : "standard"; }
 std::string_view order_name(UploadOrder o) noexcept { return o == UploadOrder::fifo ? "fifo" : "lifo"; }
+std::string_view power_mode_name(PowerMode m) noexcept { return m == PowerMode::passive ? "passive" : "active"; }
+std::string_view button_action_name(ButtonAction a) noexcept {
+    switch (a) {
+        case ButtonAction::activate: return "activate";
+        case ButtonAction::reboot: return "reboot";
+        case ButtonAction::switch_off: return "switch_off";
+        default: return "none";
+    }
+}
+
+ButtonAction button_action(PowerMode mode, std::chrono::milliseconds held, Cmi6110Fault f) noexcept {
+    using std::chrono::seconds;
+    if (mode == PowerMode::passive)
+        return held >= seconds{5} || f == Cmi6110Fault::activation_hold_ignored ? ButtonAction::activate : ButtonAction::none;
+    if (held < seconds{5}) return f == Cmi6110Fault::short_press_reboots ? ButtonAction::reboot : ButtonAction::none;
+    if (held < seconds{15}) return f == Cmi6110Fault::reboot_hold_switches_off ? ButtonAction::switch_off : ButtonAction::reboot;
+    if (held <= seconds{20}) return f == Cmi6110Fault::switch_off_ignored ? ButtonAction::reboot : ButtonAction::switch_off;
+    return ButtonAction::none;
+}
 
 namespace {
 
@@ -140,11 +159,91 @@ SimulationResult simulate(const ModuleConfig& config, const SimulationRun& run) 
         }
         if (fault == Cmi6110Fault::transmit_offset_ignored) e.at -= w.offset;
     }
+    // §5.3.5-§5.3.6 power, power mode and button (ERRATA E-111, E-112): the spans the module is
+    // attached; the schedule's events outside them are dropped, each attach after a power-up,
+    // activation or reboot adds a readout and a transmission
+    SimulationResult out;
+    {
+        const auto sim_at = [&](UtcTime t) { return TimePoint{} + std::chrono::duration_cast<Duration>(t - run.start); };
+        struct Change {
+            TimePoint at;
+            int kind;  // 0 supply off, 1 supply on, 2 button released
+            std::chrono::milliseconds held{0};
+        };
+        std::vector<Change> changes;
+        for (const auto& p : run.power_off) {
+            if (p.to < p.from) throw std::invalid_argument("power_off: TO is before FROM");
+            if (fault == Cmi6110Fault::powered_off_transmits) continue;
+            changes.push_back({sim_at(p.from), 0});
+            changes.push_back({sim_at(p.to), 1});
+        }
+        for (const auto& b : run.presses) {
+            if (b.held < std::chrono::milliseconds{0} || b.held > std::chrono::hours{1})
+                throw std::invalid_argument("button: a hold must be 0…3600 s");
+            changes.push_back({sim_at(b.at) + std::chrono::duration_cast<Duration>(b.held), 2, b.held});
+        }
+        if (run.attach < std::chrono::seconds{0} || run.attach > std::chrono::hours{1})
+            throw std::invalid_argument("attach: must be 0…3600 s");
+        std::stable_sort(changes.begin(), changes.end(), [](const Change& a, const Change& b) { return a.at < b.at; });
+        struct Up {
+            TimePoint from, to;
+            bool boot;
+        };
+        std::vector<Up> ups;
+        bool powered = true;
+        PowerMode mode = run.power_mode;
+        std::optional<TimePoint> up_from;
+        bool booted = false;
+        if (mode == PowerMode::active) up_from = TimePoint{};
+        const auto down = [&](TimePoint t) {
+            if (up_from && *up_from < t) ups.push_back({*up_from, t, booted});
+            up_from.reset();
+        };
+        const auto boot = [&](TimePoint t) {
+            up_from = t + std::chrono::duration_cast<Duration>(run.attach);
+            booted = true;
+        };
+        for (const auto& c : changes) {
+            if (c.kind == 0) {
+                down(c.at);
+                powered = false;
+            } else if (c.kind == 1) {
+                powered = true;
+                if (mode == PowerMode::active) boot(c.at);
+            } else if (powered) {
+                switch (button_action(mode, c.held, fault)) {
+                    case ButtonAction::activate: mode = PowerMode::active; down(c.at); boot(c.at); break;
+                    case ButtonAction::reboot: down(c.at); boot(c.at); break;
+                    case ButtonAction::switch_off: mode = PowerMode::passive; down(c.at); break;
+                    case ButtonAction::none: break;
+                }
+            }
+        }
+        if (up_from && *up_from < end) ups.push_back({*up_from, end, booted});
+        out.final_mode = mode;
+        const bool always_up = ups.size() == 1 && ups[0].from == TimePoint{} && ups[0].to == end && !ups[0].boot;
+        if (!always_up) {
+            std::erase_if(events, [&](const ScheduleEvent& e) {
+                return std::none_of(ups.begin(), ups.end(), [&](const Up& u) { return e.at >= u.from && e.at < u.to; });
+            });
+            for (const auto& u : ups) {
+                if (!u.boot) continue;
+                out.attached.push_back(utc.to_utc(u.from));
+                if (fault == Cmi6110Fault::no_readout_at_attach) continue;
+                ScheduleEvent r;
+                r.kind = ScheduleEventKind::readout;
+                r.at = r.planned = u.from;
+                ScheduleEvent t = r;
+                t.kind = ScheduleEventKind::transmission;
+                events.push_back(r);
+                events.push_back(t);
+            }
+        }
+    }
     std::stable_sort(events.begin(), events.end(), [](const ScheduleEvent& a, const ScheduleEvent& b) {
         return a.at != b.at ? a.at < b.at : (a.kind == ScheduleEventKind::readout && b.kind != ScheduleEventKind::readout);
     });
 
-    SimulationResult out;
     out.power_w = meter.power_w();
     out.flow_l_per_h = meter.flow_l_per_h();
     out.forward_decidegrees = meter.forward_decidegrees();

@@ -177,3 +177,46 @@ TEST(Cmi6110Module, TimeSyncMakesOneReadoutAndOneTransmissionAndRealignsTheGrid)
     synced.time_sync = kStart + std::chrono::days{2};
     EXPECT_THROW(simulate(c, synced), std::invalid_argument);  // outside the one-day run
 }
+
+// §5.3.5-§5.3.6 and §7.5 power mode (ERRATA E-111, E-112)
+TEST(Cmi6110Module, ButtonHoldTimesFollowTheManualsRanges) {
+    using std::chrono::milliseconds;
+    // §5.3.5 "at least 5 seconds" activates a passive module
+    EXPECT_EQ(button_action(PowerMode::passive, milliseconds{4999}), ButtonAction::none);
+    EXPECT_EQ(button_action(PowerMode::passive, milliseconds{5000}), ButtonAction::activate);
+    EXPECT_EQ(button_action(PowerMode::passive, milliseconds{30000}), ButtonAction::activate);
+    // §5.3.6 "5-15 seconds" reboots, "15-20 seconds" switches off
+    EXPECT_EQ(button_action(PowerMode::active, milliseconds{4000}), ButtonAction::none);
+    EXPECT_EQ(button_action(PowerMode::active, milliseconds{10000}), ButtonAction::reboot);
+    EXPECT_EQ(button_action(PowerMode::active, milliseconds{17000}), ButtonAction::switch_off);
+    EXPECT_EQ(button_action(PowerMode::active, milliseconds{25000}), ButtonAction::none);
+}
+
+TEST(Cmi6110Module, PassiveSendsNothingUntilActivatedThenReadsOnAttach) {
+    ModuleConfig c;
+    SimulationRun r;
+    r.start = kStart;
+    r.power_mode = PowerMode::passive;
+    EXPECT_TRUE(simulate(c, r).uplinks.empty());
+    EXPECT_EQ(simulate(c, r).readouts, 0u);
+    r.presses.push_back({kStart + std::chrono::hours{3}, std::chrono::milliseconds{6000}});
+    const auto res = simulate(c, r);
+    ASSERT_EQ(res.attached.size(), 1u);
+    EXPECT_EQ(res.attached[0], kStart + std::chrono::hours{3} + std::chrono::seconds{36});
+    ASSERT_FALSE(res.uplinks.empty());
+    EXPECT_EQ(res.uplinks[0].time, res.attached[0]);  // sent at once on attach (§5.3.5)
+    EXPECT_EQ(res.final_mode, PowerMode::active);
+}
+
+TEST(Cmi6110Module, NothingWhileTheSupplyIsOff) {
+    ModuleConfig c;
+    c.schedule.transmit_interval = std::chrono::minutes{60};
+    SimulationRun r;
+    r.start = kStart;
+    r.power_off.push_back({kStart + std::chrono::hours{2}, kStart + std::chrono::hours{5}});
+    const auto res = simulate(c, r);
+    for (const auto& u : res.uplinks)
+        EXPECT_FALSE(u.time >= kStart + std::chrono::hours{2} && u.time < kStart + std::chrono::hours{5} + std::chrono::seconds{30});
+    ASSERT_EQ(res.attached.size(), 1u);
+    EXPECT_EQ(res.attached[0], kStart + std::chrono::hours{5} + std::chrono::seconds{30});
+}

@@ -28,6 +28,12 @@ enum class Cmi6110Fault : std::uint8_t {
     error_bits_shifted,
     one_readout_per_pack,
     time_sync_without_readout,
+    activation_hold_ignored,
+    short_press_reboots,
+    reboot_hold_switches_off,
+    switch_off_ignored,
+    no_readout_at_attach,
+    powered_off_transmits,
 };
 
 struct Cmi6110FaultSpec {
@@ -72,6 +78,24 @@ inline constexpr Cmi6110FaultSpec kFaults[] = {
     {{"time_sync_without_readout", "CMi6110 §7.3.2 (a readout and a transmission at each time synchronisation; ERRATA E-61)",
       "reschedules after a time synchronisation but makes no readout and no transmission of a new value then"},
      Cmi6110Fault::time_sync_without_readout},
+    {{"activation_hold_ignored", "CMi6110 §5.3.5 (activation: press the button for at least 5 seconds)",
+      "a passive module activates on a press of any length"},
+     Cmi6110Fault::activation_hold_ignored},
+    {{"short_press_reboots", "CMi6110 §5.3.6 (reboot: hold 5-15 seconds; ERRATA E-111)",
+      "an active module reboots on a press shorter than 5 seconds"},
+     Cmi6110Fault::short_press_reboots},
+    {{"reboot_hold_switches_off", "CMi6110 §5.3.6 (reboot: hold 5-15 seconds; ERRATA E-111)",
+      "a 5-15 s hold switches the module off instead of rebooting it"},
+     Cmi6110Fault::reboot_hold_switches_off},
+    {{"switch_off_ignored", "CMi6110 §5.3.6 (switch off: hold 15-20 seconds; ERRATA E-111)",
+      "a 15-20 s hold reboots the module instead of switching it off"},
+     Cmi6110Fault::switch_off_ignored},
+    {{"no_readout_at_attach", "CMi6110 §5.3.5 (after joining the network \"a meter readout will automatically be sent\"; ERRATA E-112)",
+      "after a power-up, activation or reboot the module waits for its schedule instead of sending a readout on attach"},
+     Cmi6110Fault::no_readout_at_attach},
+    {{"powered_off_transmits", "CMi6110 §5.3.5, ERRATA E-112 (no readout and no transmission without supply)",
+      "keeps its schedule while the supply is off"},
+     Cmi6110Fault::powered_off_transmits},
 };
 inline constexpr auto kFaultSpecs = specs_of(kFaults);
 

@@ -61,6 +61,30 @@ std::string_view order_name(UploadOrder o) noexcept;         // "fifo", "lifo"
 // A §7.5 range error as std::invalid_argument naming the setting ("transmit_delay 0: must be 1..240 (§7.5)")
 void check_config(const ModuleConfig& c);
 
+// §7.5 "Power mode" (Table 8): Passive sends nothing; Active attaches and transmits (§5.3.5).
+enum class PowerMode : std::uint8_t { passive, active };
+std::string_view power_mode_name(PowerMode m) noexcept;  // "passive", "active"
+
+// A press of the push button (§5.3.5, §5.3.6): pressed at `at` (UTC), released `held` later.
+struct ButtonPress {
+    UtcTime at{};
+    std::chrono::milliseconds held{0};
+};
+
+// What a release after `held` does in `mode` (§5.3.5 activation "at least 5 seconds", §5.3.6
+// reboot "5-15 seconds", switch-off "15-20 seconds"; ERRATA E-111): passive: ≥ 5 s activates;
+// active: [5 s, 15 s) reboots, [15 s, 20 s] switches off (to passive), shorter or longer nothing.
+enum class ButtonAction : std::uint8_t { none, activate, reboot, switch_off };
+ButtonAction button_action(PowerMode mode, std::chrono::milliseconds held, Cmi6110Fault fault = Cmi6110Fault::none) noexcept;
+std::string_view button_action_name(ButtonAction a) noexcept;  // "none", "activate", "reboot", "switch_off"
+
+// The supply is off in [from, to) (UTC): no readout, no transmission; the settings, the power
+// mode and the unsent readouts are kept (ERRATA E-112).
+struct PowerOff {
+    UtcTime from{};
+    UtcTime to{};
+};
+
 struct SimulationRun {
     UtcTime start{};                  // simulated time 0, a whole minute, UTC
     unsigned days = 1;
@@ -75,6 +99,16 @@ struct SimulationRun {
     // (ERRATA E-61). Without `time_sync` the error stays.
     std::chrono::minutes clock_error{0};
     std::optional<UtcTime> time_sync;
+    // §5.3.5-§5.3.6, §7.5 power mode (ERRATA E-111, E-112): the module's mode at `start` (active:
+    // already attached then, as a capture of a running module; passive: as delivered), the
+    // supply's off times and the button's presses. Each power-up of an active module, activation
+    // and reboot attaches `attach` later, then makes a readout and transmits at once (§5.3.5 "A
+    // meter readout will automatically be sent"); until then, while off and while passive the
+    // module makes no readout and sends nothing. A press while the supply is off does nothing.
+    PowerMode power_mode = PowerMode::active;
+    std::vector<PowerOff> power_off;     // in time order, not overlapping
+    std::vector<ButtonPress> presses;    // in time order
+    std::chrono::seconds attach{30};     // network attach + registration time (0…3600 s)
 };
 
 struct Uplink {
@@ -90,6 +124,8 @@ struct SimulationResult {
     std::size_t missed_transmissions = 0;  // while the network was down
     std::size_t unsent = 0;                // readouts never sent
     std::size_t readouts = 0;              // readouts made
+    std::vector<UtcTime> attached;         // each attach after a power-up, activation or reboot (UTC)
+    PowerMode final_mode = PowerMode::active;  // the power mode at the end of the run
     // the meter (uh50.hpp): registers start at 0 at `run.start`
     std::int64_t power_w = 0, flow_l_per_h = 0, forward_decidegrees = 0, return_decidegrees = 0;
 };
