@@ -7,7 +7,7 @@ and as a power-up: ERRATA E-111, E-112.
 
 On the built-in module (sim.cmi6110) dut.power / dut.button act on the simulated clock
 (lib.SimRig) and the module is run again with them; on a capture the cases are skipped."""
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from metercert.conformance import Mismatch, case, expect, measure
 
@@ -45,6 +45,21 @@ def readout_taken_after(u, t: datetime, what: str):
                        [f"{(r.utc or r.time):%Y-%m-%d %H:%M:%S}" for r in u.readouts])
 
 
+def prompt_readout_then_schedule(up, released, event: str) -> None:
+    """After `event` (released at `released`): a readout taken after the release is sent before the
+    next scheduled transmission window, and the schedule carries on (a transmission after that
+    window's T1)."""
+    first = first_uplink_after(up, released, event)
+    readout_taken_after(first, released, event)
+    window = next_window(released, up.config)
+    if first.time >= window:
+        raise Mismatch(f"first uplink after {event}", f"before the next scheduled window ({window:%Y-%m-%d %H:%M} UTC)",
+                       f"{first.time:%Y-%m-%d %H:%M:%S}")
+    t1 = window - timedelta(minutes=up.config["transmit_offset"])
+    if not [u for u in up.uplinks if u.time >= t1]:
+        raise Mismatch(f"the schedule after {event}", f"a transmission after T1 {t1:%Y-%m-%d %H:%M} UTC", "none")
+
+
 @case("cmi6110/5.3.5/1", "A passive module (as delivered) transmits nothing; a press of at least 5 seconds (6 s) activates "
       "it: it joins the network and sends a meter readout taken after the release without waiting for its next "
       "scheduled transmission, and keeps its schedule afterwards.", needs=("button",))
@@ -56,15 +71,7 @@ def test_activation_by_a_long_press(dut):
     released = rig.at + timedelta(seconds=6)
     dut.button.hold(6)
     up = uplinks_after(dut, rig, power_mode="passive", **SETTINGS)
-    first = first_uplink_after(up, released, "the activation")
-    readout_taken_after(first, released, "the activation")
-    window = next_window(released, up.config)
-    if first.time >= window:
-        raise Mismatch("first uplink after the activation", f"before the next scheduled window ({window:%Y-%m-%d %H:%M} UTC)",
-                       f"{first.time:%Y-%m-%d %H:%M:%S}")
-    t1 = window - timedelta(minutes=up.config["transmit_offset"])
-    if not [u for u in up.uplinks if u.time >= t1]:
-        raise Mismatch("the schedule after the activation", f"a transmission after T1 {t1:%Y-%m-%d %H:%M} UTC", "none")
+    prompt_readout_then_schedule(up, released, "the activation")
 
 
 @case("cmi6110/5.3.5/2", "A press shorter than 5 seconds (3 s) does not activate a passive module: it transmits nothing.",
