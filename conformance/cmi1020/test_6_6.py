@@ -63,6 +63,25 @@ def records_by_line(lines: dict, recs: list[dict], absent: str) -> tuple[dict[st
     return by_line, extra
 
 
+def check_line(obis: str, value: str, unit: str, row: tuple, found: list[dict], problems: list[str]) -> int:
+    """One readout line against the records that stand for it: exactly one record with the value
+    exactly (none allowed when the row cannot carry the value: ERRATA E-16). Appends what is wrong
+    to `problems`; returns 1 when the line was checked, 0 for a blank value with no record (the
+    E350's C.1.1(        ): nothing to send, ERRATA E-34)."""
+    if not value.strip() and not found:
+        return 0
+    if len(found) > 1:
+        problems.append(f"{obis}({value}*{unit}): {len(found)} records {row[2]} {row[3]}")
+    elif not found:
+        if table6.representable(row, value):
+            problems.append(f"{obis}({value}*{unit}): no record {row[2]} {row[3]}")
+    else:
+        why = _value_problem(obis, value, unit, row, found[0])
+        if why:
+            problems.append(why)
+    return 1
+
+
 def compare(readout: bytes, recs: list[dict]) -> tuple[list[str], list[str], int]:
     """The DUT's records against the meter's readout under Table 6 (expectations from the readout
     text and table6.py only). Returns (problems of readout lines: record missing, twice or with
@@ -74,19 +93,7 @@ def compare(readout: bytes, recs: list[dict]) -> tuple[list[str], list[str], int
     by_line, extra = records_by_line(lines, recs, "the meter's readout does not give")
     problems, checked = [], 0
     for obis, (value, unit, row) in lines.items():
-        found = by_line[obis]
-        if not value.strip() and not found:
-            continue  # blank value (the E350's C.1.1(        )): nothing to send
-        checked += 1
-        if len(found) > 1:
-            problems.append(f"{obis}({value}*{unit}): {len(found)} records {row[2]} {row[3]}")
-        elif not found:
-            if table6.representable(row, value):
-                problems.append(f"{obis}({value}*{unit}): no record {row[2]} {row[3]}")
-        else:
-            why = _value_problem(obis, value, unit, row, found[0])
-            if why:
-                problems.append(why)
+        checked += check_line(obis, value, unit, row, by_line[obis], problems)
     return problems, extra, checked
 
 

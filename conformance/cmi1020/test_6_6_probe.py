@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from metercert import table6
 from metercert.conformance import Mismatch, case, measure
 from .lib import READOUT_PERIOD_MS, read_telegrams, records
-from .test_6_6 import _value_problem, readout_lines, records_by_line
+from .test_6_6 import check_line, readout_lines, records_by_line
 
 
 def grows(obis: str) -> bool:
@@ -123,19 +123,7 @@ def test_other_records_equal_the_probe_readouts(dut, master):
         if obis not in lo_lines or lo_lines[obis][0].strip() != value.strip():
             changed.append(obis)
             continue
-        found = by_line[obis]
-        if not value.strip() and not found:
-            continue  # blank value (the E350's C.1.1(        )): nothing to send (ERRATA E-34)
-        checked += 1
-        if len(found) > 1:
-            problems.append(f"{obis}({value}*{unit}): {len(found)} records {row[2]} {row[3]}")
-        elif not found:
-            if table6.representable(row, value):
-                problems.append(f"{obis}({value}*{unit}): no record {row[2]} {row[3]}")
-        else:
-            why = _value_problem(obis, value, unit, row, found[0])
-            if why:
-                problems.append(why)
+        checked += check_line(obis, value, unit, row, by_line[obis], problems)
     measure("records compared with the probe's readouts", checked, "records", **_evidence(before, after))
     if changed:
         measure("values that changed between the probe readouts (not judged)", len(changed), "values")

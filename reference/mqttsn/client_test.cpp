@@ -4,6 +4,7 @@
 // 1300-1600" minutes) and the spec's procedures (§6.2, §6.5, §6.6, §6.12, §6.13).
 #include "metercert/mqttsn/client.hpp"
 #include "metercert/mqttsn/gateway.hpp"
+#include "../testing/hex.hpp"
 #include "tshark_test_support.hpp"
 
 #include <gtest/gtest.h>
@@ -17,14 +18,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-Bytes hex(std::string_view h) {
-    Bytes b;
-    std::string digits;
-    for (char c : h)
-        if (c != ' ') digits += c;
-    for (std::size_t i = 0; i + 1 < digits.size(); i += 2) b.push_back(static_cast<std::uint8_t>(std::stoul(digits.substr(i, 2), nullptr, 16)));
-    return b;
-}
+using metercert::testing::hex;
 Bytes operator+(Bytes a, std::string_view s) {
     a.insert(a.end(), s.begin(), s.end());
     return a;

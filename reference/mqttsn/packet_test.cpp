@@ -3,6 +3,7 @@
 // field) and, as a third party, Wireshark's MQTT-SN dissector (tshark reads what the encoder
 // wrote; its field values are compared with the values the test meant, not with our decoder).
 #include "metercert/mqttsn/packet.hpp"
+#include "../testing/hex.hpp"
 #include "tshark_test_support.hpp"
 
 #include <gtest/gtest.h>
@@ -14,14 +15,7 @@ using namespace metercert::mqttsn;
 
 namespace {
 
-Bytes hex(std::string_view h) {
-    Bytes b;
-    std::string digits;
-    for (char c : h)
-        if (c != ' ') digits += c;
-    for (std::size_t i = 0; i + 1 < digits.size(); i += 2) b.push_back(static_cast<std::uint8_t>(std::stoul(digits.substr(i, 2), nullptr, 16)));
-    return b;
-}
+using metercert::testing::hex;
 Bytes bytes(std::string_view s) { return Bytes(s.begin(), s.end()); }
 
 DecodeError error_of(const Bytes& b) {

@@ -68,6 +68,18 @@ inline void write_pcap(const std::filesystem::path& path, const std::vector<Capt
     }
 }
 
+// What a shell command prints on stdout (empty when it cannot be started)
+inline std::string command_output(const std::string& cmd) {
+    std::string out;
+    if (FILE* p = ::popen(cmd.c_str(), "r")) {
+        char buf[4096];
+        std::size_t got;
+        while ((got = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, got);
+        ::pclose(p);
+    }
+    return out;
+}
+
 // tshark's "mqttsn.msg" object of every frame, in order; nullopt when tshark is not installed
 inline std::optional<nlohmann::json> tshark_mqttsn(const std::vector<CapturedDatagram>& datagrams) {
     if (std::system("command -v tshark >/dev/null 2>&1") != 0) return std::nullopt;
@@ -78,13 +90,7 @@ inline std::optional<nlohmann::json> tshark_mqttsn(const std::vector<CapturedDat
     const auto cap = dir / "m.pcap";
     write_pcap(cap, datagrams);
     const std::string cmd = "tshark -r '" + cap.string() + "' -d udp.port==1883,mqttsn -T json 2>/dev/null";
-    std::string out;
-    if (FILE* p = ::popen(cmd.c_str(), "r")) {
-        char buf[4096];
-        std::size_t got;
-        while ((got = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, got);
-        ::pclose(p);
-    }
+    const std::string out = command_output(cmd);
     std::filesystem::remove_all(dir);
     nlohmann::json layers = nlohmann::json::array();
     for (const auto& fr : nlohmann::json::parse(out)) layers.push_back(fr["_source"]["layers"]["mqttsn"]["mqttsn.msg"]);
@@ -100,13 +106,7 @@ inline std::optional<std::vector<std::string>> tshark_info(const std::vector<Byt
     for (const auto& b : uplinks) d.push_back({b, true, 0});
     write_pcap(dir / "m.pcap", d);
     const std::string cmd = "tshark -r '" + (dir / "m.pcap").string() + "' -d udp.port==1883,mqttsn -T fields -e _ws.col.Info 2>/dev/null";
-    std::string out;
-    if (FILE* p = ::popen(cmd.c_str(), "r")) {
-        char buf[4096];
-        std::size_t got;
-        while ((got = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, got);
-        ::pclose(p);
-    }
+    const std::string out = command_output(cmd);
     std::filesystem::remove_all(dir);
     std::vector<std::string> lines;
     std::size_t start = 0;
