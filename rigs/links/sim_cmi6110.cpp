@@ -9,6 +9,13 @@
 //               &transmit_delay=240&utc_offset=0&max_age=10080&max_uploads=4&readouts_per_telegram=0
 //               &max_payload_bytes=0&seed=1&meter_id=12345678&meter_errors=F5,F9&fault=NAME
 //               &power_mode=active&power_off=FROM..TO,…&button=AT+SECONDS,…&attach_s=30
+//               &network=1&endpoint=NAME&psk_id=ID&psk=HEX&network_fault=NAME&lifetime_s=N
+//
+// network=1 adds coap.server (lwm2m_link.hpp): the profile starts the suite's LwM2M servers on
+// 127.0.0.1 (free ports) and the reference LwM2M client (`metercert simulate cmi6110 --server`,
+// a child process, real time) against them with endpoint= (default "cmi6110-sim"), psk_id/psk
+// (DTLS-PSK; none: NoSec), network_fault= (one of the client's network faults) and lifetime_s=
+// (its registration lifetime, default 60 s so that an Update comes within a case).
 //
 // power_mode, power_off and button are the rig's supply and push button on the simulated clock
 // (§5.3.5-§5.3.6, §7.5 power mode; ERRATA E-111, E-112): the profile's dut.power / dut.button
@@ -18,7 +25,9 @@
 #include <cstdlib>
 #include <fmt/format.h>
 
+#include "metercert/devices/cmi6110/faults.hpp"
 #include "metercert/rigs/cmi6110.hpp"
+#include "metercert/rigs/lwm2m_link.hpp"
 #include "params.hpp"
 
 namespace metercert::rigs::links {
@@ -75,8 +84,29 @@ std::vector<std::string> split_commas(const std::string& v) {
     }
 }
 
-Cmi6110Run parse(const DutUrl& u) {
+Cmi6110Run parse(const DutUrl& u, Lwm2mListen* net = nullptr) {
     Params p{u};
+    Lwm2mListen l;
+    l.endpoint = "cmi6110-sim";
+    l.reference_client = true;
+    l.client_lifetime_s = 60;
+    if (p.num("network", 0, 0, 1) == 1) {
+        lwm2m_params(p, l, false);
+        if (l.bootstrap) fail(u, "bootstrap=1: the reference client's bootstrap run is not offered by sim:cmi6110 yet");
+        l.client_fault = p.str("network_fault", "none");
+        bool known = l.client_fault == "none";
+        std::string names;
+        for (const auto& f : devices::cmi6110::network_fault_specs()) {
+            known = known || f.name == l.client_fault;
+            names += fmt::format("{}{}", names.empty() ? "" : ", ", f.name);
+        }
+        if (!known) fail(u, fmt::format("network_fault={} is not one of the client's network faults ({})", l.client_fault, names));
+        l.client_lifetime_s = static_cast<std::uint32_t>(p.num("lifetime_s", 60, 2, 86400));
+        if (net) *net = l;
+    } else {
+        for (const char* k : {"endpoint", "psk_id", "psk", "bootstrap", "network_fault", "lifetime_s"})
+            if (p.has(k)) fail(u, fmt::format("{}= needs network=1", k));
+    }
     Cmi6110Run r;
     ModuleConfig& c = r.config;
     SimulationRun& run = r.run;
@@ -170,21 +200,24 @@ Cmi6110Run parse(const DutUrl& u) {
     return r;
 }
 
-Cmi6110Run run_of(const DutUrl& u) {
-    Cmi6110Run r = parse(u);
+Cmi6110Run run_of(const DutUrl& u, Lwm2mListen* net = nullptr) {
+    Cmi6110Run r = parse(u, net);
     r.result = simulate(r.config, r.run);
     return r;
 }
 
 class SimCmi6110Link : public DutLink, public Cmi6110Uplinks, public SimCmi6110 {
 public:
-    SimCmi6110Link(const DutUrl& u, const LinkOptions& o) : DutLink(u.text, o.tap), url_(u), run_(run_of(u)) {
+    SimCmi6110Link(const DutUrl& u, const LinkOptions& o) : DutLink(u.text, o.tap), url_(u), run_(run_of(u, &net_)) {
         set_description(fmt::format("metercert's reference CMi6110 (UH50 {}), {} day(s) simulated: {} uplink(s), {} {}{}",
                                     run_.config.meter_id, run_.run.days, run_.result.uplinks.size(),
                                     encoding_name(run_.config.encoding), format_name(run_.config.format),
                                     run_.run.fault == Cmi6110Fault::none ? "" : fmt::format(", fault {}", fault_name(run_.run.fault))));
-        set_capabilities({std::string(cap::cmi6110_uplinks), std::string(cap::sim_cmi6110)});
+        std::vector<std::string> caps{std::string(cap::cmi6110_uplinks), std::string(cap::sim_cmi6110)};
+        if (!net_.endpoint.empty()) caps.emplace_back(cap::coap_server);
+        set_capabilities(std::move(caps));
     }
+    const Lwm2mListen* lwm2m_listen() const override { return net_.endpoint.empty() ? nullptr : &net_; }
     Cmi6110Uplinks* cmi6110_uplinks() override { return this; }
     SimCmi6110* sim_cmi6110() override { return this; }
     const ModuleConfig& uplinks_config() const override { return run_.config; }
@@ -206,6 +239,7 @@ public:
 
 private:
     DutUrl url_;
+    Lwm2mListen net_{.host = "127.0.0.1", .port = 0, .endpoint = ""};  // endpoint "": no network=1
     Cmi6110Run run_;
 };
 
@@ -238,11 +272,20 @@ const bool registered = register_link({
                {"power_off", "FROM..TO[,FROM..TO…] (UTC, seconds allowed): the supply is off (§5.3.5; ERRATA E-112)"},
                {"button", "AT+SECONDS[,…]: the push button pressed at AT (UTC) and held SECONDS (§5.3.5-§5.3.6; ERRATA E-111)"},
                {"attach_s", "seconds from power-up, activation or reboot to attach and the first readout and uplink (default 30; E-112)"},
-               {"fault", "the module deviates one way (metercert faults cmi6110)"}},
-    .offers = {std::string(cap::cmi6110_uplinks), std::string(cap::sim_cmi6110)},
+               {"fault", "the module deviates one way (metercert faults cmi6110)"},
+               {"network", "1: also the LwM2M network (coap.server): the reference client against the suite's servers on loopback"},
+               {"endpoint", "network=1: the client's Endpoint Client Name (default cmi6110-sim)"},
+               {"psk_id", "network=1: DTLS PSK identity (with psk=; none: NoSec)"},
+               {"psk", "network=1: DTLS PSK, hex (never shown)"},
+               {"network_fault", "network=1: one of the client's network faults (simulate cmi6110 --help)"},
+               {"lifetime_s", "network=1: the client's registration lifetime, s (default 60)"}},
+    .offers = {std::string(cap::cmi6110_uplinks), std::string(cap::sim_cmi6110), std::string(cap::coap_server)},
     .check = [](const DutUrl& u) {
-        (void)parse(u);
-        return std::vector<std::string>{std::string(cap::cmi6110_uplinks), std::string(cap::sim_cmi6110)};
+        Lwm2mListen net{.endpoint = ""};
+        (void)parse(u, &net);
+        std::vector<std::string> caps{std::string(cap::cmi6110_uplinks), std::string(cap::sim_cmi6110)};
+        if (!net.endpoint.empty()) caps.emplace_back(cap::coap_server);
+        return caps;
     },
     .open = [](const DutUrl& u, const LinkOptions& o) -> std::unique_ptr<DutLink> { return std::make_unique<SimCmi6110Link>(u, o); },
 });
