@@ -166,7 +166,7 @@ TEST(DutLink, Lwm2mListenSettings) {
 
     EXPECT_EQ(check_link("sim:cmi6110").capabilities, (Caps{"cmi6110.uplinks", "sim.cmi6110"}));
     EXPECT_EQ(check_link("sim:cmi6110?network=1").capabilities, (Caps{"cmi6110.uplinks", "coap.server", "sim.cmi6110"}));
-    auto sim = open_link("sim:cmi6110?network=1&psk_id=dm&psk=00ff&network_fault=wrong_psk_identity&lifetime_s=6");
+    auto sim = open_link("sim:cmi6110?network=1&psk_id=dm&psk=00ff&fault=wrong_psk_identity&lifetime_s=6");
     const Lwm2mListen& s = sim->require_lwm2m_listen("t");
     EXPECT_TRUE(s.reference_client);
     EXPECT_EQ(s.endpoint, "cmi6110-sim");
@@ -175,7 +175,10 @@ TEST(DutLink, Lwm2mListenSettings) {
     EXPECT_EQ(s.client_fault, "wrong_psk_identity");
     EXPECT_EQ(s.client_lifetime_s, 6u);
     EXPECT_EQ(s.psk, (std::vector<std::uint8_t>{0x00, 0xFF}));
-    EXPECT_NE(message_of("sim:cmi6110?network=1&network_fault=bogus").find("registration_without_elvaco_objects"), std::string::npos);
+    EXPECT_NE(message_of("sim:cmi6110?network=1&fault=bogus").find("registration_without_elvaco_objects"), std::string::npos);
+    EXPECT_NE(message_of("sim:cmi6110?fault=wrong_content_format").find("needs network=1"), std::string::npos);
+    EXPECT_EQ(open_link("sim:cmi6110?network=1")->require_lwm2m_listen("t").client_fault, "none");
+    EXPECT_EQ(open_link("sim:cmi6110?network=1")->require_lwm2m_listen("t").client_lifetime_s, 8u);
     EXPECT_NE(message_of("sim:cmi6110?endpoint=x").find("needs network=1"), std::string::npos);
     EXPECT_THROW(open_link("sim:cmi6110")->require_lwm2m_listen("t"), MissingCapability);
 }

@@ -17,7 +17,8 @@ import pytest
 
 from .lib import sim_rig, uplinks_of
 
-METERCERT_PROFILE = {"dut_kind": "a CMi6110's uplinks with the module's configuration (a capture, or the built-in module)",
+METERCERT_PROFILE = {"dut_kind": "a CMi6110's uplinks with the module's configuration (a capture, or the built-in module), or a "
+                                 "CMi6110 connecting to the suite's LwM2M servers (lwm2m://)",
                      "accepts": ("sim:cmi6110", "cmi6110+uplinks:", "lwm2m://")}
 
 # Three simulated days (from 2019-11-28T00:00Z) of a module in Sweden (UTC offset +60, §7.3.1) with

@@ -9,13 +9,14 @@
 //               &transmit_delay=240&utc_offset=0&max_age=10080&max_uploads=4&readouts_per_telegram=0
 //               &max_payload_bytes=0&seed=1&meter_id=12345678&meter_errors=F5,F9&fault=NAME
 //               &power_mode=active&power_off=FROM..TO,…&button=AT+SECONDS,…&attach_s=30
-//               &network=1&endpoint=NAME&psk_id=ID&psk=HEX&network_fault=NAME&lifetime_s=N
+//               &network=1&endpoint=NAME&psk_id=ID&psk=HEX&lifetime_s=N
 //
 // network=1 adds coap.server (lwm2m_link.hpp): the profile starts the suite's LwM2M servers on
 // 127.0.0.1 (free ports) and the reference LwM2M client (`metercert simulate cmi6110 --server`,
 // a child process, real time) against them with endpoint= (default "cmi6110-sim"), psk_id/psk
-// (DTLS-PSK; none: NoSec), network_fault= (one of the client's network faults) and lifetime_s=
-// (its registration lifetime, default 60 s so that an Update comes within a case).
+// (DTLS-PSK; none: NoSec), lifetime_s= (its registration lifetime, default 8 s so that an Update
+// comes within a case: int-102) and, for fault= one of the client's network faults (kNetworkFaults
+// in faults.hpp), that fault.
 //
 // power_mode, power_off and button are the rig's supply and push button on the simulated clock
 // (§5.3.5-§5.3.6, §7.5 power mode; ERRATA E-111, E-112): the profile's dut.power / dut.button
@@ -89,22 +90,13 @@ Cmi6110Run parse(const DutUrl& u, Lwm2mListen* net = nullptr) {
     Lwm2mListen l;
     l.endpoint = "cmi6110-sim";
     l.reference_client = true;
-    l.client_lifetime_s = 60;
-    if (p.num("network", 0, 0, 1) == 1) {
+    const bool network = p.num("network", 0, 0, 1) == 1;
+    if (network) {
         lwm2m_params(p, l, false);
         if (l.bootstrap) fail(u, "bootstrap=1: the reference client's bootstrap run is not offered by sim:cmi6110 yet");
-        l.client_fault = p.str("network_fault", "none");
-        bool known = l.client_fault == "none";
-        std::string names;
-        for (const auto& f : devices::cmi6110::network_fault_specs()) {
-            known = known || f.name == l.client_fault;
-            names += fmt::format("{}{}", names.empty() ? "" : ", ", f.name);
-        }
-        if (!known) fail(u, fmt::format("network_fault={} is not one of the client's network faults ({})", l.client_fault, names));
-        l.client_lifetime_s = static_cast<std::uint32_t>(p.num("lifetime_s", 60, 2, 86400));
-        if (net) *net = l;
+        l.client_lifetime_s = static_cast<std::uint32_t>(p.num("lifetime_s", 8, 2, 86400));
     } else {
-        for (const char* k : {"endpoint", "psk_id", "psk", "bootstrap", "network_fault", "lifetime_s"})
+        for (const char* k : {"endpoint", "psk_id", "psk", "bootstrap", "lifetime_s"})
             if (p.has(k)) fail(u, fmt::format("{}= needs network=1", k));
     }
     Cmi6110Run r;
@@ -191,6 +183,11 @@ Cmi6110Run parse(const DutUrl& u, Lwm2mListen* net = nullptr) {
     const auto f = fault_from_name(fault);
     if (!f) fail(u, fmt::format("fault={} is unknown ({})", fault, devices::fault_choices(fault_specs())));
     run.fault = *f;
+    if (devices::cmi6110::is_network_fault(*f)) {  // the client's; the uplink simulation ignores it
+        if (!network) fail(u, fmt::format("fault={} is a network fault of the LwM2M client: it needs network=1", fault));
+        l.client_fault = fault;
+    }
+    if (net && network) *net = l;
     p.check_all_used();
     try {
         check_config(c);
@@ -272,13 +269,12 @@ const bool registered = register_link({
                {"power_off", "FROM..TO[,FROM..TO…] (UTC, seconds allowed): the supply is off (§5.3.5; ERRATA E-112)"},
                {"button", "AT+SECONDS[,…]: the push button pressed at AT (UTC) and held SECONDS (§5.3.5-§5.3.6; ERRATA E-111)"},
                {"attach_s", "seconds from power-up, activation or reboot to attach and the first readout and uplink (default 30; E-112)"},
-               {"fault", "the module deviates one way (metercert faults cmi6110)"},
+               {"fault", "the module deviates one way (metercert faults cmi6110; a network fault needs network=1)"},
                {"network", "1: also the LwM2M network (coap.server): the reference client against the suite's servers on loopback"},
                {"endpoint", "network=1: the client's Endpoint Client Name (default cmi6110-sim)"},
                {"psk_id", "network=1: DTLS PSK identity (with psk=; none: NoSec)"},
                {"psk", "network=1: DTLS PSK, hex (never shown)"},
-               {"network_fault", "network=1: one of the client's network faults (simulate cmi6110 --help)"},
-               {"lifetime_s", "network=1: the client's registration lifetime, s (default 60)"}},
+               {"lifetime_s", "network=1: the client's registration lifetime, s (default 8)"}},
     .offers = {std::string(cap::cmi6110_uplinks), std::string(cap::sim_cmi6110), std::string(cap::coap_server)},
     .check = [](const DutUrl& u) {
         Lwm2mListen net{.endpoint = ""};
