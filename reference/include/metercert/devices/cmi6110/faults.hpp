@@ -1,7 +1,8 @@
 // The CMi6110's faults: deliberate deviations of the reference CMi6110 (`--dut
 // 'sim:cmi6110?fault=NAME'`, `metercert simulate cmi6110 --fault NAME`), each caught by the cases
 // conformance/cmi6110/faults.json names. One list (fault_spec.hpp), in the order of Cmi6110Fault;
-// the module's simulation (module.hpp) acts on it. Header only, so that the readers of names only
+// the module's simulation (module.hpp) acts on the uplink faults, the reference LwM2M client
+// (rigs/lwm2m/client.hpp) on the network faults kept last (network_fault_specs()). Header only, so that the readers of names only
 // (fault_lists.hpp) need not link the module.
 #pragma once
 
