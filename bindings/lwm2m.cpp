@@ -24,12 +24,19 @@ namespace {
 
 py::object opt(const auto& o) { return o ? py::cast(*o) : py::none(); }
 
+// Text a client sent (a string resource, a decoder's message quoting it): not necessarily UTF-8,
+// so decoded with U+FFFD for bad bytes instead of raising UnicodeDecodeError out of a result.
+py::str text(const std::string& s) {
+    return py::reinterpret_steal<py::str>(PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "replace"));
+}
+
 py::object value_of(const lw::Value& v) {
     return std::visit(
         [](const auto& x) -> py::object {
             using T = std::decay_t<decltype(x)>;
             if constexpr (std::is_same_v<T, lw::Bytes>) return as_bytes(x);
             else if constexpr (std::is_same_v<T, lw::ObjectLink>) return py::make_tuple(x.object, x.instance);
+            else if constexpr (std::is_same_v<T, std::string>) return text(x);
             else return py::cast(x);
         },
         v);
@@ -45,7 +52,7 @@ py::dict result_dict(const OperationResult& r) {
     d["at_us"] = r.at_us;
     d["wall_us"] = r.wall_us;
     d["decoded"] = r.decoded;
-    d["decode_error"] = r.decode_error;
+    d["decode_error"] = text(r.decode_error);
     py::dict values;
     for (const auto& e : r.entries) values[py::str(lw::to_string(e.path))] = value_of(e.value);
     d["values"] = values;

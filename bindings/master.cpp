@@ -15,6 +15,7 @@
 #include "metercert/master/search.hpp"
 #include "metercert/rigs/capabilities.hpp"
 #include "metercert/rigs/dut_link.hpp"
+#include "metercert/rigs/lwm2m_link.hpp"
 #include "metercert/rigs/pcap.hpp"
 #include "metercert/rigs/sim_cmi1020.hpp"
 #include "metercert/rigs/simulator_process.hpp"
@@ -210,7 +211,25 @@ void bind_master(py::module_& m) {
              "power_w, flow_l_per_h, forward_decidegrees, return_decidegrees, errors), 'readouts_made',\n"
              "'missed_transmissions', 'unsent', 'power_mode' and 'final_mode' ('active'|'passive', at the start and\n"
              "the end), 'attached' (UNIX s of each attach after a power-up, activation or reboot: §5.3.5), 'attach_s'.\n"
-             "DutError for a bad parameter.");
+             "DutError for a bad parameter.")
+        .def("lwm2m_listen", [](Connection& c) {
+                const rigs::Lwm2mListen& l = c.link->require_lwm2m_listen("lwm2m_listen");
+                py::dict d;
+                d["host"] = l.host;
+                d["port"] = l.port;
+                d["endpoint"] = l.endpoint;
+                d["psk_id"] = l.psk_id ? py::cast(*l.psk_id) : py::none();
+                d["psk"] = l.psk_id ? py::object(py::bytes(reinterpret_cast<const char*>(l.psk.data()), l.psk.size())) : py::none();
+                d["bootstrap"] = l.bootstrap;
+                d["reference_client"] = l.reference_client;
+                d["client_fault"] = l.client_fault;
+                d["client_lifetime_s"] = l.client_lifetime_s;
+                return d;
+            },
+            "coap.server: where the suite's LwM2M servers listen for the module (rigs/lwm2m_link.hpp): {'host', 'port'\n"
+            "(0: any free one), 'endpoint', 'psk_id' (None: NoSec), 'psk' (bytes, a SECRET: hand it to Lwm2mServers,\n"
+            "never print it), 'bootstrap', 'reference_client' (sim:cmi6110?network=1: start `simulate cmi6110\n"
+            "--server` yourself), 'client_fault', 'client_lifetime_s'}.");
     bind_wmbus_connection(connection);
 
     // The registry (rigs/include/metercert/rigs/dut_link.hpp, capabilities.hpp)

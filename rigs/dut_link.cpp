@@ -221,6 +221,11 @@ SimCmi6110& DutLink::require_sim_cmi6110(std::string_view what) {
     throw MissingCapability(url_, cap::sim_cmi6110, what);
 }
 
+const Lwm2mListen& DutLink::require_lwm2m_listen(std::string_view what) const {
+    if (const auto* p = lwm2m_listen()) return *p;
+    throw MissingCapability(url_, cap::coap_server, what);
+}
+
 void DutLink::close() {
     if (auto* p = mbus_request()) p->close();
 }

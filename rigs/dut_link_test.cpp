@@ -20,6 +20,7 @@
 #include "metercert/rigs/cmi6110.hpp"
 #include "metercert/rigs/dut_link.hpp"
 #include "metercert/rigs/fd_port.hpp"
+#include "metercert/rigs/lwm2m_link.hpp"
 #include "metercert/rigs/sim_cmi1020.hpp"
 
 using namespace metercert;
@@ -125,9 +126,9 @@ TEST(DutLink, TheRegistryKnowsEverySchemeAndDevice) {
         EXPECT_FALSE(s->form.empty() || s->summary.empty() || s->offers.empty()) << s->name;
         for (const auto& c : s->offers) EXPECT_NE(find_capability(c), nullptr) << s->name << " offers " << c;
     }
-    EXPECT_EQ(names, (Caps{"cmi6110+uplinks", "serial", "sim:cme3000", "sim:cme3100", "sim:cmi1020", "sim:cmi1020w", "sim:cmi6110", "tcp",
+    EXPECT_EQ(names, (Caps{"cmi6110+uplinks", "lwm2m", "serial", "sim:cme3000", "sim:cme3100", "sim:cmi1020", "sim:cmi1020w", "sim:cmi6110", "tcp",
                            "tcp-listen", "wmbus+amb8465", "wmbus+hex", "wmbus+im871a"}));
-    EXPECT_EQ(scheme_names(), "cmi6110+uplinks, serial, sim, tcp, tcp-listen, wmbus+amb8465, wmbus+hex, wmbus+im871a");
+    EXPECT_EQ(scheme_names(), "cmi6110+uplinks, lwm2m, serial, sim, tcp, tcp-listen, wmbus+amb8465, wmbus+hex, wmbus+im871a");
     EXPECT_EQ(simulated_device_names(), "cme3000, cme3100, cmi1020, cmi1020w, cmi6110");
     const std::string help = link_schemes_help();
     for (const char* form : {"sim:cmi1020", "sim:cme3000", "sim:cme3100", "tcp://HOST:PORT", "tcp-listen://HOST:PORT", "serial:///dev/ttyUSB0",
@@ -136,9 +137,55 @@ TEST(DutLink, TheRegistryKnowsEverySchemeAndDevice) {
     EXPECT_NE(help.find("fault="), std::string::npos);
 }
 
+// lwm2m:// and sim:cmi6110?network=1 (coap.server): the settings the suite's servers listen on,
+// the key decoded from hex, and never its value in a message or the link's URL.
+TEST(DutLink, Lwm2mListenSettings) {
+    auto l = open_link("lwm2m://0.0.0.0:5684?endpoint=urn:imei:350000000000001&psk_id=cmi&psk=0a1B2c&bootstrap=1");
+    EXPECT_EQ(l->capabilities(), (Caps{"coap.server"}));
+    const Lwm2mListen& n = l->require_lwm2m_listen("test");
+    EXPECT_EQ(n.host, "0.0.0.0");
+    EXPECT_EQ(n.port, 5684);
+    EXPECT_EQ(n.endpoint, "urn:imei:350000000000001");
+    EXPECT_EQ(n.psk_id, std::optional<std::string>("cmi"));
+    EXPECT_EQ(n.psk, (std::vector<std::uint8_t>{0x0A, 0x1B, 0x2C}));
+    EXPECT_TRUE(n.bootstrap);
+    EXPECT_FALSE(n.reference_client);
+    EXPECT_EQ(l->url(), "lwm2m://0.0.0.0:5684?endpoint=urn:imei:350000000000001&psk_id=cmi&psk=<redacted>&bootstrap=1");
+    EXPECT_EQ(l->description().find("0a1B2c"), std::string::npos);
+    auto nosec = open_link("lwm2m://127.0.0.1:0?endpoint=x");
+    EXPECT_FALSE(nosec->require_lwm2m_listen("t").psk_id);
+    EXPECT_FALSE(nosec->require_lwm2m_listen("t").bootstrap);
+    for (const char* bad : {"lwm2m://127.0.0.1:5683", "lwm2m://127.0.0.1:5683?endpoint=a&psk_id=i",
+                            "lwm2m://127.0.0.1:5683?endpoint=a&psk_id=i&psk=abc", "lwm2m://127.0.0.1:5683?endpoint=a&psk_id=i&psk=secretzz",
+                            "lwm2m://127.0.0.1:5683?endpoint=a&bootstrap=2", "lwm2m://127.0.0.1:5683?endpoint=a&other=1"}) {
+        const std::string m = message_of(bad);
+        EXPECT_NE(m, "opened") << bad;
+        EXPECT_EQ(m.find("secretzz"), std::string::npos) << m;
+    }
+    EXPECT_NE(message_of("lwm2m://127.0.0.1:5683?endpoint=a&psk_id=i&psk=secretzz").find("character 1"), std::string::npos);
+
+    EXPECT_EQ(check_link("sim:cmi6110").capabilities, (Caps{"cmi6110.uplinks", "sim.cmi6110"}));
+    EXPECT_EQ(check_link("sim:cmi6110?network=1").capabilities, (Caps{"cmi6110.uplinks", "coap.server", "sim.cmi6110"}));
+    auto sim = open_link("sim:cmi6110?network=1&psk_id=dm&psk=00ff&fault=wrong_psk_identity&lifetime_s=6");
+    const Lwm2mListen& s = sim->require_lwm2m_listen("t");
+    EXPECT_TRUE(s.reference_client);
+    EXPECT_EQ(s.endpoint, "cmi6110-sim");
+    EXPECT_EQ(s.host, "127.0.0.1");
+    EXPECT_EQ(s.port, 0);
+    EXPECT_EQ(s.client_fault, "wrong_psk_identity");
+    EXPECT_EQ(s.client_lifetime_s, 6u);
+    EXPECT_EQ(s.psk, (std::vector<std::uint8_t>{0x00, 0xFF}));
+    EXPECT_NE(message_of("sim:cmi6110?network=1&fault=bogus").find("registration_without_elvaco_objects"), std::string::npos);
+    EXPECT_NE(message_of("sim:cmi6110?fault=wrong_content_format").find("needs network=1"), std::string::npos);
+    EXPECT_EQ(open_link("sim:cmi6110?network=1")->require_lwm2m_listen("t").client_fault, "none");
+    EXPECT_EQ(open_link("sim:cmi6110?network=1")->require_lwm2m_listen("t").client_lifetime_s, 8u);
+    EXPECT_NE(message_of("sim:cmi6110?endpoint=x").find("needs network=1"), std::string::npos);
+    EXPECT_THROW(open_link("sim:cmi6110")->require_lwm2m_listen("t"), MissingCapability);
+}
+
 TEST(DutLink, UrlErrorsNameThePart) {
     EXPECT_EQ(message_of("bogus://x"),
-              "DUT URL 'bogus://x': unknown scheme 'bogus' (cmi6110+uplinks, serial, sim, tcp, tcp-listen, wmbus+amb8465, wmbus+hex, wmbus+im871a)");
+              "DUT URL 'bogus://x': unknown scheme 'bogus' (cmi6110+uplinks, lwm2m, serial, sim, tcp, tcp-listen, wmbus+amb8465, wmbus+hex, wmbus+im871a)");
     EXPECT_EQ(message_of("sim:cme9999"),
               "DUT URL 'sim:cme9999': unknown simulated device 'cme9999' (available: cme3000, cme3100, cmi1020, cmi1020w, cmi6110)");
     EXPECT_EQ(message_of("tcp:10.0.0.1:1"), "DUT URL 'tcp:10.0.0.1:1': expected tcp://");
@@ -149,7 +196,7 @@ TEST(DutLink, UrlErrorsNameThePart) {
               "DUT URL 'sim:cme3100?fault=bogus': fault=bogus is unknown (none, no_selection_retry, wireless_any_key, wireless_install_unlisted, wireless_not_served)");
     EXPECT_EQ(message_of("sim:cme3000?fault=bogus"), "DUT URL 'sim:cme3000?fault=bogus': fault=bogus is unknown (none)");
     EXPECT_EQ(message_of("noscheme"),
-              "DUT URL 'noscheme': no scheme (expected cmi6110+uplinks:, serial://, sim:, tcp://, tcp-listen://, wmbus+amb8465://, wmbus+hex:, wmbus+im871a://)");
+              "DUT URL 'noscheme': no scheme (expected cmi6110+uplinks:, lwm2m://, serial://, sim:, tcp://, tcp-listen://, wmbus+amb8465://, wmbus+hex:, wmbus+im871a://)");
     EXPECT_THROW(check_link("tcp://host"), DutError);
 }
 

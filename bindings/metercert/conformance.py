@@ -1,7 +1,7 @@
 """Declaring conformance cases (metercert DESIGN "Style": h2spec).
 
 Every case is a pytest test function decorated with :func:`case`: an id
-``<profile>/<section>/<n>`` (``cmi1020/6.7.5/1``), the requirement it checks in one sentence, its
+``<profile>/<section>/<n>`` (``cmi1020/6.7.5/1``; n may be an OMA LwM2M ETS id, ``cmi6110/6.3/int-101``), the requirement it checks in one sentence, its
 level (``must``, ``should`` or ``implementation-defined``) and the capabilities it needs beyond
 the request/reply link every case has (``needs``): names of :func:`known_needs` — what a DUT link
 or the rig offers (rigs/include/metercert/rigs/capabilities.hpp), e.g. ``mbus.line`` (the master
@@ -53,8 +53,9 @@ class CaseInfo:
 def case(id: str, requirement: str, level: str = "must", needs: tuple[str, ...] | list[str] = ()) -> Callable:
     """Decorator declaring a conformance case; raises ValueError on a malformed declaration."""
     parts = id.split("/")
-    if len(parts) != 3 or not all(parts) or not parts[2].isdigit():
-        raise ValueError(f"case id {id!r}: expected <profile>/<section>/<n>")
+    n = parts[2] if len(parts) == 3 else ""
+    if len(parts) != 3 or not all(parts) or not (n.isdigit() or (n.startswith("int-") and n[4:].isdigit())):
+        raise ValueError(f"case id {id!r}: expected <profile>/<section>/<n> (n a number, or int-N: an OMA LwM2M ETS id)")
     if level not in LEVELS:
         raise ValueError(f"case {id}: level {level!r} is not one of {LEVELS}")
     if isinstance(needs, str):

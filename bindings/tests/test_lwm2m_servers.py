@@ -170,7 +170,8 @@ def test_dm_operations_on_the_clients_session(tmp_path):
         assert rd.tlv_int(v["/3/0/13"]) == 1367491215
         assert rd.tlv_string(v["/3/0/14"]) == "+02:00" and rd.tlv_string(v["/3/0/16"]) == "U"
 
-        assert s.read("dev1", "/3/0/9", accept=0)["payload"] == b"100"
+        t = s.read("dev1", "/3/0/9", accept=0)
+        assert (t["payload"], t["content_format"]) == (b"100", 0)  # ERRATA E-122: option 12 on the wire
         assert s.read("dev1", "/3/0/5")["code"] == "4.04"
         w = s.write("dev1", "/1/0/1", bytes.fromhex("C1013C"), content_format=11542, replace=True)
         assert w["code"] == "2.04"

@@ -305,10 +305,12 @@ void add_run(CLI::App& app, int& exit_code) {
     cmd->add_option("--profile", o->profiles, "profile to run (repeatable; default: all, e.g. cmi1020)");
     cmd->add_option("--dut", o->dut, "device under test URL (default: each profile's built-in simulator: sim:cmi1020 for\n"
                                      "cmi1020, sim:cme3000 for cme3000, sim:cme3100 for cme3100-master, sim:cmi1020w?key=… for\n"
-                                     "cmi1020w, sim:cmi6110?days=3&… for cmi6110; a CMi6110's captured uplinks:\n"
-                                     "cmi6110+uplinks:FILE). Fault-injected simulators: sim:cmi1020?fault=NAME,\n"
-                                     "sim:cme3100?fault=NAME, sim:cmi1020w?key=HEX&fault=NAME, sim:cmi6110?fault=NAME (faults.json\n"
-                                     "of each profile). A key= in a URL is never shown (key=<redacted>). wmbus+hex:- reads the\n"
+                                     "cmi1020w, sim:cmi6110?days=3&…&network=1&… for cmi6110; a CMi6110's captured uplinks:\n"
+                                     "cmi6110+uplinks:FILE; a CMi6110 connecting to the suite's LwM2M servers:\n"
+                                     "lwm2m://HOST:PORT?endpoint=NAME&psk_id=ID&psk=HEX). Fault-injected simulators:\n"
+                                     "sim:cmi1020?fault=NAME, sim:cme3100?fault=NAME, sim:cmi1020w?key=HEX&fault=NAME,\n"
+                                     "sim:cmi6110?fault=NAME (faults.json of each profile). A key= or psk= in a URL is never shown\n"
+                                     "(key=<redacted>). wmbus+hex:- reads the\n"
                                      "capture from standard input.\n"
                                      "Cases that need a capability the DUT link does not offer are skipped, with the reason:\n" +
                                          rigs::link_schemes_help());

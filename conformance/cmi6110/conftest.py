@@ -1,26 +1,35 @@
 """Profile cmi6110: the uplinks of an Elvaco CMi6110 NB-IoT module reading a Landis+Gyr UltraHeat
 UH50 (CMi6110 manual §7.3 scheduling, §7.4 the three encodings, §7.5 settings), one file per manual
-section. The uplink half: what the module sends and when; the LwM2M/CoAP/MQTT-SN network is the
-next issue's.
+section. The uplink half: what the module sends and when; the network half (§6.2-§6.3, LwM2M over
+CoAP/DTLS-PSK; test_6_2.py, test_6_3.py, network.py): the module registered with the suite's DM
+server, read and written there.
 
 The DUT is a set of uplinks with the configuration the module had (cmi6110.uplinks):
 ``--dut cmi6110+uplinks:FILE`` (a capture from the lab's MQTT broker or LwM2M server, or what
 ``metercert simulate cmi6110 --uplinks-out FILE`` wrote; the format: rigs/README.md) or the
 built-in module ``--dut 'sim:cmi6110?…'`` (sim.cmi6110: its UH50 model gives exact values, and the
 cases run it again for the other encodings, the manual's examples and the §7.5 defaults; on a
-capture those cases are skipped with the reason)."""
+capture those cases are skipped with the reason). The network cases need coap.server: ``--dut
+'lwm2m://HOST:PORT?endpoint=NAME&psk_id=ID&psk=HEX'`` (the suite listens, the module connects) or the
+built-in module with ``network=1`` (the reference LwM2M client started against the suite's servers on
+loopback); without it they are skipped."""
 import pytest
 
 from .lib import sim_rig, uplinks_of
 
-METERCERT_PROFILE = {"dut_kind": "a CMi6110's uplinks with the module's configuration (a capture, or the built-in module)",
-                     "accepts": ("sim:cmi6110", "cmi6110+uplinks:")}
+METERCERT_PROFILE = {"dut_kind": "a CMi6110's uplinks with the module's configuration (a capture, or the built-in module), or a "
+                                 "CMi6110 connecting to the suite's LwM2M servers (lwm2m://)",
+                     "accepts": ("sim:cmi6110", "cmi6110+uplinks:", "lwm2m://")}
 
 # Three simulated days (from 2019-11-28T00:00Z) of a module in Sweden (UTC offset +60, §7.3.1) with
 # four transmissions a day, a one-day network outage (the backlog: LIFO, 4 uploads per
-# transmission, readouts older than 24 h dropped) and the UH50's F5 error bit set.
+# transmission, readouts older than 24 h dropped) and the UH50's F5 error bit set; and the network
+# half (network=1): the reference LwM2M client registering with the suite's DM server over DTLS-PSK
+# (a test identity and key, §6.2) with a lifetime of 8 s (an Update within a case: int-102).
 DEFAULT_DUT = ("sim:cmi6110?days=3&utc_offset=60&transmit_interval=360&max_age=1440&meter_errors=F5"
-               "&network_down=2019-11-29T00:00Z..2019-11-30T00:00Z")
+               "&network_down=2019-11-29T00:00Z..2019-11-30T00:00Z"
+               "&network=1&endpoint=urn:imei:350000000000001&psk_id=cmi6110-dm&psk=3f9a1c5e7b2d4f6081a3c5e7f9b1d3e5"
+               "&lifetime_s=8")
 
 
 @pytest.fixture
@@ -33,6 +42,8 @@ def pytest_metercert_identity(target):
     its SenML packs name (§7.4.2.3 "V" record; none: 0/0)."""
     import metercert
     from .lib import senml_pack
+    if "cmi6110.uplinks" not in target.capabilities:
+        return {"link": "an LwM2M client connecting to the suite's servers (lwm2m://)"}
     conn = metercert.connect(target.url)
     try:
         d = conn.cmi6110_uplinks()
@@ -98,6 +109,30 @@ def pytest_metercert_simulated_rig(target):
     if "sim.cmi6110" in target.capabilities:
         return {"power": _SimPower, "button": _SimButton}
     return None
+
+
+@pytest.fixture
+def network(dut):
+    """The suite's LwM2M servers and the module's registration with them (coap.server: network.py),
+    one per DUT URL for the whole run."""
+    from .network import shared
+    return shared(dut)
+
+
+@pytest.fixture
+def own_network(dut):
+    """Servers and a reference client for this case alone (a case that ends the registration)."""
+    from .network import Network
+    n = Network(dut)
+    yield n
+    n.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_networks():
+    yield
+    from .network import close_all
+    close_all()
 
 
 @pytest.fixture

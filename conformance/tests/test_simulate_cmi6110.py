@@ -117,6 +117,9 @@ def test_a_fault_changes_the_uplinks_and_says_so():
     ups = simulate("--days", "1", "--fault", "base_time_label_minus1")
     first = cbor2.loads(bytes.fromhex(ups[0]["payload"]))[0]
     assert -3 not in first and -1 in first  # the base time under bver's label (ERRATA E-46)
+    # a network fault of the LwM2M client changes nothing in the uplink simulation: refused there
+    p = subprocess.run([BIN, "simulate", "cmi6110", "--fault", "wrong_content_format"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2 and "--fault wrong_content_format is a network fault of the LwM2M client: it needs --server" in p.stderr
     p = subprocess.run([BIN, "simulate", "cmi6110", "--fault", "bogus"], capture_output=True, text=True, timeout=60)
     assert p.returncode == 2 and "--fault 'bogus': unknown (none, base_time_label_minus1" in p.stderr
 

@@ -368,6 +368,11 @@ struct Callbacks {
         for (const std::string& seg : out.location_path)
             coap_add_option(resp, COAP_OPTION_LOCATION_PATH, seg.size(), reinterpret_cast<const uint8_t*>(seg.data()));
         if (out.content_format) {
+            // libcoap 4.3.1's coap_add_data_large_response adds Content-Format only for a media
+            // type other than 0: text/plain (0) gets its option here, or it would leave without
+            // one (ERRATA E-122; RFC 7252 §5.10.3 makes an absent option "unknown", not text).
+            // Option 12 sorts after Location-Path (8), before what libcoap adds (Block2, Size2).
+            if (*out.content_format == kTextPlain) coap_add_option(resp, COAP_OPTION_CONTENT_FORMAT, 0, nullptr);
             auto* copy = new Bytes(std::move(out.payload));
             coap_add_data_large_response(r, s, pdu, resp, query, *out.content_format, -1, 0, copy->size(), copy->data(), release_bytes, copy);
         } else if (!out.payload.empty()) {

@@ -109,6 +109,30 @@ TEST(CoapServer, NoSecGetFromCoapClient) {
     EXPECT_NE(r.peer.port, 0);
 }
 
+// ERRATA E-122: a text/plain response carries Content-Format 0 (an empty uint option, RFC 7252
+// §3.2), as coap-client's PDU dump shows; before the fix libcoap dropped it.
+TEST(CoapServer, TextPlainResponseCarriesContentFormatZero) {
+    Server server(Server::Options{});
+    server.on_request([](const Request&, Session&) { return Response{kContent, kTextPlain, bytes("CMi6110")}; });
+    Child c({"coap-client-openssl", "-B", "10", "-v", "7", "-A", "0", "-m", "get", fmt::format("coap://127.0.0.1:{}/3/0/1", server.port())},
+            "cf0");
+    ASSERT_TRUE(serve_until_exit(server, c));
+    EXPECT_EQ(c.exit_code(), 0) << c.output();
+    const auto ack = c.output().find("c:2.05");
+    ASSERT_NE(ack, std::string::npos) << c.output();
+    EXPECT_NE(c.output().find("Content-Format:text/plain", ack), std::string::npos) << c.output();
+    // and a non-zero format still once (libcoap's own)
+    Server s2(Server::Options{});
+    s2.on_request([](const Request&, Session&) { return Response{kContent, kLwm2mTlv, Bytes{0xC1, 0x00, 0x01}}; });
+    Child c2({"coap-client-openssl", "-B", "10", "-v", "7", "-m", "get", fmt::format("coap://127.0.0.1:{}/3/0/0", s2.port())}, "cf11542");
+    ASSERT_TRUE(serve_until_exit(s2, c2));
+    const auto ack2 = c2.output().find("c:2.05");
+    ASSERT_NE(ack2, std::string::npos) << c2.output();
+    const auto first = c2.output().find("Content-Format:", ack2);
+    ASSERT_NE(first, std::string::npos) << c2.output();
+    EXPECT_EQ(c2.output().find("Content-Format:", first + 1), std::string::npos) << c2.output();
+}
+
 TEST(CoapServer, LocationPathSeenByCoapClient) {
     Server server(Server::Options{});
     server.on_request([](const Request&, Session&) { return Response{kCreated, {}, {}, {"rd", "5a3f"}}; });

@@ -39,6 +39,10 @@ unsigned mbus_baud(const DutUrl& u, unsigned long b, const std::string& name = "
 // checked here so that a bad file is a usage error naming the parameter, line and column.
 std::string readout_param(const DutUrl& u, const std::string& path);
 
+// endpoint=, psk_id=, psk= (hex), bootstrap= of lwm2m:// and sim:cmi6110?network=1 into `l`
+// (lwm2m.cpp); DutError naming the parameter (never the key's value).
+void lwm2m_params(Params& p, Lwm2mListen& l, bool endpoint_required);
+
 struct HostPort {
     std::string host;
     std::uint16_t port = 0;

@@ -9,6 +9,14 @@
 //               &transmit_delay=240&utc_offset=0&max_age=10080&max_uploads=4&readouts_per_telegram=0
 //               &max_payload_bytes=0&seed=1&meter_id=12345678&meter_errors=F5,F9&fault=NAME
 //               &power_mode=active&power_off=FROM..TO,…&button=AT+SECONDS,…&attach_s=30
+//               &network=1&endpoint=NAME&psk_id=ID&psk=HEX&lifetime_s=N
+//
+// network=1 adds coap.server (lwm2m_link.hpp): the profile starts the suite's LwM2M servers on
+// 127.0.0.1 (free ports) and the reference LwM2M client (`metercert simulate cmi6110 --server`,
+// a child process, real time) against them with endpoint= (default "cmi6110-sim"), psk_id/psk
+// (DTLS-PSK; none: NoSec), lifetime_s= (its registration lifetime, default 8 s so that an Update
+// comes within a case: int-102) and, for fault= one of the client's network faults (kNetworkFaults
+// in faults.hpp), that fault.
 //
 // power_mode, power_off and button are the rig's supply and push button on the simulated clock
 // (§5.3.5-§5.3.6, §7.5 power mode; ERRATA E-111, E-112): the profile's dut.power / dut.button
@@ -18,7 +26,9 @@
 #include <cstdlib>
 #include <fmt/format.h>
 
+#include "metercert/devices/cmi6110/faults.hpp"
 #include "metercert/rigs/cmi6110.hpp"
+#include "metercert/rigs/lwm2m_link.hpp"
 #include "params.hpp"
 
 namespace metercert::rigs::links {
@@ -75,8 +85,20 @@ std::vector<std::string> split_commas(const std::string& v) {
     }
 }
 
-Cmi6110Run parse(const DutUrl& u) {
+Cmi6110Run parse(const DutUrl& u, Lwm2mListen* net = nullptr) {
     Params p{u};
+    Lwm2mListen l;
+    l.endpoint = "cmi6110-sim";
+    l.reference_client = true;
+    const bool network = p.num("network", 0, 0, 1) == 1;
+    if (network) {
+        lwm2m_params(p, l, false);
+        if (l.bootstrap) fail(u, "bootstrap=1: the reference client's bootstrap run is not offered by sim:cmi6110 yet");
+        l.client_lifetime_s = static_cast<std::uint32_t>(p.num("lifetime_s", 8, 2, 86400));
+    } else {
+        for (const char* k : {"endpoint", "psk_id", "psk", "bootstrap", "lifetime_s"})
+            if (p.has(k)) fail(u, fmt::format("{}= needs network=1", k));
+    }
     Cmi6110Run r;
     ModuleConfig& c = r.config;
     SimulationRun& run = r.run;
@@ -161,6 +183,11 @@ Cmi6110Run parse(const DutUrl& u) {
     const auto f = fault_from_name(fault);
     if (!f) fail(u, fmt::format("fault={} is unknown ({})", fault, devices::fault_choices(fault_specs())));
     run.fault = *f;
+    if (devices::cmi6110::is_network_fault(*f)) {  // the client's; the uplink simulation ignores it
+        if (!network) fail(u, fmt::format("fault={} is a network fault of the LwM2M client: it needs network=1", fault));
+        l.client_fault = fault;
+    }
+    if (net && network) *net = l;
     p.check_all_used();
     try {
         check_config(c);
@@ -170,21 +197,24 @@ Cmi6110Run parse(const DutUrl& u) {
     return r;
 }
 
-Cmi6110Run run_of(const DutUrl& u) {
-    Cmi6110Run r = parse(u);
+Cmi6110Run run_of(const DutUrl& u, Lwm2mListen* net = nullptr) {
+    Cmi6110Run r = parse(u, net);
     r.result = simulate(r.config, r.run);
     return r;
 }
 
 class SimCmi6110Link : public DutLink, public Cmi6110Uplinks, public SimCmi6110 {
 public:
-    SimCmi6110Link(const DutUrl& u, const LinkOptions& o) : DutLink(u.text, o.tap), url_(u), run_(run_of(u)) {
+    SimCmi6110Link(const DutUrl& u, const LinkOptions& o) : DutLink(u.text, o.tap), url_(u), run_(run_of(u, &net_)) {
         set_description(fmt::format("metercert's reference CMi6110 (UH50 {}), {} day(s) simulated: {} uplink(s), {} {}{}",
                                     run_.config.meter_id, run_.run.days, run_.result.uplinks.size(),
                                     encoding_name(run_.config.encoding), format_name(run_.config.format),
                                     run_.run.fault == Cmi6110Fault::none ? "" : fmt::format(", fault {}", fault_name(run_.run.fault))));
-        set_capabilities({std::string(cap::cmi6110_uplinks), std::string(cap::sim_cmi6110)});
+        std::vector<std::string> caps{std::string(cap::cmi6110_uplinks), std::string(cap::sim_cmi6110)};
+        if (!net_.endpoint.empty()) caps.emplace_back(cap::coap_server);
+        set_capabilities(std::move(caps));
     }
+    const Lwm2mListen* lwm2m_listen() const override { return net_.endpoint.empty() ? nullptr : &net_; }
     Cmi6110Uplinks* cmi6110_uplinks() override { return this; }
     SimCmi6110* sim_cmi6110() override { return this; }
     const ModuleConfig& uplinks_config() const override { return run_.config; }
@@ -206,6 +236,7 @@ public:
 
 private:
     DutUrl url_;
+    Lwm2mListen net_{.host = "127.0.0.1", .port = 0, .endpoint = ""};  // endpoint "": no network=1
     Cmi6110Run run_;
 };
 
@@ -238,11 +269,19 @@ const bool registered = register_link({
                {"power_off", "FROM..TO[,FROM..TO…] (UTC, seconds allowed): the supply is off (§5.3.5; ERRATA E-112)"},
                {"button", "AT+SECONDS[,…]: the push button pressed at AT (UTC) and held SECONDS (§5.3.5-§5.3.6; ERRATA E-111)"},
                {"attach_s", "seconds from power-up, activation or reboot to attach and the first readout and uplink (default 30; E-112)"},
-               {"fault", "the module deviates one way (metercert faults cmi6110)"}},
-    .offers = {std::string(cap::cmi6110_uplinks), std::string(cap::sim_cmi6110)},
+               {"fault", "the module deviates one way (metercert faults cmi6110; a network fault needs network=1)"},
+               {"network", "1: also the LwM2M network (coap.server): the reference client against the suite's servers on loopback"},
+               {"endpoint", "network=1: the client's Endpoint Client Name (default cmi6110-sim)"},
+               {"psk_id", "network=1: DTLS PSK identity (with psk=; none: NoSec)"},
+               {"psk", "network=1: DTLS PSK, hex (never shown)"},
+               {"lifetime_s", "network=1: the client's registration lifetime, s (default 8)"}},
+    .offers = {std::string(cap::cmi6110_uplinks), std::string(cap::sim_cmi6110), std::string(cap::coap_server)},
     .check = [](const DutUrl& u) {
-        (void)parse(u);
-        return std::vector<std::string>{std::string(cap::cmi6110_uplinks), std::string(cap::sim_cmi6110)};
+        Lwm2mListen net{.endpoint = ""};
+        (void)parse(u, &net);
+        std::vector<std::string> caps{std::string(cap::cmi6110_uplinks), std::string(cap::sim_cmi6110)};
+        if (!net.endpoint.empty()) caps.emplace_back(cap::coap_server);
+        return caps;
     },
     .open = [](const DutUrl& u, const LinkOptions& o) -> std::unique_ptr<DutLink> { return std::make_unique<SimCmi6110Link>(u, o); },
 });

@@ -209,6 +209,8 @@ int run(const Cmi6110Options& o) {
     }
     const bool network = !o.server.empty() || !o.bootstrap.empty();  // the LwM2M client: its own faults (run_client)
     const auto fault = network ? std::optional<Cmi6110Fault>(Cmi6110Fault::none) : fault_from_name(o.fault);
+    if (!network && fault && is_network_fault(*fault))
+        usage_error(fmt::format("--fault {} is a network fault of the LwM2M client: it needs --server or --bootstrap", o.fault));
     if (!fault) usage_error(fmt::format("--fault '{}': unknown ({})", o.fault, devices::fault_choices(fault_specs())));
     run.fault = *fault;
     run.power_mode = o.power_mode == "passive" ? PowerMode::passive : PowerMode::active;

@@ -3,7 +3,7 @@
 // the run skips it, with these words, when neither the DUT link nor the rig offers one of them.
 // Each link capability has one interface a caller asks the link for (DutLink: mbus_request(),
 // mbus_line(), sim_cmi1020(), simulator(), wmbus_receive(), sim_cmi1020w(), cmi6110_uplinks(),
-// sim_cmi6110()); rig capabilities come from --rig FILE (labgrid protocols through relays:
+// sim_cmi6110(), lwm2m_listen()); rig capabilities come from --rig FILE (labgrid protocols through relays:
 // PowerProtocol for the supply, DigitalOutputProtocol for the rate inputs and the button;
 // metercert.rig).
 //
@@ -63,7 +63,10 @@ inline constexpr CapabilityInfo kCapabilities[] = {
      CapabilitySource::link, false},
     // reserved for the links of the next issues
     {"datagram", "datagrams to and from the device (UDP, DTLS)", CapabilitySource::link, true},
-    {"coap.server", "a CoAP/LwM2M server the device registers with", CapabilitySource::link, true},
+    {"coap.server",
+     "the suite's LwM2M servers (Bootstrap, DM over CoAP/DTLS-PSK) that the CMi6110 connects to: lwm2m://HOST:PORT?"
+     "endpoint=…, or sim:cmi6110?network=1 (the reference client started against them on loopback)",
+     CapabilitySource::link, false},
     // the rig's (--rig FILE, bindings/metercert/rig): relays in front of the device, roles of a labgrid
     // environment file; a simulated DUT may take the same calls itself (pytest_metercert_simulated_rig)
     {"power", "switching the device's supply through the rig (a labgrid PowerProtocol driver as the rig file's "
@@ -96,6 +99,7 @@ inline constexpr std::string_view wmbus_receive = "wmbus.receive";
 inline constexpr std::string_view sim_cmi1020w = "sim.cmi1020w";
 inline constexpr std::string_view cmi6110_uplinks = "cmi6110.uplinks";
 inline constexpr std::string_view sim_cmi6110 = "sim.cmi6110";
+inline constexpr std::string_view coap_server = "coap.server";
 }  // namespace cap
 
 }  // namespace metercert::rigs

@@ -18,6 +18,9 @@
 //   serial:///dev/ttyUSB0   a level converter / UART, 8E1              mbus.request mbus.line (not on a pty)
 //   sim:cmi1020w?key=HEX    an in-process CMi1020W and its E350         wmbus.receive sim.cmi1020w
 //   wmbus+hex:FILE?key=HEX  captured wireless M-Bus telegrams, hex      wmbus.receive
+//   lwm2m://HOST:PORT?endpoint=NAME&psk_id=ID&psk=HEX&bootstrap=1
+//                           a CMi6110 that connects to the suite's LwM2M servers   coap.server
+//   sim:cmi6110?network=1&… also: the reference LwM2M client against those servers  coap.server
 //
 // Secrets in URLs (key=, password=, psk=: is_secret_param) are never shown: every message,
 // description and url() of a link carries redact_url()'s form of the URL ("key=<redacted>").
@@ -102,6 +105,7 @@ class SimCmi1020W;     // sim.cmi1020w: sim_cmi1020w.hpp
 class WmbusReceiver;   // wmbus.receive: wmbus_receiver.hpp
 class Cmi6110Uplinks;  // cmi6110.uplinks: cmi6110.hpp
 class SimCmi6110;      // sim.cmi6110: cmi6110.hpp
+class Lwm2mListen;     // coap.server: lwm2m_link.hpp
 
 class DutLink {
 public:
@@ -126,7 +130,8 @@ public:
     virtual SimCmi1020W* sim_cmi1020w() { return nullptr; }      // sim.cmi1020w
     virtual Cmi6110Uplinks* cmi6110_uplinks() { return nullptr; }  // cmi6110.uplinks
     virtual SimCmi6110* sim_cmi6110() { return nullptr; }          // sim.cmi6110
-    // (next: datagram(), coap_server(); the rig's power(), rate_inputs(), button() come from
+    virtual const Lwm2mListen* lwm2m_listen() const { return nullptr; }  // coap.server
+    // (next: datagram(); the rig's power(), rate_inputs(), button() come from
     // --rig, not the link)
 
     // The same, or MissingCapability naming the URL, the capability and `what` needed it.
@@ -137,6 +142,7 @@ public:
     SimCmi1020W& require_sim_cmi1020w(std::string_view what);
     Cmi6110Uplinks& require_cmi6110_uplinks(std::string_view what);
     SimCmi6110& require_sim_cmi6110(std::string_view what);
+    const Lwm2mListen& require_lwm2m_listen(std::string_view what) const;
 
     // How long the device needs after close() before it serves a new client (a gateway's single
     // client slot: it must see the connection go), ms.

@@ -1,7 +1,8 @@
 // The CMi6110's faults: deliberate deviations of the reference CMi6110 (`--dut
 // 'sim:cmi6110?fault=NAME'`, `metercert simulate cmi6110 --fault NAME`), each caught by the cases
 // conformance/cmi6110/faults.json names. One list (fault_spec.hpp), in the order of Cmi6110Fault;
-// the module's simulation (module.hpp) acts on it. Header only, so that the readers of names only
+// the module's simulation (module.hpp) acts on the uplink faults, the reference LwM2M client
+// (rigs/lwm2m/client.hpp) on the network faults kept last (network_fault_specs()). Header only, so that the readers of names only
 // (fault_lists.hpp) need not link the module.
 #pragma once
 
@@ -34,6 +35,12 @@ enum class Cmi6110Fault : std::uint8_t {
     switch_off_ignored,
     no_readout_at_attach,
     powered_off_transmits,
+    // the network faults of the reference LwM2M client (kept last: network_fault_specs())
+    registration_without_elvaco_objects,
+    no_update_before_lifetime,
+    writable_read_only_resource,
+    wrong_content_format,
+    wrong_psk_identity,
 };
 
 struct Cmi6110FaultSpec {
@@ -96,6 +103,21 @@ inline constexpr Cmi6110FaultSpec kFaults[] = {
     {{"powered_off_transmits", "CMi6110 §5.3.5, ERRATA E-112 (no readout and no transmission without supply)",
       "keeps its schedule while the supply is off"},
      Cmi6110Fault::powered_off_transmits},
+    {{"registration_without_elvaco_objects", "CMi6110 §6.3 Table 2; LwM2M TS 1.1 §5.3.1 (Register lists every object instance)",
+      "registers without the Elvaco objects 33905–33911"},
+     Cmi6110Fault::registration_without_elvaco_objects},
+    {{"no_update_before_lifetime", "LwM2M TS 1.1 §5.3.2, §6.2.2 (Update before the lifetime ends)",
+      "never sends a Registration Update: the registration expires"},
+     Cmi6110Fault::no_update_before_lifetime},
+    {{"writable_read_only_resource", "CMi6110 §6.3 Table 1/2 Op. R; LwM2M TS 1.1 §5.4.3 (4.05 for a Write the target does not allow)",
+      "accepts a DM server's Write to a read-only resource (2.04) and keeps the value"},
+     Cmi6110Fault::writable_read_only_resource},
+    {{"wrong_content_format", "LwM2M TS 1.1 §5.4.1, §7.4 (the Read answers in the Accept format or 4.06)",
+      "answers a Read with Accept SenML-JSON (110) in TLV, labelled Content-Format 110"},
+     Cmi6110Fault::wrong_content_format},
+    {{"wrong_psk_identity", "CMi6110 §6.3 Table 1 0/1/3 (DM PSK identity); RFC 4279 §5.1",
+      "presents its DM PSK identity with a trailing \"-x\": the DTLS handshake fails"},
+     Cmi6110Fault::wrong_psk_identity},
 };
 inline constexpr auto kFaultSpecs = specs_of(kFaults);
 
@@ -115,22 +137,15 @@ constexpr std::string_view fault_name(Cmi6110Fault f) noexcept {
     return "none";
 }
 
-// The network faults of the reference LwM2M client (`simulate cmi6110 --server/--bootstrap --fault
-// NAME`; rigs/include/metercert/rigs/lwm2m/client.hpp acts on them). Kept apart from kFaults until
-// the network cases that catch them exist (their faults.json entries then move them into kFaults):
-// `metercert faults` lists only faults with cases.
-inline constexpr FaultSpec kNetworkFaults[] = {
-    {"registration_without_elvaco_objects", "CMi6110 §6.3 Table 2; LwM2M TS 1.1 §5.3.1 (Register lists every object instance)",
-     "registers without the Elvaco objects 33905–33911"},
-    {"no_update_before_lifetime", "LwM2M TS 1.1 §5.3.2, §6.2.2 (Update before the lifetime ends)",
-     "never sends a Registration Update: the registration expires"},
-    {"writable_read_only_resource", "CMi6110 §6.3 Table 1/2 Op. R; LwM2M TS 1.1 §5.4.3 (4.05 for a Write the target does not allow)",
-     "accepts a DM server's Write to a read-only resource (2.04) and keeps the value"},
-    {"wrong_content_format", "LwM2M TS 1.1 §5.4.1, §7.4 (the Read answers in the Accept format or 4.06)",
-     "answers a Read with Accept SenML-JSON (110) in TLV, labelled Content-Format 110"},
-    {"wrong_psk_identity", "CMi6110 §6.3 Table 1 0/1/3 (DM PSK identity); RFC 4279 §5.1",
-     "presents its DM PSK identity with a trailing \"-x\": the DTLS handshake fails"},
-};
-constexpr std::span<const FaultSpec> network_fault_specs() noexcept { return kNetworkFaults; }
+// The network faults (the last kNetworkFaultCount of kFaults): the reference LwM2M client's
+// (`sim:cmi6110?network=1&fault=NAME`, `simulate cmi6110 --server/--bootstrap --fault NAME`;
+// rigs/include/metercert/rigs/lwm2m/client.hpp acts on them); the uplink simulation ignores them.
+inline constexpr std::size_t kNetworkFaultCount = 5;
+constexpr bool is_network_fault(Cmi6110Fault f) noexcept { return f >= Cmi6110Fault::registration_without_elvaco_objects; }
+constexpr std::span<const FaultSpec> network_fault_specs() noexcept {
+    return std::span<const FaultSpec>(kFaultSpecs).last(kNetworkFaultCount);
+}
+static_assert(kFaults[std::size(kFaults) - kNetworkFaultCount].fault == Cmi6110Fault::registration_without_elvaco_objects &&
+              kFaults[std::size(kFaults) - 1].fault == Cmi6110Fault::wrong_psk_identity);
 
 }  // namespace metercert::devices::cmi6110
