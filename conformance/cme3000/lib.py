@@ -16,6 +16,12 @@ def client(url: str, timeout: float = 5.0) -> socket.socket:
     return socket.create_connection(address(url), timeout=timeout)
 
 
+def gateway_time_scale(target) -> float:
+    """Gateway seconds per real second: the reference simulator's time_scale (sim:cme3000?time_scale=N
+    runs Table 3's disconnect timer N× faster), 1 for a real gateway."""
+    return float(target.extra.get("time_scale", 1.0))
+
+
 def fresh_client(dut, url: str) -> socket.socket:
     """Close the case's own connection, give the gateway time to see it go, and connect anew."""
     dut.close()

@@ -166,7 +166,8 @@ def test_simulate_help_names_every_device():
 
 OWN_OPTIONS = {
     "cmi1020": {"--listen", "--pty", "--readout", "--count", "--state", "--disconnect-timeout", "--pcap"},
-    "cme3000": {"--listen", "--serial", "--bus", "--keepalive", "--disconnect-timeout", "--stats", "--pcap"},
+    "cme3000": {"--listen", "--serial", "--bus", "--keepalive", "--disconnect-timeout", "--time-scale", "--stats",
+                "--pcap"},
     "cme3100": {"--listen", "--serial", "--bus", "--meter-list", "--search", "--keys", "--db", "--schedule", "--pcap"},
     "cmi1020w": {"--readout", "--key", "--mode", "--interval", "--telegrams", "--hex-out", "--pcap", "--dongle", "--pty",
                  "--first-read"},

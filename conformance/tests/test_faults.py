@@ -4,7 +4,7 @@ faults.json, keyed by device, names the cases of that profile that catch each fa
 
 - the CLI's lists and the faults.json files agree: every fault of every device has its cases, and
   no file names an unknown device or fault;
-- every fault of a simulated DUT (sim:cmi1020?fault=NAME, sim:cme3100?fault=NAME,
+- every fault of a simulated DUT (sim:cmi1020?fault=NAME, sim:cme3100?fault=NAME, sim:cme3000?fault=NAME,
   sim:cmi1020w?key=…&fault=NAME) is caught by
   exactly its cases and by no other, and the run's exit code follows the verdict — a failed must
   case is FAIL (1), a fault that only picks another reading of an ambiguous point of the manual
@@ -36,10 +36,10 @@ CMI6110 = ("sim:cmi6110?days=3&utc_offset=60&transmit_interval=360&max_age=1440&
            "&network_down=2019-11-29T00:00Z..2019-11-30T00:00Z"
            "&network=1&endpoint=urn:imei:350000000000001&psk_id=cmi6110-dm&psk=3f9a1c5e7b2d4f6081a3c5e7f9b1d3e5"
            "&lifetime_s=8")
-DUT_URL = {"cmi1020": "sim:cmi1020?fault={}", "cme3100": "sim:cme3100?fault={}",
+DUT_URL = {"cmi1020": "sim:cmi1020?fault={}", "cme3100": "sim:cme3100?fault={}", "cme3000": "sim:cme3000?time_scale=5&fault={}",
            "cmi1020w": "sim:cmi1020w?key=" + CMI1020W_KEY + "&fault={}", "cmi6110": CMI6110 + "&fault={}"}
 # the reference run of a device (default: sim:DEVICE)
-REFERENCE_URL = {"cmi1020w": "sim:cmi1020w?key=" + CMI1020W_KEY, "cmi6110": CMI6110}
+REFERENCE_URL = {"cme3000": "sim:cme3000?time_scale=5", "cmi1020w": "sim:cmi1020w?key=" + CMI1020W_KEY, "cmi6110": CMI6110}
 INJECTED_BY_CASES = {"e350"}
 # devices whose faults no profile catches yet, with the slice that adds that profile
 NO_PROFILE_YET: dict[str, str] = {}
@@ -96,7 +96,7 @@ def test_the_cli_lists_every_device_with_named_and_cited_faults():
             assert re.fullmatch(r"[a-z][a-z0-9_]*", f["name"]) and f["name"] != "none", f
             # the clause it deviates from: a section, table or message of a manual or standard
             assert re.match(r"(CMi1020|CMi6110|CMe3000|CMe3100) (§\d|Table \d)|CMi1020W manual \"[a-z ]+\"|EN 13757-[2347] |"
-                            r"OMS Vol\. 2 §\d|IEC 62056-21 ", f["clause"]), f
+                            r"OMS Vol\. 2 §\d|IEC 62056-21 |LwM2M TS 1\.[01] §\d|RFC \d+ §\d|MQTT-SN 1\.2 §\d", f["clause"]), f
             assert f["summary"] and "\n" not in f["summary"], f
 
 

@@ -1,5 +1,6 @@
 """A suite that cannot fail proves nothing, for the cme3000 profile: small faulty transparent
-gateways written here (the reference CMe3000 has no fault injection) in front of `metercert
+gateways written here (for what the reference CMe3000's own faults cannot do: its listener serves
+one client at a time) in front of `metercert
 simulate cmi1020`, each deviating from the CMe3000 manual one way, and `metercert run --profile
 cme3000 --dut tcp://GATEWAY` must FAIL (exit 1) with the must case that covers it failed:
 

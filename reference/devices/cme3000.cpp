@@ -17,6 +17,10 @@ std::string Cme3000Statistics::to_json() const {
 
 Cme3000::AcceptDecision Cme3000::on_connect(TimePoint now) {
     if (connected_) {
+        if (settings_.deviations.dropped_counted_as_completed) {
+            ++stats_.completed_accepts;
+            return AcceptDecision::drop;
+        }
         ++stats_.dropped_accepts;
         return AcceptDecision::drop;
     }
@@ -43,7 +47,7 @@ void Cme3000::on_network_bytes(std::size_t n, TimePoint now) {
 void Cme3000::on_serial_bytes(std::size_t n, TimePoint now) {
     stats_.rx_bytes += n;
     if (connected_) {
-        stats_.octets_from_serial += n;
+        if (!settings_.deviations.serial_octets_not_counted) stats_.octets_from_serial += n;
         last_activity_ = now;
     }
 }

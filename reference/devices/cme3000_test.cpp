@@ -6,6 +6,7 @@
 
 using metercert::TimePoint;
 using metercert::devices::Cme3000;
+using metercert::devices::Cme3000Settings;
 
 namespace {
 TimePoint at_ms(std::int64_t ms) { return TimePoint{std::chrono::milliseconds(ms)}; }
@@ -68,8 +69,30 @@ TEST(Cme3000, NextDeadlineIsTheTable3DisconnectTimeout) {
     EXPECT_EQ(g.next_deadline(), at_ms(14500));
     g.on_disconnect(at_ms(6000));
     EXPECT_EQ(g.next_deadline(), std::nullopt);
-    Cme3000 never({.disconnect_timeout_s = 0});
+    Cme3000Settings off;
+    off.disconnect_timeout_s = 0;
+    Cme3000 never(off);
     never.on_connect(at_ms(0));
     EXPECT_EQ(never.next_deadline(), std::nullopt);
     EXPECT_FALSE(never.should_disconnect(at_ms(86400000)));
+}
+
+// The faults' deviations (cme3000_faults.hpp) change only what they name: Figure 6's counters.
+TEST(Cme3000, FaultDeviationsChangeOnlyTheirCounter) {
+    Cme3000Settings s;
+    s.deviations.dropped_counted_as_completed = true;
+    Cme3000 g(s);
+    EXPECT_EQ(g.on_connect(at_ms(0)), Cme3000::AcceptDecision::accept);
+    EXPECT_EQ(g.on_connect(at_ms(5)), Cme3000::AcceptDecision::drop);  // still refused
+    EXPECT_EQ(g.statistics().completed_accepts, 2u);
+    EXPECT_EQ(g.statistics().dropped_accepts, 0u);
+
+    Cme3000Settings q;
+    q.deviations.serial_octets_not_counted = true;
+    Cme3000 h(q);
+    h.on_connect(at_ms(0));
+    h.on_serial_bytes(3, at_ms(100));
+    EXPECT_EQ(h.statistics().octets_from_serial, 0u);
+    EXPECT_EQ(h.statistics().rx_bytes, 3u);                // Figure 9 still counts the line
+    EXPECT_EQ(h.next_deadline(), at_ms(10100));            // and the reply still is traffic
 }

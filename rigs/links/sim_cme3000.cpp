@@ -4,7 +4,7 @@
 // sim.cme3000 (the simulator itself: the process, its statistics file of Figures 6 and 9 in
 // its working directory, simulator()->messages()).
 //
-//   sim:cme3000?count=1&secondary=NNNNNNNN&disconnect_timeout=10&fault=none
+//   sim:cme3000?count=1&secondary=NNNNNNNN&disconnect_timeout=10&time_scale=1&fault=none
 //
 // A profile that keeps one gateway for a whole run and opens its own connections to it (the
 // cme3000 profile: raw sockets, one client at a time) starts it with simulator_command(url,
@@ -20,6 +20,8 @@ namespace {
 struct Config {
     SimulatedBus bus;
     std::string disconnect_timeout;
+    std::string time_scale;
+    std::string fault;
 };
 
 Config parse(const DutUrl& u) {
@@ -28,7 +30,8 @@ Config parse(const DutUrl& u) {
     c.bus = simulated_bus_params(p);
     if (p.has("disconnect_timeout"))
         c.disconnect_timeout = std::to_string(p.num("disconnect_timeout", 10, 0, 86400UL * 365));
-    const std::string fault = p.str("fault", "none");
+    if (p.has("time_scale")) c.time_scale = std::to_string(p.num("time_scale", 1, 1, 1000));
+    const std::string fault = c.fault = p.str("fault", "none");
     const auto* faults = devices::find_device_faults("cme3000");
     if (fault != "none" && !(faults && devices::find_fault(faults->faults, fault)))
         fail(u, fmt::format("fault={} is unknown ({})", fault, devices::fault_choices(faults ? faults->faults : std::span<const devices::FaultSpec>{})));
@@ -41,6 +44,8 @@ SimulatorCommand command(const DutUrl& u, const std::vector<std::string>& extra)
     SimulatorCommand cmd{"cme3000", {}};
     add_bus_option(u, c.bus, extra, cmd.options);
     if (!c.disconnect_timeout.empty()) cmd.options.insert(cmd.options.end(), {"--disconnect-timeout", c.disconnect_timeout});
+    if (!c.time_scale.empty()) cmd.options.insert(cmd.options.end(), {"--time-scale", c.time_scale});
+    if (c.fault != "none") cmd.options.insert(cmd.options.end(), {"--fault", c.fault});
     cmd.options.insert(cmd.options.end(), extra.begin(), extra.end());
     return cmd;
 }
@@ -52,7 +57,8 @@ const bool registered = register_link({
     .params = {{"count", "simulated CMi1020 slaves behind it, 1…250 (default 1)"},
                {"secondary", "8-digit identification number of the first slave"},
                {"disconnect_timeout", "Table 3's disconnect timeout, whole s (default 10; 0 = never)"},
-               {"fault", "none (the reference CMe3000 has no faults yet)"}},
+               {"time_scale", "gateway seconds per real second for the disconnect timeout, 1…1000 (default 1; the profile's default DUT: 5)"},
+               {"fault", "none, or a deliberate deviation of the gateway (metercert faults cme3000)"}},
     .offers = {std::string(cap::mbus_request), std::string(cap::sim_cme3000)},
     .check = [](const DutUrl& u) {
         (void)parse(u);

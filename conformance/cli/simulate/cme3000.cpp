@@ -18,6 +18,7 @@
 
 #include "metercert/devices/bus.hpp"
 #include "metercert/devices/cme3000.hpp"
+#include "metercert/devices/cme3000_faults.hpp"
 #include "metercert/rigs/dut_link.hpp"
 #include "metercert/rigs/fd_port.hpp"
 #include "metercert/rigs/sim_cmi1020.hpp"
@@ -37,8 +38,10 @@ struct Cme3000Options {
     unsigned baud = 2400;
     unsigned keep_alive_s = 45;
     double disconnect_timeout_s = 10;  // Table 3; whole seconds, 0 = never
+    double time_scale = 1.0;           // gateway-model seconds per real second (the Table 3 timer)
     std::string stats_file;
     std::string pcap;
+    std::string fault = "none";  // devices/cme3000_faults.hpp
 };
 
 int run(const Cme3000Options& o) {
@@ -47,10 +50,15 @@ int run(const Cme3000Options& o) {
     if (!(o.disconnect_timeout_s >= 0) || o.disconnect_timeout_s != std::floor(o.disconnect_timeout_s) ||
         o.disconnect_timeout_s > 86400.0 * 365)
         usage_error("--disconnect-timeout: whole seconds, 0 (never) or more (the CMe3000's setting, Table 3)");
+    if (!(o.time_scale >= 1.0 && o.time_scale <= 1000.0)) usage_error("--time-scale must be 1..1000");
     devices::Cme3000Settings gs;
     gs.keep_alive_s = o.keep_alive_s;
     gs.disconnect_timeout_s = static_cast<unsigned>(o.disconnect_timeout_s);
     gs.baud = o.baud;
+    const devices::Cme3000FaultSpec* fault = devices::find_cme3000_fault(o.fault);  // nullptr: the reference
+    if (!fault && o.fault != "none")
+        usage_error(fmt::format("--fault {}: unknown ({})", o.fault, devices::fault_choices(devices::cme3000_fault_specs())));
+    if (fault) fault->settings(gs);  // after the command line's settings: the fault wins
     devices::Cme3000 gw(gs);
 
     rigs::SimHost host;
@@ -58,6 +66,12 @@ int run(const Cme3000Options& o) {
     devices::Cmi1020Bus* bus = nullptr;  // --bus: the simulated slaves, driven frame by frame (sim.cmi1020)
     int serial_fd = -1;
     capture_or_usage_error(host, o.pcap);
+    // The gateway model's clock: the host's clock × --time-scale, so Table 3's 10 s disconnect
+    // timeout passes in 10/scale real seconds (the default run); the slaves, the M-Bus line timing
+    // and TCP keep-alive stay on real time.
+    auto gw_time = [&] {
+        return TimePoint{std::chrono::duration_cast<Duration>(host.time().time_since_epoch() * o.time_scale)};
+    };
     or_usage_error([&] {
         if (!o.bus_url.empty()) {
             const auto caps = rigs::check_link(o.bus_url).capabilities;
@@ -93,7 +107,7 @@ int run(const Cme3000Options& o) {
     };
     client = &listen_or_usage_error(
         host, o.listen,
-        {.admit = [&](bool) { return gw.on_connect(host.time()) == devices::Cme3000::AcceptDecision::accept; },  // Dropped Accepts (Figure 6)
+        {.admit = [&](bool) { return gw.on_connect(gw_time()) == devices::Cme3000::AcceptDecision::accept; },  // Dropped Accepts (Figure 6)
          .on_open =
              [&](int fd) {
                  const int one = 1, idle = static_cast<int>(std::max(1u, gs.keep_alive_s));
@@ -102,7 +116,7 @@ int run(const Cme3000Options& o) {
              },
          .on_bytes =
              [&](std::span<const std::uint8_t> in) {
-                 gw.on_network_bytes(in.size(), host.time());
+                 gw.on_network_bytes(in.size(), gw_time());
                  tap(rigs::Direction::to_dut, in, 0);
                  if (serial_fd >= 0) {
                      if (::write(serial_fd, in.data(), in.size()) < 0) {
@@ -115,7 +129,7 @@ int run(const Cme3000Options& o) {
                      if (ev.kind != mbus::StreamEvent::Kind::frame) continue;
                      auto reply = bus->on_frame(ev.bytes, host.time());
                      if (!reply) continue;
-                     gw.on_serial_bytes(reply->size(), host.time());
+                     gw.on_serial_bytes(reply->size(), gw_time());
                      gw.on_parity_error(bus->last_line_errors());
                      tap(rigs::Direction::from_dut, *reply, bus->last_line_errors() ? rigs::kTapParityError : 0);
                      relay_to_client(*reply);
@@ -123,7 +137,7 @@ int run(const Cme3000Options& o) {
              },
          .on_close =
              [&] {
-                 gw.on_disconnect(host.time());
+                 gw.on_disconnect(gw_time());
                  input.drop_partial();
              }});
     rigs::ParmrkDecoder parmrk;
@@ -144,20 +158,20 @@ int run(const Cme3000Options& o) {
             const bool flagged = parmrk.feed({buf, static_cast<std::size_t>(got)}, data);
             for (auto k = before_breaks; k < parmrk.breaks; ++k) gw.on_break_received();
             gw.on_parity_error(parmrk.parity_errors - before_errors);
-            gw.on_serial_bytes(data.size(), host.time());
+            gw.on_serial_bytes(data.size(), gw_time());
             tap(rigs::Direction::from_dut, data, flagged ? rigs::kTapParityError : 0);
             relay_to_client(data);
         });
     if (bus) host.every(200, [&] { bus->advance_to(host.time()); });  // the meters' own readouts between frames
     // Table 3 disconnect timeout: the model says when; the timer wakes the loop then
     rigs::Timer& disconnect = host.timer([&] {
-        if (client->connected() && gw.should_disconnect(host.time())) client->close_client();
+        if (client->connected() && gw.should_disconnect(gw_time())) client->close_client();
     });
     host.after_each_wake([&] {
         const auto deadline = gw.next_deadline();  // the Table 3 disconnect timeout on the one clock
         if (!deadline) disconnect.disarm();
         else disconnect.arm_in(static_cast<std::uint64_t>(
-                 std::max<std::int64_t>(0, std::chrono::ceil<std::chrono::milliseconds>(*deadline - host.time()).count())) + 1);
+                 std::max<std::int64_t>(0, std::chrono::ceil<std::chrono::milliseconds>((*deadline - gw_time()) / o.time_scale).count())) + 1);
         if (stats) stats->save_if_changed(gw.statistics().to_json() + "\n");
     });
 
@@ -169,7 +183,9 @@ int run(const Cme3000Options& o) {
     host.announce_ready("cme3000", {{"model", "CMe3000"},
                                     {"fronts", in_front_of},
                                     {"keepalive_s", gs.keep_alive_s},
-                                    {"disconnect_timeout_s", gs.disconnect_timeout_s}});
+                                    {"disconnect_timeout_s", gs.disconnect_timeout_s},
+                                    {"time_scale", o.time_scale},
+                                    {"fault", o.fault}});
     const int code = host.run();
 
     client->close_client();
@@ -195,6 +211,14 @@ const bool registered = register_simulated_device({
         c.add_option("--keepalive", o->keep_alive_s, "TCP keep-alive idle time, s (Table 3)")->capture_default_str();
         c.add_option("--disconnect-timeout", o->disconnect_timeout_s,
                      "close a connection idle this long, whole s (Table 3; 0 = never)")
+            ->capture_default_str();
+        c.add_option("--time-scale", o->time_scale,
+                     "gateway seconds per real second for the disconnect timeout (1..1000; the M-Bus line, the slaves "
+                     "and TCP keep-alive stay real time)")
+            ->capture_default_str();
+        c.add_option("--fault", o->fault,
+                     "behave with this deliberate deviation (" + devices::fault_choices(devices::cme3000_fault_specs()) +
+                         "; metercert faults cme3000)")
             ->capture_default_str();
         c.add_option("--stats", o->stats_file, "keep the statistics of Figures 6 and 9 in this JSON file");
         c.add_option("--pcap", o->pcap, kPcapHelp);

@@ -26,6 +26,11 @@ struct Cme3000Settings {
     unsigned keep_alive_s = 45;               // Table 3 "M-Bus TCP/IP Server Keep Alive"
     unsigned disconnect_timeout_s = 10;       // Table 3 "M-Bus TCP/IP Server disconnect timeout" (0 = never)
     unsigned baud = 2400;                     // Table 3 "M-Bus Serial local baud rate"
+    // Deliberate deviations (cme3000_faults.hpp); all false in the reference.
+    struct Deviations {
+        bool dropped_counted_as_completed = false;  // Figure 6: a refused connection counts as Completed
+        bool serial_octets_not_counted = false;     // Figure 6: serial → network octets not counted
+    } deviations;
 };
 
 // Figure 6 (M-Bus TCP/IP statistics) and Figure 9 (M-Bus serial statistics).

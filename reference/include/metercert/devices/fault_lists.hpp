@@ -2,12 +2,13 @@
 // summaries only: `metercert faults [--json] [DEVICE]`, the bindings, and through them the
 // profiles. Header only: it adds no dependency between the device libraries; a reader links the
 // libraries of the devices whose lists it shows (metercert_cmi1020 for cmi1020 and e350; the
-// CMe3100's, the CMi1020W's and the CMi6110's lists are header only).
+// CMe3000's, the CMe3100's, the CMi1020W's and the CMi6110's lists are header only).
 #pragma once
 
 #include <span>
 #include <string_view>
 
+#include "metercert/devices/cme3000_faults.hpp"
 #include "metercert/devices/cme3100/faults.hpp"
 #include "metercert/devices/cmi1020w_faults.hpp"
 #include "metercert/devices/cmi6110/faults.hpp"
@@ -30,9 +31,8 @@ inline std::span<const DeviceFaults> device_faults() {
         {"e350", "the meter behind each simulated CMi1020: simulate cmi1020 --meter-fault NAME; meter.fault = NAME in a case",
          e350_fault_specs()},
         {"cme3100", "--dut 'sim:cme3100?fault=NAME'; simulate cme3100 --fault NAME", cme3100::fault_specs()},
-        // none yet: the faulty CMe3000s of the cme3000 profile are small Python gateways
-        // (conformance/tests/test_gateway_faults.py) in front of the reference CMi1020s
-        {"cme3000", "none in the reference CMe3000 (faulty gateways: conformance/tests/test_gateway_faults.py)", {}},
+        // and a gateway serving two clients at once: conformance/tests/test_gateway_faults.py
+        {"cme3000", "--dut 'sim:cme3000?fault=NAME'; simulate cme3000 --fault NAME", cme3000_fault_specs()},
         {"cmi1020w", "simulate cmi1020w --fault NAME (the telegrams of the module fed by the E350 model)",
          cmi1020w_fault_specs()},
         {"cmi6110", "--dut 'sim:cmi6110?fault=NAME'; simulate cmi6110 --fault NAME (the module's uplinks)",
