@@ -56,7 +56,7 @@ def test_default_run_passes_and_writes_every_report(tmp_path):
     assert set(profiles) == {"cmi1020", "cmi1020w", "cme3000", "cme3100-master", "cmi6110"}
     assert profiles["cmi6110"]["meter_id"] == "12345678" and profiles["cmi6110"]["encoder"] == "type 0, version 0"
     assert profiles["cmi1020"]["manufacturer"] == "ELV" and profiles["cmi1020"]["id"] == "13647123"
-    assert profiles["cme3000"]["url"] == "sim:cme3000" and profiles["cme3000"]["reached_at"].startswith("tcp://127.0.0.1:") and "gateway" in profiles["cme3000"]["kind"]
+    assert profiles["cme3000"]["url"] == "sim:cme3000?time_scale=5" and profiles["cme3000"]["reached_at"].startswith("tcp://127.0.0.1:") and "gateway" in profiles["cme3000"]["kind"]
     assert profiles["cme3000"]["slave"]["id"] == "13647123"
     # the CMi1020W's identity from its first telegram; its URL without the key
     assert profiles["cmi1020w"]["url"] == "sim:cmi1020w?key=<redacted>" and profiles["cmi1020w"]["id"] == "13647123"
