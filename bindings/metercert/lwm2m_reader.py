@@ -78,7 +78,8 @@ def read_tlv(data: bytes, _base: int = 0) -> list[TlvItem]:
 
 
 def tlv_values(data: bytes, base: str) -> dict[str, bytes]:
-    """Flattens a TLV payload read at ``base`` ("/3/0", "/3") to {"/3/0/0": value bytes, "/3/0/6/0": …}."""
+    """Flattens a TLV payload read at ``base`` ("/3/0", "/3") to {"/3/0/0": value bytes, "/3/0/6/0": …}.
+    A Read of an instance answered inside that instance's Object Instance TLV flattens the same."""
     out: dict[str, bytes] = {}
     base = base.rstrip("/")
 
@@ -94,6 +95,11 @@ def tlv_values(data: bytes, base: str) -> dict[str, bytes]:
     depth = len([s for s in base.split("/") if s])
     # a resource read (depth 3) of a single resource: the item's id is the resource's own
     if depth == 3 and len(items) == 1 and items[0].kind in ("resource_value", "multiple_resource"):
+        base = base.rsplit("/", 1)[0]
+    # an instance read (depth 2) answered with its resources inside one Object Instance TLV of that
+    # instance's id (TS 1.1 §7.4.3's example has no wrapper, no sentence forbids it; coap-node
+    # sends it: ERRATA E-142): the wrapper's id is the instance's own
+    if depth == 2 and len(items) == 1 and items[0].kind == "object_instance" and str(items[0].id) == base.rsplit("/", 1)[1]:
         base = base.rsplit("/", 1)[0]
     walk(items, base)
     return out

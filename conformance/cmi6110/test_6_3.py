@@ -45,7 +45,8 @@ def test_registration_lists_the_tables_objects(network):
             listed.add(int(parts[0]))
     missing = [o for o in TABLE_OBJECTS if o not in listed]
     if missing:
-        raise Mismatch("objects of Tables 1 and 2 in the Register's object list", TABLE_OBJECTS, sorted(listed))
+        raise Mismatch("objects of Tables 1 and 2 in the Register's object list", TABLE_OBJECTS,
+                       f"{sorted(listed)}: missing {missing}")
 
 
 @case("cmi6110/6.3/int-201", "Read of 3/0/0 and 3/0/1 with Accept text/plain (0) answers 2.05 in text/plain: \"Elvaco\" and "

@@ -35,7 +35,8 @@ def test_the_suite_listens_and_a_module_registers(tmp_path):
     rec = json.loads((tmp_path / "r" / "record.json").read_text())
     by = {c["id"]: c for c in rec["cases"]}
     network = {"cmi6110/6.2/int-102", "cmi6110/6.3/int-101", "cmi6110/6.3/int-201", "cmi6110/6.3/int-203",
-               "cmi6110/6.3/int-204", "cmi6110/6.3/1"}
+               "cmi6110/6.3/int-204", "cmi6110/6.3/1", "cmi6110/lwm2m/int-101", "cmi6110/lwm2m/int-201",
+               "cmi6110/lwm2m/int-203"}
     assert {i for i, c in by.items() if c["outcome"] == "passed"} == network, err[-3000:]
     assert by["cmi6110/6.2/int-103"]["reason"].startswith("needs sim.cmi6110: ")  # the suite cannot stop a real module
     assert run.returncode == 3 and rec["verdict"] == "INCOMPLETE"  # the uplink cases need the uplinks

@@ -271,6 +271,7 @@ struct Servers::Impl {
                 }
                 live[q.endpoint] = regs.size();
                 dm_sessions[r.id] = s;
+                free_nstart(s);
                 out = Response{coap::kCreated, std::nullopt, {}, {"rd", r.id}};
                 regs.push_back(std::move(r));
                 cv.notify_all();
@@ -309,6 +310,7 @@ struct Servers::Impl {
                         r->last_at_us = e.at_us;
                         r->peer = e.peer;
                         dm_sessions[r->id] = s;  // an Update may come from a new address (TS 1.1 §6.2.2)
+                        free_nstart(s);
                         out = Response{coap::kChanged};
                     }
                 }
@@ -324,6 +326,17 @@ struct Servers::Impl {
     }
 
     // ------------------------------------------------------------ DM operations
+    // NSTART (RFC 7252 §4.7) of the DM server's session with a module. The cases never have two
+    // requests of their own in flight (operate() waits for each), but libcoap 4.3.1 keeps a CON
+    // counted as outstanding after the suite has given up on it (a timed-out Read goes on being
+    // retransmitted for up to MAX_TRANSMIT_WAIT, ~93 s) or after a separate NON response that never
+    // ACKed it (node-coap answers errors so): with the default NSTART 1 every later request then
+    // waited behind it and "timed out" though the module never got it (ERRATA E-140).
+    static constexpr std::uint16_t kDmNstart = 8;
+    static void free_nstart(Session& s) {
+        if (s.valid() && s.native()) coap_session_set_nstart(s.native(), kDmNstart);
+    }
+
     OperationResult operate(const std::string& ep, const std::string& operation, Outgoing req, Millis timeout) {
         check_running();
         std::string id;

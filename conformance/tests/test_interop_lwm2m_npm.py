@@ -1,0 +1,115 @@
+"""Interoperability with third-party LwM2M stacks from npm (ci/interop: package.json and its lock,
+installed by ci/setup with `npm ci`; README "Certifying a generic LwM2M client"):
+
+- a generic LwM2M 1.0 client that is not a CMi6110 (coap-node 0.2.5 through ci/interop/
+  generic_client.js: its own Device object 3/0 "Example Metering Ltd" / "generic-lwm2m-1.0" and
+  Connectivity Monitoring 4/0, no Elvaco objects) registers with `metercert run --profile cmi6110
+  --dut lwm2m://…` (NoSec). It passes the generic LwM2M cases (lwm2m/int-101, lwm2m/int-201,
+  lwm2m/int-203, 6.2/int-102 Update, 6.3/1 Write to a read-only resource) and fails the
+  CMi6110-specific ones with the objects and values it lacks named. The expectation is what
+  coap-node's source implements (lib/components/reqHandler.js: text/plain, TLV 11542 and JSON
+  11543, 4.05 for a Write to a resource smartobject marks R; lib/init.js: objects 3 and 4 only;
+  helper.lfUpdate: an Update before the lifetime ends; no SenML-JSON 110: node-coap answers an
+  unknown Accept with 5.00, ERRATA E-141);
+- a third-party LwM2M server (Telefonica's lwm2m-node-lib 1.4.0 through ci/interop/
+  lwm2m_server.js) accepts the reference client's Register (`metercert simulate cmi6110 --server
+  coap://…`) and reads 3/0/0 "Elvaco" and 3/0/1 "CMi6110" (CMi6110 manual §6.3 Table 1).
+
+Both need node and the npm packages: without them (the npm registry unreachable when ci/setup
+ran) the tests are skipped with that reason. Loopback only; every process has a deadline."""
+import json
+import pathlib
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+
+from conftest import BIN, ROOT
+
+INTEROP = ROOT / "ci" / "interop"
+NODE = shutil.which("node")
+
+
+def _need(package: str):
+    if NODE is None:
+        pytest.skip("node is not installed (ci/setup installs nodejs and npm from Debian)")
+    if not (INTEROP / "node_modules" / package / "package.json").is_file():
+        pytest.skip(f"ci/interop/node_modules/{package} is missing: ci/setup runs `npm ci` in ci/interop "
+                    "(it said why it could not: the npm registry unreachable?)")
+
+
+def free_udp_port() -> int:
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+GENERIC_PASS = {"cmi6110/lwm2m/int-101", "cmi6110/lwm2m/int-201", "cmi6110/lwm2m/int-203", "cmi6110/6.2/int-102",
+                "cmi6110/6.3/1"}
+CMI6110_ONLY = {"cmi6110/6.3/int-101", "cmi6110/6.3/int-201", "cmi6110/6.3/int-203", "cmi6110/6.3/int-204"}
+
+
+def test_a_generic_lwm2m_client_passes_the_generic_cases_and_fails_the_cmi6110_ones(tmp_path):
+    _need("coap-node")
+    port = free_udp_port()
+    url = f"lwm2m://127.0.0.1:{port}?endpoint=generic-lwm2m-7"
+    run = subprocess.Popen([BIN, "run", "--profile", "cmi6110", "--dut", url, "--report", str(tmp_path / "r")],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1.5)  # the client is switched on after the suite listens
+        client = subprocess.Popen([NODE, str(INTEROP / "generic_client.js"), "--server", f"coap://127.0.0.1:{port}",
+                                   "--endpoint", "generic-lwm2m-7", "--lifetime", "8", "--run-seconds", "60"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        out, err = run.communicate(timeout=150)
+        client.terminate()  # it De-registers (the suite is gone by now: not judged)
+        _, client_err = client.communicate(timeout=15)
+    finally:
+        for p in (run, locals().get("client")):
+            if p is not None and p.poll() is None:
+                p.kill()
+                p.wait()
+    assert "registered generic-lwm2m-7 at /rd/" in client_err, client_err[-2000:]
+    rec = json.loads((tmp_path / "r" / "record.json").read_text())
+    by = {c["id"]: c for c in rec["cases"]}
+    passed = {i for i, c in by.items() if c["outcome"] == "passed"}
+    failed = {i for i, c in by.items() if c["outcome"] == "failed"}
+    assert passed == GENERIC_PASS, (out + err)[-4000:]
+    assert failed == CMI6110_ONLY, (out + err)[-4000:]
+    assert by["cmi6110/6.2/int-103"]["outcome"] == "skipped"  # the suite cannot stop a module it did not start
+    assert run.returncode == 1 and rec["verdict"] == "FAIL"
+    # each CMi6110-specific failure names what the client lacks
+    msg = {i: by[i]["message"] for i in CMI6110_ONLY}
+    assert "missing [1, 5, 10, 11, 33905, 33906, 33907, 33908, 33909, 33910, 33911]" in msg["cmi6110/6.3/int-101"]
+    assert "expected 'Elvaco', got 'Example Metering Ltd'" in msg["cmi6110/6.3/int-201"]
+    assert "expected 'Elvaco', got 'Example Metering Ltd'" in msg["cmi6110/6.3/int-203"]
+    assert "Accept 110" in msg["cmi6110/6.3/int-204"] and "5.00" in msg["cmi6110/6.3/int-204"]
+    # the terminal summary names them too
+    assert "FAILED cmi6110/6.3/int-201 (must): /3/0/0 read as text: expected 'Elvaco', got 'Example Metering Ltd'" in out
+
+
+def test_a_third_party_lwm2m_server_reads_the_reference_clients_device_object(tmp_path):
+    _need("lwm2m-node-lib")
+    port = free_udp_port()
+    server = subprocess.Popen([NODE, str(INTEROP / "lwm2m_server.js"), "--port", str(port), "--run-seconds", "30"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = json.loads(server.stdout.readline() or "{}")
+        assert first == {"event": "listening", "port": port}, server.stderr.read()[-2000:]
+        sim = subprocess.run([BIN, "simulate", "cmi6110", "--server", f"coap://127.0.0.1:{port}", "--endpoint",
+                              "urn:imei:350000000000015", "--run-seconds", "6"], capture_output=True, text=True, timeout=60)
+        out, _ = server.communicate(timeout=40)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    events = [json.loads(line) for line in out.splitlines() if line.strip()]
+    reg = [e for e in events if e["event"] == "registered"]
+    assert [e["endpoint"] for e in reg] == ["urn:imei:350000000000015"], events
+    assert "</3/0>" in reg[0]["links"] and "</33906/0>" in reg[0]["links"]
+    reads = {e["path"]: e.get("value", e.get("error")) for e in events if e["event"] == "read"}
+    assert reads == {"/3/0/0": "Elvaco", "/3/0/1": "CMi6110"}, events  # CMi6110 manual §6.3 Table 1
+    assert "dm read /3/0/0 -> 2.05" in sim.stderr and "dm read /3/0/1 -> 2.05" in sim.stderr, sim.stderr
