@@ -127,6 +127,8 @@ _SHARED: dict[str, Network] = {}
 def shared(conn, time_scale: float = 1.0) -> Network:
     """One Network per DUT URL (and time scale of the reference client) for the whole run (the
     read/write cases share one registration)."""
+    if not conn.lwm2m_listen()["reference_client"]:
+        time_scale = 1.0  # a module connecting by itself: one set of servers on its port, real time
     key = conn.url if time_scale == 1.0 else f"{conn.url}#time_scale={time_scale:g}"
     if key not in _SHARED:
         _SHARED[key] = Network(conn, time_scale=time_scale)

@@ -3,7 +3,7 @@ Table 2 (OMA LwM2M TS 1.1 §5.5, the notification attributes pmin/pmax of §5.1.
 Write-Attributes §5.4.4; RFC 7641 §3.1, §3.6, §4.2; ETS ids LightweightM2M-1.1-int-301, int-302).
 
 The target is 33906/0/0 Meter Readout Interval (RW, Table 2), which changes only when written:
-with pmin=2 and pmax=6 the module must notify at least every pmax, never sooner than pmin after
+with pmin=2 and pmax=6 (a module on real time: 1 and 3) the module must notify at least every pmax, never sooner than pmin after
 the previous notification (the Observe response counts as the first), and a Write of a new value
 is notified (no sooner than pmin). After a Cancel Observation (GET with Observe 1, RFC 7641 §3.6)
 no notification with the observation's token may come: the suite records any that does (and
@@ -22,20 +22,22 @@ from .network import shared
 TEXT = 0
 TIMEOUT_MS = 5000.0
 TARGET = "/33906/0/0"
-PMIN, PMAX = 2, 6          # s, model time
 TIME_SCALE = 20.0           # the built-in module's clock for these cases
-TOLERANCE_S = 0.12          # real seconds: the module's and the server's I/O loops, scheduling
+# (pmin, pmax) in s of the module's clock, and the tolerance in real s (the module's and the
+# server's I/O loops; a module's radio network): the built-in module's scaled clock, a module's real time
+PERIODS = {True: (2, 6, 0.12), False: (1, 3, 1.0)}
 
 
 def _net(dut):
-    return shared(dut, time_scale=TIME_SCALE)
+    n = shared(dut, time_scale=TIME_SCALE)
+    return n, PERIODS[n.time_scale > 1.0]
 
 
 def _code(r) -> str:
     return r["code"] or r["status"]
 
 
-def _setup(n):
+def _setup(n, PMIN, PMAX):
     n.registered()
     w = n.servers.write_attributes(n.endpoint, TARGET, [f"pmin={PMIN}", f"pmax={PMAX}"], timeout_ms=TIMEOUT_MS)
     if w["code"] != "2.04":
@@ -61,10 +63,10 @@ def _value(note) -> str:
       "at least every pmax and never sooner than pmin after the previous one, and a Write of a new value is notified with "
       "that value (LwM2M TS 1.1 §5.1.2, §5.5.1-§5.5.2; RFC 7641 §4.2).", needs=("coap.server",))
 def test_observe_pmin_pmax(dut):
-    n = _net(dut)
+    n, (PMIN, PMAX, TOLERANCE_S) = _net(dut)
     scale = n.time_scale
     pmin_s, pmax_s = PMIN / scale, PMAX / scale
-    oid = _setup(n)
+    oid = _setup(n, PMIN, PMAX)
     original = None
     try:
         time.sleep(2.5 * pmax_s + TOLERANCE_S)
@@ -106,9 +108,9 @@ def test_observe_pmin_pmax(dut):
 @case("cmi6110/6.3/int-302", "After a Cancel Observation of 33906/0/0 (GET with Observe 1) the module sends no further "
       "notification with the observation's token, for 2 pmax (LwM2M TS 1.1 §5.5.3; RFC 7641 §3.6).", needs=("coap.server",))
 def test_cancel_observe(dut):
-    n = _net(dut)
+    n, (PMIN, PMAX, TOLERANCE_S) = _net(dut)
     scale = n.time_scale
-    oid = _setup(n)
+    oid = _setup(n, PMIN, PMAX)
     original = _value(_notes(n, oid)[0])
     # one notification before the cancel, from a change of value (so this case does not rest on pmax)
     new = "90" if original != "90" else "120"
