@@ -327,12 +327,38 @@ void bind_lwm2m(py::module_& m) {
                      py::list n;
                      for (const auto& r : o.notifications) n.append(result_dict(r));
                      d["notifications"] = n;
+                     py::list a;
+                     for (const auto& r : o.after_cancel) a.append(result_dict(r));
+                     d["after_cancel"] = a;
                      out.append(d);
                  }
                  return out;
              },
              "observations() -> list[dict] — {endpoint, path, active, token (the CoAP token, to find its datagrams),\n"
-             "notifications: [result as read(), first included; none after cancel_observe: later ones are only in datagrams()]}.")
+             "notifications: [result as read(), first included; none after cancel_observe: later ones are only in datagrams()],\n"
+             "after_cancel: [result as read(): notifications with the token that came after cancel_observe, each answered RST]}.")
+        .def(
+            "add_tap_fault",
+            [](Servers& s, const std::string& server, const std::string& action, const std::string& flow, unsigned first, unsigned count,
+               double delay_ms) {
+                coap::TapFault f;
+                if (action == "drop") f.action = coap::TapFault::Action::drop;
+                else if (action == "delay") f.action = coap::TapFault::Action::delay;
+                else throw py::value_error("add_tap_fault: action must be 'drop' or 'delay'");
+                if (flow == "to_upstream") f.flow = coap::Flow::to_upstream;
+                else if (flow == "to_peer") f.flow = coap::Flow::to_peer;
+                else throw py::value_error("add_tap_fault: flow must be 'to_upstream' (from the client) or 'to_peer'");
+                if (first < 1 || count < 1) throw py::value_error("add_tap_fault: first and count are ≥ 1");
+                f.first = first;
+                f.count = count;
+                f.delay = ms(delay_ms, "delay_ms");
+                s.add_tap_fault(server, std::move(f));
+            },
+            py::arg("server") = "dm", py::arg("action") = "drop", py::arg("flow") = "to_upstream", py::arg("first") = 1,
+            py::arg("count") = 1, py::arg("delay_ms") = 0.0,
+            "add_tap_fault(server='dm', action='drop'|'delay', flow='to_upstream'|'to_peer', first=1, count=1, delay_ms=0)\n"
+            "— from now on the tap of `server` drops (or delays by delay_ms) the datagrams number first … first+count-1 of\n"
+            "the flow ('to_upstream': from a client; RFC 7252 §4.2 retransmission cases). datagrams() marks them dropped.")
         .def("datagrams",
              [](const Servers& s) {
                  py::list out;

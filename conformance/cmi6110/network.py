@@ -25,9 +25,12 @@ REGISTER_TIMEOUT_S = {True: 15.0, False: 120.0}  # reference client / a module
 class Network:
     """One set of servers and (for the reference client) the client process."""
 
-    def __init__(self, conn):
+    def __init__(self, conn, time_scale: float = 1.0):
         self.listen = conn.lwm2m_listen()
         l = self.listen
+        # model seconds per real second of the reference client's timers (lifetime, pmin/pmax, its
+        # clock); a module connecting by itself runs on real time
+        self.time_scale = time_scale if l["reference_client"] else 1.0
         if l["bootstrap"]:
             # the bootstrap half is the next slice: servers for it exist (Lwm2mServers(bootstrap=True))
             # but no case drives the Bootstrap-Server's sequence yet
@@ -51,6 +54,8 @@ class Network:
                 "--endpoint", self.endpoint, "--run-seconds", "120"]
         if l["client_lifetime_s"]:
             args += ["--lifetime", str(l["client_lifetime_s"])]
+        if self.time_scale != 1.0:
+            args += ["--time-scale", f"{self.time_scale:g}"]
         if l["client_fault"] != "none":
             args += ["--fault", l["client_fault"]]
         if l["psk_id"] is not None:
@@ -63,7 +68,12 @@ class Network:
             raise self.no_register
         if self.registration is None:
             timeout = REGISTER_TIMEOUT_S[self.proc is not None]
-            r = self.servers.wait_registration(self.endpoint, timeout_ms=timeout * 1000.0)
+            deadline = time.monotonic() + timeout
+            r = None
+            while r is None and time.monotonic() < deadline:
+                r = self.servers.wait_registration(self.endpoint, timeout_ms=250.0)
+                if r is None and self.proc is not None and self.proc.poll() is not None:
+                    break  # the reference client ended: no Register will come
             if r is None:
                 self.no_register = Mismatch(f"a Register from endpoint '{self.endpoint}' at the DM server within {timeout:g} s "
                                             "(LwM2M TS 1.1 §6.2.1)", "a registration", "none" + self._client_said())
@@ -114,11 +124,14 @@ class Network:
 _SHARED: dict[str, Network] = {}
 
 
-def shared(conn) -> Network:
-    """One Network per DUT URL for the whole run (the read/write cases share one registration)."""
-    key = conn.url
+def shared(conn, time_scale: float = 1.0) -> Network:
+    """One Network per DUT URL (and time scale of the reference client) for the whole run (the
+    read/write cases share one registration)."""
+    if not conn.lwm2m_listen()["reference_client"]:
+        time_scale = 1.0  # a module connecting by itself: one set of servers on its port, real time
+    key = conn.url if time_scale == 1.0 else f"{conn.url}#time_scale={time_scale:g}"
     if key not in _SHARED:
-        _SHARED[key] = Network(conn)
+        _SHARED[key] = Network(conn, time_scale=time_scale)
     return _SHARED[key]
 
 

@@ -29,14 +29,18 @@ def test_the_suite_listens_and_a_module_registers(tmp_path):
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(1.5)  # the module is switched on after the suite listens (its CoAP retransmission would cover less)
     module = subprocess.run([BIN, "simulate", "cmi6110", "--server", f"coaps://127.0.0.1:{port}", "--endpoint", "lab-module-7",
-                             "--psk-id", "lab-id", "--psk", PSK, "--lifetime", "8", "--run-seconds", "20"],
+                             "--psk-id", "lab-id", "--psk", PSK, "--lifetime", "8", "--run-seconds", "45"],
                             capture_output=True, text=True, timeout=60)
     out, err = run.communicate(timeout=120)
     rec = json.loads((tmp_path / "r" / "record.json").read_text())
     by = {c["id"]: c for c in rec["cases"]}
     network = {"cmi6110/6.2/int-102", "cmi6110/6.3/int-101", "cmi6110/6.3/int-201", "cmi6110/6.3/int-203",
                "cmi6110/6.3/int-204", "cmi6110/6.3/1", "cmi6110/lwm2m/int-101", "cmi6110/lwm2m/int-201",
-               "cmi6110/lwm2m/int-203"}
+               "cmi6110/lwm2m/int-203",
+               # the DM operations, observe (on real time here), Current Time, CoAP retransmission
+               "cmi6110/6.3/int-104", "cmi6110/6.3/int-205", "cmi6110/6.3/int-215", "cmi6110/6.3/int-222",
+               "cmi6110/6.3/int-260", "cmi6110/6.3/2", "cmi6110/6.3/3", "cmi6110/6.3/int-301", "cmi6110/6.3/int-302",
+               "cmi6110/7.3.1/3", "cmi6110/7.5/3"}
     assert {i for i, c in by.items() if c["outcome"] == "passed"} == network, err[-3000:]
     assert by["cmi6110/6.2/int-103"]["reason"].startswith("needs sim.cmi6110: ")  # the suite cannot stop a real module
     assert run.returncode == 3 and rec["verdict"] == "INCOMPLETE"  # the uplink cases need the uplinks

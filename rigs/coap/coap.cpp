@@ -328,6 +328,24 @@ bool Session::cancel_observe(const Bytes& token) {
     return coap_cancel_observe(s_, &bt, COAP_MESSAGE_CON) != 0;
 }
 
+void Session::send_notification(const Bytes& token, std::uint32_t observe, std::optional<std::uint16_t> content_format,
+                                const Bytes& payload) {
+    check();
+    coap_pdu_t* pdu = coap_pdu_init(COAP_MESSAGE_NON, COAP_RESPONSE_CODE_CONTENT, coap_new_message_id(s_), coap_session_max_pdu_size(s_));
+    if (!pdu) throw CoapError(CoapError::Kind::send_failed, "coap: notification: coap_pdu_init failed");
+    std::uint8_t buf[4];
+    bool ok = coap_add_token(pdu, token.size(), token.data()) != 0;
+    ok = ok && coap_add_option(pdu, COAP_OPTION_OBSERVE, coap_encode_var_safe(buf, sizeof buf, observe & 0xFFFFFFu), buf) != 0;
+    if (content_format)
+        ok = ok && coap_add_option(pdu, COAP_OPTION_CONTENT_FORMAT, coap_encode_var_safe(buf, sizeof buf, *content_format), buf) != 0;
+    if (!payload.empty()) ok = ok && coap_add_data(pdu, payload.size(), payload.data()) != 0;
+    if (!ok) {
+        coap_delete_pdu(pdu);
+        throw CoapError(CoapError::Kind::send_failed, "coap: notification: does not fit one datagram");
+    }
+    if (coap_send(s_, pdu) == COAP_INVALID_MID) throw CoapError(CoapError::Kind::send_failed, "coap: notification: coap_send failed");
+}
+
 // ---------------------------------------------------------------- Endpoint
 
 struct Callbacks {
@@ -354,6 +372,7 @@ struct Callbacks {
         }
         req.payload = body(pdu);
         req.peer = address_of(coap_session_get_addr_remote(s));
+        req.token = token_of(pdu);
         Response out{kNotFound, std::nullopt, {}};
         if (ep->handler_) {
             Session session(ep, s, ep->alive_);
@@ -383,11 +402,20 @@ struct Callbacks {
     static coap_response_t response(coap_session_t* s, const coap_pdu_t*, const coap_pdu_t* received, const coap_mid_t) {
         Endpoint* ep = of(s);
         auto it = ep->pending_.find({s, token_of(received)});
-        if (it == ep->pending_.end()) return COAP_RESPONSE_FAIL;  // unknown token: RST (RFC 7641 §3.6)
         Reply r;
         r.status = Reply::Status::ok;
         r.response = response_of(received);
         r.observe = uint_option(received, COAP_OPTION_OBSERVE);
+        if (it == ep->pending_.end()) {
+            if (ep->unknown_handler_) {
+                Session session(ep, s, ep->alive_);
+                try {
+                    ep->unknown_handler_(session, token_of(received), r);
+                } catch (const std::exception&) {
+                }
+            }
+            return COAP_RESPONSE_FAIL;  // unknown token: RST (RFC 7641 §3.6)
+        }
         Session::Callback cb = it->second.cb;
         // an observation lasts while notifications carry Observe and succeed (RFC 7641 §3.2)
         if (!it->second.observe || !r.observe || (r.response.code >> 5) != 2) ep->pending_.erase(it);
@@ -453,6 +481,7 @@ Endpoint::~Endpoint() {
 }
 
 void Endpoint::on_request(RequestHandler h) { handler_ = std::move(h); }
+void Endpoint::on_unknown_response(UnknownResponseHandler h) { unknown_handler_ = std::move(h); }
 
 void Endpoint::add_observable(const std::string& path) {
     std::string p;

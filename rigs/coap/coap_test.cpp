@@ -389,6 +389,38 @@ TEST(CoapClient, ServesRequestsOnItsOwnSession) {
     EXPECT_TRUE(registered->secure());
 }
 
+// A notification a client sends by itself with the token of an observation the server no longer
+// has (RFC 7641 §3.6: the server answers RST) reaches on_unknown_response with its token, Observe,
+// Content-Format and payload; a request's token is in Request::token.
+TEST(CoapClient, NotificationWithAnUnknownTokenReachesTheServer) {
+    Server server(Server::Options{"127.0.0.1", std::nullopt, 0, {{kId, kKey}}});
+    std::atomic<bool> stop{false};
+    std::vector<Bytes> request_tokens;
+    std::vector<std::pair<Bytes, Reply>> strays;
+    server.on_request([&](const Request& r, Session&) {
+        request_tokens.push_back(r.token);
+        return Response{kCreated, {}, {}};
+    });
+    server.on_unknown_response([&](Session&, const Bytes& token, const Reply& r) { strays.emplace_back(token, r); });
+    std::thread t([&] { server.run_until([&] { return stop.load(); }, 15000ms); });
+    Client client(fmt::format("coaps://127.0.0.1:{}", server.dtls_port()), Psk{kId, kKey});
+    const Reply reg = client.session().call({Method::post, "/rd", {"ep=cmi6110"}}, 5000ms);
+    EXPECT_EQ(reg.status, Reply::Status::ok);
+    const Bytes token{0xCA, 0xFE, 0x01};
+    client.session().send_notification(token, 0x10001, kTextPlain, bytes("60"));
+    client.run_for(500ms);
+    stop = true;
+    t.join();
+    ASSERT_EQ(request_tokens.size(), 1u);
+    EXPECT_FALSE(request_tokens[0].empty());  // libcoap gives every request a token (RFC 7252 §5.3.1)
+    ASSERT_EQ(strays.size(), 1u);
+    EXPECT_EQ(strays[0].first, token);
+    EXPECT_EQ(strays[0].second.observe, std::optional<std::uint32_t>(0x10001));
+    EXPECT_EQ(code_name(strays[0].second.response.code), "2.05");
+    EXPECT_EQ(strays[0].second.response.content_format, std::optional<std::uint16_t>(kTextPlain));
+    EXPECT_EQ(text(strays[0].second.response.payload), "60");
+}
+
 // ---------------------------------------------------------------- secrets
 
 TEST(CoapSecrets, ScrubReplacesBytesAndHex) {

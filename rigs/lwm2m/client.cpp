@@ -51,7 +51,35 @@ struct Observation {
     std::optional<std::uint16_t> accept;
     TimePoint last{};
     lw::Bytes last_payload;
+    lw::Bytes token;         // the server's token (RFC 7641 §3.1)
+    std::uint32_t seq = 0;   // Observe of the fault's own notifications (ignores_observe_cancel)
 };
+
+// A Discover answer without the notification attributes (the fault discover_without_attributes)
+std::string strip_attributes(const std::string& links) {
+    static const char* const kNames[] = {"pmin=", "pmax=", "gt=", "lt=", "st=", "epmin=", "epmax="};
+    auto split = [](const std::string& t, char sep) {
+        std::vector<std::string> out;
+        std::size_t i = 0;
+        for (std::size_t j; (j = t.find(sep, i)) != std::string::npos; i = j + 1) out.push_back(t.substr(i, j - i));
+        out.push_back(t.substr(i));
+        return out;
+    };
+    std::string out;
+    for (const auto& link : split(links, ',')) {
+        if (!out.empty()) out += ',';
+        bool first = true;
+        for (const auto& part : split(link, ';')) {
+            bool attr = false;
+            for (const char* n : kNames) attr = attr || part.rfind(n, 0) == 0;
+            if (attr) continue;
+            if (!first) out += ';';
+            out += part;
+            first = false;
+        }
+    }
+    return out;
+}
 
 }  // namespace
 
@@ -71,6 +99,9 @@ struct Client::Impl {
     bool reregister = false, update_now = false, bootstrap_finished = false;
     std::map<std::uint16_t, lw::Bytes> bs_keys;  // Security instance → Secret Key written by the Bootstrap-Server
     std::map<std::string, Observation> observations;
+    std::map<std::string, Observation> ghosts;  // cancelled observations the fault ignores_observe_cancel keeps notifying
+    Duration clock_offset{0};
+    std::map<lw::Path, lw::Value> unchecked;    // values the fault range_not_checked took outside the model's range                   // the module's clock minus the start clock (3/0/13 written, §7.3.1)
     // MQTT-SN uplinks
     int udp = -1;
     std::unique_ptr<metercert::mqttsn::Client> mq;
@@ -192,6 +223,11 @@ struct Client::Impl {
         if (mislabel) r.accept = lw::content_format::tlv;
         lw::Response out = objects.handle(r);
         if (mislabel && out.content_format) out.content_format = lw::content_format::senml_json;
+        if (out.code == lw::code::changed && (r.op == lw::Operation::write_replace || r.op == lw::Operation::write_partial)) {
+            std::erase_if(unchecked, [&](const auto& kv) { return r.path.contains(kv.first); });
+            written(r);
+        }
+        apply_faults(r, out);
         if (o.faults.writable_read_only && out.code == lw::code::method_not_allowed && r.op == lw::Operation::write_replace &&
             r.path.depth == 3 && r.content_format) {
             // the fault: the value goes in as the module's own status would
@@ -213,7 +249,15 @@ struct Client::Impl {
                 ob.accept = req.accept;
                 ob.last = now();
                 ob.last_payload = out.payload;
+                ob.token = req.token;
+                ghosts.erase(path);
             } else if (*req.observe == 1) {
+                auto it = observations.find(path);
+                if (o.faults.ignores_observe_cancel && it != observations.end()) {
+                    it->second.seq = 1u << 20;  // past what libcoap's observer sent
+                    ghosts[path] = it->second;
+                    log(fmt::format("fault ignores_observe_cancel: {} stays observed", path));
+                }
                 observations.erase(path);
             }
         }
@@ -228,6 +272,80 @@ struct Client::Impl {
     }
 
     static lw::Bytes to_bytes(const std::string& s) { return lw::Bytes(s.begin(), s.end()); }
+
+    // The network faults that change an answer of the model (client.hpp ClientFaults)
+    void apply_faults(const lw::Request& r, lw::Response& out) {
+        const bool write = r.op == lw::Operation::write_replace || r.op == lw::Operation::write_partial;
+        if (o.faults.range_not_checked && write && out.code == lw::code::bad_request && r.content_format) {
+            // values of the right type go in as the module's own status would, whatever their range
+            std::vector<lw::Entry> entries;
+            lw::Error err;
+            if (lw::decode_content(*r.content_format, r.path, r.payload, lw::ClientObjects::type_of, entries, err) && !entries.empty()) {
+                bool ok = true;
+                for (const auto& e : entries) {
+                    const auto* row = e.path.depth >= 3 ? cm::find_resource(e.path.object_id(), e.path.instance_id(), e.path.resource_id()) : nullptr;
+                    ok = ok && row && (row->ops == cm::Operations::rw || row->ops == cm::Operations::w);
+                }
+                if (ok) {
+                    for (const auto& e : entries) unchecked[e.path] = e.value;  // read back as written
+                    out = lw::Response{lw::code::changed, std::nullopt, {}, cm::Action::none, {}, {}};
+                }
+            }
+        }
+        if (!unchecked.empty() && r.op == lw::Operation::read && out.code == lw::code::content && out.content_format) {
+            std::vector<lw::Entry> entries;
+            lw::Error err;
+            lw::Bytes patched;
+            if (lw::decode_content(*out.content_format, r.path, out.payload, lw::ClientObjects::type_of, entries, err)) {
+                for (auto& e : entries)
+                    if (auto it = unchecked.find(e.path); it != unchecked.end()) e.value = it->second;
+                if (lw::encode_content(*out.content_format, r.path, entries, patched, err)) out.payload = patched;
+            }
+        }
+        if (o.faults.execute_not_checked && r.op == lw::Operation::execute && out.code == lw::code::method_not_allowed)
+            out = lw::Response{lw::code::changed, std::nullopt, {}, cm::Action::none, {}, {}};
+        if (o.faults.instance_read_drops_last_resource && r.op == lw::Operation::read && r.path.depth == 2 &&
+            out.code == lw::code::content && out.content_format) {
+            std::vector<lw::Entry> entries;
+            lw::Error err;
+            lw::Bytes shorter;
+            if (lw::decode_content(*out.content_format, r.path, out.payload, lw::ClientObjects::type_of, entries, err) && entries.size() > 1) {
+                const auto last = entries.back().path.prefix(3);
+                std::erase_if(entries, [&](const lw::Entry& e) { return e.path.prefix(3) == last; });
+                if (lw::encode_content(*out.content_format, r.path, entries, shorter, err)) out.payload = shorter;
+            }
+        }
+        if (o.faults.discover_without_attributes && r.op == lw::Operation::discover && out.code == lw::code::content) {
+            const std::string text(out.payload.begin(), out.payload.end());
+            out.payload = to_bytes(strip_attributes(text));
+        }
+    }
+
+    // A Write the model took: 3/0/13 Current Time sets the module's clock (§7.3.1, ERRATA E-129);
+    // 33906/0/30 CoAP ACK timeout and /31 max retransmit apply to the DM session at once (ERRATA E-132)
+    void written(const lw::Request& r) {
+        if ((r.path.contains(lw::Path::resource(33906, 0, 30)) || r.path.contains(lw::Path::resource(33906, 0, 31))) && dm) {
+            apply_transmission_settings(dm->session());
+            log(fmt::format("CoAP ACK timeout {} ms, max retransmit {}", dm->session().ack_timeout().count(), dm->session().max_retransmit()));
+        }
+        const auto ct = lw::Path::resource(3, 0, 13);
+        if (!r.path.contains(ct) || !r.content_format) return;
+        std::vector<lw::Entry> entries;
+        lw::Error err;
+        if (!lw::decode_content(*r.content_format, r.path, r.payload, lw::ClientObjects::type_of, entries, err)) return;
+        for (const auto& e : entries) {
+            if (e.path != ct) continue;
+            const auto* t = std::get_if<std::int64_t>(&e.value);
+            if (!t) return;
+            if (o.faults.current_time_write_ignored) {
+                log("fault current_time_write_ignored: the clock keeps its time");
+                return;
+            }
+            const auto clock = start_utc + std::chrono::duration_cast<Duration>(now().time_since_epoch());
+            clock_offset = std::chrono::duration_cast<Duration>(std::chrono::seconds(*t)) - clock.time_since_epoch();
+            log(fmt::format("clock set to {} (3/0/13)", *t));
+        }
+    }
 
     // The Secret Key the Bootstrap-Server writes (0/x/5): the model keeps it write-only, the
     // client needs it for the DM session. Kept here, never shown.
@@ -246,7 +364,7 @@ struct Client::Impl {
         log(fmt::format("execute {} ({})", cm::action_name(a), path));
         switch (a) {
             case cm::Action::reboot: reregister = true; break;
-            case cm::Action::registration_update: update_now = true; break;
+            case cm::Action::registration_update: update_now = !o.faults.update_trigger_ignored; break;
             default: break;  // readout now, resend history, statistics reset: the event log (uplinks: not yet wired)
         }
     }
@@ -266,12 +384,34 @@ struct Client::Impl {
             if (r.path.depth >= 3) a = objects.effective_attributes(r.path.prefix(3));
             else if (r.path.depth == 2) a = lw::effective(objects.attributes(r.path.prefix(1)), objects.attributes(r.path), {});
             else a = objects.attributes(r.path);
+            if (o.faults.pmax_ignored) a.pmax.reset();
             const auto d = lw::decide_notify(a, ob.last, std::nullopt, t, std::nullopt, changed);
             if (d.notify && ob.endpoint && ob.endpoint->notify(path)) {
                 log(fmt::format("notify {}", path));
                 ob.last = t;
                 ob.last_payload = cur.payload;
             }
+        }
+        // the fault ignores_observe_cancel: cancelled observations notified as before, with their token
+        for (auto& [path, ob] : ghosts) {
+            lw::Request r;
+            r.op = lw::Operation::read;
+            r.path = *lw::parse_path(path);
+            r.accept = ob.accept;
+            const auto cur = objects.handle(r);
+            lw::Attributes a;
+            if (r.path.depth >= 3) a = objects.effective_attributes(r.path.prefix(3));
+            else a = objects.attributes(r.path);
+            const auto d = lw::decide_notify(a, ob.last, std::nullopt, t, std::nullopt, cur.payload != ob.last_payload);
+            if (!d.notify || !dm) continue;
+            try {
+                dm->session().send_notification(ob.token, ++ob.seq, cur.content_format, cur.payload);
+                log(fmt::format("notify {} (cancelled observation)", path));
+            } catch (const std::exception& e) {
+                log(fmt::format("notify {} (cancelled observation): {}", path, e.what()));
+            }
+            ob.last = t;
+            ob.last_payload = cur.payload;
         }
     }
 
@@ -293,7 +433,7 @@ struct Client::Impl {
 
     void tick_model() {
         // 3/0/13 Current Time follows the (scaled) clock
-        const auto utc = start_utc + std::chrono::duration_cast<Duration>(now().time_since_epoch());
+        const auto utc = start_utc + std::chrono::duration_cast<Duration>(now().time_since_epoch()) + clock_offset;
         model.set_status(cm::Path{3, 0, 13, std::nullopt},
                          std::int64_t{std::chrono::duration_cast<std::chrono::seconds>(utc.time_since_epoch()).count()});
     }
@@ -310,7 +450,12 @@ struct Client::Impl {
 
     void apply_transmission_settings(coap::Session& s) {
         // 33906/0/30 CoAP ACK timeout (s) and /31 max retransmit (§7.5 Table 9)
-        if (const auto ack = model_int(model, 33906, 0, 30); ack && *ack >= 1) s.set_ack_timeout(std::chrono::seconds(*ack));
+        if (const auto ack = model_int(model, 33906, 0, 30); ack && *ack >= 1) {
+            auto t = std::chrono::seconds(*ack);
+            if (o.faults.no_retransmission) t = std::chrono::seconds(65535);  // the fault: the first transmission is the only one
+            else if (o.faults.ack_timeout_doubled) t *= 2;
+            s.set_ack_timeout(t);
+        }
         if (const auto mr = model_int(model, 33906, 0, 31); mr && *mr >= 1) s.set_max_retransmit(static_cast<unsigned>(*mr));
     }
 
@@ -333,7 +478,7 @@ struct Client::Impl {
         auto& s = dm->session();
         const auto reply = s.call(coap::Outgoing(Method::post, "/rd", lw::build_register_query(q), coap::kLinkFormat, std::nullopt,
                                                  to_bytes(payload)),
-                                  transmit_wait(s));
+                                  configured_transmit_wait(s));
         if (reply.status != coap::Reply::Status::ok)
             throw ClientError(fmt::format("register with {}: {}", dm_uri, coap::status_name(reply.status)));
         if (reply.response.code != coap::kCreated)
@@ -343,9 +488,17 @@ struct Client::Impl {
         log(fmt::format("registered {} at {} (lifetime {} s)", o.endpoint, location, o.lifetime));
     }
 
+    // RFC 7252 §4.8.2 MAX_TRANSMIT_WAIT of the configured 33906/0/30-31 (not of a faulty session's own)
+    std::chrono::milliseconds configured_transmit_wait(const coap::Session& s) const {
+        if (!o.faults.no_retransmission) return transmit_wait(s);
+        const auto ack = model_int(model, 33906, 0, 30).value_or(60);
+        const auto n = static_cast<unsigned>(std::max<std::int64_t>(1, model_int(model, 33906, 0, 31).value_or(1)));
+        return std::chrono::milliseconds(static_cast<long long>(1000.0 * static_cast<double>(ack) * 1.5 * ((1u << (n + 1)) - 1))) + std::chrono::seconds(2);
+    }
+
     void do_update() {
         auto& s = dm->session();
-        const auto reply = s.call(coap::Outgoing(Method::post, location), transmit_wait(s));
+        const auto reply = s.call(coap::Outgoing(Method::post, location), configured_transmit_wait(s));
         if (reply.status == coap::Reply::Status::ok && reply.response.code == coap::kChanged) {
             last_registration = now();
             log(fmt::format("updated {}", location));
@@ -370,7 +523,7 @@ struct Client::Impl {
         coap::Client bs(o.bootstrap, o.psk);
         bs.on_request([this, &bs](const coap::Request& rq, coap::Session&) { return serve(rq, &bs, cm::Origin::bootstrap); });
         apply_transmission_settings(bs.session());
-        const auto reply = bs.session().call(coap::Outgoing(Method::post, "/bs", {"ep=" + o.endpoint}), transmit_wait(bs.session()));
+        const auto reply = bs.session().call(coap::Outgoing(Method::post, "/bs", {"ep=" + o.endpoint}), configured_transmit_wait(bs.session()));
         if (reply.status != coap::Reply::Status::ok)
             throw ClientError(fmt::format("bootstrap request to {}: {}", o.bootstrap, coap::status_name(reply.status)));
         if (reply.response.code != coap::kChanged)
@@ -442,6 +595,7 @@ struct Client::Impl {
                 reregister = false;
                 do_deregister();
                 observations.clear();
+                ghosts.clear();
                 connect_dm();
                 do_register();
             } else if (update_now || (!o.faults.no_update && now() - last_registration >= half_life)) {

@@ -405,6 +405,20 @@ struct Servers::Impl {
         return *slot->r;
     }
 
+    // A response with a token no request of the DM server has: a notification of a cancelled
+    // observation (RFC 7641 §3.6) is kept with its observation; anything else only gets the RST.
+    void on_stray_response(const Bytes& token, const Reply& r) {
+        if (!r.observe) return;  // the answer to the cancel itself (RFC 7641 §3.6: no Observe option)
+        std::lock_guard l(mu);
+        for (auto& ob : observations) {
+            if (ob.active || ob.token != token || token.empty()) continue;
+            OperationResult res = result_of(r, ob.path);
+            ob.after_cancel.push_back(std::move(res));
+            cv.notify_all();
+            return;
+        }
+    }
+
     // ------------------------------------------------------------ MQTT-SN gateway socket
     void gateway_io() {
         std::uint8_t buf[65536];
@@ -491,6 +505,7 @@ Servers::Servers(Options o) : impl_(std::make_unique<Impl>(std::move(o))) {
     if (m.o.dm) {
         make(m.dm, m.dm_tap, m.o.dm_port, "dm");
         m.dm->on_request([&m](const coap::Request& r, Session& s) { return m.on_dm(r, s); });
+        m.dm->on_unknown_response([&m](Session&, const Bytes& token, const Reply& r) { m.on_stray_response(token, r); });
     }
     if (m.o.mqttsn) {
         m.mq_fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -610,7 +625,7 @@ std::size_t Servers::observe(const std::string& ep, const std::string& path, std
         if (!lw::parse_path(path)) throw ServersError(fmt::format("lwm2m: '{}' is not an LwM2M path", path));
         id = m.regs[it->second].id;
         index = m.observations.size();
-        m.observations.push_back(Observation{ep, path, {}, true, {}});
+        m.observations.push_back(Observation{ep, path, {}, true, {}, {}});
     }
     m.post([&m, id, index, path, accept]() {
         auto it = m.dm_sessions.find(id);
@@ -680,6 +695,12 @@ std::vector<std::pair<std::string, coap::TapDatagram>> Servers::datagrams() cons
             for (auto& d : t->log()) out.emplace_back(name, std::move(d));
     std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.second.at < b.second.at; });
     return out;
+}
+
+void Servers::add_tap_fault(const std::string& server, coap::TapFault fault) {
+    coap::UdpTap* t = server == "bootstrap" ? impl_->bs_tap.get() : server == "dm" ? impl_->dm_tap.get() : server == "mqttsn" ? impl_->mq_tap.get() : nullptr;
+    if (!t) throw ServersError(fmt::format("lwm2m: no '{}' server running (bootstrap, dm, mqttsn)", server));
+    t->add_fault(std::move(fault));
 }
 
 std::vector<GatewayUplink> Servers::uplinks() const {

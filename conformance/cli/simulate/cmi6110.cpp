@@ -114,6 +114,16 @@ int run_client(const Cmi6110Options& o, const ModuleConfig& uplinks) {
         else if (o.fault == "writable_read_only_resource") c.faults.writable_read_only = true;
         else if (o.fault == "wrong_content_format") c.faults.wrong_content_format = true;
         else if (o.fault == "wrong_psk_identity") c.faults.wrong_psk_identity = true;
+        else if (o.fault == "update_trigger_ignored") c.faults.update_trigger_ignored = true;
+        else if (o.fault == "range_not_checked") c.faults.range_not_checked = true;
+        else if (o.fault == "execute_not_checked") c.faults.execute_not_checked = true;
+        else if (o.fault == "instance_read_drops_last_resource") c.faults.instance_read_drops_last_resource = true;
+        else if (o.fault == "discover_without_attributes") c.faults.discover_without_attributes = true;
+        else if (o.fault == "pmax_ignored") c.faults.pmax_ignored = true;
+        else if (o.fault == "ignores_observe_cancel") c.faults.ignores_observe_cancel = true;
+        else if (o.fault == "current_time_write_ignored") c.faults.current_time_write_ignored = true;
+        else if (o.fault == "no_retransmission") c.faults.no_retransmission = true;
+        else if (o.fault == "ack_timeout_doubled") c.faults.ack_timeout_doubled = true;
         else usage_error(fmt::format("--fault '{}' with --server/--bootstrap: unknown ({})", o.fault,
                                      devices::fault_choices(network_fault_specs())));
     }

@@ -41,6 +41,16 @@ enum class Cmi6110Fault : std::uint8_t {
     writable_read_only_resource,
     wrong_content_format,
     wrong_psk_identity,
+    update_trigger_ignored,
+    range_not_checked,
+    execute_not_checked,
+    instance_read_drops_last_resource,
+    discover_without_attributes,
+    pmax_ignored,
+    ignores_observe_cancel,
+    current_time_write_ignored,
+    no_retransmission,
+    ack_timeout_doubled,
 };
 
 struct Cmi6110FaultSpec {
@@ -118,6 +128,36 @@ inline constexpr Cmi6110FaultSpec kFaults[] = {
     {{"wrong_psk_identity", "CMi6110 §6.3 Table 1 0/1/3 (DM PSK identity); RFC 4279 §5.1",
       "presents its DM PSK identity with a trailing \"-x\": the DTLS handshake fails"},
      Cmi6110Fault::wrong_psk_identity},
+    {{"update_trigger_ignored", "CMi6110 Table 1 1/1/8 Registration Update Trigger; LwM2M TS 1.1 §5.4.5, Appendix E.2 (ERRATA E-130)",
+      "answers an Execute of the Registration Update Trigger 2.04 but sends no Update"},
+     Cmi6110Fault::update_trigger_ignored},
+    {{"range_not_checked", "CMi6110 §6.3 Table 2 and §7.5 ranges; LwM2M TS 1.1 §5.4.3 (4.00 for a value the resource does not take)",
+      "accepts a DM server's Write of a value out of the resource's range or enumeration (2.04) and keeps it"},
+     Cmi6110Fault::range_not_checked},
+    {{"execute_not_checked", "CMi6110 §6.3 Table 1/2 Op.; LwM2M TS 1.1 §5.4.5 (4.05 for an Execute of a resource that is not E)",
+      "answers an Execute of a resource that is not executable 2.04"},
+     Cmi6110Fault::execute_not_checked},
+    {{"instance_read_drops_last_resource", "CMi6110 §6.3 Table 1; LwM2M TS 1.1 §5.4.1, §7.4.3 (a Read of an object instance returns all its readable resources)",
+      "leaves the last resource out of the answer to a Read of an object instance"},
+     Cmi6110Fault::instance_read_drops_last_resource},
+    {{"discover_without_attributes", "CMi6110 §6.3 Table 2; LwM2M TS 1.1 §5.4.2 (Discover lists the attributes written with Write-Attributes)",
+      "answers Discover without the attributes (pmin, pmax, …) written to the resources"},
+     Cmi6110Fault::discover_without_attributes},
+    {{"pmax_ignored", "CMi6110 §6.3 Table 2; LwM2M TS 1.1 §5.1.2 pmax, RFC 7641 §4.2 (ERRATA E-131)",
+      "sends a notification only when the value changes: no notification when pmax passes without a change"},
+     Cmi6110Fault::pmax_ignored},
+    {{"ignores_observe_cancel", "CMi6110 §6.3 Table 2; LwM2M TS 1.1 §5.5.3 Cancel Observation, RFC 7641 §3.6 (ERRATA E-131)",
+      "keeps sending notifications with the token of an observation the server cancelled"},
+     Cmi6110Fault::ignores_observe_cancel},
+    {{"current_time_write_ignored", "CMi6110 §7.3.1 (time synchronisation); Table 1 3/0/13 Current Time RW; ERRATA E-129",
+      "answers a Write of Current Time 3/0/13 2.04 but its clock keeps the old time"},
+     Cmi6110Fault::current_time_write_ignored},
+    {{"no_retransmission", "CMi6110 §7.5 Table 9 CoAP ack timeout, max retransmit; RFC 7252 §4.2 (a CON is retransmitted after ACK_TIMEOUT; ERRATA E-132)",
+      "sends each confirmable request once: no retransmission when its ACK does not come"},
+     Cmi6110Fault::no_retransmission},
+    {{"ack_timeout_doubled", "CMi6110 Table 2 33906/./30 CoAP ACK Timeout; RFC 7252 §4.2, §4.8 (ERRATA E-132)",
+      "waits twice the configured ACK timeout (33906/0/30) before retransmitting"},
+     Cmi6110Fault::ack_timeout_doubled},
 };
 inline constexpr auto kFaultSpecs = specs_of(kFaults);
 
@@ -140,12 +180,12 @@ constexpr std::string_view fault_name(Cmi6110Fault f) noexcept {
 // The network faults (the last kNetworkFaultCount of kFaults): the reference LwM2M client's
 // (`sim:cmi6110?network=1&fault=NAME`, `simulate cmi6110 --server/--bootstrap --fault NAME`;
 // rigs/include/metercert/rigs/lwm2m/client.hpp acts on them); the uplink simulation ignores them.
-inline constexpr std::size_t kNetworkFaultCount = 5;
+inline constexpr std::size_t kNetworkFaultCount = 15;
 constexpr bool is_network_fault(Cmi6110Fault f) noexcept { return f >= Cmi6110Fault::registration_without_elvaco_objects; }
 constexpr std::span<const FaultSpec> network_fault_specs() noexcept {
     return std::span<const FaultSpec>(kFaultSpecs).last(kNetworkFaultCount);
 }
 static_assert(kFaults[std::size(kFaults) - kNetworkFaultCount].fault == Cmi6110Fault::registration_without_elvaco_objects &&
-              kFaults[std::size(kFaults) - 1].fault == Cmi6110Fault::wrong_psk_identity);
+              kFaults[std::size(kFaults) - 1].fault == Cmi6110Fault::ack_timeout_doubled);
 
 }  // namespace metercert::devices::cmi6110

@@ -102,6 +102,7 @@ struct Request {
     bool confirmable = true;                  // CON (true) or NON
     Bytes payload;                            // the whole body (block-wise reassembled)
     Address peer;
+    Bytes token;                              // the request's token (RFC 7252 §5.3.1; an observation's, RFC 7641 §3.1)
     [[nodiscard]] std::string path_str() const;  // "/3/0/1"
 };
 
@@ -187,6 +188,11 @@ public:
     Bytes observe(Outgoing req, Callback cb);
     // Deregisters (RFC 7641 §3.6: libcoap sends a GET with Observe 1); true when one was active.
     bool cancel_observe(const Bytes& token);
+    // Sends a NON 2.05 notification (RFC 7641 §4.2: `token` of the observation, Observe `observe`
+    // (24 bits), Content-Format `content_format`, `payload` in one datagram) outside libcoap's
+    // observer list: for a deliberately faulty client that keeps notifying an observation the
+    // server cancelled (the CMi6110 fault ignores_observe_cancel). Throws CoapError(send_failed).
+    void send_notification(const Bytes& token, std::uint32_t observe, std::optional<std::uint16_t> content_format, const Bytes& payload);
 
     [[nodiscard]] coap_session_t* native() const noexcept { return s_; }
 
@@ -223,6 +229,11 @@ public:
     // Observe sequence number. Returns false when `path` is not observable.
     void add_observable(const std::string& path);
     bool notify(const std::string& path);
+    // A response whose token matches no request of this endpoint (a notification of an
+    // observation already cancelled: RFC 7641 §3.6) goes to `h` (with its session and token)
+    // before libcoap answers it RST. Without a handler it is only answered RST.
+    using UnknownResponseHandler = std::function<void(Session& session, const Bytes& token, const Reply& reply)>;
+    void on_unknown_response(UnknownResponseHandler h);
 
     // The I/O loop on the calling thread: for `d`, or until `done()` is true or `timeout` passes
     // (returns done()'s last value).
@@ -252,6 +263,7 @@ private:
         bool observe;
     };
     RequestHandler handler_;
+    UnknownResponseHandler unknown_handler_;
     std::map<std::pair<coap_session_t*, Bytes>, Pending> pending_;
     std::map<std::string, coap_resource_t*> observable_;
 };

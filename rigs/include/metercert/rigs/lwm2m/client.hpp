@@ -58,6 +58,16 @@ struct ClientFaults {
     bool writable_read_only = false;    // a DM Write the model refuses with 4.05 answered 2.04, the value kept
     bool wrong_content_format = false;  // a Read with Accept 110 answered in TLV labelled 110
     bool wrong_psk_identity = false;    // the DM session's PSK identity gets a trailing "-x"
+    bool update_trigger_ignored = false;      // Execute 1/1/8 answered 2.04, no Update follows
+    bool range_not_checked = false;           // a DM Write refused 4.00 for its range/enumeration answered 2.04, the value kept
+    bool execute_not_checked = false;         // an Execute of a non-E resource answered 2.04 (nothing done)
+    bool instance_read_drops_last_resource = false;  // a Read of an object instance leaves its last resource out
+    bool discover_without_attributes = false; // Discover answers without pmin/pmax/gt/lt/st/epmin/epmax
+    bool pmax_ignored = false;                // notifications only on a change of value
+    bool ignores_observe_cancel = false;      // after a Cancel Observation, notifications go on with the old token
+    bool current_time_write_ignored = false;  // a Write of 3/0/13 answered 2.04, the clock not set
+    bool no_retransmission = false;           // a CON request is sent once: the ACK timeout 65535 s, libcoap's most (its call still gives up after 33906/30-31's wait)
+    bool ack_timeout_doubled = false;         // the session's ACK timeout is twice 33906/0/30
 };
 
 struct ClientOptions {

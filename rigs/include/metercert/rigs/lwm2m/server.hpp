@@ -128,6 +128,9 @@ struct Observation {
     Bytes token;
     bool active = true;
     std::vector<OperationResult> notifications;  // the first response included
+    // notifications with this observation's token that came after cancel_observe (RFC 7641 §3.6:
+    // a client must stop; the suite answered each RST)
+    std::vector<OperationResult> after_cancel;
 };
 
 // An MQTT-SN datagram from a client, the gateway's record (metercert::mqttsn::Uplink) with times.
@@ -191,6 +194,11 @@ public:
     std::size_t observe(const std::string& endpoint, const std::string& path, std::optional<std::uint16_t> accept, Millis timeout);
     bool cancel_observe(std::size_t id);
     [[nodiscard]] std::vector<Observation> observations() const;
+
+    // Disturbs the datagrams of one server's tap ("bootstrap", "dm", "mqttsn") from now on (RFC 7252
+    // §4.2 retransmission cases: drop the module's first transmission). Throws ServersError for a
+    // server not running.
+    void add_tap_fault(const std::string& server, coap::TapFault fault);
 
     // Every datagram the taps saw: (server name, datagram)
     [[nodiscard]] std::vector<std::pair<std::string, coap::TapDatagram>> datagrams() const;
