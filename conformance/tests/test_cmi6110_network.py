@@ -10,6 +10,7 @@ import json
 import socket
 import subprocess
 import time
+import types
 
 from conftest import BIN
 
@@ -34,10 +35,19 @@ def run_with_module(tmp_path, url, first):
     run = subprocess.Popen([BIN, "run", "--profile", "cmi6110", "--dut", url, "--report", str(tmp_path / "r")],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(1.5)  # the module is switched on after the suite listens (its CoAP retransmission would cover less)
-    module = subprocess.run([BIN, "simulate", "cmi6110", *first, "--endpoint", "lab-module-7",
-                             "--psk-id", "lab-id", "--psk", PSK, "--lifetime", "8", "--run-seconds", "20"],
-                            capture_output=True, text=True, timeout=60)
+    module = subprocess.Popen([BIN, "simulate", "cmi6110", *first, "--endpoint", "lab-module-7",
+                               "--psk-id", "lab-id", "--psk", PSK, "--lifetime", "8", "--run-seconds", "20"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     out, err = run.communicate(timeout=120)
+    # the run has ended: the module is stopped (an Update it sent as the suite closed may wait for
+    # libcoap's retransmissions, up to MAX_TRANSMIT_WAIT, so it is not waited for)
+    module.terminate()
+    try:
+        m_out, m_err = module.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        module.kill()
+        m_out, m_err = module.communicate()
+    module = types.SimpleNamespace(stdout=m_out, stderr=m_err)
     rec = json.loads((tmp_path / "r" / "record.json").read_text())
     return run, module, out, err, rec, {c["id"]: c for c in rec["cases"]}
 
