@@ -1,8 +1,9 @@
 """Profile cmi6110: the uplinks of an Elvaco CMi6110 NB-IoT module reading a Landis+Gyr UltraHeat
 UH50 (CMi6110 manual §7.3 scheduling, §7.4 the three encodings, §7.5 settings), one file per manual
-section. The uplink half: what the module sends and when; the network half (§6.2-§6.3, LwM2M over
-CoAP/DTLS-PSK; test_6_2.py, test_6_3.py, network.py): the module registered with the suite's DM
-server, read and written there.
+section. The uplink half: what the module sends and when; the network half (§6.2-§6.4, LwM2M over
+CoAP/DTLS-PSK; test_6_2.py, test_6_2_bootstrap.py, test_6_3.py, test_6_4.py, network.py): the module
+bootstrapped by the suite's Bootstrap-Server (bootstrap=1), registered with its DM server, read and
+written there.
 
 The DUT is a set of uplinks with the configuration the module had (cmi6110.uplinks):
 ``--dut cmi6110+uplinks:FILE`` (a capture from the lab's MQTT broker or LwM2M server, or what
