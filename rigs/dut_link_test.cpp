@@ -181,6 +181,13 @@ TEST(DutLink, Lwm2mListenSettings) {
     EXPECT_EQ(open_link("sim:cmi6110?network=1")->require_lwm2m_listen("t").client_lifetime_s, 8u);
     EXPECT_NE(message_of("sim:cmi6110?endpoint=x").find("needs network=1"), std::string::npos);
     EXPECT_THROW(open_link("sim:cmi6110")->require_lwm2m_listen("t"), MissingCapability);
+    // bootstrap=1: the reference client starts at the suite's Bootstrap-Server (simulate --bootstrap)
+    EXPECT_FALSE(open_link("sim:cmi6110?network=1")->require_lwm2m_listen("t").bootstrap);
+    const auto bs = open_link("sim:cmi6110?network=1&bootstrap=1&psk_id=dm&psk=00ff&fault=no_bootstrap_fallback");
+    EXPECT_TRUE(bs->require_lwm2m_listen("t").bootstrap);
+    EXPECT_EQ(bs->require_lwm2m_listen("t").client_fault, "no_bootstrap_fallback");
+    EXPECT_NE(message_of("sim:cmi6110?bootstrap=1").find("needs network=1"), std::string::npos);
+    EXPECT_NE(message_of("sim:cmi6110?network=1&bootstrap=2").find("bootstrap"), std::string::npos);
 }
 
 TEST(DutLink, UrlErrorsNameThePart) {

@@ -373,3 +373,24 @@ def test_reader_against_the_specification():
     with pytest.raises(rd.ReaderError) as e:
         rd.read_links("</1/0>;")
     assert e.value.offset == 7
+
+
+@need_coap
+def test_refuse_registers_answers_the_first_registers_4_03(tmp_path):
+    """refuse_registers=1 (the fallback-to-bootstrap case, int-7): libcoap's client sees 4.03
+    Forbidden (RFC 7252 §5.9.2.4) on its first Register and 2.01 on the next."""
+    s = _core.Lwm2mServers(bootstrap=False, pcap_dir=tmp_path, lifetime_ms=60000, refuse_registers=1)
+    try:
+        url = f"coap://127.0.0.1:{s.dm_port}/rd?ep=refused&lt=60&b=U"
+        first = coap("-m", "post", url, "-e", "</3/0>")
+        assert s.wait_registration("refused", timeout_ms=200) is None
+        coap("-m", "post", url, "-e", "</3/0>")
+        assert s.wait_registration("refused", timeout_ms=3000) is not None
+        assert [(e["operation"], e["endpoint"], e["code"]) for e in s.exchanges()] == [
+            ("register", "refused", "4.03"), ("register", "refused", "2.01")]
+        assert "4.03" in first.stdout + first.stderr  # libcoap prints the error response's code
+    finally:
+        s.stop()
+    if TSHARK:
+        codes = [r[1] for r in tshark_fields(tmp_path / "dm.pcap", s.dm_port, "udp.dstport", "coap.code")]
+        assert codes == ["2", "131", "2", "65"]  # POST, 4.03 (4 << 5 | 3), POST, 2.01

@@ -1,8 +1,9 @@
 """Profile cmi6110: the uplinks of an Elvaco CMi6110 NB-IoT module reading a Landis+Gyr UltraHeat
 UH50 (CMi6110 manual §7.3 scheduling, §7.4 the three encodings, §7.5 settings), one file per manual
-section. The uplink half: what the module sends and when; the network half (§6.2-§6.3, LwM2M over
-CoAP/DTLS-PSK; test_6_2.py, test_6_3.py, network.py): the module registered with the suite's DM
-server, read and written there.
+section. The uplink half: what the module sends and when; the network half (§6.2-§6.4, LwM2M over
+CoAP/DTLS-PSK; test_6_2.py, test_6_2_bootstrap.py, test_6_3.py, test_6_4.py, network.py): the module
+bootstrapped by the suite's Bootstrap-Server (bootstrap=1), registered with its DM server, read and
+written there.
 
 The DUT is a set of uplinks with the configuration the module had (cmi6110.uplinks):
 ``--dut cmi6110+uplinks:FILE`` (a capture from the lab's MQTT broker or LwM2M server, or what
@@ -25,11 +26,15 @@ METERCERT_PROFILE = {"dut_kind": "a CMi6110's uplinks with the module's configur
 # four transmissions a day, a one-day network outage (the backlog: LIFO, 4 uploads per
 # transmission, readouts older than 24 h dropped) and the UH50's F5 error bit set; and the network
 # half (network=1): the reference LwM2M client registering with the suite's DM server over DTLS-PSK
-# (a test identity and key, §6.2) with a lifetime of 8 s (an Update within a case: int-102).
+# (a test identity and key, §6.2) with a lifetime of 8 s (an Update within a case: int-102), starting
+# at the suite's Bootstrap-Server (bootstrap=1) as a real module does (§6.2 "Upon activation, the
+# device will attempt to connect to its configured bootstrap server"): the bootstrap costs one
+# DTLS handshake and four exchanges (~0.1 s) and lets the bootstrap cases (test_6_2_bootstrap.py)
+# run in the default run.
 DEFAULT_DUT = ("sim:cmi6110?days=3&utc_offset=60&transmit_interval=360&max_age=1440&meter_errors=F5"
                "&network_down=2019-11-29T00:00Z..2019-11-30T00:00Z"
                "&network=1&endpoint=urn:imei:350000000000001&psk_id=cmi6110-dm&psk=3f9a1c5e7b2d4f6081a3c5e7f9b1d3e5"
-               "&lifetime_s=8")
+               "&lifetime_s=8&bootstrap=1")
 
 
 @pytest.fixture

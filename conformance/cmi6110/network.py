@@ -1,16 +1,26 @@
-"""The CMi6110's network half (manual §6.2-§6.3; OMA LwM2M TS 1.1 §6.2, §5.4): the suite's LwM2M
+"""The CMi6110's network half (manual §6.2-§6.4; OMA LwM2M TS 1.1 §6.1, §6.2, §5.4): the suite's LwM2M
 servers (metercert._core.Lwm2mServers: DM server, DTLS-PSK or NoSec, every datagram through a UDP
 tap) listening where the DUT link's coap.server says (``Connection.lwm2m_listen()``), and for
 ``sim:cmi6110?network=1`` the reference LwM2M client (``metercert simulate cmi6110 --server …``)
 started against them on loopback as a child process, real time. A real module
 (``lwm2m://HOST:PORT?endpoint=…``) connects by itself: the suite waits for its Register.
 
-The PSK goes from the link to the servers and to the child's --psk only: never printed, never in
-a Mismatch (the child's command line is not shown)."""
+With ``bootstrap=1`` (the link's HOST:PORT is the Bootstrap-Server; the built-in module's default,
+conftest.DEFAULT_DUT) the suite runs two server sets: the DM server on a free port and the
+Bootstrap-Server on HOST:PORT, whose sequence (``bootstrap_sequence()``: Bootstrap-Delete "/",
+Bootstrap-Write of the DM server's Security instance /0/1 — URI, Security Mode, a Secret Key the
+suite draws for this run — and Bootstrap-Finish; TS 1.1 §5.2.7, §6.1, ERRATA E-127) hands the module
+over to the DM server, where it registers with its DevEUI (the link's psk_id, Table 1 0/0/3 = 0/1/3)
+and the written key. The reference client is then ``simulate cmi6110 --bootstrap …``.
+
+The PSKs go from the link to the servers and to the child's --psk only: never printed, never in
+a Mismatch (the child's command line is not shown); the DM key drawn here goes only into the
+Bootstrap-Write (a DTLS record: encrypted) and to the DM server."""
 from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import time
 
@@ -21,25 +31,112 @@ from metercert.conformance import Mismatch
 # How long the suite waits for the module's Register (a real module: its own retry schedule).
 REGISTER_TIMEOUT_S = {True: 15.0, False: 120.0}  # reference client / a module
 
+# The DM server's Security instance a Bootstrap-Server writes (CMi6110 §6.3 Table 1: 0/1 "DM
+# ServerURI", "DM Security mode", "DM PSK", the resources marked R(W) / (W) "Writable by Bootstrap
+# server"; the Secret Key is resource 5, ERRATA E-85)
+DM_SECURITY = "/0/1"
+URI, SECURITY_MODE, SECRET_KEY = 0, 2, 5
+PSK_MODE, NOSEC_MODE = 0, 3  # TS 1.1 Appendix E.1 Security Mode
+
+
+def tlv_resource(rid: int, value: bytes) -> bytes:
+    """One Resource-with-value TLV (TS 1.1 §7.4.3: type bits 7-6 = 11, bit 5 the identifier's
+    length, bits 4-3 the length field's size)."""
+    t = 0b11000000
+    if rid < 256:
+        ident = bytes([rid])
+    else:
+        t |= 0x20
+        ident = rid.to_bytes(2, "big")
+    n = len(value)
+    if n < 8:
+        t |= n
+        length = b""
+    elif n < 256:
+        t |= 0x08
+        length = bytes([n])
+    elif n < 65536:
+        t |= 0x10
+        length = n.to_bytes(2, "big")
+    else:
+        t |= 0x18
+        length = n.to_bytes(3, "big")
+    return bytes([t]) + ident + length + value
+
+
+def tlv_integer(v: int) -> bytes:
+    """TS 1.1 §7.4.3 Integer: two's complement, big endian, 1, 2, 4 or 8 bytes."""
+    for n in (1, 2, 4, 8):
+        if -(1 << (8 * n - 1)) <= v < (1 << (8 * n - 1)):
+            return v.to_bytes(n, "big", signed=True)
+    raise ValueError(f"integer {v} does not fit 8 bytes")
+
+
+def bootstrap_sequence(dm_uri: str, dm_key: bytes | None, delete_after_write: str | None = None) -> list[dict]:
+    """The suite's Bootstrap-Server sequence (TS 1.1 §5.2.7, §6.1; ERRATA E-127): Bootstrap-Delete
+    of "/", a Bootstrap-Write of /0/1 in TLV with the DM server's URI, Security Mode (0 PSK with
+    `dm_key`, else 3 NoSec) and Secret Key, then Bootstrap-Finish. With `delete_after_write` (int-4)
+    the Delete of that path comes after the Write instead: the module is left without a DM server."""
+    body = tlv_resource(URI, dm_uri.encode()) + tlv_resource(SECURITY_MODE, tlv_integer(PSK_MODE if dm_key else NOSEC_MODE))
+    if dm_key:
+        body += tlv_resource(SECRET_KEY, dm_key)
+    write = {"kind": "write", "path": DM_SECURITY, "content_format": 11542, "payload": body}
+    if delete_after_write:
+        return [write, {"kind": "delete", "path": delete_after_write}, {"kind": "finish"}]
+    return [{"kind": "delete", "path": "/"}, write, {"kind": "finish"}]
+
+
+def _reachable_host(host: str) -> str:
+    """The address to put in the DM server's URI: the link's host, or for a wildcard the address
+    this machine would use toward the network (no datagram is sent)."""
+    if host not in ("0.0.0.0", "", "::"):
+        return host
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.connect(("192.0.2.1", 9))  # TEST-NET-1: only the route is looked up
+        return s.getsockname()[0]
+    except OSError:
+        return "127.0.0.1"
+    finally:
+        s.close()
+
 
 class Network:
     """One set of servers and (for the reference client) the client process."""
 
-    def __init__(self, conn, time_scale: float = 1.0):
+    def __init__(self, conn, refuse_registers: int = 0, delete_after_write: str | None = None,
+                 apn_rollback_s: float | None = None, time_scale: float = 1.0):
+        """`refuse_registers`: the DM server answers that many Registers 4.03 (int-7);
+        `delete_after_write`: the Bootstrap-Server's sequence deletes that path after its Write
+        (int-4; bootstrap_sequence()); `apn_rollback_s`: the reference client's §6.4 rollback
+        time (--apn-rollback-s; int-1250); `time_scale`: model seconds per real second of the
+        reference client's timers (lifetime, pmin/pmax, its clock); a module connecting by itself
+        runs on real time."""
         self.listen = conn.lwm2m_listen()
         l = self.listen
-        # model seconds per real second of the reference client's timers (lifetime, pmin/pmax, its
-        # clock); a module connecting by itself runs on real time
         self.time_scale = time_scale if l["reference_client"] else 1.0
-        if l["bootstrap"]:
-            # the bootstrap half is the next slice: servers for it exist (Lwm2mServers(bootstrap=True))
-            # but no case drives the Bootstrap-Server's sequence yet
-            raise Mismatch("lwm2m:// with bootstrap=1", "bootstrap=0 (the DM server; bootstrap cases are not written yet)", 1)
         self.endpoint = l["endpoint"]
+        self.client_fault = l["client_fault"]
+        self.apn_rollback_s = apn_rollback_s
         dtls = l["psk_id"] is not None
-        self.servers = _core.Lwm2mServers(bootstrap=False, dm=True, dtls=dtls,
-                                          psks={l["psk_id"]: l["psk"]} if dtls else None,
-                                          address=l["host"], dm_port=l["port"], lifetime_ms=300000.0)
+        self.bootstrap_servers = None
+        if l["bootstrap"]:
+            # the DM key: drawn for this run, written into 0/1/5 by the Bootstrap-Server; never shown
+            self._dm_key = os.urandom(16) if dtls else None
+            self.servers = _core.Lwm2mServers(bootstrap=False, dm=True, dtls=dtls,
+                                              psks={l["psk_id"]: self._dm_key} if dtls else None,
+                                              address=l["host"], dm_port=0, lifetime_ms=300000.0,
+                                              refuse_registers=refuse_registers)
+            self.dm_uri = f"{'coaps' if dtls else 'coap'}://{_reachable_host(l['host'])}:{self.servers.dm_port}"
+            self.bootstrap_servers = _core.Lwm2mServers(
+                bootstrap=True, dm=False, dtls=dtls, psks={l["psk_id"]: l["psk"]} if dtls else None,
+                address=l["host"], bootstrap_port=l["port"], lifetime_ms=300000.0,
+                bootstrap_sequence=bootstrap_sequence(self.dm_uri, self._dm_key, delete_after_write))
+        else:
+            self.servers = _core.Lwm2mServers(bootstrap=False, dm=True, dtls=dtls,
+                                              psks={l["psk_id"]: l["psk"]} if dtls else None,
+                                              address=l["host"], dm_port=l["port"], lifetime_ms=300000.0,
+                                              refuse_registers=refuse_registers)
         self.proc = None
         self.stderr_path = None
         self.registration = None
@@ -50,14 +147,21 @@ class Network:
     def start_client(self):
         l = self.listen
         scheme = "coaps" if l["psk_id"] is not None else "coap"
-        args = [metercert.executable(), "simulate", "cmi6110", "--server", f"{scheme}://127.0.0.1:{self.servers.dm_port}",
-                "--endpoint", self.endpoint, "--run-seconds", "120"]
+        if self.bootstrap_servers is not None:
+            first = ["--bootstrap", f"{scheme}://127.0.0.1:{self.bootstrap_servers.bootstrap_port}"]
+            if l["psk_id"] is not None:
+                first += ["--dev-eui", l["psk_id"]]  # Table 1: the DM PSK identity 0/1/3 is the DevEUI, as 0/0/3
+        else:
+            first = ["--server", f"{scheme}://127.0.0.1:{self.servers.dm_port}"]
+        args = [metercert.executable(), "simulate", "cmi6110", *first, "--endpoint", self.endpoint, "--run-seconds", "120"]
         if l["client_lifetime_s"]:
             args += ["--lifetime", str(l["client_lifetime_s"])]
         if self.time_scale != 1.0:
             args += ["--time-scale", f"{self.time_scale:g}"]
-        if l["client_fault"] != "none":
-            args += ["--fault", l["client_fault"]]
+        if self.client_fault != "none":
+            args += ["--fault", self.client_fault]
+        if self.apn_rollback_s is not None:
+            args += ["--apn-rollback-s", str(self.apn_rollback_s)]
         if l["psk_id"] is not None:
             args += ["--psk-id", l["psk_id"], "--psk", l["psk"].hex()]
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -89,6 +193,19 @@ class Network:
                 return r
         return reg
 
+    def bootstrap_exchanges(self) -> list[dict]:
+        """The Bootstrap-Server's exchanges with this endpoint (bootstrap=1), in order."""
+        if self.bootstrap_servers is None:
+            return []
+        return [e for e in self.bootstrap_servers.exchanges() if e["endpoint"] == self.endpoint]
+
+    def wait_bootstrapped(self, timeout_s: float | None = None) -> bool:
+        """Waits until the Bootstrap-Server's sequence toward the module has ended."""
+        if self.bootstrap_servers is None:
+            return False
+        timeout = timeout_s if timeout_s is not None else REGISTER_TIMEOUT_S[self.proc is not None]
+        return self.bootstrap_servers.wait_bootstrap(self.endpoint, timeout_ms=timeout * 1000.0)
+
     def _client_said(self) -> str:
         if self.proc is None or self.proc.poll() is None:
             return ""
@@ -119,6 +236,8 @@ class Network:
                     self.proc.wait()
             self.proc.stderr.close()
         self.servers.stop()
+        if self.bootstrap_servers is not None:
+            self.bootstrap_servers.stop()
 
 
 _SHARED: dict[str, Network] = {}

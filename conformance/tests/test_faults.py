@@ -31,11 +31,11 @@ META = {"comment", "profile"}
 # encryption, and the reference must be the same encrypted module.
 CMI1020W_KEY = "5E2D7B13A0C94F6188E0B3D72A6C19F4"
 # cmi6110: the profile's default DUT (conformance/cmi6110/conftest.py: three days, a one-day outage, the
-# reference LwM2M client against the suite's servers: network=1)
+# reference LwM2M client against the suite's servers, through its Bootstrap-Server: network=1&bootstrap=1)
 CMI6110 = ("sim:cmi6110?days=3&utc_offset=60&transmit_interval=360&max_age=1440&meter_errors=F5"
            "&network_down=2019-11-29T00:00Z..2019-11-30T00:00Z"
            "&network=1&endpoint=urn:imei:350000000000001&psk_id=cmi6110-dm&psk=3f9a1c5e7b2d4f6081a3c5e7f9b1d3e5"
-           "&lifetime_s=8")
+           "&lifetime_s=8&bootstrap=1")
 DUT_URL = {"cmi1020": "sim:cmi1020?fault={}", "cme3100": "sim:cme3100?fault={}", "cme3000": "sim:cme3000?time_scale=5&fault={}",
            "cmi1020w": "sim:cmi1020w?key=" + CMI1020W_KEY + "&fault={}", "cmi6110": CMI6110 + "&fault={}"}
 # the reference run of a device (default: sim:DEVICE)

@@ -9,14 +9,16 @@
 //               &transmit_delay=240&utc_offset=0&max_age=10080&max_uploads=4&readouts_per_telegram=0
 //               &max_payload_bytes=0&seed=1&meter_id=12345678&meter_errors=F5,F9&fault=NAME
 //               &power_mode=active&power_off=FROM..TO,…&button=AT+SECONDS,…&attach_s=30
-//               &network=1&endpoint=NAME&psk_id=ID&psk=HEX&lifetime_s=N
+//               &network=1&endpoint=NAME&psk_id=ID&psk=HEX&lifetime_s=N&bootstrap=1
 //
 // network=1 adds coap.server (lwm2m_link.hpp): the profile starts the suite's LwM2M servers on
 // 127.0.0.1 (free ports) and the reference LwM2M client (`metercert simulate cmi6110 --server`,
 // a child process, real time) against them with endpoint= (default "cmi6110-sim"), psk_id/psk
 // (DTLS-PSK; none: NoSec), lifetime_s= (its registration lifetime, default 8 s so that an Update
 // comes within a case: int-102) and, for fault= one of the client's network faults (kNetworkFaults
-// in faults.hpp), that fault.
+// in faults.hpp), that fault. With bootstrap=1 the suite runs its Bootstrap-Server too and the
+// client starts there (`simulate cmi6110 --bootstrap`, psk_id/psk its bootstrap credentials and
+// DevEUI, TS 1.1 §6.1), then registers with the DM server the Bootstrap-Server names.
 //
 // power_mode, power_off and button are the rig's supply and push button on the simulated clock
 // (§5.3.5-§5.3.6, §7.5 power mode; ERRATA E-111, E-112): the profile's dut.power / dut.button
@@ -93,7 +95,6 @@ Cmi6110Run parse(const DutUrl& u, Lwm2mListen* net = nullptr) {
     const bool network = p.num("network", 0, 0, 1) == 1;
     if (network) {
         lwm2m_params(p, l, false);
-        if (l.bootstrap) fail(u, "bootstrap=1: the reference client's bootstrap run is not offered by sim:cmi6110 yet");
         l.client_lifetime_s = static_cast<std::uint32_t>(p.num("lifetime_s", 8, 2, 86400));
     } else {
         for (const char* k : {"endpoint", "psk_id", "psk", "bootstrap", "lifetime_s"})
@@ -274,7 +275,9 @@ const bool registered = register_link({
                {"endpoint", "network=1: the client's Endpoint Client Name (default cmi6110-sim)"},
                {"psk_id", "network=1: DTLS PSK identity (with psk=; none: NoSec)"},
                {"psk", "network=1: DTLS PSK, hex (never shown)"},
-               {"lifetime_s", "network=1: the client's registration lifetime, s (default 8)"}},
+               {"lifetime_s", "network=1: the client's registration lifetime, s (default 8)"},
+               {"bootstrap", "network=1: 1 (the default DUT): the client starts at the suite's Bootstrap-Server, psk_id its DevEUI, "
+                             "which hands it to the DM server (TS 1.1 §6.1); 0: it registers straight"}},
     .offers = {std::string(cap::cmi6110_uplinks), std::string(cap::sim_cmi6110), std::string(cap::coap_server)},
     .check = [](const DutUrl& u) {
         Lwm2mListen net{.endpoint = ""};

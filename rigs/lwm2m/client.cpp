@@ -9,6 +9,7 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -86,7 +87,7 @@ std::string strip_attributes(const std::string& links) {
 struct Client::Impl {
     ClientOptions o;
     EventSink events;
-    cm::DeviceConfig model;
+    cm::DeviceConfig model{factory_of(o)};
     lw::ClientObjects objects{model};
     std::unique_ptr<coap::Client> dm;
     std::unique_ptr<coap::Server> listener;
@@ -96,8 +97,43 @@ struct Client::Impl {
     TimePoint start = monotonic_now();
     UtcTime start_utc = utc_now();
     TimePoint last_registration{};
-    bool reregister = false, update_now = false, bootstrap_finished = false;
+    bool reregister = false, update_now = false, bootstrap_finished = false, apn_reset = false;
     std::map<std::uint16_t, lw::Bytes> bs_keys;  // Security instance → Secret Key written by the Bootstrap-Server
+    std::set<std::uint16_t> deleted_accounts;    // DM Security instances a Bootstrap-Delete removed (no Write since)
+    bool bootstrap_refused = false;              // Bootstrap-Finish answered 4.06 (no DM server account)
+    bool dm_account_written = false;             // a Bootstrap-Write gave a DM account (fault register_before_bootstrap_finish)
+
+    static cm::FactoryData factory_of(const ClientOptions& opt) {
+        cm::FactoryData f;
+        if (!opt.dev_eui.empty()) f.dev_eui = opt.dev_eui;
+        return f;
+    }
+
+    // The DM server accounts: Security instances with Bootstrap-Server false, not deleted
+    std::vector<std::uint16_t> dm_accounts() const {
+        std::vector<std::uint16_t> out;
+        for (const auto& inst : objects.object_instances()) {
+            if (inst.object_id() != 0 || deleted_accounts.count(inst.instance_id())) continue;
+            const auto flag = model.read(cm::Path{0, inst.instance_id(), 1, std::nullopt});
+            if (flag.outcome != cm::Outcome::content || std::get<bool>(flag.value)) continue;
+            if (model.read(cm::Path{0, inst.instance_id(), 0, std::nullopt}).outcome != cm::Outcome::content) continue;
+            out.push_back(inst.instance_id());
+        }
+        return out;
+    }
+
+    // Bootstrap-Delete (TS 1.1 §5.2.7; ERRATA E-126): "/" and "/0" remove every DM server account, "/0/x" that one
+    void bootstrap_deleted(const lw::Path& p) {
+        if (o.faults.ignores_bootstrap_delete) return;
+        if (p.depth >= 1 && p.object_id() != 0) return;
+        for (const auto& inst : objects.object_instances()) {
+            if (inst.object_id() != 0 || (p.depth == 2 && inst.instance_id() != p.instance_id())) continue;
+            const auto flag = model.read(cm::Path{0, inst.instance_id(), 1, std::nullopt});
+            if (flag.outcome == cm::Outcome::content && std::get<bool>(flag.value)) continue;  // the Bootstrap-Server account stays
+            deleted_accounts.insert(inst.instance_id());
+            bs_keys.erase(inst.instance_id());
+        }
+    }
     std::map<std::string, Observation> observations;
     std::map<std::string, Observation> ghosts;  // cancelled observations the fault ignores_observe_cancel keeps notifying
     Duration clock_offset{0};
@@ -189,6 +225,11 @@ struct Client::Impl {
         const std::string path = join_path(req.path);
         // Bootstrap-Finish (TS 1.1 §5.2.7.5): POST /bs from the Bootstrap-Server
         if (origin == cm::Origin::bootstrap && req.method == Method::post && req.path == std::vector<std::string>{"bs"}) {
+            if (dm_accounts().empty()) {  // TS 1.1 §5.2.7: an inconsistent configuration is 4.06 Not Acceptable
+                bootstrap_refused = true;
+                log("bootstrap-finish -> 4.06 (no DM server account)");
+                return coap::Response{coap::kNotAcceptable, coap::kTextPlain, to_bytes("no DM server account")};
+            }
             bootstrap_finished = true;
             log("bootstrap-finish");
             return coap::Response{coap::kChanged};
@@ -228,6 +269,26 @@ struct Client::Impl {
             written(r);
         }
         apply_faults(r, out);
+        if (r.op == lw::Operation::bootstrap_delete && out.code == lw::code::deleted) bootstrap_deleted(r.path);
+        if (r.op == lw::Operation::bootstrap_write && out.code == lw::code::changed && r.path.depth >= 1 && r.path.object_id() == 0) {
+            if (r.path.depth >= 2) deleted_accounts.erase(r.path.instance_id());
+            else deleted_accounts.clear();
+            if (!dm_accounts().empty()) dm_account_written = true;
+        }
+        if (o.faults.bootstrap_writable_by_dm && out.code == lw::code::method_not_allowed && r.op == lw::Operation::write_replace &&
+            r.path.depth == 3 && r.content_format) {
+            // the fault: an R(W) / (W) resource (writable by the Bootstrap-Server only) written by the DM server
+            const auto* spec = cm::find_resource(r.path.object_id(), r.path.instance_id(), r.path.resource_id());
+            std::vector<lw::Entry> entries;
+            lw::Error err;
+            if (spec && (spec->ops == cm::Operations::r_bootstrap_w || spec->ops == cm::Operations::bootstrap_w) &&
+                lw::decode_content(*r.content_format, r.path, r.payload, lw::ClientObjects::type_of, entries, err) && entries.size() == 1 &&
+                model.write(cm::Path{r.path.object_id(), r.path.instance_id(), r.path.resource_id(), std::nullopt}, entries[0].value,
+                            cm::Origin::bootstrap) == cm::Outcome::changed) {
+                out = lw::Response{};
+                out.code = lw::code::changed;
+            }
+        }
         if (o.faults.writable_read_only && out.code == lw::code::method_not_allowed && r.op == lw::Operation::write_replace &&
             r.path.depth == 3 && r.content_format) {
             // the fault: the value goes in as the module's own status would
@@ -365,6 +426,7 @@ struct Client::Impl {
         switch (a) {
             case cm::Action::reboot: reregister = true; break;
             case cm::Action::registration_update: update_now = !o.faults.update_trigger_ignored; break;
+            case cm::Action::apply_apn_staging: apn_reset = true; break;
             default: break;  // readout now, resend history, statistics reset: the event log (uplinks: not yet wired)
         }
     }
@@ -520,6 +582,9 @@ struct Client::Impl {
     // ------------------------------------------------------------ bootstrap
 
     void do_bootstrap(const std::atomic<bool>& stop) {
+        bootstrap_finished = bootstrap_refused = dm_account_written = false;
+        dm_uri.clear();
+        dm_psk.reset();
         coap::Client bs(o.bootstrap, o.psk);
         bs.on_request([this, &bs](const coap::Request& rq, coap::Session&) { return serve(rq, &bs, cm::Origin::bootstrap); });
         apply_transmission_settings(bs.session());
@@ -530,23 +595,23 @@ struct Client::Impl {
             throw ClientError(fmt::format("bootstrap request to {}: {} (expected 2.04 Changed)", o.bootstrap, coap::code_name(reply.response.code)));
         log(fmt::format("bootstrap request {} accepted", o.endpoint));
         // TS 1.1 §6.1: the Bootstrap-Server has EXCHANGE_LIFETIME to finish; 247 s real time at most
-        bs.run_until([&] { return bootstrap_finished || stop.load(); }, std::chrono::seconds(247));
-        bs.run_for(std::chrono::milliseconds(50));  // the 2.04 of Bootstrap-Finish leaves
-        if (!bootstrap_finished) throw ClientError(fmt::format("bootstrap from {}: no Bootstrap-Finish", o.bootstrap));
+        const bool early = o.faults.register_before_bootstrap_finish;
+        bs.run_until([&] { return bootstrap_finished || bootstrap_refused || (early && dm_account_written) || stop.load(); },
+                     std::chrono::seconds(247));
+        if (bootstrap_finished || !early) bs.run_for(std::chrono::milliseconds(50));  // the 2.04 of Bootstrap-Finish leaves
+        if (bootstrap_refused) throw ClientError(fmt::format("bootstrap from {}: Bootstrap-Finish refused 4.06 (no DM server account)", o.bootstrap));
+        if (!bootstrap_finished && !(early && dm_account_written)) throw ClientError(fmt::format("bootstrap from {}: no Bootstrap-Finish", o.bootstrap));
+        if (!bootstrap_finished) log("registering before Bootstrap-Finish (fault register_before_bootstrap_finish)");
         // the DM server the Security object now names (Bootstrap-Server false)
-        for (const auto& inst : objects.object_instances()) {
-            if (inst.object_id() != 0) continue;
-            const auto flag = model.read(cm::Path{0, inst.instance_id(), 1, std::nullopt});
-            if (flag.outcome != cm::Outcome::content || std::get<bool>(flag.value)) continue;
-            const auto uri = model.read(cm::Path{0, inst.instance_id(), 0, std::nullopt});
-            if (uri.outcome != cm::Outcome::content) continue;
+        for (const std::uint16_t instance : dm_accounts()) {
+            const auto uri = model.read(cm::Path{0, instance, 0, std::nullopt});
             dm_uri = std::get<std::string>(uri.value);
-            const auto mode = model_int(model, 0, inst.instance_id(), 2).value_or(3);
+            const auto mode = model_int(model, 0, instance, 2).value_or(3);
             if (mode == 0) {  // PSK (TS 1.1 Appendix E.1 Security Mode 0)
-                const auto id = model.read(cm::Path{0, inst.instance_id(), 3, std::nullopt});
-                const auto key = bs_keys.find(inst.instance_id());
+                const auto id = model.read(cm::Path{0, instance, 3, std::nullopt});
+                const auto key = bs_keys.find(instance);
                 if (id.outcome != cm::Outcome::content || key == bs_keys.end())
-                    throw ClientError(fmt::format("bootstrap: Security instance {} is PSK mode without identity or key", inst.instance_id()));
+                    throw ClientError(fmt::format("bootstrap: Security instance {} is PSK mode without identity or key", instance));
                 const auto& idb = std::get<lw::Bytes>(id.value);
                 dm_psk = coap::Psk{std::string(idb.begin(), idb.end()), key->second};
             }
@@ -554,6 +619,70 @@ struct Client::Impl {
         }
         if (dm_uri.empty()) throw ClientError("bootstrap: no DM server URI (0/x/0 of a non-bootstrap Security instance) after Bootstrap-Finish");
         log(fmt::format("bootstrap done: DM server {}{}", dm_uri, dm_psk ? " (PSK)" : " (NoSec)"));
+    }
+
+    // TS 1.1 §6.2.1 / ETS int-7: a Register that is refused or unanswered sends a client that has a
+    // Bootstrap-Server account back to bootstrap (at most three rounds; ERRATA E-126)
+    void register_or_fall_back(const std::atomic<bool>& stop) {
+        for (int round = 1;; ++round) {
+            try {
+                do_register();
+                return;
+            } catch (const ClientError& e) {
+                if (o.bootstrap.empty() || round >= 3 || stop.load()) throw;
+                if (o.faults.no_bootstrap_fallback) {
+                    log(fmt::format("{}; registering again with the same DM server (fault no_bootstrap_fallback)", e.what()));
+                } else {
+                    log(fmt::format("{}; falling back to bootstrap", e.what()));
+                    do_bootstrap(stop);
+                }
+                connect_dm();
+            }
+        }
+    }
+
+    // §6.4 (ERRATA E-86, E-128): "the device will reset and try to use the new APN. If the device
+    // manages a successful bootstrapping, the new APN will be saved as the default. If a successful
+    // bootstrapping has not happened for some time, the device will roll back to the old APN and
+    // reset again."
+    std::string apn_in_use() const {  // 4/0/7/0, "" when none
+        const auto v = model.read(cm::Path{4, 0, 7, std::uint16_t{0}});
+        const auto* s = v.outcome == cm::Outcome::content ? std::get_if<std::string>(&v.value) : nullptr;
+        return s ? *s : std::string();
+    }
+
+    void reset_with_staged_apn(const std::atomic<bool>& stop) {
+        do_deregister();
+        observations.clear();
+        log(fmt::format("reset: APN '{}' in use (§6.4)", apn_in_use()));
+        const auto retry = std::max(std::chrono::milliseconds(100), o.apn_rollback / 4);
+        TimePoint since = monotonic_now();
+        for (int round = 1;; ++round) {
+            try {
+                if (!o.bootstrap.empty()) do_bootstrap(stop);
+                connect_dm();
+                do_register();
+                if (model.apn_staged()) {
+                    model.apn_bootstrap_result(true);
+                    log("bootstrap succeeded: the new APN is the default (§6.4)");
+                }
+                return;
+            } catch (const ClientError& e) {
+                log(e.what());
+                if (stop.load() || round >= 50) throw;
+                if (model.apn_staged() && monotonic_now() - since >= std::chrono::duration_cast<Duration>(o.apn_rollback)) {
+                    if (o.faults.apn_not_rolled_back) {
+                        model.apn_bootstrap_result(true);
+                        log("no bootstrap with the new APN: kept (fault apn_not_rolled_back)");
+                    } else {
+                        model.apn_bootstrap_result(false);
+                        log(fmt::format("no bootstrap with the new APN: rolled back to '{}', reset again (§6.4)", apn_in_use()));
+                    }
+                    since = monotonic_now();
+                }
+                std::this_thread::sleep_for(retry);
+            }
+        }
     }
 
     // ------------------------------------------------------------ the loop
@@ -581,7 +710,7 @@ struct Client::Impl {
             make_observable(*listener);
             log(fmt::format("listening on {}://127.0.0.1:{}", dm_psk ? "coaps" : "coap", dm_psk ? listener->dtls_port() : listener->port()));
         }
-        do_register();
+        register_or_fall_back(stop);
         start_uplinks();
         const auto deadline = monotonic_now() + std::chrono::duration_cast<Duration>(o.run_time);
         const auto half_life = std::chrono::duration_cast<Duration>(std::chrono::seconds(o.lifetime)) / 2;
@@ -591,7 +720,10 @@ struct Client::Impl {
             tick_model();
             evaluate_observations();
             tick_uplinks();
-            if (reregister) {
+            if (apn_reset) {
+                apn_reset = false;
+                reset_with_staged_apn(stop);
+            } else if (reregister) {
                 reregister = false;
                 do_deregister();
                 observations.clear();

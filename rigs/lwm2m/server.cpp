@@ -119,6 +119,8 @@ struct Servers::Impl {
     std::vector<GatewayUplink> uplinks;
     std::vector<mqttsn::Finding> findings;  // the gateway's, copied from the I/O thread
     int next_id = 1;
+    unsigned refused_registers = 0;  // Options::refuse_registers so far (I/O thread)
+    std::atomic<unsigned> refuse_bootstraps{0};  // refuse_bootstraps(): Bootstrap-Requests still to refuse
 
     // I/O thread only
     std::map<std::string, Session> dm_sessions;  // registration id → session
@@ -157,6 +159,10 @@ struct Servers::Impl {
         Response out{coap::kNotFound};
         if (req.method == Method::post && req.path == std::vector<std::string>{"bs"}) {
             out = e.endpoint.empty() ? Response{coap::kBadRequest} : Response{coap::kChanged};
+            if (out.code == coap::kChanged && refuse_bootstraps.load() > 0) {  // refuse_bootstraps()
+                --refuse_bootstraps;
+                out = Response{coap::code(4, 3)};  // 4.03 Forbidden
+            }
         } else {
             e.operation = "unknown";
         }
@@ -244,7 +250,11 @@ struct Servers::Impl {
             lw::RegisterQuery q;
             lw::Error err;
             std::vector<lw::Path> objs;
-            if (!lw::parse_register_query(req.query, false, q, err)) {
+            if (refused_registers < o.refuse_registers) {  // Options::refuse_registers (TS 1.1 §5.3.1: 4.03 Forbidden)
+                ++refused_registers;
+                if (lw::parse_register_query(req.query, false, q, err)) e.endpoint = q.endpoint;
+                out = Response{coap::code(4, 3)};  // 4.03 Forbidden
+            } else if (!lw::parse_register_query(req.query, false, q, err)) {
                 out = Response{coap::kBadRequest};
             } else if (!lw::parse_register_payload(text, objs, err)) {
                 e.endpoint = q.endpoint;
@@ -557,6 +567,8 @@ void Servers::stop() {
         m.o.keylog_path.clear();
     }
 }
+
+void Servers::refuse_bootstraps(unsigned n) { impl_->refuse_bootstraps = n; }
 
 std::uint16_t Servers::bootstrap_port() const noexcept { return impl_->bs_tap ? impl_->bs_tap->port() : 0; }
 std::uint16_t Servers::dm_port() const noexcept { return impl_->dm_tap ? impl_->dm_tap->port() : 0; }

@@ -61,6 +61,8 @@ struct Cmi6110Options {
     std::set<std::string> given;      // the settings options given on the command line
     // the LwM2M client (rigs/include/metercert/rigs/lwm2m/client.hpp): on the network instead of the uplinks file
     std::string server, bootstrap, endpoint, psk_id, psk_hex;
+    std::string dev_eui;              // Table 1 DevEUI (3/0/2, 0/0/3, 0/1/3); "": the model's factory value
+    double apn_rollback_s = 300;      // §6.4 "for some time" (ERRATA E-128)
     std::uint32_t lifetime = 86400;
     double time_scale = 1.0;
     int listen = -1;                  // -1: no listener
@@ -87,6 +89,9 @@ int run_client(const Cmi6110Options& o, const ModuleConfig& uplinks) {
     c.server = o.server;
     c.bootstrap = o.bootstrap;
     c.endpoint = o.endpoint;
+    c.dev_eui = o.dev_eui;
+    if (!(o.apn_rollback_s > 0 && o.apn_rollback_s <= 86400)) usage_error("--apn-rollback-s must be 0 < seconds <= 86400");
+    c.apn_rollback = std::chrono::milliseconds(static_cast<long long>(o.apn_rollback_s * 1000));
     if (!o.server.empty() && !o.bootstrap.empty()) usage_error("--server and --bootstrap: give one (the Bootstrap-Server names the DM server)");
     if (o.endpoint.empty()) usage_error("--endpoint NAME is required with --server/--bootstrap (the LwM2M Endpoint Client Name)");
     if (o.psk_id.empty() != o.psk_hex.empty()) usage_error("--psk-id and --psk go together");
@@ -124,6 +129,12 @@ int run_client(const Cmi6110Options& o, const ModuleConfig& uplinks) {
         else if (o.fault == "current_time_write_ignored") c.faults.current_time_write_ignored = true;
         else if (o.fault == "no_retransmission") c.faults.no_retransmission = true;
         else if (o.fault == "ack_timeout_doubled") c.faults.ack_timeout_doubled = true;
+
+        else if (o.fault == "register_before_bootstrap_finish") c.faults.register_before_bootstrap_finish = true;
+        else if (o.fault == "ignores_bootstrap_delete") c.faults.ignores_bootstrap_delete = true;
+        else if (o.fault == "bootstrap_writable_by_dm") c.faults.bootstrap_writable_by_dm = true;
+        else if (o.fault == "no_bootstrap_fallback") c.faults.no_bootstrap_fallback = true;
+        else if (o.fault == "apn_not_rolled_back") c.faults.apn_not_rolled_back = true;
         else usage_error(fmt::format("--fault '{}' with --server/--bootstrap: unknown ({})", o.fault,
                                      devices::fault_choices(network_fault_specs())));
     }
@@ -377,6 +388,12 @@ const bool registered = register_simulated_device({
                      "server the Security/Server objects now name, with the PSK the Bootstrap-Server wrote");
         c.add_option("--endpoint", o->endpoint, "the LwM2M Endpoint Client Name (ep) for --server/--bootstrap");
         c.add_option("--psk-id", o->psk_id, "DTLS PSK identity for the first server (coaps://)");
+        c.add_option("--dev-eui", o->dev_eui,
+                     "with --server/--bootstrap: the module's DevEUI (Table 1: Serial Number 3/0/2 and the PSK identities 0/0/3,\n"
+                     "0/1/3 it presents to the DM server after a bootstrap); default 0000000000000000");
+        c.add_option("--apn-rollback-s", o->apn_rollback_s,
+                     "with --server/--bootstrap: after 33906/0/15 (§6.4 APN change) roll back to the old APN when no\n"
+                     "bootstrap/registration succeeds within this many real seconds (default 300; ERRATA E-128)");
         c.add_option("--psk", o->psk_hex, "DTLS PSK as hex (never shown in any output)");
         c.add_option("--lifetime", o->lifetime, "registration lifetime, s of model time (Update at half of it)")->capture_default_str();
         c.add_option("--time-scale", o->time_scale, "model seconds per real second for the client's timers (lifetime/Update)")

@@ -30,7 +30,8 @@ public:
     std::optional<std::string> psk_id;   // DTLS-PSK identity; nullopt: NoSec (Table 1 allows both)
     std::vector<std::uint8_t> psk;       // the key (1…64 bytes); a secret
     bool bootstrap = false;              // the module starts at the Bootstrap-Server (int-0)
-    // sim:cmi6110?network=1: the profile starts `metercert simulate cmi6110 --server …` itself,
+    // sim:cmi6110?network=1: the profile starts `metercert simulate cmi6110 --server …` (with
+    // bootstrap: `--bootstrap …`) itself,
     // with these settings (a real module connects by itself: false)
     bool reference_client = false;
     std::string client_fault = "none";   // its network fault (kNetworkFaults), "none"

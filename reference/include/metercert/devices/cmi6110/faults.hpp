@@ -51,6 +51,12 @@ enum class Cmi6110Fault : std::uint8_t {
     current_time_write_ignored,
     no_retransmission,
     ack_timeout_doubled,
+
+    register_before_bootstrap_finish,
+    ignores_bootstrap_delete,
+    bootstrap_writable_by_dm,
+    no_bootstrap_fallback,
+    apn_not_rolled_back,
 };
 
 struct Cmi6110FaultSpec {
@@ -158,6 +164,22 @@ inline constexpr Cmi6110FaultSpec kFaults[] = {
     {{"ack_timeout_doubled", "CMi6110 Table 2 33906/./30 CoAP ACK Timeout; RFC 7252 §4.2, §4.8 (ERRATA E-132)",
       "waits twice the configured ACK timeout (33906/0/30) before retransmitting"},
      Cmi6110Fault::ack_timeout_doubled},
+
+    {{"register_before_bootstrap_finish", "LwM2M TS 1.1 §6.1 (the client registers after Bootstrap-Finish); CMi6110 §6.2",
+      "registers with the DM server as soon as a Bootstrap-Write gives it one, before Bootstrap-Finish"},
+     Cmi6110Fault::register_before_bootstrap_finish},
+    {{"ignores_bootstrap_delete", "LwM2M TS 1.1 §5.2.7 (Bootstrap-Delete removes the instances; ERRATA E-126)",
+      "answers Bootstrap-Delete 2.02 but keeps its DM server account"},
+     Cmi6110Fault::ignores_bootstrap_delete},
+    {{"bootstrap_writable_by_dm", "CMi6110 §6.3 Table 1 R(W)/(W) \"Writable by Bootstrap server\"; LwM2M TS 1.1 §5.4.3 (4.05)",
+      "accepts a DM server's Write to 0/1/0, 0/1/2 or 0/1/5 (2.04), which only the Bootstrap-Server may write"},
+     Cmi6110Fault::bootstrap_writable_by_dm},
+    {{"no_bootstrap_fallback", "LwM2M TS 1.1 §6.2.1 (a failed Register falls back to bootstrap; ETS int-7; ERRATA E-126)",
+      "after a refused Register registers again with the same DM server instead of bootstrapping"},
+     Cmi6110Fault::no_bootstrap_fallback},
+    {{"apn_not_rolled_back", "CMi6110 §6.4 (no successful bootstrap for some time: roll back to the old APN; ERRATA E-86, E-128)",
+      "keeps an APN staged through 33906/0/15 although no bootstrap succeeds with it"},
+     Cmi6110Fault::apn_not_rolled_back},
 };
 inline constexpr auto kFaultSpecs = specs_of(kFaults);
 
@@ -180,12 +202,20 @@ constexpr std::string_view fault_name(Cmi6110Fault f) noexcept {
 // The network faults (the last kNetworkFaultCount of kFaults): the reference LwM2M client's
 // (`sim:cmi6110?network=1&fault=NAME`, `simulate cmi6110 --server/--bootstrap --fault NAME`;
 // rigs/include/metercert/rigs/lwm2m/client.hpp acts on them); the uplink simulation ignores them.
-inline constexpr std::size_t kNetworkFaultCount = 15;
 constexpr bool is_network_fault(Cmi6110Fault f) noexcept { return f >= Cmi6110Fault::registration_without_elvaco_objects; }
+inline constexpr std::size_t kNetworkFaultCount = [] {
+    std::size_t n = 0;
+    for (const auto& s : kFaults) n += is_network_fault(s.fault) ? 1 : 0;
+    return n;
+}();
 constexpr std::span<const FaultSpec> network_fault_specs() noexcept {
     return std::span<const FaultSpec>(kFaultSpecs).last(kNetworkFaultCount);
 }
-static_assert(kFaults[std::size(kFaults) - kNetworkFaultCount].fault == Cmi6110Fault::registration_without_elvaco_objects &&
-              kFaults[std::size(kFaults) - 1].fault == Cmi6110Fault::ack_timeout_doubled);
+// the network faults are the last entries of kFaults, in the enum's order after the uplink faults
+static_assert([] {
+    for (std::size_t i = 0; i < std::size(kFaults); ++i)
+        if (is_network_fault(kFaults[i].fault) != (i >= std::size(kFaults) - kNetworkFaultCount)) return false;
+    return kNetworkFaultCount > 0;
+}());
 
 }  // namespace metercert::devices::cmi6110

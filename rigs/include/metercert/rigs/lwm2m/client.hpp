@@ -9,6 +9,11 @@
 //        Bootstrap-Read (GET) on the same session, until Bootstrap-Finish (POST /bs) answered 2.04;
 //        then register with the DM server the Security instance (Bootstrap-Server false) names:
 //        0/x/0 its URI, 0/x/3 the PSK identity, 0/x/5 the PSK (kept in this object only, never shown).
+//        A Bootstrap-Delete of "/", /0 or /0/x removes the DM server accounts (Security instances with
+//        Bootstrap-Server false) until a Bootstrap-Write gives them again; a Bootstrap-Finish that
+//        leaves no DM server account is answered 4.06 Not Acceptable (TS 1.1 §5.2.7, §6.1;
+//        ERRATA E-126) and the client ends with ClientError. A Register refused or unanswered falls
+//        back to bootstrap (TS 1.1 §6.2.1, int-7; three rounds at most).
 //   §6.2 / §5.3 Registration: POST /rd?ep=&lt=&lwm2m=1.1&b=U, Content-Format 40, the link-format of
 //        every object instance but Security's (links.hpp register_payload); the 2.01's Location-Path
 //        kept; Update (POST /rd/<loc>, no payload) at half the lifetime (the lifetime in model time:
@@ -24,6 +29,10 @@
 // client session socket is connected to its server, so a third party (coap-client-openssl) reaches
 // the client only through that listener.
 //
+// §6.4 APN change: 33906/0/15 (the model stages 11/1 as the APN in use) resets the client: it
+// de-registers, bootstraps (with --bootstrap) and registers again; success keeps the new APN
+// (DeviceConfig::apn_bootstrap_result(true)), no success within `apn_rollback` rolls back to the old
+// one and resets again (ERRATA E-86, E-128).
 // Executes reach the model: 33906/0/10 readout now, /13 resend history, /14 queue length (read),
 // 33910/0/0 statistics reset, 3/0/4 reboot (a re-registration), 1/1/8 registration update trigger.
 // The actions are counted (executed()) and reported on the event log.
@@ -68,6 +77,13 @@ struct ClientFaults {
     bool current_time_write_ignored = false;  // a Write of 3/0/13 answered 2.04, the clock not set
     bool no_retransmission = false;           // a CON request is sent once: the ACK timeout 65535 s, libcoap's most (its call still gives up after 33906/30-31's wait)
     bool ack_timeout_doubled = false;         // the session's ACK timeout is twice 33906/0/30
+
+    // bootstrap (TS 1.1 §5.2.7, §6.1; test_6_2_bootstrap.py)
+    bool register_before_bootstrap_finish = false;  // registers once a DM account is written, without waiting for Finish
+    bool ignores_bootstrap_delete = false;          // answers Bootstrap-Delete 2.02 but keeps the Security accounts
+    bool bootstrap_writable_by_dm = false;          // a DM Write to an R(W)/(W) resource (Table 1) answered 2.04, the value kept
+    bool no_bootstrap_fallback = false;             // a refused Register is retried at the DM server, never via bootstrap
+    bool apn_not_rolled_back = false;               // §6.4: keeps the new APN when no bootstrap succeeds with it
 };
 
 struct ClientOptions {
@@ -88,6 +104,13 @@ struct ClientOptions {
     std::string topic;
     devices::cmi6110::ModuleConfig uplinks;
     std::uint64_t seed = 1;
+    // The module's DevEUI (Table 1: 3/0/2 and the PSK identities 0/0/3, 0/1/3); empty: the model's
+    // factory default "0000000000000000"
+    std::string dev_eui;
+    // CMi6110 §6.4 "If a successful bootstrapping has not happened for some time, the device will
+    // roll back to the old APN and reset again": that time, real (ERRATA E-128); the client tries
+    // again every quarter of it
+    std::chrono::milliseconds apn_rollback{300000};
 };
 
 class ClientError : public std::runtime_error {

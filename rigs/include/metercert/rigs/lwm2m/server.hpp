@@ -160,6 +160,9 @@ public:
         std::string keylog_path;
         Millis lifetime{600000};              // everything stops by itself after this
         Millis step_timeout{20000};           // per bootstrap step
+        // The first `refuse_registers` Register requests are answered 4.03 Forbidden (TS 1.1 §5.3.1
+        // response codes): a module with a Bootstrap-Server account falls back to bootstrap (int-7)
+        unsigned refuse_registers = 0;
     };
     // Throws ServersError (no server asked for, dtls without psks) or coap::CoapError (bind).
     explicit Servers(Options o);
@@ -204,6 +207,10 @@ public:
     [[nodiscard]] std::vector<std::pair<std::string, coap::TapDatagram>> datagrams() const;
     [[nodiscard]] std::vector<GatewayUplink> uplinks() const;
     [[nodiscard]] std::vector<metercert::mqttsn::Finding> findings() const;
+
+    // The next `n` Bootstrap-Requests are answered 4.03 Forbidden (any thread): the suite's stand-in
+    // for a module that reaches no Bootstrap-Server, e.g. with a wrong APN (CMi6110 §6.4; ERRATA E-128)
+    void refuse_bootstraps(unsigned n);
 
     void stop();  // idempotent; the destructor calls it
 
