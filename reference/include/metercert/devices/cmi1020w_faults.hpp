@@ -62,7 +62,7 @@ inline constexpr Cmi1020WFaultSpec kCmi1020WFaults[] = {
     {{"rate_inputs_enabled", "CMi1020W manual \"rate inputs\" (disabled in the default configuration)",
       "the rate inputs set the meter's rate in the default configuration"},
      Cmi1020WFault::rate_inputs_enabled},
-    {{"red_led_not_lit_at_power_up", "CMi1020W manual \"LED indications\" (red LED lit ~15 s after power-up; ERRATA E-144)",
+    {{"red_led_not_lit_at_power_up", "CMi1020W manual \"operation and function\" (red LED lit after power-up, \"LED indications\"; ERRATA E-144)",
       "the red LED stays dark from power-up until the first meter read (the telegrams are unchanged)"},
      Cmi1020WFault::red_led_not_lit_at_power_up},
 };
