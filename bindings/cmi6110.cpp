@@ -62,6 +62,23 @@ void bind_cmi6110(py::module_& m) {
         py::arg("meter_id"), py::arg("readouts"), py::arg("version_record") = true,
         "cmi6110_encode_senml(meter_id: str, readouts: [(unix_s, dibs)], version_record=True) -> bytes\n\n"
         "CMi6110 manual §7.4.2.3. Raises ValueError for no readouts.");
+    m.def(
+        "cmi6110_hold_leds",
+        [](double held_s, const std::string& fault) {
+            if (!(held_s >= 0 && held_s <= 3600)) throw py::value_error("cmi6110_hold_leds: held_s must be 0..3600 s");
+            const auto f = cmi6110::fault_from_name(fault);
+            if (!f) throw py::value_error("cmi6110_hold_leds: no fault '" + fault + "'");
+            const auto l = cmi6110::hold_leds(std::chrono::milliseconds{static_cast<long long>(held_s * 1000 + 0.5)}, *f);
+            py::dict d;
+            d["green"] = l.green;
+            d["red"] = l.red;
+            return d;
+        },
+        py::arg("held_s"), py::arg("fault") = "none",
+        "cmi6110_hold_leds(held_s: float, fault='none') -> {'green': bool, 'red': bool}\n\n"
+        "The reference CMi6110's LEDs while its push button has been held held_s seconds (§5.3.5-§5.3.6,\n"
+        "ERRATA E-143: green 5-15 s, red 15-20 s), with the named fault of the model (green_led_late).\n"
+        "ValueError for a hold outside 0..3600 s or an unknown fault.");
 }
 
 // ------------------------------------------------------------------ the CMi6110 DUT link interfaces

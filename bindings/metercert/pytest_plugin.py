@@ -19,7 +19,7 @@ measurements every case's evidence yields); device-specific fixtures are the pro
 
 Needs (labgrid's features): a case declares the capabilities it needs
 (:func:`metercert.conformance.case`); the DUT link says which it offers (``metercert.dut_link``,
-rigs/links/), the rig adds its own (``--rig FILE``: ``power``, ``rate_inputs``, ``button``, ``meter.probe`` for the
+rigs/links/), the rig adds its own (``--rig FILE``: ``power``, ``rate_inputs``, ``button``, ``meter.probe``, ``led`` for the
 roles its file names), and a simulated DUT may take the rig's calls itself (the profile's hook
 ``pytest_metercert_simulated_rig``); a case whose needs they do not cover is skipped with the
 missing capabilities named in words. The plugin never looks into a URL for what a DUT can do, and
@@ -29,7 +29,7 @@ The rig (``--rig``): loaded and opened once the selection is known (a file labgr
 whose roles are wrong, is a usage error: nothing runs), then set to its operating state (supply
 on, rate inputs off, button released). A case that uses it finds ``dut.power`` (``cycle()``,
 ``on()``, ``off()``), ``dut.rate_inputs`` (``set(a, b)``) and ``dut.button`` (``hold(seconds)``,
-``press()``, ``release()``);
+``press()``, ``release()``) and ``dut.led`` (``lit()``, read only; ``colour``: the LED watched);
 after the case the rig is back in its operating state, or in its safe state when the case failed
 or broke. When the run ends or is stopped every output goes to the safe state the file declares.
 Every switch is appended to ``DIR/rig-log.jsonl`` as it happens; the record has the rig's section
@@ -75,7 +75,7 @@ DUT_FAULTS = (AssertionError, *metercert.DUT_ERRORS)
 
 # The rig's capabilities (power, rate_inputs, button: what its file's roles drive); empty without
 # --rig. A simulated DUT may add the same names itself (pytest_metercert_simulated_rig).
-RIG_ROLES = ("power", "rate_inputs", "button", "meter.probe")
+RIG_ROLES = ("power", "rate_inputs", "button", "meter.probe", "led")
 # the Connection's attribute of each (meter.probe: dut.probe, an IEC 62056-21 optical probe: metercert.rig.probe)
 _ROLE_ATTR = {"meter.probe": "probe"}
 

@@ -29,16 +29,18 @@ void add_rig(CLI::App& app, int& exit_code) {
         "check",
         "Check a rig file: labgrid loads it (labgrid.Environment), makes every target, and each role the\n"
         "target's options name — power (a PowerProtocol driver, with power_safe: on|off), rate_input_a /\n"
-        "rate_input_b, button, led (DigitalOutputProtocol drivers) — names an existing driver of that\n"
-        "protocol; probe (an IEC 62056-21 optical probe on the meter) names a RawSerialPort or\n"
-        "USBSerialPort resource (probe_max_baud: its highest rate, optional). Each problem is one line 'FILE: targets.T.options.ROLE: what' on stderr. Nothing is\n"
+        "rate_input_b, button, led (DigitalOutputProtocol drivers; led is only read, led_colour: red|green\n"
+        "the LED it watches) — names an existing driver of that protocol; probe (an IEC 62056-21 optical\n"
+        "probe on the meter) names a RawSerialPort or USBSerialPort resource (probe_max_baud: its highest\n"
+        "rate, optional); network (the module's network service, a CMi6110's LwM2M) names a NetworkService\n"
+        "resource. Each problem is one line 'FILE: targets.T.options.ROLE: what' on stderr. Nothing is\n"
         "activated and nothing switches unless --exercise. Exit 0 usable, 1 problems (or a switch\n"
         "that failed), 2 no such file. LG_* environment variables fill the file's !template values.");
     check->add_option("file", o->file, "the rig file (YAML)")->required();
     check->add_flag("--exercise", o->exercise,
                     "switch every role once — supply off then on, each output on then off, read back where the\n"
-                    "board answers — and leave the safe state; prints every switch; a probe makes one\n"
-                    "mode C readout of the meter");
+                    "board answers — and leave the safe state; prints every switch; a led input is read,\n"
+                    "never set; a probe makes one mode C readout of the meter");
     check->add_flag("--json", o->json, "print the targets' roles and problems as JSON on stdout");
     check->callback([o, &exit_code] {
         std::vector<std::string> args{"-m", "metercert.rig", "check", o->file};

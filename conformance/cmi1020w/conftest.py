@@ -69,12 +69,25 @@ class _SimRateInputs:
         self._dut.cmi1020w_set_rate_inputs(bool(a), bool(b))
 
 
+class _SimLed:
+    """The built-in simulator's red LED (manual "LED indications"): the module model's."""
+    colour = "red"
+    simulated = True
+
+    def __init__(self, dut):
+        self._dut = dut
+
+    def lit(self) -> bool:
+        return bool(self._dut.cmi1020w_state()["red_led"])
+
+
 def pytest_metercert_simulated_rig(target):
     """The in-process simulator (sim.cmi1020w) takes the rig's power cycle and rate inputs itself,
-    on its simulated clock; a real module (or `simulate cmi1020w --dongle …` heard through a stick
-    link) needs --rig (the simulator's --power/--rate-inputs wires)."""
+    on its simulated clock, and shows its red LED; a real module (or `simulate cmi1020w --dongle …`
+    heard through a stick link) needs --rig (the simulator's --power/--rate-inputs wires, a led
+    input)."""
     if "sim.cmi1020w" in target.capabilities:
-        return {"power": _SimPower, "rate_inputs": _SimRateInputs}
+        return {"power": _SimPower, "rate_inputs": _SimRateInputs, "led": _SimLed}
     return None
 
 

@@ -107,13 +107,44 @@ class _SimButton:
         rig.release()
 
 
+class _SimLed:
+    """The built-in module's green LED (sim.cmi6110): lit while the button is held 5-15 s and the
+    supply is on (the model's hold indication, `_core.cmi6110_hold_leds`, with the URL's fault;
+    ERRATA E-143), on the rig clock of lib.SimRig."""
+    colour = "green"
+    simulated = True
+
+    def __init__(self, dut):
+        self._dut = dut
+
+    def lit(self) -> bool:
+        from metercert import _core
+        rig = sim_rig(self._dut)
+        if rig._pressed_at is None or rig._off_since is not None:
+            return False
+        held = min(3600.0, (rig.at - rig._pressed_at).total_seconds())
+        return bool(_core.cmi6110_hold_leds(held, self._dut.cmi6110_sim()["fault"])["green"])
+
+
 def pytest_metercert_simulated_rig(target):
-    """The built-in module (sim.cmi6110) takes the rig's supply and push button itself, on the
+    """The built-in module (sim.cmi6110) takes the rig's supply, push button and LED itself, on the
     simulated clock, so the §5.3.5-§5.3.6 cases run in the default run; a capture (cmi6110+uplinks:)
-    with --rig presses for real, but its uplinks after the press are not observed yet (skipped)."""
-    if "sim.cmi6110" in target.capabilities:
-        return {"power": _SimPower, "button": _SimButton}
+    with --rig presses for real, but its uplinks after the press are not observed yet (skipped).
+    The built-in module behind a rig's relays (``power_wire=``/``button_wire=``, lib.WiredRig)
+    takes none: the rig's roles act, the module watches the wires."""
+    from .lib import wiring
+    if "sim.cmi6110" in target.capabilities and not wiring(target.url):
+        return {"power": _SimPower, "button": _SimButton, "led": _SimLed}
     return None
+
+
+@pytest.fixture(autouse=True)
+def _stop_wire_watch(request):
+    """After each case: the watch of a wired module (lib.WiredRig) stops and its LED goes dark."""
+    yield
+    rig = getattr(getattr(request.node, "metercert_connection", None), "cmi6110_rig", None)
+    if rig is not None and hasattr(rig, "close"):
+        rig.close()
 
 
 @pytest.fixture

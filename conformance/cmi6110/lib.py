@@ -10,6 +10,7 @@ in Wh, litres, W, l/h, °C and hours."""
 from __future__ import annotations
 
 import json
+import pathlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -356,7 +357,9 @@ def sim_rig(dut) -> SimRig:
         pytest.skip("needs sim.cmi6110: the uplinks after a power cycle or a press (a real module's need a live capture)")
     rig = getattr(dut, "cmi6110_rig", None)
     if rig is None:
-        rig = SimRig(datetime.fromtimestamp(dut.cmi6110_sim()["start"], timezone.utc))
+        start = datetime.fromtimestamp(dut.cmi6110_sim()["start"], timezone.utc)
+        w = wiring(dut.url)
+        rig = WiredRig(start, dut.cmi6110_sim()["fault"], **w) if w else SimRig(start)
         dut.cmi6110_rig = rig
     return rig
 
@@ -364,3 +367,136 @@ def sim_rig(dut) -> SimRig:
 def uplinks_after(dut, rig: SimRig, **params) -> Uplinks:
     """The built-in module run again with the rig's acts (and `params`)."""
     return uplinks_of(dut, **rig.params(), **params)
+
+
+# ------------------------------------------------ §5.3.5-§5.3.6 the module behind a rig's relays
+
+def wiring(url: str) -> dict:
+    """The rig in front of the built-in module, from its URL (``sim:cmi6110?power_wire=PATH:OUT&
+    button_wire=PATH:OUT&led_file=FILE``: rigs/links/sim_cmi6110.cpp): ``{power_wire, button_wire,
+    led_file}`` as given, {} without a wire."""
+    from urllib.parse import parse_qs
+    q = parse_qs(url.partition("?")[2])
+    w = {k: q[k][-1] for k in ("power_wire", "button_wire", "led_file") if k in q}
+    return w if "power_wire" in w or "button_wire" in w else {}
+
+
+def read_wire(spec: str) -> tuple[bool, int]:
+    """(on, changes) of wire ``PATH:OUTPUT`` (rigs/README.md "Wires": the board's state file);
+    ValueError naming the file and the output."""
+    path, _, out = spec.rpartition(":")
+    try:
+        outputs = json.loads(pathlib.Path(path).read_text())["outputs"]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise ValueError(f"wire {spec}: cannot read {path}: {e}") from e
+    if out not in outputs:
+        raise ValueError(f"wire {spec}: no output '{out}' in {path} (outputs: {', '.join(outputs)})")
+    return bool(outputs[out]["on"]), int(outputs[out].get("changes", 0))
+
+
+class WiredRig(SimRig):
+    """The built-in module behind a rig (rigs/examples/cmi6110-lcus.yaml): the case acts through
+    ``--rig`` (labgrid drives the relays; dut.power and dut.button are the rig's) and a thread
+    watches the wires every 20 ms, as ``simulate cmi6110 --power/--button`` does: each change is
+    recorded at the rig clock ``at`` — the case's start plus the real time since, plus the jumps of
+    :meth:`wait`. A wait between acts passes at once (the module's idle time, as on the simulated
+    clock); a wait while the button is held passes in real time, since the module measures the hold.
+    :meth:`params` gives what the wires did (the supply still off: to the end of any run) to the
+    rerun. While the button is held the module's green LED (the model's, ``_core.cmi6110_hold_leds``
+    with the URL's fault; ERRATA E-143) is written to ``led_file`` ("1"/"0", a GPIO value file the
+    rig's led input reads through labgrid). :meth:`close` stops the watch (after each case)."""
+
+    def __init__(self, start: datetime, fault: str = "none", power_wire: str | None = None, button_wire: str | None = None,
+                 led_file: str | None = None):
+        import threading
+        import time
+        super().__init__(start)
+        self._start, self._fault = start, fault
+        self._time = time
+        self._mono0, self._jumped = time.monotonic(), 0.0
+        self._wires = {k: v for k, v in (("power", power_wire), ("button", button_wire)) if v}
+        self._led_file = pathlib.Path(led_file) if led_file else None
+        self._led = None
+        self._lock = threading.RLock()
+        self._seen = {role: read_wire(spec) for role, spec in self._wires.items()}  # ValueError: a wrong URL
+        if "power" in self._seen and not self._seen["power"][0]:
+            self._off_since = start  # unpowered as the case starts
+        if "button" in self._seen and self._seen["button"][0]:
+            self._pressed_at = start
+        self._write_led()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="cmi6110-wires", daemon=True)
+        self._thread.start()
+
+    @property
+    def at(self) -> datetime:
+        return self._start + timedelta(seconds=self._jumped + self._time.monotonic() - self._mono0)
+
+    @at.setter
+    def at(self, _value):  # SimRig.__init__ sets it; the wired clock is real time plus the jumps
+        pass
+
+    def _watch(self):
+        while not self._stop.wait(0.02):
+            self.poll()
+
+    def poll(self):
+        """Reads the wires once and records what changed (also called by the watch thread)."""
+        with self._lock:
+            for role, spec in self._wires.items():
+                try:
+                    on, changes = read_wire(spec)
+                except ValueError:
+                    continue  # the board is replacing its file: the next poll reads it
+                was_on, was_changes = self._seen[role]
+                if on == was_on and changes == was_changes:
+                    continue
+                self._seen[role] = (on, changes)
+                if role == "power":
+                    if on == was_on and changes > was_changes:  # a cut and return between two polls
+                        self.power_off.append((self.at, self.at))
+                    elif on:
+                        self.on()
+                    else:
+                        self.off()
+                elif on != was_on:
+                    self.press() if on else self.release()
+            self._write_led()
+
+    def _write_led(self):
+        if self._led_file is None:
+            return
+        lit = False
+        if self._pressed_at is not None and self._off_since is None:
+            from metercert import _core
+            held = min(3600.0, (self.at - self._pressed_at).total_seconds())
+            lit = bool(_core.cmi6110_hold_leds(held, self._fault)["green"])
+        if lit != self._led:
+            tmp = self._led_file.with_name(f".{self._led_file.name}.tmp")
+            tmp.write_text("1\n" if lit else "0\n")
+            tmp.replace(self._led_file)
+            self._led = lit
+
+    def wait(self, seconds: float):
+        if self._pressed_at is not None:  # the module measures the hold: real time
+            self._time.sleep(seconds)
+            return
+        self._time.sleep(0.15)  # the last switch has reached the board's wire
+        with self._lock:
+            self.poll()
+            self._jumped += seconds
+
+    def params(self) -> dict:
+        with self._lock:
+            self.poll()
+            p = super().params()
+            if self._off_since is not None:  # still off: to well past the end of any run of a case
+                t = lambda d: d.strftime("%Y-%m-%dT%H:%M:%SZ")  # noqa: E731
+                p["power_off"] = ",".join(filter(None, [p["power_off"], f"{t(self._off_since)}..{t(self._start + timedelta(days=30))}"]))
+            return p
+
+    def close(self):
+        self._stop.set()
+        self._thread.join(2)
+        self._pressed_at = None
+        self._write_led()

@@ -19,9 +19,11 @@ from conftest import BIN, ROOT, wmbus_crc16
 KEY = "5E2D7B13A0C94F6188E0B3D72A6C19F4"  # the profile's test key (conformance/cmi1020w/conftest.py)
 READOUT = ROOT / "vectors" / "obis" / "lgz-zmf100ac-m26.readout"
 # the cases that need the simulator itself (sim.cmi1020w) or receive times: skipped on a capture without times
-NEED_SIM = {"cmi1020w/led-indications/1", "cmi1020w/led-indications/2", "cmi1020w/operation/1", "cmi1020w/rate-inputs/1"}
+NEED_SIM = {"cmi1020w/led-indications/1", "cmi1020w/led-indications/2", "cmi1020w/led-indications/3", "cmi1020w/operation/1",
+            "cmi1020w/rate-inputs/1"}
 # …of which these need the rig's roles, which the simulator takes itself (a capture has neither)
-NEED_RIG = {"cmi1020w/operation/1": "needs power: ", "cmi1020w/rate-inputs/1": "needs rate_inputs: "}
+NEED_RIG = {"cmi1020w/operation/1": "needs power: ", "cmi1020w/rate-inputs/1": "needs rate_inputs: ",
+            "cmi1020w/led-indications/3": "needs power: "}
 NEED_TIMES = {"cmi1020w/interval/1"}
 
 

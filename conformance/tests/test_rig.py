@@ -96,22 +96,26 @@ def lcus(ch: int, on: bool) -> str:
 
 
 # ------------------------------------------------------------------------------ rig files
-def test_labgrid_loads_every_shipped_rig_file():
+def test_labgrid_loads_every_shipped_rig_file(tmp_path):
     import labgrid
     files = sorted(EXAMPLES.glob("*.yaml"))
-    assert len(files) >= 3, files
+    assert len(files) >= 5 and EXAMPLES / "cmi6110-lcus.yaml" in files, files
+    led = tmp_path / "led"
+    led.write_text("0\n")  # labgrid's FileDigitalOutputDriver wants its file to exist
     values = {"LG_LCUS_PORT": "/dev/ttyUSB0", "LG_MQTT_HOST": "127.0.0.1", "LG_MODBUS_HOST": "127.0.0.1",
               "LG_MODBUS_PORT": "502", "LG_PDU_URL": "http://127.0.0.1:8080", "LG_MBUS_PORT": "/dev/ttyUSB1",
-              "LG_PROBE_PORT": "/dev/ttyUSB2"}
+              "LG_PROBE_PORT": "/dev/ttyUSB2", "LG_LED_FILE": str(led), "LG_LWM2M_HOST": "192.0.2.10"}
     old = {k: os.environ.get(k) for k in values}
     os.environ.update(values)
     try:
         for f in files:
             e = labgrid.Environment(str(f))
             targets = e.config.get_targets()
-            assert "cmi1020" in targets, f
-            opts = targets["cmi1020"]["options"]
+            product = f.name.split("-")[0]  # cmi1020-lcus.yaml: target cmi1020
+            assert list(targets) == [product], f
+            opts = targets[product]["options"]
             assert opts["power_safe"] in ("on", "off") and opts["power"], f
+            e.cleanup()
     finally:
         for k, v in old.items():
             if v is None:
@@ -126,8 +130,11 @@ def test_every_shipped_rig_file_checks_against_emulated_boards(boards, tmp_path)
     ta = boards("tasmota")
     pdu = boards("simplerest")
     host, port = mb.address.rsplit(":", 1)
+    led = tmp_path / "led"
+    led.write_text("0\n")
     lg = {"LG_LCUS_PORT": lc.address, "LG_MQTT_HOST": ta.address, "LG_MODBUS_HOST": host, "LG_MODBUS_PORT": port,
-          "LG_PDU_URL": pdu.address, "LG_MBUS_PORT": str(tmp_path / "mbus"), "LG_PROBE_PORT": str(tmp_path / "probe")}
+          "LG_PDU_URL": pdu.address, "LG_MBUS_PORT": str(tmp_path / "mbus"), "LG_PROBE_PORT": str(tmp_path / "probe"),
+          "LG_LED_FILE": str(led), "LG_LWM2M_HOST": "127.0.0.1"}
     for f in sorted(EXAMPLES.glob("*.yaml")):
         p = rig_check(f, **lg)
         assert p.returncode == 0, (f, p.stdout, p.stderr)

@@ -43,6 +43,7 @@ Cmi1020W::Cmi1020W(E350& meter, Cmi1020WOptions options)
     : meter_(&meter), options_(std::move(options)), access_(options_.first_access_number) {
     if (options_.interval <= Duration::zero()) options_.interval = kDefaultInterval;
     if (options_.fault == Cmi1020WFault::first_telegram_late) next_ = TimePoint{} + 2 * kFirstMeterRead;
+    if (options_.fault == Cmi1020WFault::red_led_not_lit_at_power_up) red_led_ = false;
 }
 
 std::optional<std::vector<std::uint8_t>> Cmi1020W::on_time(TimePoint now) {

@@ -23,6 +23,10 @@
 // power_mode, power_off and button are the rig's supply and push button on the simulated clock
 // (§5.3.5-§5.3.6, §7.5 power mode; ERRATA E-111, E-112): the profile's dut.power / dut.button
 // (conformance/cmi6110/conftest.py) rerun the module with them.
+// power_wire, button_wire and led_file put a rig in front of the module (rigs/examples/
+// cmi6110-lcus.yaml): the profile watches the wires while a case acts through --rig (real time, the
+// case's waits between acts are jumps of the simulated clock) and writes the green LED to led_file;
+// this link only checks that they are given as PATH:OUTPUT and FILE.
 //
 // The same options as `metercert simulate cmi6110` (minutes, UTC), with _ for -.
 #include <cstdlib>
@@ -180,6 +184,14 @@ Cmi6110Run parse(const DutUrl& u, Lwm2mListen* net = nullptr) {
         }
     }
     run.attach = std::chrono::seconds{p.num("attach_s", 30, 0, 3600)};
+    for (const char* k : {"power_wire", "button_wire"})  // the profile watches them (conformance/cmi6110/lib.py)
+        if (p.has(k)) {
+            const std::string w = p.str(k, "");
+            const auto colon = w.rfind(':');
+            if (colon == std::string::npos || colon == 0 || colon + 1 == w.size())
+                fail(u, fmt::format("{}={}: expected PATH:OUTPUT (a wire: rigs/README.md)", k, w));
+        }
+    if (p.has("led_file") && p.str("led_file", "").empty()) fail(u, "led_file=: expected a FILE");
     const std::string fault = p.str("fault", "none");
     const auto f = fault_from_name(fault);
     if (!f) fail(u, fmt::format("fault={} is unknown ({})", fault, devices::fault_choices(fault_specs())));
@@ -277,7 +289,12 @@ const bool registered = register_link({
                {"psk", "network=1: DTLS PSK, hex (never shown)"},
                {"lifetime_s", "network=1: the client's registration lifetime, s (default 8)"},
                {"bootstrap", "network=1: 1 (the default DUT): the client starts at the suite's Bootstrap-Server, psk_id its DevEUI, "
-                             "which hands it to the DM server (TS 1.1 §6.1); 0: it registers straight"}},
+                             "which hands it to the DM server (TS 1.1 §6.1); 0: it registers straight"}},,
+               {"power_wire", "PATH:OUTPUT: the supply is a rig's relay (rigs/README.md \"Wires\"), watched by the cmi6110 profile "
+                              "while a case runs (--rig takes dut.power); power_off= is then what the wire did"},
+               {"button_wire", "PATH:OUTPUT: the push button is a rig's relay, watched as power_wire (--rig takes dut.button)"},
+               {"led_file", "FILE: the module's green LED as a GPIO-style value file (1 lit, 0 dark) the profile writes while "
+                            "a case runs, for the rig's led input (labgrid FileDigitalOutputDriver; ERRATA E-143)"}},
     .offers = {std::string(cap::cmi6110_uplinks), std::string(cap::sim_cmi6110), std::string(cap::coap_server)},
     .check = [](const DutUrl& u) {
         Lwm2mListen net{.endpoint = ""};

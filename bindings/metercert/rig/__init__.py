@@ -16,16 +16,22 @@ option             labgrid protocol        what it drives (capability)
 ``rate_input_a``   ``DigitalOutputProtocol``  the 230 VAC rate input A (``rate_inputs``)
 ``rate_input_b``   ``DigitalOutputProtocol``  rate input B (both or neither)
 ``button``         ``DigitalOutputProtocol``  a relay across the push button (``button``)
-``led``            ``DigitalOutputProtocol``  read only (``get()``): an input watching a LED
+``led``            ``DigitalOutputProtocol``  read only (``get()``): an input watching a LED (``led``)
+``led_colour``     —                       which LED the input watches: ``red`` or ``green`` (optional;
+                                           a case that needs one colour skips on the other)
 ``probe``          a serial *resource*     an IEC 62056-21 optical probe on the meter's optical
                    (``RawSerialPort``,     port (``meter.probe``): named by the resource's ``name``;
                    ``USBSerialPort``)      metercert opens the port itself (:mod:`metercert.rig.probe`)
 ``probe_max_baud`` —                       optional: the highest rate the probe selects (300 … 19200)
+``network``        a ``NetworkService``    the module's network service (a CMi6110's LwM2M): where the
+                   *resource*              suite's servers listen for it (``address``, ``port``) and its
+                                           endpoint name (``username``); named by the resource's ``name``
 =================  ======================  =============================================
 
 The DUT's own line may be in the target too, as labgrid's ``RawSerialPort`` (``port``, ``speed``):
 ``metercert run --rig`` without ``--dut`` then certifies ``serial://PORT?baud=SPEED``
-(:meth:`Rig.dut_url`).
+(:meth:`Rig.dut_url`); or its network service (``network``): ``lwm2m://ADDRESS:PORT?endpoint=USERNAME``
+(NoSec: a DTLS-PSK module's key is given with ``--dut``, never in a rig file).
 
 A rate input or the button is *on* when its relay applies 230 VAC / closes the button. A relay
 output is a ``DigitalOutputProtocol``; the supply is a ``PowerProtocol`` (a relay output becomes
@@ -53,9 +59,10 @@ ROLES = {
     "rate_input_a": ("DigitalOutputProtocol", "rate_inputs", "the 230 VAC rate input A"),
     "rate_input_b": ("DigitalOutputProtocol", "rate_inputs", "the 230 VAC rate input B"),
     "button": ("DigitalOutputProtocol", "button", "the push button"),
-    "led": ("DigitalOutputProtocol", None, "an input watching a LED (read only)"),
+    "led": ("DigitalOutputProtocol", "led", "an input watching a LED (read only)"),
 }
 SAFE_OPTIONS = {"power_safe": ("on", "off")}
+LED_COLOURS = ("red", "green")
 # The probe role names a serial resource, not a driver: metercert opens the port itself (7E1, mode C)
 PROBE = ("probe", "meter.probe", "an IEC 62056-21 optical probe on the meter's optical port")
 PROBE_BAUDS = (300, 600, 1200, 2400, 4800, 9600, 19200)
@@ -157,6 +164,12 @@ class RigFile:
             used[value] = role
         if ("rate_input_a" in opts) != ("rate_input_b" in opts):
             problems.append(f"{at}: rate_input_a and rate_input_b come together (the rate_inputs capability drives both)")
+        problems += self._check_network(target, opts, at)
+        if "led_colour" in opts:
+            if "led" not in opts:
+                problems.append(f"{at}.led_colour: without a led role")
+            elif opts["led_colour"] not in LED_COLOURS:
+                problems.append(f"{at}.led_colour: {opts['led_colour']!r}: expected {' or '.join(LED_COLOURS)} (the LED the input watches)")
         if "power" in opts:
             safe = opts.get("power_safe")
             if safe is None:
@@ -187,6 +200,29 @@ class RigFile:
             problems.append(f"{at}.probe_max_baud: {opts['probe_max_baud']!r}: expected a mode C rate "
                             f"({', '.join(map(str, PROBE_BAUDS))})")
         return problems
+
+    def _check_network(self, target, opts, at) -> list[str]:
+        if "network" not in opts:
+            return []
+        from labgrid.resource import NetworkService
+        value = opts["network"]
+        r = next((r for r in target.resources if r.name == value), None) if isinstance(value, str) and value else None
+        if r is None:
+            named = sorted(r.name for r in target.resources if isinstance(r, NetworkService) and r.name)
+            return [f"{at}.network: no resource named {value!r} in targets.{target.name}.resources (named NetworkService "
+                    f"resources: {', '.join(named) or 'none'}); network is the module's network service, a labgrid "
+                    f"NetworkService with name: {value}"]
+        if not isinstance(r, NetworkService):
+            return [f"{at}.network: resource '{value}' is a {type(r).__name__}, not a NetworkService (address, port, "
+                    f"username: the module's endpoint name)"]
+        return []
+
+    def network_resource(self, name):
+        """The labgrid NetworkService of target ``name``'s network option, or None without one."""
+        value = self._options(name).get("network")
+        if value is None:
+            return None
+        return next((r for r in self.target(name).resources if r.name == value), None)
 
     def probe_resource(self, name):
         """The labgrid serial resource of target ``name``'s probe role, or None without one."""
@@ -247,7 +283,7 @@ class Rig:
         self.power = _Power(self) if "power" in self.drivers else None
         self.rate_inputs = _RateInputs(self) if "rate_input_a" in self.drivers else None
         self.button = _Button(self) if "button" in self.drivers else None
-        self.led = _Led(self) if "led" in self.drivers else None
+        self.led = _Led(self, self.file._options(target).get("led_colour")) if "led" in self.drivers else None
         self.probe = None
         if self.probe_resource is not None:
             from metercert.rig.probe import OpticalProbe
@@ -326,14 +362,21 @@ class Rig:
         """The DUT's URL from the target's labgrid ``RawSerialPort`` resource (``port``, ``speed``:
         the M-Bus line through a level converter; metercert opens the port itself, 8E1 with
         timestamps: labgrid's serial resources carry only port and speed) as
-        ``serial://PORT?baud=SPEED``; None without one. RigError when the target has several."""
+        ``serial://PORT?baud=SPEED``; else from its ``network`` NetworkService: ``lwm2m://ADDRESS:PORT?
+        endpoint=USERNAME`` (NoSec); None without either. RigError when the target has several ports."""
         from labgrid.resource import RawSerialPort
         ports = [r for r in self.file.target(self.target_name).resources
                  if isinstance(r, RawSerialPort) and r is not self.probe_resource]  # the probe's port is not the DUT's
         if len(ports) > 1:
             raise RigError(f"{self.file.path}: targets.{self.target_name}.resources: {len(ports)} RawSerialPort resources: "
                            f"which is the DUT's? (give --dut)")
-        return f"serial://{ports[0].port}?baud={ports[0].speed}" if ports else None
+        if ports:
+            return f"serial://{ports[0].port}?baud={ports[0].speed}"
+        net = self.file.network_resource(self.target_name)
+        if net is not None:
+            from urllib.parse import quote
+            return f"lwm2m://{net.address}:{net.port}?endpoint={quote(net.username, safe=':')}"
+        return None
 
     def describe(self) -> dict:
         """The rig section of the record: file, target, roles (role → driver and class), safe
@@ -399,10 +442,13 @@ class _Button:
 
 
 class _Led:
-    """``lit()``: whether the input watching the LED reads on."""
+    """``lit()``: whether the input watching the LED reads on (read only: nothing is switched or
+    logged); ``colour``: the LED it watches (the target's ``led_colour`` option: ``red``, ``green``,
+    or None when the file does not say)."""
 
-    def __init__(self, rig):
+    def __init__(self, rig, colour=None):
         self._rig = rig
+        self.colour = colour
 
     def lit(self) -> bool:
         return bool(self._rig.drivers["led"].get())

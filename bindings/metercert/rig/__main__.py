@@ -86,6 +86,11 @@ def check(path: str, exercise: bool = False, as_json: bool = False) -> int:
             probe = rf.probe_resource(t)
             if probe is not None:
                 roles[PROBE[0]] = f"{probe.name} ({type(probe).__name__} {probe.port})"
+            if opts.get("led_colour"):
+                roles["led"] += f" watching the {opts['led_colour']} LED"
+            net = rf.network_resource(t)
+            if net is not None:
+                roles["network"] = f"{net.name} (NetworkService {net.address}:{net.port}, endpoint {net.username})"
             out(f"target {t}: " + ", ".join(f"{r} = {v}" for r, v in roles.items())
                 + f"; power safe: {'on' if rf.power_safe(t) else 'off'}" * ("power" in opts))
         rf.cleanup()

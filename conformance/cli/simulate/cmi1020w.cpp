@@ -47,6 +47,7 @@ struct Cmi1020WOptions {
     double first_read_s = 15;
     std::string power;                     // a wire (rigs/wire.hpp): the module's supply
     std::vector<std::string> rate_inputs;  // two wires: the 230 VAC rate inputs A and B
+    std::string led;                       // the red LED as a GPIO-style value file (1 lit, 0 dark)
 };
 
 // The RSSI the emulated stick reports for the module's telegrams: the radio path is not modelled
@@ -183,9 +184,28 @@ int run(const Cmi1020WOptions& o) {
                                      {"fault", o.fault},
                                      {"dongle", o.dongle.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.dongle)}});
 
+    // --led FILE: the red LED (manual "LED indications": lit from power-up until the first
+    // telegram; dark without supply) for a rig's led input, replaced atomically on each change
+    int led_shown = -1;
+    auto show_led = [&] {
+        if (o.led.empty()) return;
+        const int lit = powered && module->red_led() ? 1 : 0;
+        if (lit == led_shown) return;
+        const std::string tmp = o.led + ".tmp";
+        {
+            std::ofstream f(tmp, std::ios::trunc);
+            f << lit << "\n";
+            if (!f) usage_error(fmt::format("--led '{}': cannot write {}", o.led, tmp));
+        }
+        if (std::rename(tmp.c_str(), o.led.c_str()) != 0) usage_error(fmt::format("--led '{}': cannot replace it", o.led));
+        led_shown = lit;
+    };
+    show_led();
+
     std::size_t silent = 0;
     auto act = [&](TimePoint now) {
         const auto t = module->on_time(now - powered_at.time_since_epoch() + shift);
+        show_led();  // the LED goes out as the meter is read, before the telegram is on the air
         if (!t) {
             ++silent;
             std::cerr << "metercert simulate: red LED: the meter could not be read or has no C.1.0; nothing transmitted\n";
@@ -222,6 +242,7 @@ int run(const Cmi1020WOptions& o) {
         };
         tick = &host.timer([&] {
             act(std::max(host.time(), deadline()));
+            show_led();
             arm();
         });
         if (powered) arm();
@@ -237,12 +258,14 @@ int run(const Cmi1020WOptions& o) {
                         }
                         powered = w->on;
                         power_seen = *w;
+                        show_led();
                         if (comes_on) {  // power-up: a new module (RAM lost), its clock from now
                             module = std::make_unique<devices::Cmi1020W>(meter, mo);
                             powered_at = host.time();
                             if (rate_a) module->set_rate_inputs(a_seen.on, b_seen.on);
                             ++power_cycles;
                             arm();
+                            show_led();
                             std::cerr << "metercert simulate: power on (" << power->spec() << "): power cycle " << power_cycles << "\n";
                         }
                     }
@@ -306,6 +329,10 @@ const bool registered = register_simulated_device({
                      "configuration: a change sends the meter nothing)")
             ->delimiter(',')
             ->expected(2);
+        c.add_option("--led", o->led,
+                     "write the red LED to FILE as 1 (lit) or 0 (dark), replaced on each change: lit from\n"
+                     "power-up until the first telegram, dark without supply (a rig's led input, e.g. labgrid's\n"
+                     "FileDigitalOutputDriver; ERRATA E-144)");
         return [o] { return run(*o); };
     },
 });

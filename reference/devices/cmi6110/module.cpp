@@ -37,6 +37,15 @@ ButtonAction button_action(PowerMode mode, std::chrono::milliseconds held, Cmi61
     return ButtonAction::none;
 }
 
+HoldLeds hold_leds(std::chrono::milliseconds held, Cmi6110Fault f) noexcept {
+    using std::chrono::seconds;
+    const auto green_from = f == Cmi6110Fault::green_led_late ? seconds{8} : seconds{5};
+    HoldLeds l;
+    l.green = held >= green_from && held < seconds{15};
+    l.red = held >= seconds{15} && held <= seconds{20};
+    return l;
+}
+
 namespace {
 
 void in_range(long long v, long long lo, long long hi, std::string_view name) {

@@ -192,6 +192,25 @@ TEST(Cmi6110Module, ButtonHoldTimesFollowTheManualsRanges) {
     EXPECT_EQ(button_action(PowerMode::active, milliseconds{25000}), ButtonAction::none);
 }
 
+// §5.3.5 "until the green LED lights up" (5 s), §5.3.6 release "when the green LED is lit" (reboot,
+// 5-15 s) / "when the red LED is lit" (switch-off, 15-20 s); ERRATA E-143
+TEST(Cmi6110Module, HoldLedsFollowTheManualsReleaseTimes) {
+    using std::chrono::milliseconds;
+    const auto at = [](long long ms, Cmi6110Fault f = Cmi6110Fault::none) {
+        const HoldLeds l = hold_leds(milliseconds{ms}, f);
+        return std::pair{l.green, l.red};
+    };
+    EXPECT_EQ(at(0), std::pair(false, false));
+    EXPECT_EQ(at(4999), std::pair(false, false));
+    EXPECT_EQ(at(5000), std::pair(true, false));
+    EXPECT_EQ(at(14999), std::pair(true, false));
+    EXPECT_EQ(at(15000), std::pair(false, true));
+    EXPECT_EQ(at(20000), std::pair(false, true));
+    EXPECT_EQ(at(20001), std::pair(false, false));
+    EXPECT_EQ(at(6000, Cmi6110Fault::green_led_late), std::pair(false, false));
+    EXPECT_EQ(at(8000, Cmi6110Fault::green_led_late), std::pair(true, false));
+}
+
 TEST(Cmi6110Module, PassiveSendsNothingUntilActivatedThenReadsOnAttach) {
     ModuleConfig c;
     SimulationRun r;

@@ -79,6 +79,8 @@ public:
 
     [[nodiscard]] const Cmi1020WOptions& options() const noexcept { return options_; }
     [[nodiscard]] std::uint8_t access_number() const noexcept { return access_; }  // of the next telegram
+    // The red LED (manual "LED indications"): lit from power-up (construction) until a meter read
+    // gives a telegram (~15 s, "during product initialization"), lit again after a read that gives none.
     [[nodiscard]] bool red_led() const noexcept { return red_led_; }
     [[nodiscard]] std::size_t sent() const noexcept { return sent_; }
     // The A-field identification of the last telegram (C.1.0 as 8 BCD digits).

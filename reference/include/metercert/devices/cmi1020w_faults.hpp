@@ -24,6 +24,7 @@ enum class Cmi1020WFault : std::uint8_t {
     wrong_device_type,
     first_telegram_late,
     rate_inputs_enabled,
+    red_led_not_lit_at_power_up,
 };
 
 struct Cmi1020WFaultSpec {
@@ -61,6 +62,9 @@ inline constexpr Cmi1020WFaultSpec kCmi1020WFaults[] = {
     {{"rate_inputs_enabled", "CMi1020W manual \"rate inputs\" (disabled in the default configuration)",
       "the rate inputs set the meter's rate in the default configuration"},
      Cmi1020WFault::rate_inputs_enabled},
+    {{"red_led_not_lit_at_power_up", "CMi1020W manual \"operation and function\" (red LED lit after power-up, \"LED indications\"; ERRATA E-144)",
+      "the red LED stays dark from power-up until the first meter read (the telegrams are unchanged)"},
+     Cmi1020WFault::red_led_not_lit_at_power_up},
 };
 inline constexpr auto kCmi1020WFaultSpecs = specs_of(kCmi1020WFaults);
 

@@ -78,6 +78,9 @@ inline constexpr CapabilityInfo kCapabilities[] = {
     {"meter.probe", "an IEC 62056-21 optical probe on the meter reading it before and after the DUT (the rig file's "
                     "probe role, a labgrid serial port: --rig FILE; or the built-in simulator's meter)",
      CapabilitySource::rig, false},
+    {"led", "reading one of the device's LEDs through an input of the rig (a labgrid DigitalOutputProtocol driver read "
+            "with get() as the rig file's led role, led_colour naming the LED: --rig FILE; or the built-in simulator's LED)",
+     CapabilitySource::rig, false},
 };
 
 constexpr std::span<const CapabilityInfo> capabilities() noexcept { return kCapabilities; }

@@ -35,6 +35,7 @@ enum class Cmi6110Fault : std::uint8_t {
     switch_off_ignored,
     no_readout_at_attach,
     powered_off_transmits,
+    green_led_late,
     // the network faults of the reference LwM2M client (kept last: network_fault_specs())
     registration_without_elvaco_objects,
     no_update_before_lifetime,
@@ -119,6 +120,9 @@ inline constexpr Cmi6110FaultSpec kFaults[] = {
     {{"powered_off_transmits", "CMi6110 §5.3.5, ERRATA E-112 (no readout and no transmission without supply)",
       "keeps its schedule while the supply is off"},
      Cmi6110Fault::powered_off_transmits},
+    {{"green_led_late", "CMi6110 §5.3.5 (\"at least 5 seconds until the green LED lights up\"), §5.3.6; ERRATA E-143",
+      "while the push button is held the green LED lights at 8 s instead of 5 s (the press still acts at 5 s)"},
+     Cmi6110Fault::green_led_late},
     {{"registration_without_elvaco_objects", "CMi6110 §6.3 Table 2; LwM2M TS 1.1 §5.3.1 (Register lists every object instance)",
       "registers without the Elvaco objects 33905–33911"},
      Cmi6110Fault::registration_without_elvaco_objects},

@@ -78,6 +78,17 @@ enum class ButtonAction : std::uint8_t { none, activate, reboot, switch_off };
 ButtonAction button_action(PowerMode mode, std::chrono::milliseconds held, Cmi6110Fault fault = Cmi6110Fault::none) noexcept;
 std::string_view button_action_name(ButtonAction a) noexcept;  // "none", "activate", "reboot", "switch_off"
 
+// The LEDs while the push button is held, `held` so far (§5.3.5 "Press down the push button for at
+// least 5 seconds until the green LED lights up"; §5.3.6 reboot "Release the button when the green
+// LED is lit", switch-off "Release the button when the red LED is lit"; ERRATA E-143): green in
+// [5 s, 15 s), red in [15 s, 20 s], both dark before 5 s and after 20 s, in either power mode. The
+// indications after the release (start-up flash, join, Figures 6-7) are not modelled.
+struct HoldLeds {
+    bool green = false;
+    bool red = false;
+};
+HoldLeds hold_leds(std::chrono::milliseconds held, Cmi6110Fault fault = Cmi6110Fault::none) noexcept;
+
 // The supply is off in [from, to) (UTC): no readout, no transmission; the settings, the power
 // mode and the unsent readouts are kept (ERRATA E-112).
 struct PowerOff {
