@@ -289,7 +289,7 @@ const bool registered = register_link({
                {"psk", "network=1: DTLS PSK, hex (never shown)"},
                {"lifetime_s", "network=1: the client's registration lifetime, s (default 8)"},
                {"bootstrap", "network=1: 1 (the default DUT): the client starts at the suite's Bootstrap-Server, psk_id its DevEUI, "
-                             "which hands it to the DM server (TS 1.1 §6.1); 0: it registers straight"}},,
+                             "which hands it to the DM server (TS 1.1 §6.1); 0: it registers straight"},
                {"power_wire", "PATH:OUTPUT: the supply is a rig's relay (rigs/README.md \"Wires\"), watched by the cmi6110 profile "
                               "while a case runs (--rig takes dut.power); power_off= is then what the wire did"},
                {"button_wire", "PATH:OUTPUT: the push button is a rig's relay, watched as power_wire (--rig takes dut.button)"},
