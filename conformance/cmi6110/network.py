@@ -25,8 +25,11 @@ REGISTER_TIMEOUT_S = {True: 15.0, False: 120.0}  # reference client / a module
 class Network:
     """One set of servers and (for the reference client) the client process."""
 
-    def __init__(self, conn):
+    def __init__(self, conn, mqttsn: bool = False, time_scale: float | None = None, lifetime_s: int | None = None):
+        """mqttsn: the servers include the suite's MQTT-SN gateway (uplink.py); time_scale, lifetime_s:
+        the reference client's --time-scale and --lifetime (instead of the link's)."""
         self.listen = conn.lwm2m_listen()
+        self.time_scale, self.lifetime_s = time_scale, lifetime_s
         l = self.listen
         if l["bootstrap"]:
             # the bootstrap half is the next slice: servers for it exist (Lwm2mServers(bootstrap=True))
@@ -36,7 +39,7 @@ class Network:
         dtls = l["psk_id"] is not None
         self.servers = _core.Lwm2mServers(bootstrap=False, dm=True, dtls=dtls,
                                           psks={l["psk_id"]: l["psk"]} if dtls else None,
-                                          address=l["host"], dm_port=l["port"], lifetime_ms=300000.0)
+                                          address=l["host"], dm_port=l["port"], lifetime_ms=300000.0, mqttsn=mqttsn)
         self.proc = None
         self.stderr_path = None
         self.registration = None
@@ -49,8 +52,12 @@ class Network:
         scheme = "coaps" if l["psk_id"] is not None else "coap"
         args = [metercert.executable(), "simulate", "cmi6110", "--server", f"{scheme}://127.0.0.1:{self.servers.dm_port}",
                 "--endpoint", self.endpoint, "--run-seconds", "120"]
-        if l["client_lifetime_s"]:
+        if self.lifetime_s:
+            args += ["--lifetime", str(self.lifetime_s)]
+        elif l["client_lifetime_s"]:
             args += ["--lifetime", str(l["client_lifetime_s"])]
+        if self.time_scale:
+            args += ["--time-scale", f"{self.time_scale:g}"]
         if l["client_fault"] != "none":
             args += ["--fault", l["client_fault"]]
         if l["psk_id"] is not None:
@@ -118,7 +125,8 @@ def shared(conn) -> Network:
     """One Network per DUT URL for the whole run (the read/write cases share one registration)."""
     key = conn.url
     if key not in _SHARED:
-        _SHARED[key] = Network(conn)
+        # a module on lwm2m:// has one DM server: it carries the gateway for the uplink cases (uplink.py)
+        _SHARED[key] = Network(conn, mqttsn=not conn.lwm2m_listen()["reference_client"])
     return _SHARED[key]
 
 

@@ -41,6 +41,10 @@ enum class Cmi6110Fault : std::uint8_t {
     writable_read_only_resource,
     wrong_content_format,
     wrong_psk_identity,
+    qos0_uplink,
+    no_mqttsn_retransmission,
+    stale_readout_now,
+    statistics_without_retransmissions,
 };
 
 struct Cmi6110FaultSpec {
@@ -118,6 +122,18 @@ inline constexpr Cmi6110FaultSpec kFaults[] = {
     {{"wrong_psk_identity", "CMi6110 §6.3 Table 1 0/1/3 (DM PSK identity); RFC 4279 §5.1",
       "presents its DM PSK identity with a trailing \"-x\": the DTLS handshake fails"},
      Cmi6110Fault::wrong_psk_identity},
+    {{"qos0_uplink", "CMi6110 §7.3.4 (an uplink is acknowledged or retransmitted); MQTT-SN 1.2 §6.6 (QoS 1: PUBLISH → PUBACK)",
+      "publishes its meter data with QoS 0 (no PUBACK awaited, nothing retransmitted) instead of QoS 1"},
+     Cmi6110Fault::qos0_uplink},
+    {{"no_mqttsn_retransmission", "CMi6110 §7.3.4, §6.3 Table 2 33906/x/24-/25; MQTT-SN 1.2 §6.13 (retransmission, DUP)",
+      "sends each MQTT-SN message once: no retransmission after the 33906/0/24 timeout whatever 33906/0/25 says"},
+     Cmi6110Fault::no_mqttsn_retransmission},
+    {{"stale_readout_now", "CMi6110 §6.3 Table 2 33906/x/10 'Trigger a meter readout'",
+      "Execute 33906/0/10 uploads the readout made when the client started again instead of a new one"},
+     Cmi6110Fault::stale_readout_now},
+    {{"statistics_without_retransmissions", "CMi6110 §6.3 Table 2 33910/x/2 'Number of retransmissions'; ERRATA E-135",
+      "33910/0/2 stays 0: the MQTT-SN retransmissions the module makes are not counted"},
+     Cmi6110Fault::statistics_without_retransmissions},
 };
 inline constexpr auto kFaultSpecs = specs_of(kFaults);
 
@@ -140,12 +156,12 @@ constexpr std::string_view fault_name(Cmi6110Fault f) noexcept {
 // The network faults (the last kNetworkFaultCount of kFaults): the reference LwM2M client's
 // (`sim:cmi6110?network=1&fault=NAME`, `simulate cmi6110 --server/--bootstrap --fault NAME`;
 // rigs/include/metercert/rigs/lwm2m/client.hpp acts on them); the uplink simulation ignores them.
-inline constexpr std::size_t kNetworkFaultCount = 5;
+inline constexpr std::size_t kNetworkFaultCount = 9;
 constexpr bool is_network_fault(Cmi6110Fault f) noexcept { return f >= Cmi6110Fault::registration_without_elvaco_objects; }
 constexpr std::span<const FaultSpec> network_fault_specs() noexcept {
     return std::span<const FaultSpec>(kFaultSpecs).last(kNetworkFaultCount);
 }
 static_assert(kFaults[std::size(kFaults) - kNetworkFaultCount].fault == Cmi6110Fault::registration_without_elvaco_objects &&
-              kFaults[std::size(kFaults) - 1].fault == Cmi6110Fault::wrong_psk_identity);
+              kFaults[std::size(kFaults) - 1].fault == Cmi6110Fault::statistics_without_retransmissions);
 
 }  // namespace metercert::devices::cmi6110
