@@ -114,6 +114,9 @@ struct Client::Impl {
     // MQTT-SN client configured from the model now; false (logged) for anything else
     bool open_gateway(const std::string& uri) {
         gateway_uri = uri;
+        mq.reset();  // the old gateway's session and queue end here (a new URI is a new connection)
+        if (udp >= 0) ::close(udp);
+        udp = -1;
         std::string hp = uri;
         if (const auto s = hp.find("://"); s != std::string::npos) {
             const std::string scheme = hp.substr(0, s);
@@ -139,13 +142,11 @@ struct Client::Impl {
             log(fmt::format("gateway '{}': cannot resolve", uri));
             return false;
         }
-        if (udp >= 0) ::close(udp);
         udp = ::socket(res->ai_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         const bool ok = udp >= 0 && ::connect(udp, res->ai_addr, res->ai_addrlen) == 0;
         ::freeaddrinfo(res);
         if (!ok) {
             log(fmt::format("gateway '{}': cannot open a UDP socket to it", uri));
-            mq.reset();
             return false;
         }
         metercert::mqttsn::ClientConfig mc;
