@@ -25,7 +25,10 @@ def free_udp_port():
 def test_the_suite_listens_and_a_module_registers(tmp_path):
     port = free_udp_port()
     url = f"lwm2m://127.0.0.1:{port}?endpoint=lab-module-7&psk_id=lab-id&psk={PSK}"
-    run = subprocess.Popen([BIN, "run", "--profile", "cmi6110", "--dut", url, "--report", str(tmp_path / "r")],
+    # the uplink cases (test_6_3_execute, test_7_5_mqttsn) wait out the module's own MQTT-SN timers in
+    # real time (a minute and more, ERRATA E-133): they run against sim:cmi6110 on its scaled clock
+    run = subprocess.Popen([BIN, "run", "--profile", "cmi6110", "--dut", url, "--report", str(tmp_path / "r"),
+                            "-k", "not test_6_3_execute and not test_7_5_mqttsn"],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(1.5)  # the module is switched on after the suite listens (its CoAP retransmission would cover less)
     module = subprocess.run([BIN, "simulate", "cmi6110", "--server", f"coaps://127.0.0.1:{port}", "--endpoint", "lab-module-7",
