@@ -428,5 +428,16 @@ void bind_lwm2m(py::module_& m) {
         .def("refuse_bootstraps", &Servers::refuse_bootstraps, py::arg("n"),
              "refuse_bootstraps(n) — the next n Bootstrap-Requests are answered 4.03 Forbidden: a module that reaches no\n"
              "Bootstrap-Server, e.g. after a change to a wrong APN (CMi6110 §6.4; ERRATA E-128).")
+
+        .def(
+            "set_gateway",
+            [](Servers& s, unsigned withhold_pubacks, bool withhold_all_pubacks) {
+                py::gil_scoped_release nogil;
+                return s.set_puback_withholding(withhold_pubacks, withhold_all_pubacks);
+            },
+            py::arg("withhold_pubacks") = 0u, py::arg("withhold_all_pubacks") = false,
+            "set_gateway(withhold_pubacks=0, withhold_all_pubacks=False) -> bool — the MQTT-SN gateway's PUBACK knobs from the\n"
+            "next datagram on (no PUBACK to the first N sends of each PUBLISH / to none; MQTT-SN 1.2 §6.13 makes the client\n"
+            "retransmit); False when the servers have stopped.")
         .def("stop", &Servers::stop, py::call_guard<py::gil_scoped_release>(), "stop() — stops the I/O thread and the taps (idempotent).");
 }

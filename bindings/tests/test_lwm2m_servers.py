@@ -354,6 +354,35 @@ def test_mqttsn_gateway_withholds_the_first_puback(tmp_path):
         s.stop()
 
 
+def test_mqttsn_puback_withholding_changes_while_running():
+    """set_gateway(): the PUBACK knobs from the next datagram on (MQTT-SN 1.2 §5.4.12-§5.4.13 bytes)."""
+    s = _core.Lwm2mServers(bootstrap=False, dm=False, mqttsn=True, lifetime_ms=30000)
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        assert _udp(s.mqttsn_port, bytes.fromhex("0A 04 04 01 0000") + b"cmi3", sock=u) == bytes.fromhex("03 05 00")
+        tid = _udp(s.mqttsn_port, bytes.fromhex("09 0A 0000 0001") + b"m/3", sock=u)[2:4]
+        def publish(msg_id, dup=False):
+            return bytes.fromhex("0A 0C") + bytes([0xA0 if dup else 0x20]) + tid + msg_id.to_bytes(2, "big") + b"abc"
+        puback = lambda msg_id: bytes.fromhex("07 0D") + tid + msg_id.to_bytes(2, "big") + b"\x00"
+        assert _udp(s.mqttsn_port, publish(2), sock=u) == puback(2)        # answered
+        assert s.set_gateway(withhold_all_pubacks=True) is True
+        for dup in (False, True):
+            with pytest.raises(socket.timeout):
+                _udp(s.mqttsn_port, publish(3, dup), timeout=0.3, sock=u)  # none while withheld
+        assert s.set_gateway(withhold_pubacks=1) is True
+        with pytest.raises(socket.timeout):
+            _udp(s.mqttsn_port, publish(4), timeout=0.3, sock=u)          # the first send of MsgId 4: none
+        assert _udp(s.mqttsn_port, publish(4, True), sock=u) == puback(4)  # its retransmission: PUBACK
+        assert s.set_gateway() is True
+        assert _udp(s.mqttsn_port, publish(5), sock=u) == puback(5)
+        assert s.findings() == []
+        s.stop()
+        assert s.set_gateway() is False
+    finally:
+        u.close()
+        s.stop()
+
+
 def test_reader_against_the_specification():
     items = rd.read_tlv(bytes.fromhex("080079") + DEVICE_TLV)  # TS 1.0 §6.4.3.2 A: inside an Object Instance
     assert items[0].kind == "object_instance" and len(items[0].children) == 13

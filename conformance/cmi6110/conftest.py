@@ -175,3 +175,18 @@ def _close_networks():
 def uplinks(dut):
     """The DUT's own uplinks, decoded (lib.Uplinks)."""
     return uplinks_of(dut)
+
+
+@pytest.fixture
+def uplink_network(dut):
+    """The module uploading meter data over MQTT-SN to the suite's gateway, configured through the
+    DM server (uplink.py), one per DUT URL for the whole run."""
+    from .uplink import shared
+    return shared(dut)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_uplink_networks():
+    yield
+    from .uplink import close_all
+    close_all()

@@ -105,16 +105,19 @@ class Network:
     """One set of servers and (for the reference client) the client process."""
 
     def __init__(self, conn, refuse_registers: int = 0, delete_after_write: str | None = None,
-                 apn_rollback_s: float | None = None, time_scale: float = 1.0):
+                 apn_rollback_s: float | None = None, time_scale: float | None = 1.0, mqttsn: bool = False,
+                 lifetime_s: int | None = None):
         """`refuse_registers`: the DM server answers that many Registers 4.03 (int-7);
         `delete_after_write`: the Bootstrap-Server's sequence deletes that path after its Write
         (int-4; bootstrap_sequence()); `apn_rollback_s`: the reference client's §6.4 rollback
         time (--apn-rollback-s; int-1250); `time_scale`: model seconds per real second of the
         reference client's timers (lifetime, pmin/pmax, its clock); a module connecting by itself
-        runs on real time."""
+        runs on real time; `mqttsn`: the servers include the suite's MQTT-SN gateway (uplink.py);
+        `lifetime_s`: the reference client's --lifetime instead of the link's."""
         self.listen = conn.lwm2m_listen()
         l = self.listen
-        self.time_scale = time_scale if l["reference_client"] else 1.0
+        self.time_scale = (time_scale or 1.0) if l["reference_client"] else 1.0
+        self.lifetime_s = lifetime_s
         self.endpoint = l["endpoint"]
         self.client_fault = l["client_fault"]
         self.apn_rollback_s = apn_rollback_s
@@ -126,7 +129,7 @@ class Network:
             self.servers = _core.Lwm2mServers(bootstrap=False, dm=True, dtls=dtls,
                                               psks={l["psk_id"]: self._dm_key} if dtls else None,
                                               address=l["host"], dm_port=0, lifetime_ms=300000.0,
-                                              refuse_registers=refuse_registers)
+                                              refuse_registers=refuse_registers, mqttsn=mqttsn)
             self.dm_uri = f"{'coaps' if dtls else 'coap'}://{_reachable_host(l['host'])}:{self.servers.dm_port}"
             self.bootstrap_servers = _core.Lwm2mServers(
                 bootstrap=True, dm=False, dtls=dtls, psks={l["psk_id"]: l["psk"]} if dtls else None,
@@ -136,7 +139,7 @@ class Network:
             self.servers = _core.Lwm2mServers(bootstrap=False, dm=True, dtls=dtls,
                                               psks={l["psk_id"]: l["psk"]} if dtls else None,
                                               address=l["host"], dm_port=l["port"], lifetime_ms=300000.0,
-                                              refuse_registers=refuse_registers)
+                                              refuse_registers=refuse_registers, mqttsn=mqttsn)
         self.proc = None
         self.stderr_path = None
         self.registration = None
@@ -154,7 +157,9 @@ class Network:
         else:
             first = ["--server", f"{scheme}://127.0.0.1:{self.servers.dm_port}"]
         args = [metercert.executable(), "simulate", "cmi6110", *first, "--endpoint", self.endpoint, "--run-seconds", "120"]
-        if l["client_lifetime_s"]:
+        if self.lifetime_s:
+            args += ["--lifetime", str(self.lifetime_s)]
+        elif l["client_lifetime_s"]:
             args += ["--lifetime", str(l["client_lifetime_s"])]
         if self.time_scale != 1.0:
             args += ["--time-scale", f"{self.time_scale:g}"]
@@ -250,7 +255,8 @@ def shared(conn, time_scale: float = 1.0) -> Network:
         time_scale = 1.0  # a module connecting by itself: one set of servers on its port, real time
     key = conn.url if time_scale == 1.0 else f"{conn.url}#time_scale={time_scale:g}"
     if key not in _SHARED:
-        _SHARED[key] = Network(conn, time_scale=time_scale)
+        # a module on lwm2m:// has one DM server: it carries the gateway for the uplink cases (uplink.py)
+        _SHARED[key] = Network(conn, time_scale=time_scale, mqttsn=not conn.lwm2m_listen()["reference_client"])
     return _SHARED[key]
 
 

@@ -13,6 +13,9 @@
 
 #include <fmt/format.h>
 
+#include "metercert/devices/cmi6110/backlog.hpp"
+#include "metercert/devices/cmi6110/schedule.hpp"
+#include "metercert/devices/cmi6110/uh50.hpp"
 #include "metercert/lwm2m/links.hpp"
 #include "metercert/lwm2m/operations.hpp"
 #include "metercert/mqttsn/client.hpp"
@@ -143,26 +146,76 @@ struct Client::Impl {
     std::unique_ptr<metercert::mqttsn::Client> mq;
     std::vector<cm::Uplink> uplinks;
     std::size_t next_uplink = 0;
+    std::string gateway_uri;                 // the gateway the uplinks go to now ("" none)
+    std::optional<cm::Uh50> meter;           // Execute 33906/0/10's readouts
+    std::optional<cm::StoredReadout> first_readout;
+    std::vector<lw::Bytes> history;          // every payload published, in order (Execute /13)
+    std::int64_t st_transactions = 0, st_retransmissions = 0, st_lost = 0;  // 33910/0/1-/3
+    lw::Bytes last_request;                  // the last CONNECT/REGISTER/DISCONNECT sent
+    bool heard_since_request = true;
 
     ~Impl() {
         if (udp >= 0) ::close(udp);
     }
 
     void start_uplinks() {
-        if (o.gateway.empty()) return;
-        const auto colon = o.gateway.rfind(':');
-        if (colon == std::string::npos) throw ClientError(fmt::format("gateway '{}': expected HOST:PORT", o.gateway));
+        // the module's scheduled uplinks over the span this run covers (a day of real time when unbounded)
+        const double real_s = o.run_time.count() > 0 ? static_cast<double>(o.run_time.count()) / 1000.0 : 86400.0;
+        cm::SimulationRun run;
+        run.start = std::chrono::floor<std::chrono::minutes>(start_utc);
+        run.days = static_cast<unsigned>(std::clamp(std::ceil(real_s * o.time_scale / 86400.0) + 1.0, 1.0, 366.0));
+        run.seed = o.seed;
+        uplinks = cm::simulate(o.uplinks, run).uplinks;
+        meter.emplace(static_cast<std::uint32_t>(std::stoul(o.uplinks.meter_id)), o.seed, TimePoint{});
+        if (o.faults.stale_readout_now) {  // the readout the fault uploads again and again: the one at the start
+            const auto& sc = o.uplinks.schedule;
+            const UtcMapping meter_clock{TimePoint{}, start_utc + sc.utc_offset};
+            first_readout = cm::StoredReadout{
+                cm::to_utc_timestamp(std::chrono::floor<std::chrono::minutes>(meter_clock.to_utc(TimePoint{})), sc.utc_offset),
+                meter->read(TimePoint{}, meter_clock), 0};
+        }
+        if (!o.gateway.empty()) open_gateway(o.gateway);
+    }
+
+    // "mqttsn://HOST:PORT", "udp://HOST:PORT", "HOST:PORT" (33905/0/0, --gateway): a new socket and
+    // MQTT-SN client configured from the model now; false (logged) for anything else
+    bool open_gateway(const std::string& uri) {
+        gateway_uri = uri;
+        mq.reset();  // the old gateway's session and queue end here (a new URI is a new connection)
+        if (udp >= 0) ::close(udp);
+        udp = -1;
+        std::string hp = uri;
+        if (const auto s = hp.find("://"); s != std::string::npos) {
+            const std::string scheme = hp.substr(0, s);
+            if (scheme != "mqttsn" && scheme != "mqtt-sn" && scheme != "udp") {
+                log(fmt::format("gateway '{}': scheme {} not supported (MQTT-SN over plain UDP only; ERRATA E-134)", uri, scheme));
+                return false;
+            }
+            hp = hp.substr(s + 3);
+        }
+        const auto colon = hp.rfind(':');
+        if (colon == std::string::npos || colon == 0) {
+            log(fmt::format("gateway '{}': expected HOST:PORT", uri));
+            return false;
+        }
         addrinfo hints{};
         hints.ai_family = AF_UNSPEC;
         hints.ai_socktype = SOCK_DGRAM;
         addrinfo* res = nullptr;
-        const std::string host = o.gateway.substr(0, colon), port = o.gateway.substr(colon + 1);
-        if (::getaddrinfo(host.c_str(), port.c_str(), &hints, &res) != 0 || !res)
-            throw ClientError(fmt::format("gateway '{}': cannot resolve", o.gateway));
+        std::string host = hp.substr(0, colon);
+        const std::string port = hp.substr(colon + 1);
+        if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+        if (::getaddrinfo(host.c_str(), port.c_str(), &hints, &res) != 0 || !res) {
+            log(fmt::format("gateway '{}': cannot resolve", uri));
+            return false;
+        }
         udp = ::socket(res->ai_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         const bool ok = udp >= 0 && ::connect(udp, res->ai_addr, res->ai_addrlen) == 0;
         ::freeaddrinfo(res);
-        if (!ok) throw ClientError(fmt::format("gateway '{}': cannot open a UDP socket to it", o.gateway));
+        if (!ok) {
+            log(fmt::format("gateway '{}': cannot open a UDP socket to it", uri));
+            return false;
+        }
         metercert::mqttsn::ClientConfig mc;
         mc.client_id = o.endpoint.substr(0, 23);
         mc.topic = o.topic;
@@ -171,40 +224,118 @@ struct Client::Impl {
             if (t.outcome == cm::Outcome::content) mc.topic = std::get<std::string>(t.value);
         }
         if (mc.topic.empty()) mc.topic = "cmi6110/" + o.endpoint;
+        if (const auto v = model_int(model, 33905, 0, 10); v && *v == 1) mc.connection = metercert::mqttsn::ConnectionConfig::compliant;
         if (const auto v = model_int(model, 33906, 0, 24); v && *v > 0) mc.timeout = std::chrono::seconds(*v);
         if (const auto v = model_int(model, 33906, 0, 25); v && *v > 0) mc.attempts = static_cast<unsigned>(*v);
+        if (const auto v = model_int(model, 33906, 0, 51); v) mc.rai = *v == 1;
+        if (const auto b = model.read(cm::Path{33906, 0, 41, std::nullopt}); b.outcome == cm::Outcome::content)
+            if (const auto* text = std::get_if<std::string>(&b.value))
+                if (auto iv = metercert::mqttsn::parse_backoff_intervals(*text)) mc.reconnect_backoff = *iv;
         mc.seed = o.seed;
+        mc.faults.qos0 = o.faults.qos0_uplink;
+        mc.faults.no_retransmission = o.faults.no_mqttsn_retransmission;
         mq = std::make_unique<metercert::mqttsn::Client>(mc);
-        // the module's uplinks over the span this run covers (a day of real time when unbounded)
-        const double real_s = o.run_time.count() > 0 ? static_cast<double>(o.run_time.count()) / 1000.0 : 86400.0;
-        cm::SimulationRun run;
-        run.start = std::chrono::floor<std::chrono::minutes>(start_utc);
-        run.days = static_cast<unsigned>(std::clamp(std::ceil(real_s * o.time_scale / 86400.0) + 1.0, 1.0, 366.0));
-        run.seed = o.seed;
-        uplinks = cm::simulate(o.uplinks, run).uplinks;
-        log(fmt::format("uplinks: MQTT-SN to {} topic {} ({} planned over {} day(s))", o.gateway, mc.topic, uplinks.size(), run.days));
+        // scheduled uplinks already due went nowhere (no gateway then)
+        const auto utc = start_utc + std::chrono::duration_cast<Duration>(now().time_since_epoch());
+        while (next_uplink < uplinks.size() && uplinks[next_uplink].time <= utc) ++next_uplink;
+        log(fmt::format("uplinks: MQTT-SN to {} topic {} (timeout {} s, {} attempt(s); {} planned)", uri, mc.topic,
+                        std::chrono::duration_cast<std::chrono::seconds>(mc.timeout).count(), mc.attempts, uplinks.size() - next_uplink));
+        return true;
+    }
+
+    void publish(lw::Bytes payload, const std::string& what, bool store = true) {
+        sync_gateway();
+        if (!mq) {
+            log(fmt::format("{}: no MQTT-SN gateway (33905/0/0): not sent", what));
+            return;
+        }
+        const std::size_t size = payload.size();
+        if (store) history.push_back(payload);
+        const auto tag = mq->publish(std::move(payload), now());
+        log(fmt::format("uplink {} queued ({}, {} bytes)", tag, what, size));
+    }
+
+    // 33906/0/10: one readout of the meter now, encoded per 33906/0/1 and /2
+    void readout_now() {
+        if (!meter) return;
+        const TimePoint t = now();
+        const auto& sc = o.uplinks.schedule;
+        const UtcMapping meter_clock{TimePoint{}, start_utc + sc.utc_offset};
+        cm::StoredReadout r;
+        r.readout = meter->read(t, meter_clock);
+        r.timestamp = cm::to_utc_timestamp(std::chrono::floor<std::chrono::minutes>(meter_clock.to_utc(t)), sc.utc_offset);
+        r.sequence = history.size();
+        if (o.faults.stale_readout_now && first_readout) r = *first_readout;
+        auto enc = o.uplinks.encoding;
+        if (const auto v = model_int(model, 33906, 0, 1)) enc = *v == 1 ? cm::MessageEncoding::json : *v == 2 ? cm::MessageEncoding::mbus : cm::MessageEncoding::senml;
+        auto fmt_ = o.uplinks.format;
+        if (const auto v = model_int(model, 33906, 0, 2)) fmt_ = *v == 43 ? cm::MessageFormat::extended : cm::MessageFormat::standard;
+        publish(cm::encode_payload({r}, enc, fmt_), fmt::format("readout now, {}", cm::encoding_name(enc)));
+    }
+
+    // 33910/0: what one datagram sent adds to the statistics
+    void count_sent(const lw::Bytes& d) {
+        namespace mn = metercert::mqttsn;
+        const auto dec = mn::try_decode(d);
+        const auto* ok = std::get_if<mn::Decoded>(&dec);
+        if (!ok) return;
+        const auto& m = ok->message;
+        if (const auto* p = std::get_if<mn::Publish>(&m)) {
+            if (!p->flags.dup) ++st_transactions;
+            else if (!o.faults.statistics_without_retransmissions) ++st_retransmissions;
+            return;
+        }
+        if (!std::holds_alternative<mn::Connect>(m) && !std::holds_alternative<mn::Register>(m) && !std::holds_alternative<mn::Disconnect>(m))
+            return;
+        if (d == last_request && !heard_since_request) {
+            if (!o.faults.statistics_without_retransmissions) ++st_retransmissions;
+        } else {
+            ++st_transactions;
+        }
+        last_request = d;
+        heard_since_request = false;
+    }
+
+    void show_statistics() {
+        model.set_status(cm::Path{33910, 0, 1, std::nullopt}, st_transactions);
+        model.set_status(cm::Path{33910, 0, 2, std::nullopt}, st_retransmissions);
+        model.set_status(cm::Path{33910, 0, 3, std::nullopt}, st_lost);
+        model.set_status(cm::Path{33906, 0, 14, std::nullopt}, std::int64_t{mq ? static_cast<std::int64_t>(mq->queued()) : 0});
+    }
+
+    // 33905/0/0 written by the DM server: the gateway from now on
+    void sync_gateway() {
+        if (const auto u = model.read(cm::Path{33905, 0, 0, std::nullopt}); u.outcome == cm::Outcome::content)
+            if (const auto* uri = std::get_if<std::string>(&u.value); uri && !uri->empty() && *uri != gateway_uri) open_gateway(*uri);
     }
 
     void tick_uplinks() {
+        sync_gateway();
+        show_statistics();
         if (!mq) return;
         const TimePoint t = now();
         const auto utc = start_utc + std::chrono::duration_cast<Duration>(t.time_since_epoch());
         while (next_uplink < uplinks.size() && uplinks[next_uplink].time <= utc) {
-            const auto tag = mq->publish(uplinks[next_uplink].payload, t);
-            log(fmt::format("uplink {} queued ({} bytes, {})", tag, uplinks[next_uplink].payload.size(),
-                            cm::encoding_name(uplinks[next_uplink].encoding)));
+            publish(uplinks[next_uplink].payload, fmt::format("scheduled, {}", cm::encoding_name(uplinks[next_uplink].encoding)));
             ++next_uplink;
         }
         std::uint8_t buf[2048];
         for (;;) {
             const auto n = ::recv(udp, buf, sizeof buf, 0);
             if (n <= 0) break;
+            heard_since_request = true;
             mq->on_datagram(std::span<const std::uint8_t>(buf, static_cast<std::size_t>(n)), t);
         }
-        for (const auto& d : mq->poll(t).send) (void)::send(udp, d.bytes.data(), d.bytes.size(), 0);
-        for (const auto& e : mq->take_events())
+        for (const auto& d : mq->poll(t).send) {
+            count_sent(d.bytes);
+            (void)::send(udp, d.bytes.data(), d.bytes.size(), 0);
+        }
+        for (const auto& e : mq->take_events()) {
+            if (e.kind == metercert::mqttsn::EventKind::failed) ++st_lost;
             log(e.kind == metercert::mqttsn::EventKind::delivered ? fmt::format("uplink {} delivered", e.tag)
                                                                   : fmt::format("uplink {} failed: {}", e.tag, e.reason));
+        }
+        show_statistics();
     }
 
     Impl(ClientOptions opt, EventSink ev) : o(std::move(opt)), events(std::move(ev)) {
@@ -223,6 +354,10 @@ struct Client::Impl {
 
     coap::Response serve(const coap::Request& req, coap::Endpoint* ep, cm::Origin origin) {
         const std::string path = join_path(req.path);
+        // the clock, the gateway's datagrams so far and the status resources as they are now (3/0/13,
+        // 33906/0/14, 33910/0/1-3)
+        tick_model();
+        tick_uplinks();
         // Bootstrap-Finish (TS 1.1 §5.2.7.5): POST /bs from the Bootstrap-Server
         if (origin == cm::Origin::bootstrap && req.method == Method::post && req.path == std::vector<std::string>{"bs"}) {
             if (dm_accounts().empty()) {  // TS 1.1 §5.2.7: an inconsistent configuration is 4.06 Not Acceptable
@@ -427,7 +562,16 @@ struct Client::Impl {
             case cm::Action::reboot: reregister = true; break;
             case cm::Action::registration_update: update_now = !o.faults.update_trigger_ignored; break;
             case cm::Action::apply_apn_staging: apn_reset = true; break;
-            default: break;  // readout now, resend history, statistics reset: the event log (uplinks: not yet wired)
+            case cm::Action::readout_now: readout_now(); break;
+            case cm::Action::resend_history: {
+                for (const auto& p : history) publish(p, "history resend", false);
+                break;
+            }
+            case cm::Action::reset_statistics:
+                st_transactions = st_retransmissions = st_lost = 0;
+                show_statistics();
+                break;
+            default: break;  // the event log only
         }
     }
 
@@ -710,6 +854,8 @@ struct Client::Impl {
             make_observable(*listener);
             log(fmt::format("listening on {}://127.0.0.1:{}", dm_psk ? "coaps" : "coap", dm_psk ? listener->dtls_port() : listener->port()));
         }
+        tick_model();
+        show_statistics();
         register_or_fall_back(stop);
         start_uplinks();
         const auto deadline = monotonic_now() + std::chrono::duration_cast<Duration>(o.run_time);

@@ -5,12 +5,19 @@
 // link format starting with "</>;lwm2m=1.1" (§5.2.7.3); Bootstrap-Finish 2.04; then Register POST /rd
 // with ep, lt, lwm2m=1.1, b=U and the objects of CMi6110 manual §6.3 Tables 1/2 (never object 0),
 // under the DM PSK identity Table 1 names (0/1/3 "DM PSK identity (DevEUI)").
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <string>
 #include <thread>
 
 #include <gtest/gtest.h>
 
+#include "metercert/mqttsn/gateway.hpp"
+#include "metercert/rigs/clock.hpp"
 #include "metercert/rigs/lwm2m/client.hpp"
 
 namespace {
@@ -218,3 +225,104 @@ TEST(Lwm2mClient, FaultWrongPskIdentityFailsTheDtlsHandshake) {
 }
 
 }  // namespace
+
+TEST(Lwm2mClient, UplinksGoToTheGatewayTheDmServerWritesAndAreCounted) {
+    // CMi6110 §6.3 Table 2 (ERRATA E-133, E-135, E-136): the DM server writes 33906/0/24 (MQTT-SN
+    // timeout, model s) and 33905/0/0 (the gateway), then executes 33906/0/10; the client connects,
+    // registers its topic, publishes QoS 1 and, its first PUBACK withheld, retransmits with DUP 1
+    // (MQTT-SN 1.2 §6.13); 33910/0/1 and /2 then count what the gateway saw.
+    coap::Server::Options so;
+    so.port = 0;
+    coap::Server dm(so);
+    std::optional<coap::Session> session;
+    dm.on_request([&](const coap::Request& r, coap::Session& s) {
+        if (r.method == Method::post && r.path_str() == "/rd") {
+            session = s;
+            return coap::Response{coap::kCreated, std::nullopt, {}, {"rd", "1"}};
+        }
+        return coap::Response{r.method == Method::del ? coap::kDeleted : coap::kChanged};
+    });
+    const int gw_fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    ASSERT_GE(gw_fd, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t alen = sizeof a;
+    ASSERT_EQ(::bind(gw_fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    ASSERT_EQ(::getsockname(gw_fd, reinterpret_cast<sockaddr*>(&a), &alen), 0);
+    metercert::mqttsn::GatewayConfig gc;
+    gc.withhold_pubacks = 1;
+    metercert::mqttsn::Gateway gw(gc);
+    const auto pump = [&] {
+        std::uint8_t buf[2048];
+        for (;;) {
+            sockaddr_in from{};
+            socklen_t flen = sizeof from;
+            const auto n = ::recvfrom(gw_fd, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &flen);
+            if (n <= 0) break;
+            for (const auto& reply : gw.on_datagram("client", std::span<const std::uint8_t>(buf, static_cast<std::size_t>(n)), monotonic_now()))
+                ::sendto(gw_fd, reply.data(), reply.size(), 0, reinterpret_cast<sockaddr*>(&from), flen);
+        }
+    };
+
+    lwm2m::ClientOptions o;
+    o.server = "coap://127.0.0.1:" + std::to_string(dm.port());
+    o.endpoint = "cmi6110-up";
+    o.time_scale = 20;  // 33906/0/24 = 2 s model: 100 ms
+    o.run_time = std::chrono::seconds(10);
+    std::atomic<bool> stop{false};
+    std::thread th([&] {
+        lwm2m::Client c(o, {});
+        c.run(stop);
+    });
+    ASSERT_TRUE(dm.run_until([&] { return session.has_value(); }, std::chrono::seconds(5)));
+    const auto t = std::chrono::seconds(3);
+    EXPECT_EQ(session->call(coap::Outgoing(Method::put, "/33906/0/24", {}, coap::kTextPlain, std::nullopt, bytes("2")), t).response.code,
+              coap::kChanged);
+    const std::string uri = "mqttsn://127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+    EXPECT_EQ(session->call(coap::Outgoing(Method::put, "/33905/0/0", {}, coap::kTextPlain, std::nullopt, bytes(uri)), t).response.code,
+              coap::kChanged);
+    EXPECT_EQ(session->call(coap::Outgoing(Method::post, "/33906/0/10"), t).response.code, coap::kChanged);
+    const auto publishes = [&] {
+        std::vector<metercert::mqttsn::Uplink> p;
+        for (const auto& u : gw.uplinks())
+            if (u.type == metercert::mqttsn::MsgType::publish) p.push_back(u);
+        return p;
+    };
+    for (int i = 0; i < 300 && publishes().size() < 2; ++i) {
+        pump();
+        dm.run_for(std::chrono::milliseconds(10));
+    }
+    for (int i = 0; i < 20; ++i) pump(), dm.run_for(std::chrono::milliseconds(10));  // the PUBACK reaches the client
+    const auto pubs = publishes();
+    ASSERT_EQ(pubs.size(), 2u);
+    EXPECT_EQ(pubs[0].qos, metercert::mqttsn::QoS::qos1);
+    EXPECT_FALSE(pubs[0].dup);
+    EXPECT_TRUE(pubs[1].dup);
+    EXPECT_EQ(pubs[0].msg_id, pubs[1].msg_id);
+    EXPECT_EQ(pubs[0].data, pubs[1].data);
+    EXPECT_EQ(pubs[0].topic, "cmi6110/cmi6110-up");  // no 33905/0/11: cmi6110/<endpoint>
+    ASSERT_FALSE(pubs[0].data.empty());
+    EXPECT_EQ(pubs[0].data[0] >> 5, 4);  // a CBOR array (RFC 8949 §3.1 major type 4): the SenML pack of 33906/0/1 = 0
+    EXPECT_TRUE(gw.findings().empty());
+    std::size_t connects = 0, registers = 0;
+    for (const auto& u : gw.uplinks()) {
+        connects += u.type == metercert::mqttsn::MsgType::connect;
+        registers += u.type == metercert::mqttsn::MsgType::register_;
+    }
+    EXPECT_EQ(connects, 1u);
+    EXPECT_EQ(registers, 1u);
+    auto r = session->call(coap::Outgoing(Method::get, "/33910/0/1", {}, std::nullopt, coap::kTextPlain), t);
+    EXPECT_EQ(text(r.response.payload), "3");  // CONNECT, REGISTER, PUBLISH
+    r = session->call(coap::Outgoing(Method::get, "/33910/0/2", {}, std::nullopt, coap::kTextPlain), t);
+    EXPECT_EQ(text(r.response.payload), "1");  // the DUP PUBLISH
+    r = session->call(coap::Outgoing(Method::get, "/33906/0/14", {}, std::nullopt, coap::kTextPlain), t);
+    EXPECT_EQ(text(r.response.payload), "0");  // nothing left to upload
+    EXPECT_EQ(session->call(coap::Outgoing(Method::post, "/33910/0/0"), t).response.code, coap::kChanged);
+    r = session->call(coap::Outgoing(Method::get, "/33910/0/2", {}, std::nullopt, coap::kTextPlain), t);
+    EXPECT_EQ(text(r.response.payload), "0");
+    stop = true;
+    dm.run_for(std::chrono::milliseconds(300));
+    th.join();
+    ::close(gw_fd);
+}

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <future>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -718,6 +719,19 @@ void Servers::add_tap_fault(const std::string& server, coap::TapFault fault) {
 std::vector<GatewayUplink> Servers::uplinks() const {
     std::lock_guard l(impl_->mu);
     return impl_->uplinks;
+}
+
+bool Servers::set_puback_withholding(unsigned withhold_pubacks, bool withhold_all_pubacks) {
+    Impl& m = *impl_;
+    if (m.ended || m.stopping) return false;
+    auto done = std::make_shared<std::promise<void>>();
+    auto fut = done->get_future();
+    m.post([&m, withhold_pubacks, withhold_all_pubacks, done] {
+        m.gw.config().withhold_pubacks = withhold_pubacks;
+        m.gw.config().withhold_all_pubacks = withhold_all_pubacks;
+        done->set_value();
+    });
+    return fut.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
 }
 
 std::vector<mqttsn::Finding> Servers::findings() const {

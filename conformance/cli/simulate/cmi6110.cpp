@@ -135,6 +135,11 @@ int run_client(const Cmi6110Options& o, const ModuleConfig& uplinks) {
         else if (o.fault == "bootstrap_writable_by_dm") c.faults.bootstrap_writable_by_dm = true;
         else if (o.fault == "no_bootstrap_fallback") c.faults.no_bootstrap_fallback = true;
         else if (o.fault == "apn_not_rolled_back") c.faults.apn_not_rolled_back = true;
+
+        else if (o.fault == "qos0_uplink") c.faults.qos0_uplink = true;
+        else if (o.fault == "no_mqttsn_retransmission") c.faults.no_mqttsn_retransmission = true;
+        else if (o.fault == "stale_readout_now") c.faults.stale_readout_now = true;
+        else if (o.fault == "statistics_without_retransmissions") c.faults.statistics_without_retransmissions = true;
         else usage_error(fmt::format("--fault '{}' with --server/--bootstrap: unknown ({})", o.fault,
                                      devices::fault_choices(network_fault_specs())));
     }
@@ -403,7 +408,8 @@ const bool registered = register_simulated_device({
                      "third-party CoAP clients (coap-client-openssl); the port is printed on stderr");
         c.add_option("--gateway", o->gateway,
                      "with --server/--bootstrap: HOST:PORT of an MQTT-SN 1.2 gateway (UDP): the module's uplinks (the\n"
-                     "schedule options above, on the --time-scale clock) published QoS 1 there");
+                     "schedule options above, on the --time-scale clock) published QoS 1 there; a DM Write of\n"
+                     "33905/0/0 (mqttsn://HOST:PORT) names another one (ERRATA E-133)");
         c.add_option("--topic", o->topic, "MQTT-SN topic of the uplinks (default: 33905/0/11, else cmi6110/ENDPOINT)");
         c.add_option("--run-seconds", o->run_seconds, "with --server/--bootstrap: stop (and De-register) after this many real seconds (0: on a signal)");
         c.add_option("--power-mode", o->power_mode,

@@ -58,6 +58,10 @@ enum class Cmi6110Fault : std::uint8_t {
     bootstrap_writable_by_dm,
     no_bootstrap_fallback,
     apn_not_rolled_back,
+    qos0_uplink,
+    no_mqttsn_retransmission,
+    stale_readout_now,
+    statistics_without_retransmissions,
 };
 
 struct Cmi6110FaultSpec {
@@ -184,6 +188,18 @@ inline constexpr Cmi6110FaultSpec kFaults[] = {
     {{"apn_not_rolled_back", "CMi6110 §6.4 (no successful bootstrap for some time: roll back to the old APN; ERRATA E-86, E-128)",
       "keeps an APN staged through 33906/0/15 although no bootstrap succeeds with it"},
      Cmi6110Fault::apn_not_rolled_back},
+    {{"qos0_uplink", "CMi6110 §7.3.4 (an uplink is acknowledged or retransmitted); MQTT-SN 1.2 §6.6 (QoS 1: PUBLISH → PUBACK)",
+      "publishes its meter data with QoS 0 (no PUBACK awaited, nothing retransmitted) instead of QoS 1"},
+     Cmi6110Fault::qos0_uplink},
+    {{"no_mqttsn_retransmission", "CMi6110 §7.3.4, §6.3 Table 2 33906/x/24-/25; MQTT-SN 1.2 §6.13 (retransmission, DUP)",
+      "sends each MQTT-SN message once: no retransmission after the 33906/0/24 timeout whatever 33906/0/25 says"},
+     Cmi6110Fault::no_mqttsn_retransmission},
+    {{"stale_readout_now", "CMi6110 §6.3 Table 2 33906/x/10 'Trigger a meter readout'",
+      "Execute 33906/0/10 uploads the readout made when the client started again instead of a new one"},
+     Cmi6110Fault::stale_readout_now},
+    {{"statistics_without_retransmissions", "CMi6110 §6.3 Table 2 33910/x/2 'Number of retransmissions'; ERRATA E-135",
+      "33910/0/2 stays 0: the MQTT-SN retransmissions the module makes are not counted"},
+     Cmi6110Fault::statistics_without_retransmissions},
 };
 inline constexpr auto kFaultSpecs = specs_of(kFaults);
 

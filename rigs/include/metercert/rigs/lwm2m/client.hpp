@@ -35,7 +35,23 @@
 // one and resets again (ERRATA E-86, E-128).
 // Executes reach the model: 33906/0/10 readout now, /13 resend history, /14 queue length (read),
 // 33910/0/0 statistics reset, 3/0/4 reboot (a re-registration), 1/1/8 registration update trigger.
-// The actions are counted (executed()) and reported on the event log.
+// The actions are reported on the event log.
+//
+// MQTT-SN uplinks (manual §7.3.4, §7.5, §6.3 Table 2; ERRATA E-133, E-134): the gateway is --gateway
+// at the start and, whenever the DM server writes it, 33905/0/0 ("mqttsn://HOST:PORT", "udp://HOST:PORT"
+// or "HOST:PORT"; an mqttsns:// or dtls:// URI is refused on the event log: MQTT-SN over DTLS is not
+// built, E-134): each new URI opens a new UDP socket and a new metercert::mqttsn::Client configured
+// from the model as it is then — topic 33905/0/11 (else cmi6110/<endpoint>), connection 33905/0/10,
+// timeout 33906/0/24 (s), attempts /25, reconnect back-off /41, RAI /51 — all model time (time_scale).
+// The meter is a UH50 model (uh50.hpp) seeded as the uplink simulation: Execute 33906/0/10 reads it at
+// the current model time and publishes that one readout, encoded per 33906/0/1 and /2 (SenML pack,
+// M-Bus DIBs or JSON; encode_payload); every payload published is kept, and Execute /13 publishes
+// them all again in order (the module's stored history); /14 reads the messages queued for upload
+// and not yet acknowledged (the one in flight included). 33910/0 counts the MQTT-SN exchanges the
+// client started (CONNECT, REGISTER, PUBLISH with DUP 0, DISCONNECT: /1), their retransmissions (a
+// PUBLISH with DUP 1, a CONNECT/REGISTER/DISCONNECT sent again unanswered: /2) and the payloads that
+// failed after their attempts (/3); /4-/6 response times are not modelled; Execute 33910/0/0 sets
+// /1-/3 to 0 (E-135).
 //
 // CoAP transmission parameters: the DM session's ACK timeout and max retransmit are 33906/0/30 and
 // /31 of the model (libcoap's retransmission, real time).
@@ -84,6 +100,12 @@ struct ClientFaults {
     bool bootstrap_writable_by_dm = false;          // a DM Write to an R(W)/(W) resource (Table 1) answered 2.04, the value kept
     bool no_bootstrap_fallback = false;             // a refused Register is retried at the DM server, never via bootstrap
     bool apn_not_rolled_back = false;               // §6.4: keeps the new APN when no bootstrap succeeds with it
+
+    // the MQTT-SN uplinks' (issue 15, §7.3.4 / §7.5)
+    bool qos0_uplink = false;            // PUBLISH QoS 0 (no PUBACK awaited) instead of QoS 1
+    bool no_mqttsn_retransmission = false;  // one send per MQTT-SN message whatever 33906/0/25 says
+    bool stale_readout_now = false;      // Execute 33906/0/10 uploads the first readout it ever made again, not a new one
+    bool statistics_without_retransmissions = false;  // 33910/0/2 never counts a retransmission
 };
 
 struct ClientOptions {

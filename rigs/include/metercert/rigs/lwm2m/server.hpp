@@ -207,6 +207,10 @@ public:
     [[nodiscard]] std::vector<std::pair<std::string, coap::TapDatagram>> datagrams() const;
     [[nodiscard]] std::vector<GatewayUplink> uplinks() const;
     [[nodiscard]] std::vector<metercert::mqttsn::Finding> findings() const;
+    // The gateway's PUBACK knobs from the next datagram on (GatewayConfig::withhold_pubacks,
+    // withhold_all_pubacks; the other settings stay): applied on the I/O thread, returns once they
+    // are (false: the servers have stopped)
+    bool set_puback_withholding(unsigned withhold_pubacks, bool withhold_all_pubacks);
 
     // The next `n` Bootstrap-Requests are answered 4.03 Forbidden (any thread): the suite's stand-in
     // for a module that reaches no Bootstrap-Server, e.g. with a wrong APN (CMi6110 §6.4; ERRATA E-128)
