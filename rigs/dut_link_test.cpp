@@ -201,7 +201,8 @@ TEST(DutLink, UrlErrorsNameThePart) {
     EXPECT_EQ(message_of("sim:cmi1020?fault=bogus").rfind("DUT URL 'sim:cmi1020?fault=bogus': fault=bogus is unknown (none, ", 0), 0u);
     EXPECT_EQ(message_of("sim:cme3100?fault=bogus"),
               "DUT URL 'sim:cme3100?fault=bogus': fault=bogus is unknown (none, no_selection_retry, wireless_any_key, wireless_install_unlisted, wireless_not_served)");
-    EXPECT_EQ(message_of("sim:cme3000?fault=bogus"), "DUT URL 'sim:cme3000?fault=bogus': fault=bogus is unknown (none)");
+    EXPECT_EQ(message_of("sim:cme3000?fault=bogus"), "DUT URL 'sim:cme3000?fault=bogus': fault=bogus is unknown (none, idle_timeout_3s, no_idle_disconnect, "
+              "dropped_accept_as_completed, serial_octets_not_counted)");
     EXPECT_EQ(message_of("noscheme"),
               "DUT URL 'noscheme': no scheme (expected cmi6110+uplinks:, lwm2m://, serial://, sim:, tcp://, tcp-listen://, wmbus+amb8465://, wmbus+hex:, wmbus+im871a://)");
     EXPECT_THROW(check_link("tcp://host"), DutError);
