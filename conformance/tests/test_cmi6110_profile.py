@@ -47,7 +47,7 @@ def test_the_default_run_passes_on_the_built_in_module(tmp_path):
     # the transmit windows are measured and plotted
     m = [m for c in rec["cases"] if c["id"] == "cmi6110/7.3.3/1" for m in c["measurements"]]
     assert m and all(x["within"] and x["series"] == "transmit time after T1" and (x["low"], x["high"]) == (30, 270) for x in m)
-    assert sum(c["duration_s"] for c in rec["cases"]) < 10  # a few seconds of the default run's 60
+    assert sum(c["duration_s"] for c in rec["cases"]) < 20  # with the network half (~11 s loaded) well inside the default run's 60
 
 
 def test_a_capture_of_the_same_days_passes_the_cases_a_capture_decides(tmp_path):
