@@ -469,6 +469,7 @@ Servers::Servers(Options o) : impl_(std::make_unique<Impl>(std::move(o))) {
         to.upstream_port = m.o.dtls ? srv->dtls_port() : srv->port();
         to.pcap_path = pcap(name);
         to.lifetime = m.o.lifetime;
+        to.peer_idle = m.o.tap_peer_idle;
         tap = std::make_unique<coap::UdpTap>(to);
     };
     if (m.o.bootstrap) {
@@ -494,6 +495,7 @@ Servers::Servers(Options o) : impl_(std::make_unique<Impl>(std::move(o))) {
         to.upstream_port = ntohs(a.sin_port);
         to.pcap_path = pcap("mqttsn");
         to.lifetime = m.o.lifetime;
+        to.peer_idle = m.o.tap_peer_idle;
         m.mq_tap = std::make_unique<coap::UdpTap>(to);
     }
     if (::pipe2(m.wake, O_NONBLOCK | O_CLOEXEC) != 0) throw ServersError("lwm2m: pipe2 failed");

@@ -68,6 +68,12 @@ public:
         std::uint16_t upstream_port = 0;
         std::string pcap_path;               // empty: no capture
         Millis lifetime{60000};              // the relay stops by itself after this
+        // 0: a peer's socket towards the upstream lives as long as the tap. Else it is closed once
+        // no datagram passed either way for this long (and none is delayed): a tap that sees many
+        // short-lived peers (lwm2m_bench: 200 new ones a round) keeps its descriptors bounded. A
+        // later datagram from that peer opens a new socket, i.e. a new source port upstream: a
+        // DTLS session idle that long is lost, so keep it above the servers' session timeout.
+        Millis peer_idle{0};
     };
     // Throws CoapError (bad_address: not IPv4; bind_failed) or rigs::PcapError (the capture file).
     explicit UdpTap(const Options& o);

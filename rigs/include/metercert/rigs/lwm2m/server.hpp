@@ -157,6 +157,9 @@ public:
         std::string keylog_path;
         Millis lifetime{600000};              // everything stops by itself after this
         Millis step_timeout{20000};           // per bootstrap step
+        // each tap's UdpTap::Options::peer_idle (0: a client's relay socket is kept for the servers'
+        // life); lwm2m_bench sets it so that 200 new clients a round do not pile up descriptors
+        Millis tap_peer_idle{0};
     };
     // Throws ServersError (no server asked for, dtls without psks) or coap::CoapError (bind).
     explicit Servers(Options o);
