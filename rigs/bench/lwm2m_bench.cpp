@@ -16,9 +16,12 @@
 // failed, and received (distinct PUBLISHes in the gateway's records, by client id and MsgId), the
 // gateway's findings, the server side's RSS (after malloc_trim: this program's copies of the
 // records freed), heap in use (mallinfo2) and open descriptors; at the end the totals and the
-// growth from round 5 to the last, with the records the servers keep by design (every datagram,
-// exchange, registration and uplink) counted and estimated, so that growth can be told from a
-// leak. The taps close a relay socket after 10 s of quiet (Servers::Options::tap_peer_idle), else
+// growth from round 5 to the last, with the records the servers keep (kept / seen of each kind,
+// the kept ones' size estimated), so that growth can be told from a leak. The servers keep only
+// the last --record-limit records of each kind (Servers::Options::record_limit; 0: every one, as
+// the conformance cases need), so a round's records replace the previous ones; the per-round
+// registrations, de-registrations and PUBLISHes received come from their exact counters()
+// (ServerCounters), the acknowledgements from the clients' PUBACKs. The taps close a relay socket after 10 s of quiet (Servers::Options::tap_peer_idle), else
 // each round's 200 client ports would each keep one open.
 //
 // Secrets: the PSKs go from this process to the child on its standard input and from there only
@@ -31,10 +34,10 @@
 // each client stops after its K-th PUBACK. No Bootstrap-Server (registration straight with the DM
 // server, as `simulate cmi6110 --server` does).
 //
-// Usage: lwm2m_bench [--modules N=100] [--rounds R=10] [--uplinks K=3] [--out DIR] [--psk-file FILE]
-//   --psk-file: lines "IDENTITY HEXKEY", one per module (else random keys); exit 1 when anything
-//   was lost (a registration, an uplink not acknowledged or not in the gateway's records) or a
-//   client failed.
+// Usage: lwm2m_bench [--modules N=100] [--rounds R=10] [--uplinks K=3] [--record-limit L=100] [--out DIR] [--psk-file FILE]
+//   --record-limit: records of each kind the servers keep in memory (0: all); --psk-file: lines "IDENTITY HEXKEY", one per module (else random keys); exit 1 when anything
+//   was lost (a registration or de-registration, an uplink not acknowledged or not received by the
+//   gateway as a PUBLISH with DUP 0) or a client failed.
 #include <dirent.h>
 #include <fcntl.h>
 #include <malloc.h>
@@ -304,7 +307,12 @@ int parent(int argc, char** argv) {
     const int n = std::stoi(arg(argc, argv, "--modules", "100"));
     const int rounds = std::stoi(arg(argc, argv, "--rounds", "10"));
     const int want = std::stoi(arg(argc, argv, "--uplinks", "3"));
+    const long record_limit = std::stol(arg(argc, argv, "--record-limit", "100"));
     const std::string out = arg(argc, argv, "--out", ""), psk_file = arg(argc, argv, "--psk-file", "");
+    if (record_limit < 0) {
+        std::cerr << "lwm2m_bench: --record-limit must be >= 0 (0: keep every record)\n";
+        return 2;
+    }
     if (n < 1 || rounds < 1 || want < 1) {
         std::cerr << "lwm2m_bench: --modules, --rounds and --uplinks must be >= 1\n";
         return 2;
@@ -340,6 +348,9 @@ int parent(int argc, char** argv) {
     // a round's 200 client sockets (DTLS, MQTT-SN) are gone with its child: the taps close their
     // relay sockets after 10 s of quiet (a round takes ~3 s; a client is never quiet that long)
     so.tap_peer_idle = 10s;
+    // the servers keep the last `record_limit` records of each kind (0: all, as the cases use them);
+    // nothing-lost is checked from their exact counters and the clients' PUBACKs
+    so.record_limit = static_cast<std::size_t>(record_limit);
     lw::Servers servers(so);
     std::ofstream figures;
     if (!out.empty()) figures.open(out + "/figures.txt");
@@ -354,7 +365,7 @@ int parent(int argc, char** argv) {
                     "findings", "errs", "rss_MiB", "heap_MiB", "fds"));
     long long tot_reg = 0, tot_sent = 0, tot_acked = 0, tot_recvd = 0, tot_failed = 0, tot_errors = 0;
     double reg_seconds = 0, rss5 = -1, rss_last = 0, heap5 = -1, heap_last = 0;
-    std::size_t uplinks_before = 0;
+    lw::ServerCounters before = servers.counters();
     bool bad = false;
     for (int r = 1; r <= rounds; ++r) {
         const auto t0 = rigs::monotonic_now();
@@ -364,24 +375,16 @@ int parent(int argc, char** argv) {
         if (!out.empty()) args.insert(args.end(), {"--log", fmt::format("{}/clients-{}.log", out, r)});
         const auto c = run_child(args, keys, n);
         std::this_thread::sleep_for(200ms);  // the gateway's last datagrams are recorded
-        // registrations of this round, as the DM server recorded them
-        const std::string prefix = fmt::format("bench-r{}-", r);
-        std::int64_t last_reg = 0;
-        int regs = 0;
-        for (const auto& g : servers.registrations())
-            if (g.endpoint.rfind(prefix, 0) == 0) {
-                ++regs;
-                last_reg = std::max(last_reg, g.registered_at_us);
-            }
-        const double secs = static_cast<double>(last_reg - std::chrono::duration_cast<std::chrono::microseconds>(t0.time_since_epoch()).count()) / 1e6;
-        // the gateway's records: distinct PUBLISHes (client id, MsgId) of this round's clients
-        const auto ups = servers.uplinks();
-        std::set<std::pair<std::string, std::uint16_t>> publishes;
-        for (std::size_t i = uplinks_before; i < ups.size(); ++i) {
-            const auto& u = ups[i].uplink;
-            if (u.type == metercert::mqttsn::MsgType::publish && u.client_id.rfind(prefix, 0) == 0) publishes.emplace(u.client_id, u.msg_id);
-        }
-        uplinks_before = ups.size();
+        // this round, from the servers' exact counters (the kept records may be capped: --record-limit):
+        // registrations the DM server answered 2.01, the time of the last one, and the PUBLISHes
+        // (DUP 0: first sends) the gateway received
+        const lw::ServerCounters now = servers.counters();
+        const auto regs = static_cast<int>(now.registers - before.registers);
+        const auto deregs = static_cast<int>(now.deregisters - before.deregisters);
+        const auto received = static_cast<long long>(now.publishes - before.publishes);
+        const double secs =
+            static_cast<double>(now.last_register_at_us - std::chrono::duration_cast<std::chrono::microseconds>(t0.time_since_epoch()).count()) / 1e6;
+        before = now;
         const auto findings = servers.findings().size();
         ::malloc_trim(0);  // free pages back first: this program's own copies of the records (registrations(), uplinks())
         const double rss = rss_mib();
@@ -391,38 +394,39 @@ int parent(int argc, char** argv) {
         if (r == std::min(5, rounds)) heap5 = heap;
         heap_last = heap;
         say(fmt::format("{:>5} {:>5} {:>8.1f} {:>6} {:>6} {:>6} {:>6} {:>8} {:>5} {:>8.1f} {:>8.1f} {:>5}", r, regs, regs / secs, c.queued,
-                        c.delivered, c.failed, publishes.size(), findings, c.errors, rss, heap, open_fds()));
+                        c.delivered, c.failed, received, findings, c.errors, rss, heap, open_fds()));
         tot_reg += regs;
         reg_seconds += secs;
         tot_sent += c.queued;
         tot_acked += c.delivered;
-        tot_recvd += static_cast<long long>(publishes.size());
+        tot_recvd += received;
         tot_failed += c.failed;
         tot_errors += c.errors;
-        if (c.status != 0 || regs != n || c.registered != n || c.errors || c.failed || c.delivered != c.queued ||
-            static_cast<int>(publishes.size()) != c.queued || c.queued < n * want)
+        if (c.status != 0 || regs != n || deregs != n || c.registered != n || c.errors || c.failed || c.delivered != c.queued ||
+            received != c.queued || c.queued < n * want)
             bad = true;
     }
     auto per_round = [&](double mib) { return rounds > 5 ? mib * 1024.0 / (rounds - 5) : 0.0; };
-    // measured after the last RSS (it copies every record); every round adds the same records
-    const double records_per_round = records_mib(servers) * 1024.0 / rounds;
-    // what the servers keep by design (records, not leaks)
+    // measured after the last RSS (it copies every kept record)
+    const double kept_mib = records_mib(servers);
     std::size_t dgrams = 0, dgram_bytes = 0;
     for (const auto& [name, d] : servers.datagrams()) {
         ++dgrams;
         dgram_bytes += d.bytes.size();
     }
+    const lw::ServerCounters tot = servers.counters();
     say(fmt::format("total: {} registrations in {:.1f} s of rounds ({:.1f} registrations/s); uplinks sent {} acknowledged {} received {} "
                     "failed {} (lost {}); client errors {}",
                     tot_reg, reg_seconds, static_cast<double>(tot_reg) / reg_seconds, tot_sent, tot_acked, tot_recvd, tot_failed,
                     tot_sent - tot_recvd, tot_errors));
-    say(fmt::format("server RSS: round {} {:.1f} MiB, round {} {:.1f} MiB, growth {:.2f} MiB ({:.1f} KiB/round; heap in use {:.1f} KiB/round); "
-                    "records kept by design: {} datagrams ({:.2f} MiB of bytes), {} exchanges, {} registrations, {} gateway records, "
-                    "≈ {:.1f} KiB/round by their sizes; heap in use beyond that: {:.1f} KiB/round (the capacity steps of the vectors holding "
-                    "the records, not in the estimate)",
-                    std::min(5, rounds), rss5, rounds, rss_last, rss_last - rss5, per_round(rss_last - rss5), per_round(heap_last - heap5),
-                    dgrams, static_cast<double>(dgram_bytes) / 1048576.0, servers.exchanges().size(), servers.registrations().size(),
-                    servers.uplinks().size(), records_per_round, per_round(heap_last - heap5) - records_per_round));
+    say(fmt::format("server RSS: round {} {:.1f} MiB, round {} {:.1f} MiB, growth {:.2f} MiB ({:.1f} KiB/round; heap in use {:.1f} KiB/round)",
+                    std::min(5, rounds), rss5, rounds, rss_last, rss_last - rss5, per_round(rss_last - rss5), per_round(heap_last - heap5)));
+    say(fmt::format("records (--record-limit {}{}): kept/seen datagrams {}/{} ({:.2f} MiB of bytes kept), exchanges {}/{}, registrations "
+                    "{}/{}, gateway records {}/{}; the kept ones ≈ {:.2f} MiB by their sizes",
+                    record_limit, record_limit ? "" : ": every record kept", dgrams,
+                    tot.datagrams_bootstrap + tot.datagrams_dm + tot.datagrams_mqttsn, static_cast<double>(dgram_bytes) / 1048576.0,
+                    servers.exchanges().size(), tot.exchanges, servers.registrations().size(), tot.registers, servers.uplinks().size(),
+                    tot.uplinks, kept_mib));
     say(bad ? "RESULT: LOST OR FAILED (see the rows above)" : "RESULT: nothing lost");
     servers.stop();
     return bad ? 1 : 0;

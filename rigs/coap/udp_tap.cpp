@@ -67,6 +67,8 @@ struct UdpTap::Impl {
     Millis lifetime{};
     mutable std::mutex m;  // log, faults
     std::vector<TapDatagram> log;
+    std::size_t log_limit = 0;
+    std::uint64_t seen = 0;
     struct FaultState {
         TapFault fault;
         unsigned seen = 0;
@@ -84,6 +86,7 @@ struct UdpTap::Impl {
 UdpTap::UdpTap(const Options& o) : impl_(std::make_unique<Impl>()) {
     impl_->lifetime = o.lifetime;
     impl_->peer_idle = o.peer_idle;
+    impl_->log_limit = o.log_limit;
     impl_->public_addr = ipv4(o.address, o.port, "public address");
     impl_->upstream = ipv4(o.upstream_address, o.upstream_port, "upstream address");
     if (o.upstream_port == 0) throw CoapError(CoapError::Kind::bad_address, "udp tap: the upstream port is 0");
@@ -113,6 +116,11 @@ void UdpTap::add_fault(TapFault f) {
 std::vector<TapDatagram> UdpTap::log() const {
     std::lock_guard lock(impl_->m);
     return impl_->log;
+}
+
+std::uint64_t UdpTap::seen() const {
+    std::lock_guard lock(impl_->m);
+    return impl_->seen;
 }
 
 void UdpTap::loop() {
@@ -147,6 +155,9 @@ void UdpTap::loop() {
             d.delayed = fate.value_or(Millis(0));
             d.bytes = bytes;
             im.log.push_back(d);
+            ++im.seen;
+            if (im.log_limit && im.log.size() >= 2 * im.log_limit)  // amortised: one move per datagram
+                im.log.erase(im.log.begin(), im.log.end() - static_cast<std::ptrdiff_t>(im.log_limit));
         }
         if (im.pcap) {
             const Ipv4Port p{ntohl(peer.sin_addr.s_addr), ntohs(peer.sin_port)};

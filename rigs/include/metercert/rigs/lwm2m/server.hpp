@@ -136,6 +136,20 @@ struct GatewayUplink {
     std::int64_t wall_us = 0;
 };
 
+// Exact running totals since the servers started, whether or not Options::record_limit caps the
+// records kept in memory: "nothing lost" over a long soak is checked from these.
+struct ServerCounters {
+    std::uint64_t datagrams_bootstrap = 0, datagrams_dm = 0, datagrams_mqttsn = 0;  // reached each tap, both directions
+    std::uint64_t exchanges = 0;        // Exchange records made (exchanges())
+    std::uint64_t registers = 0;        // Register requests answered 2.01 (registrations made)
+    std::uint64_t updates = 0;          // Update requests answered 2.04
+    std::uint64_t deregisters = 0;      // De-register requests answered 2.02
+    std::uint64_t uplinks = 0;          // MQTT-SN datagrams from clients (the gateway's records)
+    std::uint64_t publishes = 0;        // of them PUBLISH, DUP 0 (first sends, MQTT-SN 1.2 §5.3.4)
+    std::uint64_t publish_dups = 0;     // of them PUBLISH, DUP 1 (retransmissions)
+    std::int64_t last_register_at_us = 0;  // the latest registration's time (monotonic µs; 0: none yet)
+};
+
 class ServersError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
@@ -160,6 +174,15 @@ public:
         // each tap's UdpTap::Options::peer_idle (0: a client's relay socket is kept for the servers'
         // life); lwm2m_bench sets it so that 200 new clients a round do not pile up descriptors
         Millis tap_peer_idle{0};
+        // 0: keep every record for the servers' life (the default; the conformance cases read them).
+        // Else a bound for long soaks (rigs/bench/lwm2m_bench): datagrams() per tap, exchanges(),
+        // uplinks() (and the gateway's own, GatewayConfig::uplink_limit; its ended sessions likewise,
+        // GatewayConfig::ended_session_limit, unless `gateway` sets them) keep at least the last
+        // `record_limit` and at most 2 × record_limit (the oldest go in batches); registrations()
+        // keeps every live registration and at least the last `record_limit` ended ones (de-registered
+        // or replaced). counters() stays exact; the captures (pcap_dir) still get every datagram.
+        // Not bounded: observations(), findings(), the bootstrap state per endpoint.
+        std::size_t record_limit = 0;
     };
     // Throws ServersError (no server asked for, dtls without psks) or coap::CoapError (bind).
     explicit Servers(Options o);
@@ -199,6 +222,8 @@ public:
     [[nodiscard]] std::vector<std::pair<std::string, coap::TapDatagram>> datagrams() const;
     [[nodiscard]] std::vector<GatewayUplink> uplinks() const;
     [[nodiscard]] std::vector<metercert::mqttsn::Finding> findings() const;
+    // exact totals (see ServerCounters), also with Options::record_limit
+    [[nodiscard]] ServerCounters counters() const;
 
     void stop();  // idempotent; the destructor calls it
 
