@@ -439,5 +439,27 @@ void bind_lwm2m(py::module_& m) {
             "set_gateway(withhold_pubacks=0, withhold_all_pubacks=False) -> bool — the MQTT-SN gateway's PUBACK knobs from the\n"
             "next datagram on (no PUBACK to the first N sends of each PUBLISH / to none; MQTT-SN 1.2 §6.13 makes the client\n"
             "retransmit); False when the servers have stopped.")
+
+        .def("counters",
+             [](const Servers& s) {
+                 const auto c = s.counters();
+                 py::dict x;
+                 x["datagrams_bootstrap"] = c.datagrams_bootstrap;
+                 x["datagrams_dm"] = c.datagrams_dm;
+                 x["datagrams_mqttsn"] = c.datagrams_mqttsn;
+                 x["exchanges"] = c.exchanges;
+                 x["registers"] = c.registers;
+                 x["updates"] = c.updates;
+                 x["deregisters"] = c.deregisters;
+                 x["uplinks"] = c.uplinks;
+                 x["publishes"] = c.publishes;
+                 x["publish_dups"] = c.publish_dups;
+                 x["last_register_at_us"] = c.last_register_at_us;
+                 return x;
+             },
+             "counters() -> dict — exact running totals since start (rigs/lwm2m/server.hpp ServerCounters): datagrams_bootstrap,\n"
+             "datagrams_dm, datagrams_mqttsn (both directions, per tap), exchanges, registers / updates / deregisters (answered\n"
+             "2.01 / 2.04 / 2.02), uplinks (MQTT-SN datagrams from clients), publishes (PUBLISH DUP 0) and publish_dups (DUP 1),\n"
+             "last_register_at_us (monotonic µs, 0: none). Exact also when the C++ Options::record_limit caps the kept records.")
         .def("stop", &Servers::stop, py::call_guard<py::gil_scoped_release>(), "stop() — stops the I/O thread and the taps (idempotent).");
 }

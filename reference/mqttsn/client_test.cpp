@@ -474,3 +474,43 @@ TEST(MqttsnGateway, TsharkReadsTheClientsRetransmissionInASessionCapture) {
     EXPECT_EQ(ids[0], ids[1]);
     EXPECT_EQ(cap[5].second - cap[4].second, 92u);
 }
+
+// GatewayConfig::uplink_limit and ended_session_limit (long soaks): the records are capped, the
+// totals exact, and a Finding's `uplink` counts from the first datagram ever.
+TEST(MqttsnGateway, LimitsCapTheRecordsAndTheEndedSessions) {
+    // CONNECT with CleanSession 0 (Flags 0x00, §5.3.4): the registered topics survive a DISCONNECT
+    const Bytes keep = hex("0D 04 00 01 00 00") + "cmi6110";
+    auto run = [&](std::size_t limit) {
+        GatewayConfig cfg;
+        cfg.uplink_limit = limit;
+        cfg.ended_session_limit = limit;
+        Gateway g(cfg);
+        g.on_datagram("p", keep, t0);
+        EXPECT_EQ(g.on_datagram("p", reg(1), t0), std::vector<Bytes>{regack(1, 1)});
+        g.on_datagram("p", kDisconnect, t0 + 1s);
+        for (const char* other : {"q", "r"}) {  // two later sessions end after p's
+            g.on_datagram(other, kConnect, t0 + 2s);
+            g.on_datagram(other, kDisconnect, t0 + 3s);
+        }
+        g.on_datagram("p", keep, t0 + 4s);
+        return std::pair{g.on_datagram("p", pub(0x20, 1, 2, "x"), t0 + 4s), std::move(g)};
+    };
+    {
+        auto [acks, g] = run(0);  // p's session kept: topic 1 is still p's
+        EXPECT_EQ(acks, std::vector<Bytes>{puback(1, 2, 0x00)});
+        EXPECT_EQ(g.uplinks().size(), 9u);
+        EXPECT_EQ(g.uplinks_seen(), 9u);
+    }
+    {
+        auto [acks, g] = run(1);  // 3 ended sessions ≥ 2 × 1: p's, the oldest, is gone
+        EXPECT_EQ(acks, std::vector<Bytes>{puback(1, 2, 0x02)});  // Rejected: invalid topic ID (§5.4.13)
+        EXPECT_EQ(g.uplinks_seen(), 9u);
+        EXPECT_GE(g.uplinks().size(), 1u);
+        EXPECT_LE(g.uplinks().size(), 2u);
+        EXPECT_EQ(g.uplinks().size() + g.uplinks_dropped(), 9u);
+        EXPECT_EQ(g.uplinks().back().type, MsgType::publish);
+        ASSERT_FALSE(g.findings().empty());  // unknown_topic_id on the 9th datagram
+        EXPECT_EQ(g.findings().back().uplink, 8u);
+        EXPECT_EQ(g.uplinks()[g.findings().back().uplink - g.uplinks_dropped()].type, MsgType::publish);
+    }
+}

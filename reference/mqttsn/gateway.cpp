@@ -1,6 +1,7 @@
 // The suite's MQTT-SN gateway (see metercert/mqttsn/gateway.hpp for the answers and violations)
 #include "metercert/mqttsn/gateway.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 
 namespace metercert::mqttsn {
@@ -58,7 +59,7 @@ Gateway::Gateway(GatewayConfig config) : config_(std::move(config)), next_topic_
 }
 
 void Gateway::flag(Violation v, TimePoint at, std::string_view peer, std::string detail) {
-    findings_.push_back({v, at, std::string(peer), uplinks_.empty() ? 0 : uplinks_.size() - 1, std::move(detail)});
+    findings_.push_back({v, at, std::string(peer), uplinks_.empty() ? static_cast<std::size_t>(dropped_) : last_index(), std::move(detail)});
 }
 
 std::uint16_t Gateway::topic_id_for(const std::string& name) {
@@ -99,14 +100,27 @@ void Gateway::forget_session(std::string_view peer) {
     if (auto it = sessions_.find(peer); it != sessions_.end()) sessions_.erase(it);
 }
 
+void Gateway::trim_ended_sessions() {
+    const std::size_t limit = config_.ended_session_limit;
+    if (!limit) return;
+    std::vector<std::pair<TimePoint, std::string>> ended;
+    for (const auto& [peer, s] : sessions_)
+        if (!s.connected) ended.emplace_back(s.last_heard, peer);
+    if (ended.size() < 2 * limit) return;  // amortised: a scan per `limit` sessions ended
+    std::sort(ended.begin(), ended.end());
+    for (std::size_t i = 0; i + limit < ended.size(); ++i) sessions_.erase(ended[i].second);
+}
+
 std::optional<TimePoint> Gateway::poll(TimePoint now) {
     std::optional<TimePoint> next;
+    bool lapsed = false;
     for (auto& [peer, s] : sessions_) {
         if (!s.connected || s.duration == 0) continue;
         const auto lapse = s.last_heard + std::chrono::duration_cast<Duration>(std::chrono::milliseconds(1500) * s.duration);
         if (now > lapse) {
             s.connected = false;
             s.will = WillStep::none;
+            lapsed = true;
             findings_.push_back({Violation::keep_alive_lapsed, now, peer, s.last_uplink,
                                  fmt::format("no message from '{}' for 1.5 × Duration {} s: the session is dropped (§6.11)",
                                              s.client_id, s.duration)});
@@ -114,12 +128,18 @@ std::optional<TimePoint> Gateway::poll(TimePoint now) {
         }
         if (!next || lapse < *next) next = lapse;
     }
+    if (lapsed) trim_ended_sessions();
     return next;
 }
 
 std::vector<Bytes> Gateway::on_datagram(std::string_view peer, std::span<const std::uint8_t> datagram, TimePoint now) {
     std::vector<Bytes> out;
     poll(now);  // a lapsed session is gone before this datagram is judged
+    if (config_.uplink_limit && uplinks_.size() >= 2 * config_.uplink_limit) {  // amortised: one move per datagram
+        const std::size_t drop = uplinks_.size() - config_.uplink_limit;
+        uplinks_.erase(uplinks_.begin(), uplinks_.begin() + static_cast<std::ptrdiff_t>(drop));
+        dropped_ += drop;
+    }
     Uplink u;
     u.at = now;
     u.peer = std::string(peer);
@@ -167,7 +187,7 @@ std::vector<Bytes> Gateway::on_datagram(std::string_view peer, std::span<const s
     uplinks_.push_back(u);
     if (s) {
         s->last_heard = now;
-        s->last_uplink = uplinks_.size() - 1;
+        s->last_uplink = last_index();
     }
     const MsgType type = *u.type;
     if (gateway_only(type)) {
@@ -196,7 +216,7 @@ std::vector<Bytes> Gateway::on_datagram(std::string_view peer, std::span<const s
                 ns.client_id = msg.client_id;
                 ns.duration = msg.duration;
                 ns.last_heard = now;
-                ns.last_uplink = uplinks_.size() - 1;
+                ns.last_uplink = last_index();
                 ns.connected = false;
                 uplinks_.back().client_id = msg.client_id;
                 if (config_.connack != ReturnCode::accepted) {
@@ -307,6 +327,7 @@ std::vector<Bytes> Gateway::on_datagram(std::string_view peer, std::span<const s
                     s->will = WillStep::none;
                 }
                 out.push_back(encode(Disconnect{}));
+                trim_ended_sessions();  // `s` is not used after this
             } else if constexpr (std::is_same_v<T, SearchGw>) {
                 out.push_back(encode(GwInfo{config_.gw_id, {}}));
             } else if constexpr (std::is_same_v<T, WillTopicUpd>) {

@@ -487,7 +487,11 @@ void Endpoint::add_observable(const std::string& path) {
     std::string p;
     for (const auto& seg : split_path(path)) p += (p.empty() ? "" : "/") + seg;
     if (observable_.count(p)) return;
-    coap_resource_t* r = coap_resource_init(coap_make_str_const(p.c_str()), 0);  // libcoap copies the path
+    // libcoap copies the path (no COAP_RESOURCE_FLAGS_RELEASE_URI). Not coap_make_str_const(): in
+    // libcoap 4.3.1 it hands out one of 2 process-wide static slots, a race between Endpoints on
+    // different threads (coap_test ObservablesFromManyThreadsAtOnce).
+    const coap_str_const_t uri{p.size(), reinterpret_cast<const std::uint8_t*>(p.data())};
+    coap_resource_t* r = coap_resource_init(const_cast<coap_str_const_t*>(&uri), 0);
     for (coap_request_t m : {COAP_REQUEST_GET, COAP_REQUEST_POST, COAP_REQUEST_PUT, COAP_REQUEST_DELETE, COAP_REQUEST_FETCH,
                              COAP_REQUEST_PATCH, COAP_REQUEST_IPATCH})
         coap_register_request_handler(r, m, Callbacks::request);

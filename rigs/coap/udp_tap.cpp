@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <map>
 #include <optional>
 
@@ -58,12 +59,16 @@ struct UdpTap::Impl {
     struct Peer {
         sockaddr_in addr{};
         Fd fd;
+        TimePoint last{};  // the last datagram either way
     };
+    Millis peer_idle{0};
     std::map<std::uint64_t, Peer> peers;
     std::unique_ptr<PcapUdpWriter> pcap;
     Millis lifetime{};
     mutable std::mutex m;  // log, faults
     std::vector<TapDatagram> log;
+    std::size_t log_limit = 0;
+    std::uint64_t seen = 0;
     struct FaultState {
         TapFault fault;
         unsigned seen = 0;
@@ -80,6 +85,8 @@ struct UdpTap::Impl {
 
 UdpTap::UdpTap(const Options& o) : impl_(std::make_unique<Impl>()) {
     impl_->lifetime = o.lifetime;
+    impl_->peer_idle = o.peer_idle;
+    impl_->log_limit = o.log_limit;
     impl_->public_addr = ipv4(o.address, o.port, "public address");
     impl_->upstream = ipv4(o.upstream_address, o.upstream_port, "upstream address");
     if (o.upstream_port == 0) throw CoapError(CoapError::Kind::bad_address, "udp tap: the upstream port is 0");
@@ -109,6 +116,11 @@ void UdpTap::add_fault(TapFault f) {
 std::vector<TapDatagram> UdpTap::log() const {
     std::lock_guard lock(impl_->m);
     return impl_->log;
+}
+
+std::uint64_t UdpTap::seen() const {
+    std::lock_guard lock(impl_->m);
+    return impl_->seen;
 }
 
 void UdpTap::loop() {
@@ -143,6 +155,9 @@ void UdpTap::loop() {
             d.delayed = fate.value_or(Millis(0));
             d.bytes = bytes;
             im.log.push_back(d);
+            ++im.seen;
+            if (im.log_limit && im.log.size() >= 2 * im.log_limit)  // amortised: one move per datagram
+                im.log.erase(im.log.begin(), im.log.end() - static_cast<std::ptrdiff_t>(im.log_limit));
         }
         if (im.pcap) {
             const Ipv4Port p{ntohl(peer.sin_addr.s_addr), ntohs(peer.sin_port)};
@@ -168,6 +183,13 @@ void UdpTap::loop() {
                 ++it;
             }
         }
+        if (im.peer_idle.count() > 0) {  // Options::peer_idle: close the sockets of peers gone quiet
+            const auto idle = std::chrono::duration_cast<Duration>(im.peer_idle);
+            std::erase_if(im.peers, [&](const auto& kv) {
+                return now - kv.second.last > idle &&
+                       std::none_of(im.later.begin(), im.later.end(), [&](const Impl::Later& l) { return l.fd == kv.second.fd.fd; });
+            });
+        }
         std::vector<pollfd> fds{{im.listen.fd, POLLIN, 0}};
         std::vector<std::uint64_t> keys{0};
         for (auto& [k, p] : im.peers) {
@@ -187,6 +209,7 @@ void UdpTap::loop() {
                 const ssize_t n = ::recvfrom(im.listen.fd, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &fl);
                 if (n < 0 || from.sin_family != AF_INET) continue;
                 auto [it, fresh] = im.peers.try_emplace(key_of(from));
+                it->second.last = monotonic_now();
                 if (fresh) {
                     it->second.addr = from;
                     it->second.fd = Fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
@@ -208,6 +231,7 @@ void UdpTap::loop() {
                 if (it == im.peers.end()) continue;
                 const ssize_t n = ::recv(it->second.fd.fd, buf.data(), buf.size(), 0);
                 if (n < 0) continue;  // e.g. ECONNREFUSED: the upstream is not there (yet)
+                it->second.last = monotonic_now();
                 Bytes bytes(buf.begin(), buf.begin() + n);
                 const auto fate = arrive(Flow::to_peer, it->second.addr, bytes);
                 if (!fate) continue;

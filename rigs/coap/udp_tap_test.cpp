@@ -4,6 +4,11 @@
 // Code, Message ID), independently of libcoap.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <cstdio>
 #include <set>
@@ -254,4 +259,63 @@ TEST(UdpTap, KeylogOnlyWhenAsked) {
     EXPECT_EQ(random, client_random);
     EXPECT_EQ(secret.size(), 96u);  // 48 bytes
     for (const auto& f : {pcap, keylog}) std::filesystem::remove(f);
+}
+
+namespace {
+// A plain UDP socket on 127.0.0.1 (a free port), receive timeout 2 s.
+struct Udp {
+    int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    Udp() {
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof addr;
+        ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+        timeval tv{2, 0};
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    }
+    ~Udp() { ::close(fd); }
+    [[nodiscard]] std::uint16_t port() const { return ntohs(addr.sin_port); }
+    void send_to(std::uint16_t port, const std::string& s) const {
+        sockaddr_in to = addr;
+        to.sin_port = htons(port);
+        ::sendto(fd, s.data(), s.size(), 0, reinterpret_cast<const sockaddr*>(&to), sizeof to);
+    }
+    // the datagram and the sender's port ("" and 0 on timeout)
+    std::pair<std::string, std::uint16_t> receive() const {
+        char buf[256];
+        sockaddr_in from{};
+        socklen_t len = sizeof from;
+        const auto n = ::recvfrom(fd, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
+        if (n < 0) return {"", 0};
+        return {std::string(buf, static_cast<std::size_t>(n)), ntohs(from.sin_port)};
+    }
+};
+}  // namespace
+
+// Options::peer_idle: a peer quiet for longer has its relay socket closed, so the upstream sees its
+// next datagram from another source port; with 0 (the default) the socket stays.
+TEST(UdpTap, PeerIdleClosesTheRelaySocket) {
+    for (const Millis idle : {0ms, 150ms}) {
+        Udp upstream, peer;
+        UdpTap::Options o{"127.0.0.1", 0, "127.0.0.1", upstream.port(), "", 10000ms};
+        o.peer_idle = idle;
+        UdpTap tap(o);
+        peer.send_to(tap.port(), "one");
+        const auto [first, relay1] = upstream.receive();
+        ASSERT_EQ(first, "one");
+        upstream.send_to(relay1, "back");  // the relay socket carries the answer back to the peer
+        EXPECT_EQ(peer.receive().first, "back");
+        std::this_thread::sleep_for(500ms);  // quiet for longer than 150 ms
+        peer.send_to(tap.port(), "two");
+        const auto [second, relay2] = upstream.receive();
+        ASSERT_EQ(second, "two");
+        if (idle.count() == 0)
+            EXPECT_EQ(relay2, relay1);
+        else
+            EXPECT_NE(relay2, relay1);
+        upstream.send_to(relay2, "again");
+        EXPECT_EQ(peer.receive().first, "again");
+    }
 }

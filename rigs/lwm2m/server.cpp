@@ -123,6 +123,8 @@ struct Servers::Impl {
     unsigned refused_registers = 0;  // Options::refuse_registers so far (I/O thread)
     std::atomic<unsigned> refuse_bootstraps{0};  // refuse_bootstraps(): Bootstrap-Requests still to refuse
 
+    ServerCounters counts;  // under mu (the datagram counts come from the taps)
+
     // I/O thread only
     std::map<std::string, Session> dm_sessions;  // registration id → session
     std::map<std::size_t, Session> obs_sessions;
@@ -141,9 +143,39 @@ struct Servers::Impl {
         [[maybe_unused]] auto n = ::write(wake[1], &c, 1);
     }
 
+    // Options::record_limit: keeps the last `record_limit` of `v` once it holds twice that
+    // (amortised: one move per record)
+    template <class T>
+    void trim(std::vector<T>& v) const {
+        if (o.record_limit && v.size() >= 2 * o.record_limit)
+            v.erase(v.begin(), v.end() - static_cast<std::ptrdiff_t>(o.record_limit));
+    }
+
+    // Options::record_limit: drops the oldest ended registrations beyond `record_limit` once there
+    // are twice that many; live ones stay (their indices in `live` are renumbered). Under mu.
+    void trim_registrations() {
+        if (!o.record_limit || regs.size() - live.size() < 2 * o.record_limit) return;
+        std::size_t drop = regs.size() - live.size() - o.record_limit;
+        std::vector<Registration> kept;
+        kept.reserve(live.size() + o.record_limit);
+        for (std::size_t i = 0; i < regs.size(); ++i) {
+            auto it = live.find(regs[i].endpoint);
+            const bool is_live = it != live.end() && it->second == i;
+            if (!is_live && drop) {
+                --drop;
+                continue;
+            }
+            if (is_live) it->second = kept.size();
+            kept.push_back(std::move(regs[i]));
+        }
+        regs.swap(kept);
+    }
+
     void record(Exchange e) {
         std::lock_guard l(mu);
         exchanges.push_back(std::move(e));
+        ++counts.exchanges;
+        trim(exchanges);
         cv.notify_all();
     }
 
@@ -285,6 +317,9 @@ struct Servers::Impl {
                 free_nstart(s);
                 out = Response{coap::kCreated, std::nullopt, {}, {"rd", r.id}};
                 regs.push_back(std::move(r));
+                ++counts.registers;
+                counts.last_register_at_us = e.at_us;
+                trim_registrations();
                 cv.notify_all();
             }
         } else if ((req.method == Method::post || req.method == Method::del) && req.path.size() == 2 && req.path[0] == "rd") {
@@ -302,6 +337,8 @@ struct Servers::Impl {
                     live.erase(r->endpoint);
                     dm_sessions.erase(r->id);
                     out = Response{coap::kDeleted};
+                    ++counts.deregisters;
+                    trim_registrations();
                 } else {
                     lw::RegisterQuery q;
                     lw::Error err;
@@ -323,6 +360,7 @@ struct Servers::Impl {
                         dm_sessions[r->id] = s;  // an Update may come from a new address (TS 1.1 §6.2.2)
                         free_nstart(s);
                         out = Response{coap::kChanged};
+                        ++counts.updates;
                     }
                 }
                 cv.notify_all();
@@ -441,11 +479,19 @@ struct Servers::Impl {
             char host[INET_ADDRSTRLEN] = {};
             ::inet_ntop(AF_INET, &from.sin_addr, host, sizeof host);
             const std::string peer = fmt::format("{}:{}", host, ntohs(from.sin_port));
-            const std::size_t before = gw.uplinks().size();
+            // the gateway may drop its oldest records (uplink_limit): its exact total tells the new ones
+            const std::uint64_t before = gw.uplinks_seen();
             const auto replies = gw.on_datagram(peer, std::span<const std::uint8_t>(buf, static_cast<std::size_t>(n)), monotonic_now());
             {
                 std::lock_guard l(mu);
-                for (std::size_t i = before; i < gw.uplinks().size(); ++i) uplinks.push_back(GatewayUplink{gw.uplinks()[i], wall_clock_us()});
+                const auto& all = gw.uplinks();
+                const std::size_t added = static_cast<std::size_t>(std::min<std::uint64_t>(gw.uplinks_seen() - before, all.size()));
+                for (std::size_t i = all.size() - added; i < all.size(); ++i) {
+                    uplinks.push_back(GatewayUplink{all[i], wall_clock_us()});
+                    ++counts.uplinks;
+                    if (all[i].type == mqttsn::MsgType::publish) ++(all[i].dup ? counts.publish_dups : counts.publishes);
+                }
+                trim(uplinks);
                 cv.notify_all();
             }
             for (const auto& r : replies) ::sendto(mq_fd, r.data(), r.size(), 0, reinterpret_cast<sockaddr*>(&from), len);
@@ -491,6 +537,8 @@ Servers::Servers(Options o) : impl_(std::make_unique<Impl>(std::move(o))) {
     if (!m.o.bootstrap && !m.o.dm && !m.o.mqttsn) throw ServersError("lwm2m: no server asked for (bootstrap, dm, mqttsn all off)");
     if (m.o.dtls && m.o.psks.empty()) throw ServersError("lwm2m: DTLS-PSK needs at least one PSK identity and key");
     if (!m.o.keylog_path.empty()) coap::set_keylog_file(m.o.keylog_path);
+    if (m.o.record_limit && !m.gw.config().uplink_limit) m.gw.config().uplink_limit = m.o.record_limit;
+    if (m.o.record_limit && !m.gw.config().ended_session_limit) m.gw.config().ended_session_limit = m.o.record_limit;
     auto pcap = [&](const char* name) { return m.o.pcap_dir.empty() ? std::string() : m.o.pcap_dir + "/" + name + ".pcap"; };
     auto make = [&](std::unique_ptr<coap::Server>& srv, std::unique_ptr<coap::UdpTap>& tap, std::uint16_t public_port, const char* name) {
         coap::Server::Options so;
@@ -507,6 +555,8 @@ Servers::Servers(Options o) : impl_(std::make_unique<Impl>(std::move(o))) {
         to.upstream_port = m.o.dtls ? srv->dtls_port() : srv->port();
         to.pcap_path = pcap(name);
         to.lifetime = m.o.lifetime;
+        to.peer_idle = m.o.tap_peer_idle;
+        to.log_limit = m.o.record_limit;
         tap = std::make_unique<coap::UdpTap>(to);
     };
     if (m.o.bootstrap) {
@@ -533,6 +583,8 @@ Servers::Servers(Options o) : impl_(std::make_unique<Impl>(std::move(o))) {
         to.upstream_port = ntohs(a.sin_port);
         to.pcap_path = pcap("mqttsn");
         to.lifetime = m.o.lifetime;
+        to.peer_idle = m.o.tap_peer_idle;
+        to.log_limit = m.o.record_limit;
         m.mq_tap = std::make_unique<coap::UdpTap>(to);
     }
     if (::pipe2(m.wake, O_NONBLOCK | O_CLOEXEC) != 0) throw ServersError("lwm2m: pipe2 failed");
@@ -738,6 +790,18 @@ std::vector<mqttsn::Finding> Servers::findings() const {
     // the gateway lives on the I/O thread; its findings are copied under the lock there
     std::lock_guard l(impl_->mu);
     return impl_->findings;
+}
+
+ServerCounters Servers::counters() const {
+    ServerCounters c;
+    {
+        std::lock_guard l(impl_->mu);
+        c = impl_->counts;
+    }
+    if (impl_->bs_tap) c.datagrams_bootstrap = impl_->bs_tap->seen();
+    if (impl_->dm_tap) c.datagrams_dm = impl_->dm_tap->seen();
+    if (impl_->mq_tap) c.datagrams_mqttsn = impl_->mq_tap->seen();
+    return c;
 }
 
 }  // namespace metercert::rigs::lwm2m

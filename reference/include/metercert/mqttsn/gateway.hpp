@@ -69,6 +69,15 @@ struct GatewayConfig {
     ReturnCode connack = ReturnCode::accepted;     // knob: the CONNACK return code
     unsigned withhold_pubacks = 0;                 // knob: no PUBACK to the first N sends of each PUBLISH
     bool withhold_all_pubacks = false;             // knob: no PUBACK at all
+    // 0: uplinks() keeps every datagram (the default). Else it keeps at least the last
+    // `uplink_limit` (at most 2 × uplink_limit; the oldest go in batches) and uplinks_seen() still
+    // counts every one: for long soaks (rigs/bench/lwm2m_bench). Findings are kept in full.
+    std::size_t uplink_limit = 0;
+    // 0: a peer's session is kept after DISCONNECT or a keep-alive lapse (its registered topics
+    // survive a CONNECT with CleanSession 0 from that peer, §6.2). Else only the last
+    // `ended_session_limit` ended sessions (by the time last heard; at most 2 × that) are kept: a
+    // soak with new client ports every round (rigs/bench/lwm2m_bench). Connected sessions are never dropped.
+    std::size_t ended_session_limit = 0;
 };
 
 enum class Violation : std::uint8_t {
@@ -115,7 +124,9 @@ struct Finding {
     Violation violation = Violation::undecodable;
     TimePoint at{};
     std::string peer;
-    std::size_t uplink = 0;  // index into uplinks() (the datagram that showed it; for keep_alive_lapsed: the last one heard)
+    // the datagram that showed it (for keep_alive_lapsed: the last one heard), counted from the
+    // first datagram ever: its index into uplinks() is uplink - uplinks_dropped() (the same without uplink_limit)
+    std::size_t uplink = 0;
     std::string detail;
 };
 
@@ -135,6 +146,9 @@ public:
 
     [[nodiscard]] bool connected(std::string_view peer) const;
     [[nodiscard]] const std::vector<Uplink>& uplinks() const noexcept { return uplinks_; }
+    // exact running totals (uplink_limit or not): datagrams seen; the oldest ones no longer in uplinks()
+    [[nodiscard]] std::uint64_t uplinks_seen() const noexcept { return dropped_ + uplinks_.size(); }
+    [[nodiscard]] std::uint64_t uplinks_dropped() const noexcept { return dropped_; }
     [[nodiscard]] const std::vector<Finding>& findings() const noexcept { return findings_; }
     // The topic id REGACK gave a topic name (nullopt: never registered)
     [[nodiscard]] std::optional<std::uint16_t> topic_id_of(std::string_view name) const;
@@ -154,6 +168,7 @@ private:
         std::size_t last_uplink = 0;
     };
     void flag(Violation v, TimePoint at, std::string_view peer, std::string detail);
+    void trim_ended_sessions();  // GatewayConfig::ended_session_limit
     std::uint16_t topic_id_for(const std::string& name);
     std::optional<std::string> topic_of(const Session& s, TopicIdType type, std::uint16_t id) const;
 
@@ -164,6 +179,8 @@ private:
     std::uint16_t next_topic_id_;
     std::vector<Uplink> uplinks_;
     std::vector<Finding> findings_;
+    std::uint64_t dropped_ = 0;  // uplinks no longer kept (uplink_limit)
+    [[nodiscard]] std::size_t last_index() const noexcept { return static_cast<std::size_t>(dropped_) + uplinks_.size() - 1; }
 };
 
 }  // namespace metercert::mqttsn

@@ -68,6 +68,16 @@ public:
         std::uint16_t upstream_port = 0;
         std::string pcap_path;               // empty: no capture
         Millis lifetime{60000};              // the relay stops by itself after this
+        // 0: a peer's socket towards the upstream lives as long as the tap. Else it is closed once
+        // no datagram passed either way for this long (and none is delayed): a tap that sees many
+        // short-lived peers (lwm2m_bench: 200 new ones a round) keeps its descriptors bounded. A
+        // later datagram from that peer opens a new socket, i.e. a new source port upstream: a
+        // DTLS session idle that long is lost, so keep it above the servers' session timeout.
+        Millis peer_idle{0};
+        // 0: log() keeps every datagram (the default). Else it keeps at least the last `log_limit`
+        // (at most 2 × log_limit: the oldest are dropped in batches) and seen() still counts every
+        // one; the capture file (pcap_path) still receives every datagram. For long soaks.
+        std::size_t log_limit = 0;
     };
     // Throws CoapError (bad_address: not IPv4; bind_failed) or rigs::PcapError (the capture file).
     explicit UdpTap(const Options& o);
@@ -77,7 +87,8 @@ public:
 
     [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
     void add_fault(TapFault f);              // thread-safe; applies to datagrams arriving from now on
-    [[nodiscard]] std::vector<TapDatagram> log() const;  // a copy, in arrival order
+    [[nodiscard]] std::vector<TapDatagram> log() const;  // a copy, in arrival order (the last ones only with log_limit)
+    [[nodiscard]] std::uint64_t seen() const;  // datagrams that reached the tap, both flows, exact (log_limit or not)
     void stop();                             // joins the relay thread
     [[nodiscard]] bool running() const noexcept { return running_; }
 

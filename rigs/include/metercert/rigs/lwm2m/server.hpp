@@ -139,6 +139,20 @@ struct GatewayUplink {
     std::int64_t wall_us = 0;
 };
 
+// Exact running totals since the servers started, whether or not Options::record_limit caps the
+// records kept in memory: "nothing lost" over a long soak is checked from these.
+struct ServerCounters {
+    std::uint64_t datagrams_bootstrap = 0, datagrams_dm = 0, datagrams_mqttsn = 0;  // reached each tap, both directions
+    std::uint64_t exchanges = 0;        // Exchange records made (exchanges())
+    std::uint64_t registers = 0;        // Register requests answered 2.01 (registrations made)
+    std::uint64_t updates = 0;          // Update requests answered 2.04
+    std::uint64_t deregisters = 0;      // De-register requests answered 2.02
+    std::uint64_t uplinks = 0;          // MQTT-SN datagrams from clients (the gateway's records)
+    std::uint64_t publishes = 0;        // of them PUBLISH, DUP 0 (first sends, MQTT-SN 1.2 §5.3.4)
+    std::uint64_t publish_dups = 0;     // of them PUBLISH, DUP 1 (retransmissions)
+    std::int64_t last_register_at_us = 0;  // the latest registration's time (monotonic µs; 0: none yet)
+};
+
 class ServersError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
@@ -163,6 +177,19 @@ public:
         // The first `refuse_registers` Register requests are answered 4.03 Forbidden (TS 1.1 §5.3.1
         // response codes): a module with a Bootstrap-Server account falls back to bootstrap (int-7)
         unsigned refuse_registers = 0;
+
+        // each tap's UdpTap::Options::peer_idle (0: a client's relay socket is kept for the servers'
+        // life); lwm2m_bench sets it so that 200 new clients a round do not pile up descriptors
+        Millis tap_peer_idle{0};
+        // 0: keep every record for the servers' life (the default; the conformance cases read them).
+        // Else a bound for long soaks (rigs/bench/lwm2m_bench): datagrams() per tap, exchanges(),
+        // uplinks() (and the gateway's own, GatewayConfig::uplink_limit; its ended sessions likewise,
+        // GatewayConfig::ended_session_limit, unless `gateway` sets them) keep at least the last
+        // `record_limit` and at most 2 × record_limit (the oldest go in batches); registrations()
+        // keeps every live registration and at least the last `record_limit` ended ones (de-registered
+        // or replaced). counters() stays exact; the captures (pcap_dir) still get every datagram.
+        // Not bounded: observations(), findings(), the bootstrap state per endpoint.
+        std::size_t record_limit = 0;
     };
     // Throws ServersError (no server asked for, dtls without psks) or coap::CoapError (bind).
     explicit Servers(Options o);
@@ -215,6 +242,9 @@ public:
     // The next `n` Bootstrap-Requests are answered 4.03 Forbidden (any thread): the suite's stand-in
     // for a module that reaches no Bootstrap-Server, e.g. with a wrong APN (CMi6110 §6.4; ERRATA E-128)
     void refuse_bootstraps(unsigned n);
+
+    // exact totals (see ServerCounters), also with Options::record_limit
+    [[nodiscard]] ServerCounters counters() const;
 
     void stop();  // idempotent; the destructor calls it
 
