@@ -577,19 +577,25 @@ struct Client::Impl {
 
     // ------------------------------------------------------------ observe / notify
 
+    // The value an observation of `path` would notify now (a Read in its Accept format) and the
+    // attributes in force there (TS 1.1 §5.1.2: a resource inherits its instance's and object's).
+    std::pair<lw::Response, lw::Attributes> observed(const std::string& path, std::optional<std::uint16_t> accept) {
+        lw::Request r;
+        r.op = lw::Operation::read;
+        r.path = *lw::parse_path(path);
+        r.accept = accept;
+        lw::Attributes a;
+        if (r.path.depth >= 3) a = objects.effective_attributes(r.path.prefix(3));
+        else if (r.path.depth == 2) a = lw::effective(objects.attributes(r.path.prefix(1)), objects.attributes(r.path), {});
+        else a = objects.attributes(r.path);
+        return {objects.handle(r), a};
+    }
+
     void evaluate_observations() {
         const TimePoint t = now();
         for (auto& [path, ob] : observations) {
-            lw::Request r;
-            r.op = lw::Operation::read;
-            r.path = *lw::parse_path(path);
-            r.accept = ob.accept;
-            const auto cur = objects.handle(r);
+            auto [cur, a] = observed(path, ob.accept);
             const bool changed = cur.payload != ob.last_payload;
-            lw::Attributes a;
-            if (r.path.depth >= 3) a = objects.effective_attributes(r.path.prefix(3));
-            else if (r.path.depth == 2) a = lw::effective(objects.attributes(r.path.prefix(1)), objects.attributes(r.path), {});
-            else a = objects.attributes(r.path);
             if (o.faults.pmax_ignored) a.pmax.reset();
             const auto d = lw::decide_notify(a, ob.last, std::nullopt, t, std::nullopt, changed);
             if (d.notify && ob.endpoint && ob.endpoint->notify(path)) {
@@ -600,14 +606,7 @@ struct Client::Impl {
         }
         // the fault ignores_observe_cancel: cancelled observations notified as before, with their token
         for (auto& [path, ob] : ghosts) {
-            lw::Request r;
-            r.op = lw::Operation::read;
-            r.path = *lw::parse_path(path);
-            r.accept = ob.accept;
-            const auto cur = objects.handle(r);
-            lw::Attributes a;
-            if (r.path.depth >= 3) a = objects.effective_attributes(r.path.prefix(3));
-            else a = objects.attributes(r.path);
+            const auto [cur, a] = observed(path, ob.accept);
             const auto d = lw::decide_notify(a, ob.last, std::nullopt, t, std::nullopt, cur.payload != ob.last_payload);
             if (!d.notify || !dm) continue;
             try {
