@@ -26,6 +26,7 @@ import time
 
 import metercert
 from metercert import _core
+from metercert import lwm2m_reader as rd
 from metercert.conformance import Mismatch
 
 # How long the suite waits for the module's Register (a real module: its own retry schedule).
@@ -189,6 +190,36 @@ class Network:
                 raise self.no_register
             self.registration = r
         return self.registration
+
+    def read_content(self, path: str, accept: int, timeout_ms: float = 5000.0) -> bytes:
+        """The payload of a Read of `path` with Accept `accept` (TS 1.1 §5.4.1; Content-Format numbers
+        of §7.1); Mismatch unless the module answers 2.05 in that Content-Format."""
+        self.registered()
+        r = self.servers.read(self.endpoint, path, accept=accept, timeout_ms=timeout_ms)
+        if r["code"] != "2.05":
+            raise Mismatch(f"Read {path} with Accept {accept}", "2.05 Content", r["code"] or r["status"])
+        if r["content_format"] != accept:
+            raise Mismatch(f"the Content-Format of the answer to Read {path} with Accept {accept}", accept,
+                           r["content_format"] if r["content_format"] is not None else "none (no Content-Format option)")
+        return r["payload"]
+
+    def registered_objects(self) -> set[int]:
+        """The object ids the module's Register lists (its CoRE Link Format payload, RFC 6690, read by
+        metercert.lwm2m_reader); Mismatch when the Register's ep is not the link's endpoint or the
+        payload is not link format."""
+        reg = self.registered()
+        if reg["endpoint"] != self.endpoint:
+            raise Mismatch("the Register's ep", self.endpoint, reg["endpoint"])
+        try:
+            links = rd.read_links(reg["links"])
+        except rd.ReaderError as e:
+            raise Mismatch("the Register's payload (CoRE Link Format, RFC 6690)", "link format", str(e))
+        objects = set()
+        for target, _ in links:
+            parts = [p for p in target.split("/") if p]
+            if parts and parts[0].isdigit():
+                objects.add(int(parts[0]))
+        return objects
 
     def current(self) -> dict:
         """The registration as the DM server holds it now (Updates applied)."""

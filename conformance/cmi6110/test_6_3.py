@@ -18,31 +18,11 @@ TEXT, TLV, SENML_JSON = 0, 11542, 110
 TIMEOUT_MS = 5000.0
 
 
-def _read(network, path, accept):
-    network.registered()
-    r = network.servers.read(network.endpoint, path, accept=accept, timeout_ms=TIMEOUT_MS)
-    if r["code"] != "2.05":
-        raise Mismatch(f"Read {path} with Accept {accept}", "2.05 Content", r["code"] or r["status"])
-    if r["content_format"] != accept:
-        raise Mismatch(f"the Content-Format of the answer to Read {path} with Accept {accept}", accept, r["content_format"])
-    return r["payload"]
-
 
 @case("cmi6110/6.3/int-101", "Register (POST /rd?ep=…) carries the module's endpoint name and lists every object of §6.3 "
       "Tables 1 and 2: 1, 3, 4, 5, 10, 11 and the Elvaco objects 33905-33911 (LwM2M TS 1.1 §6.2.1).", needs=("coap.server",))
 def test_registration_lists_the_tables_objects(network):
-    reg = network.registered()
-    if reg["endpoint"] != network.endpoint:
-        raise Mismatch("the Register's ep", network.endpoint, reg["endpoint"])
-    try:
-        links = rd.read_links(reg["links"])
-    except rd.ReaderError as e:
-        raise Mismatch("the Register's payload (CoRE Link Format, RFC 6690)", "link format", str(e))
-    listed = set()
-    for target, _ in links:
-        parts = [p for p in target.split("/") if p]
-        if parts and parts[0].isdigit():
-            listed.add(int(parts[0]))
+    listed = network.registered_objects()
     missing = [o for o in TABLE_OBJECTS if o not in listed]
     if missing:
         raise Mismatch("objects of Tables 1 and 2 in the Register's object list", TABLE_OBJECTS,
@@ -53,7 +33,7 @@ def test_registration_lists_the_tables_objects(network):
       "\"CMi6110\" (Table 1; LwM2M TS 1.1 §7.3).", needs=("coap.server",))
 def test_device_values_as_text(network):
     for path, want in DEVICE.items():
-        got = _read(network, path, TEXT).decode("utf-8", errors="replace")
+        got = network.read_content(path, TEXT).decode("utf-8", errors="replace")
         if got != want:
             raise Mismatch(f"{path} read as text", want, got)
 
@@ -61,7 +41,7 @@ def test_device_values_as_text(network):
 @case("cmi6110/6.3/int-203", "Read of the Device object instance 3/0 with Accept TLV (11542) answers 2.05 in TLV with "
       "Manufacturer \"Elvaco\" and Model Number \"CMi6110\" (Table 1; LwM2M TS 1.1 §7.4.3).", needs=("coap.server",))
 def test_device_values_as_tlv(network):
-    payload = _read(network, "/3/0", TLV)
+    payload = network.read_content("/3/0", TLV)
     try:
         values = rd.tlv_values(payload, "/3/0")
     except rd.ReaderError as e:
@@ -76,7 +56,7 @@ def test_device_values_as_tlv(network):
       "with Manufacturer \"Elvaco\" and Model Number \"CMi6110\" (Table 1; LwM2M TS 1.1 §7.4.5, RFC 8428).",
       needs=("coap.server",))
 def test_device_values_as_senml_json(network):
-    payload = _read(network, "/3/0", SENML_JSON)
+    payload = network.read_content("/3/0", SENML_JSON)
     try:
         pack = json.loads(payload.decode("utf-8"))
         if not isinstance(pack, list) or not all(isinstance(r, dict) for r in pack):
@@ -95,10 +75,10 @@ def test_device_values_as_senml_json(network):
 @case("cmi6110/6.3/1", "A Write (PUT) to 3/0/2 Serial Number, operation R in Table 1, is refused 4.05 Method Not Allowed "
       "(LwM2M TS 1.1 §5.4.3) and the value read afterwards is unchanged.", needs=("coap.server",))
 def test_write_to_read_only_is_refused(network):
-    before = _read(network, "/3/0/2", TEXT)
+    before = network.read_content("/3/0/2", TEXT)
     w = network.servers.write(network.endpoint, "/3/0/2", b"metercert-was-here", content_format=TEXT, replace=True,
                               timeout_ms=TIMEOUT_MS)
-    after = _read(network, "/3/0/2", TEXT)
+    after = network.read_content("/3/0/2", TEXT)
     if w["code"] != "4.05":
         raise Mismatch("the answer to a Write of read-only 3/0/2", "4.05 Method Not Allowed", w["code"] or w["status"])
     if after != before:

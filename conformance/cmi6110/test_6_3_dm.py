@@ -39,18 +39,9 @@ def _code(r) -> str:
     return r["code"] or r["status"]
 
 
-def _read(network, path, accept):
-    network.registered()
-    r = network.servers.read(network.endpoint, path, accept=accept, timeout_ms=TIMEOUT_MS)
-    if r["code"] != "2.05":
-        raise Mismatch(f"Read {path} with Accept {accept}", "2.05 Content", _code(r))
-    if r["content_format"] != accept:
-        raise Mismatch(f"the Content-Format of the answer to Read {path}", accept, r["content_format"])
-    return r["payload"]
-
 
 def _read_int_text(network, path) -> int:
-    body = _read(network, path, TEXT)
+    body = network.read_content(path, TEXT)
     try:
         return int(body.decode("ascii"))
     except (UnicodeDecodeError, ValueError):
@@ -157,7 +148,7 @@ def test_write_tlv(network):
         w = network.servers.write(ep, "/33906/0", _tlv_resources(new), content_format=TLV, replace=False, timeout_ms=TIMEOUT_MS)
         if w["code"] != "2.04":
             raise Mismatch("the answer to a TLV Write (POST) of 33906/0/0 and /43", "2.04 Changed", _code(w))
-        payload = _read(network, "/33906/0", TLV)
+        payload = network.read_content("/33906/0", TLV)
         try:
             values = rd.tlv_values(payload, "/33906/0")
             got = {rid: rd.tlv_int(values[f"/33906/0/{rid}"]) if f"/33906/0/{rid}" in values else None for rid in new}
@@ -196,7 +187,7 @@ def test_read_object_and_instance(network):
         raise Mismatch("Read /3/0/0 (Manufacturer, Table 1)", "2.05", "no value")
     for base in ("/3/0", "/3"):
         try:
-            whole = rd.tlv_values(_read(network, base, TLV), base)
+            whole = rd.tlv_values(network.read_content(base, TLV), base)
         except rd.ReaderError as e:
             raise Mismatch(f"the TLV of {base}", "TLV (TS 1.1 §7.4.3)", str(e))
         listed = {p for p in whole if p.startswith("/3/0/")}
