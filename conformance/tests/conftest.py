@@ -13,6 +13,18 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 BIN = os.environ.get("METERCERT_BIN", str(ROOT / "build" / "metercert"))
 
 
+# The files that take longest (real-time holds of the rigs' relays, every profile against every
+# fault): run first, so that `ci/test`'s processes (pytest -n 3 --dist loadfile) do not end on one
+# of them while the others idle. The rest keep their order.
+LONGEST_FIRST = ("test_faults.py", "test_rig.py", "test_rig_cmi6110.py", "test_run.py", "test_rig_probe.py",
+                 "test_proxy.py", "test_rig_led.py", "test_cmi6110_network.py", "test_simulate_cmi6110_lwm2m.py")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the others keep their order
+
+
 def checksum(b: bytes) -> int:
     """EN 13757-2 link checksum: the sum of the bytes from C to the last user data byte, mod 256."""
     return sum(b) & 0xFF

@@ -36,17 +36,35 @@ NETWORK = {"cmi6110/6.2/int-102", "cmi6110/6.3/int-101", "cmi6110/6.3/int-201", 
 BOOTSTRAP = {"cmi6110/6.2/int-0", "cmi6110/6.2/int-1", "cmi6110/6.2/int-6"}
 
 
+def port_of(url: str) -> int:
+    return int(url.split("://", 1)[1].split("?", 1)[0].rsplit(":", 1)[1])
+
+
+def wait_listening(port: int, run, seconds: float = 120):
+    """Returns once a UDP socket is bound to 127.0.0.1:port (read from /proc/net/udp, which does not
+    touch the port), or the run has ended, or after `seconds`."""
+    want = f"0100007F:{port:04X}"
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and run.poll() is None:
+        with open("/proc/net/udp") as f:
+            if any(line.split()[1] == want for line in f.readlines()[1:]):
+                return
+        time.sleep(0.1)
+
+
 def run_with_module(tmp_path, url, first):
     # the uplink cases (test_6_3_execute, test_7_5_mqttsn) wait out the module's own MQTT-SN timers in
     # real time (a minute and more, ERRATA E-133): they run against sim:cmi6110 on its scaled clock
     run = subprocess.Popen([BIN, "run", "--profile", "cmi6110", "--dut", url, "--report", str(tmp_path / "r"),
                             "-k", "not test_6_3_execute and not test_7_5_mqttsn"],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.5)  # the module is switched on after the suite listens (its CoAP retransmission would cover less)
+    # the module is switched on once the suite listens: on a loaded machine (ci/test runs three test
+    # files at once) the run's start can outlast the module's bootstrap/register retries
+    wait_listening(port_of(url), run)
     module = subprocess.Popen([BIN, "simulate", "cmi6110", *first, "--endpoint", "lab-module-7",
-                               "--psk-id", "lab-id", "--psk", PSK, "--lifetime", "8", "--run-seconds", "45"],
+                               "--psk-id", "lab-id", "--psk", PSK, "--lifetime", "8", "--run-seconds", "240"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    out, err = run.communicate(timeout=120)
+    out, err = run.communicate(timeout=300)  # minutes only on a loaded machine (ci/test runs three files at once)
     # the run has ended: the module is stopped (an Update it sent as the suite closed may wait for
     # libcoap's retransmissions, up to MAX_TRANSMIT_WAIT, so it is not waited for)
     module.terminate()

@@ -78,7 +78,7 @@ def needed(item) -> set:
     key = getattr(item, "callspec", None) and item.callspec.params.get("key")
     if key:
         return {key}
-    cmi1020 = {k for k in CAUGHT | REFERENCE if k[1] == "cmi1020"}
+    cmi1020 = {k for k in CAUGHT.keys() | REFERENCE if k[1] == "cmi1020"}
     return {"test_meter_faults_name_cases_that_pass_on_the_reference": {k for k in REFERENCE if k[0] in PROFILES_WITH_E350},
             "test_every_must_case_added_for_issue_11_has_a_fault_that_catches_it": cmi1020,
             "test_only_reading_faults_leave_the_run_passing": cmi1020}.get(item.originalname, set())
