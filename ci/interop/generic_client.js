@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // A generic LwM2M 1.0 client that is not a CMi6110: coap-node (npm, MIT; CoAP through node-coap,
-// NoSec only) with its own Device object (3/0: another manufacturer and model) and Connectivity
+// which has no DTLS: for coaps:// its datagrams go through node-dtls-client's DTLS 1.2 PSK session,
+// dtls_transport.js) with its own Device object (3/0: another manufacturer and model) and Connectivity
 // Monitoring (4/0), none of the Elvaco objects 33905-33911. It registers with an LwM2M DM server,
 // answers its Reads (text/plain, TLV, coap-node's JSON), refuses Writes to read-only resources
 // (4.05), sends Updates before its lifetime ends (coap-node does that by itself) and De-registers
@@ -9,18 +10,23 @@
 // Usage (after `npm ci` in ci/interop, which ci/setup does):
 //   node ci/interop/generic_client.js --server coap://127.0.0.1:5683 --endpoint NAME
 //        [--lifetime 30] [--run-seconds 60] [--manufacturer M] [--model M]
-// It prints one line per event on stderr ("registered NAME at /rd/1", "deregistered …").
+//   node ci/interop/generic_client.js --server coaps://127.0.0.1:5684 --psk-id ID --psk HEX --endpoint NAME …
+// It prints one line per event on stderr ("registered NAME at /rd/1", "deregistered …", "dtls: …");
+// never the PSK or its identity.
 'use strict';
 
 const path = require('path');
 
 function usage(msg) {
-    process.stderr.write(`generic_client: ${msg}\nusage: generic_client.js --server coap://HOST:PORT --endpoint NAME ` +
-                         '[--lifetime S] [--run-seconds S] [--manufacturer M] [--model M]\n');
+    process.stderr.write(`generic_client: ${msg}\nusage: generic_client.js --server coap[s]://HOST:PORT --endpoint NAME ` +
+                         '[--psk-id ID --psk HEX [--dtls-ciphers A,B] (coaps)] [--lifetime S] [--run-seconds S] [--manufacturer M] [--model M]\n');
     process.exit(2);
 }
 
-const opts = {lifetime: 30, runSeconds: 60, manufacturer: 'Example Metering Ltd', model: 'generic-lwm2m-1.0'};
+// the PSK cipher suites an LwM2M client supports (LwM2M TS 1.0 §7.1, Transport TS 1.1 §5.2, PSK mode:
+// TLS_PSK_WITH_AES_128_CCM_8, RFC 6655, and TLS_PSK_WITH_AES_128_CBC_SHA256, RFC 5487); node-dtls-client
+// offers these alone in its ClientHello (--dtls-ciphers: others of its list)
+const opts = {ciphers: ['TLS_PSK_WITH_AES_128_CCM_8', 'TLS_PSK_WITH_AES_128_CBC_SHA256'], lifetime: 30, runSeconds: 60, manufacturer: 'Example Metering Ltd', model: 'generic-lwm2m-1.0'};
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i += 2) {
     const k = argv[i], v = argv[i + 1];
@@ -31,10 +37,19 @@ for (let i = 0; i < argv.length; i += 2) {
     else if (k === '--run-seconds') opts.runSeconds = Number(v);
     else if (k === '--manufacturer') opts.manufacturer = v;
     else if (k === '--model') opts.model = v;
+    else if (k === '--psk-id') opts.pskId = v;
+    else if (k === '--psk') opts.psk = v;
+    else if (k === '--dtls-ciphers') opts.ciphers = v.split(',');
     else usage(`unknown option ${k}`);
 }
-const m = /^coap:\/\/([^/:]+|\[[^\]]+\]):(\d+)\/?$/.exec(opts.server || '');
-if (!m) usage(`--server '${opts.server || ''}' is not coap://HOST:PORT (NoSec: coap-node has no DTLS)`);
+const m = /^coap(s?):\/\/([^/:]+|\[[^\]]+\]):(\d+)\/?$/.exec(opts.server || '');
+if (!m) usage(`--server '${opts.server || ''}' is not coap://HOST:PORT (NoSec) or coaps://HOST:PORT (DTLS-PSK)`);
+const secure = m[1] === 's';
+const host = m[2].replace(/^\[|\]$/g, ''), port = Number(m[3]);
+if (secure && (!opts.pskId || opts.psk === undefined)) usage('coaps:// needs --psk-id and --psk');
+if (!secure && (opts.pskId || opts.psk !== undefined)) usage('--psk-id and --psk are for coaps:// only');
+// the key in hex (as `metercert simulate cmi6110 --psk` takes it); its value is never shown
+if (secure && !/^([0-9a-fA-F]{2}){1,64}$/.test(opts.psk)) usage('--psk is not 1 to 64 bytes in hex (value not shown)');
 if (!opts.endpoint) usage('--endpoint is required');
 if (!(opts.lifetime >= 1) || !(opts.runSeconds > 0)) usage('--lifetime and --run-seconds take positive numbers');
 
@@ -64,13 +79,31 @@ function end(code) {
     });
 }
 
-node.register(m[1].replace(/^\[|\]$/g, ''), Number(m[2]), (err, rsp) => {
-    if (err || !rsp || (rsp.status !== '2.01' && rsp.status !== '2.04')) {
-        process.stderr.write(`register refused: ${err ? err.message : rsp && rsp.status}\n`);
-        process.exit(1);
-    }
-    process.stderr.write(`registered ${opts.endpoint} at ${node.locationPath}\n`);
-});
+function register() {
+    node.register(host, port, (err, rsp) => {
+        if (err || !rsp || (rsp.status !== '2.01' && rsp.status !== '2.04')) {
+            process.stderr.write(`register refused: ${err ? err.message : rsp && rsp.status}\n`);
+            process.exit(1);
+        }
+        process.stderr.write(`registered ${opts.endpoint} at ${node.locationPath}\n`);
+    });
+}
+
 process.on('SIGTERM', () => end(0));
 process.on('SIGINT', () => end(0));
 setTimeout(() => end(0), opts.runSeconds * 1000);
+if (!secure) {
+    register();
+} else {
+    const key = Buffer.from(opts.psk, 'hex');
+    opts.psk = undefined;
+    require('./dtls_transport').install({ host, port, identity: opts.pskId, key, ciphers: opts.ciphers }).then((session) => {
+        process.stderr.write(`dtls: DTLS 1.2 PSK session with ${host}:${port} established (node-dtls-client)\n`);
+        session.on('error', (e) => process.stderr.write(`dtls: error: ${e && e.message ? e.message : e}\n`));
+        session.on('close', () => process.stderr.write('dtls: session closed\n'));
+        register();
+    }, (e) => {
+        process.stderr.write(`dtls: handshake with ${host}:${port} failed: ${e && e.message ? e.message : e}\n`);
+        process.exit(1);
+    });
+}
