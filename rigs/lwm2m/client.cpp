@@ -661,7 +661,8 @@ struct Client::Impl {
             else if (o.faults.ack_timeout_doubled) t *= 2;
             s.set_ack_timeout(t);
         }
-        if (const auto mr = model_int(model, 33906, 0, 31); mr && *mr >= 1) s.set_max_retransmit(static_cast<unsigned>(*mr));
+        if (const auto mr = model_int(model, 33906, 0, 31); mr && *mr >= 1)
+            s.set_max_retransmit(static_cast<unsigned>(*mr) + (o.faults.max_retransmit_off_by_one ? 1u : 0u));
     }
 
     void connect_dm() {

@@ -62,6 +62,7 @@ enum class Cmi6110Fault : std::uint8_t {
     no_mqttsn_retransmission,
     stale_readout_now,
     statistics_without_retransmissions,
+    max_retransmit_off_by_one,
 };
 
 struct Cmi6110FaultSpec {
@@ -200,6 +201,9 @@ inline constexpr Cmi6110FaultSpec kFaults[] = {
     {{"statistics_without_retransmissions", "CMi6110 §6.3 Table 2 33910/x/2 'Number of retransmissions'; ERRATA E-135",
       "33910/0/2 stays 0: the MQTT-SN retransmissions the module makes are not counted"},
      Cmi6110Fault::statistics_without_retransmissions},
+    {{"max_retransmit_off_by_one", "RFC 7252 §4.2 (MAX_RETRANSMIT retransmissions, then give up); CMi6110 §6.3 Table 2 33906/x/31",
+      "retransmits an unacknowledged confirmable message once more than 33906/0/31 says before it gives up"},
+     Cmi6110Fault::max_retransmit_off_by_one},
 };
 inline constexpr auto kFaultSpecs = specs_of(kFaults);
 

@@ -106,6 +106,9 @@ struct ClientFaults {
     bool no_mqttsn_retransmission = false;  // one send per MQTT-SN message whatever 33906/0/25 says
     bool stale_readout_now = false;      // Execute 33906/0/10 uploads the first readout it ever made again, not a new one
     bool statistics_without_retransmissions = false;  // 33910/0/2 never counts a retransmission
+
+    // CoAP retransmission timing (issue 15, RFC 7252 §4.2, RFC 7641 §4.5; test_7_5_timing.py)
+    bool max_retransmit_off_by_one = false;  // the DM session's max retransmit is 33906/0/31 + 1
 };
 
 struct ClientOptions {
