@@ -631,6 +631,8 @@ struct Client::Impl {
             for (unsigned i = row.first_instance; i <= row.last_instance; ++i)
                 paths.insert(fmt::format("/{}/{}/{}", row.object, i, row.resource));
         }
+        // RFC 7641 §4.5: notifications confirmable, so that a lost one is sent again (ERRATA E-156)
+        ep.set_notify_confirmable(!o.faults.notification_not_resent);
         for (const auto& p : paths) ep.add_observable(p);
     }
 

@@ -63,6 +63,7 @@ enum class Cmi6110Fault : std::uint8_t {
     stale_readout_now,
     statistics_without_retransmissions,
     max_retransmit_off_by_one,
+    notification_not_resent,
 };
 
 struct Cmi6110FaultSpec {
@@ -204,6 +205,9 @@ inline constexpr Cmi6110FaultSpec kFaults[] = {
     {{"max_retransmit_off_by_one", "RFC 7252 §4.2 (MAX_RETRANSMIT retransmissions, then give up); CMi6110 §6.3 Table 2 33906/x/31",
       "retransmits an unacknowledged confirmable message once more than 33906/0/31 says before it gives up"},
      Cmi6110Fault::max_retransmit_off_by_one},
+    {{"notification_not_resent", "RFC 7641 §4.5 (a confirmable notification is retransmitted, RFC 7252 §4.2); ERRATA E-156",
+      "sends its notifications non-confirmable (libcoap's default): a lost one is not sent again"},
+     Cmi6110Fault::notification_not_resent},
 };
 inline constexpr auto kFaultSpecs = specs_of(kFaults);
 

@@ -24,6 +24,8 @@
 //   §5.5 Observe/Notify: every object, instance and resource path is observable (RFC 7641); a
 //        notification is sent when decide_notify (attributes.hpp) says so from the effective pmin /
 //        pmax of the observed path and whether its representation changed, evaluated every tick.
+//        Notifications are confirmable (RFC 7641 §4.5; ERRATA E-156): a lost one is retransmitted with
+//        the DM session's ACK timeout and max retransmit (33906/0/30-31).
 // The same handler serves requests arriving on the DM session and, when `listen_port` is set, on a
 // local listener (loopback; DTLS-PSK with the DM PSK when one is known, else NoSec): libcoap's
 // client session socket is connected to its server, so a third party (coap-client-openssl) reaches
@@ -109,6 +111,7 @@ struct ClientFaults {
 
     // CoAP retransmission timing (issue 15, RFC 7252 §4.2, RFC 7641 §4.5; test_7_5_timing.py)
     bool max_retransmit_off_by_one = false;  // the DM session's max retransmit is 33906/0/31 + 1
+    bool notification_not_resent = false;   // notifications NON (the reference's are CON: ERRATA E-156)
 };
 
 struct ClientOptions {
