@@ -153,6 +153,11 @@ struct Client::Impl {
     std::int64_t st_transactions = 0, st_retransmissions = 0, st_lost = 0;  // 33910/0/1-/3
     lw::Bytes last_request;                  // the last CONNECT/REGISTER/DISCONNECT sent
     bool heard_since_request = true;
+    // 33910/0/4-6 response times (ms, real time; ERRATA E-157): each transaction's first request, keyed by the
+    // answer it waits for (MsgType of CONNACK 0x05, REGACK 0x0B, PUBACK 0x0D, DISCONNECT 0x18; MsgId or 0)
+    std::map<std::pair<std::uint8_t, std::uint16_t>, TimePoint> rt_pending;
+    std::int64_t rt_count = 0, rt_min_ms = 0, rt_max_ms = 0;
+    double rt_sum_ms = 0.0;
 
     ~Impl() {
         if (udp >= 0) ::close(udp);
@@ -281,6 +286,7 @@ struct Client::Impl {
         if (!ok) return;
         const auto& m = ok->message;
         if (const auto* p = std::get_if<mn::Publish>(&m)) {
+            if (!p->flags.dup && p->flags.qos == mn::QoS::qos1) rt_pending.try_emplace({0x0D, p->msg_id}, monotonic_now());
             if (!p->flags.dup) ++st_transactions;
             else if (!o.faults.statistics_without_retransmissions) ++st_retransmissions;
             return;
@@ -291,12 +297,41 @@ struct Client::Impl {
             if (!o.faults.statistics_without_retransmissions) ++st_retransmissions;
         } else {
             ++st_transactions;
+            if (const auto* r = std::get_if<mn::Register>(&m)) rt_pending.insert_or_assign({0x0B, r->msg_id}, monotonic_now());
+            else rt_pending.insert_or_assign({std::holds_alternative<mn::Connect>(m) ? std::uint8_t{0x05} : std::uint8_t{0x18}, 0}, monotonic_now());
         }
         last_request = d;
         heard_since_request = false;
     }
 
+    // 33910/0/4-6: an answer from the gateway ends the transaction that waits for it (ERRATA E-157)
+    void count_received(std::span<const std::uint8_t> d) {
+        namespace mn = metercert::mqttsn;
+        const auto dec = mn::try_decode(d);
+        const auto* ok = std::get_if<mn::Decoded>(&dec);
+        if (!ok) return;
+        const auto& m = ok->message;
+        std::pair<std::uint8_t, std::uint16_t> key;
+        if (std::holds_alternative<mn::Connack>(m)) key = {0x05, 0};
+        else if (const auto* r = std::get_if<mn::Regack>(&m)) key = {0x0B, r->msg_id};
+        else if (const auto* p = std::get_if<mn::Puback>(&m)) key = {0x0D, p->msg_id};
+        else if (std::holds_alternative<mn::Disconnect>(m)) key = {0x18, 0};
+        else return;
+        const auto it = rt_pending.find(key);
+        if (it == rt_pending.end()) return;
+        const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(monotonic_now() - it->second).count();
+        rt_pending.erase(it);
+        if (o.faults.response_time_not_measured) return;
+        rt_min_ms = rt_count == 0 ? ms : std::min<std::int64_t>(rt_min_ms, ms);
+        rt_max_ms = rt_count == 0 ? ms : std::max<std::int64_t>(rt_max_ms, ms);
+        rt_sum_ms += static_cast<double>(ms);
+        ++rt_count;
+    }
+
     void show_statistics() {
+        model.set_status(cm::Path{33910, 0, 4, std::nullopt}, rt_count ? std::llround(rt_sum_ms / static_cast<double>(rt_count)) : std::int64_t{0});
+        model.set_status(cm::Path{33910, 0, 5, std::nullopt}, rt_min_ms);
+        model.set_status(cm::Path{33910, 0, 6, std::nullopt}, rt_max_ms);
         model.set_status(cm::Path{33910, 0, 1, std::nullopt}, st_transactions);
         model.set_status(cm::Path{33910, 0, 2, std::nullopt}, st_retransmissions);
         model.set_status(cm::Path{33910, 0, 3, std::nullopt}, st_lost);
@@ -324,6 +359,7 @@ struct Client::Impl {
             const auto n = ::recv(udp, buf, sizeof buf, 0);
             if (n <= 0) break;
             heard_since_request = true;
+            count_received(std::span<const std::uint8_t>(buf, static_cast<std::size_t>(n)));
             mq->on_datagram(std::span<const std::uint8_t>(buf, static_cast<std::size_t>(n)), t);
         }
         for (const auto& d : mq->poll(t).send) {
@@ -569,6 +605,8 @@ struct Client::Impl {
             }
             case cm::Action::reset_statistics:
                 st_transactions = st_retransmissions = st_lost = 0;
+                rt_count = rt_min_ms = rt_max_ms = 0;
+                rt_sum_ms = 0.0;
                 show_statistics();
                 break;
             default: break;  // the event log only

@@ -64,6 +64,7 @@ enum class Cmi6110Fault : std::uint8_t {
     statistics_without_retransmissions,
     max_retransmit_off_by_one,
     notification_not_resent,
+    response_time_not_measured,
 };
 
 struct Cmi6110FaultSpec {
@@ -208,6 +209,9 @@ inline constexpr Cmi6110FaultSpec kFaults[] = {
     {{"notification_not_resent", "RFC 7641 §4.5 (a confirmable notification is retransmitted, RFC 7252 §4.2); ERRATA E-156",
       "sends its notifications non-confirmable (libcoap's default): a lost one is not sent again"},
      Cmi6110Fault::notification_not_resent},
+    {{"response_time_not_measured", "CMi6110 §6.3 Table 2 33910/x/4-6 'Average/Minimum/Maximum response time'; ERRATA E-157",
+      "33910/0/4-6 stay 0: the response times of the MQTT-SN transactions are not measured"},
+     Cmi6110Fault::response_time_not_measured},
 };
 inline constexpr auto kFaultSpecs = specs_of(kFaults);
 

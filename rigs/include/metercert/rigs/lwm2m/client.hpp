@@ -52,8 +52,9 @@
 // and not yet acknowledged (the one in flight included). 33910/0 counts the MQTT-SN exchanges the
 // client started (CONNECT, REGISTER, PUBLISH with DUP 0, DISCONNECT: /1), their retransmissions (a
 // PUBLISH with DUP 1, a CONNECT/REGISTER/DISCONNECT sent again unanswered: /2) and the payloads that
-// failed after their attempts (/3); /4-/6 response times are not modelled; Execute 33910/0/0 sets
-// /1-/3 to 0 (E-135).
+// failed after their attempts (/3); /4-/6 the average, minimum and maximum response time in ms of
+// real time from a transaction's first request to the gateway's answer (CONNACK, REGACK, PUBACK,
+// DISCONNECT; E-157), 0 before any; Execute 33910/0/0 sets /1-/6 to 0 (E-135).
 //
 // CoAP transmission parameters: the DM session's ACK timeout and max retransmit are 33906/0/30 and
 // /31 of the model (libcoap's retransmission, real time).
@@ -112,6 +113,7 @@ struct ClientFaults {
     // CoAP retransmission timing (issue 15, RFC 7252 §4.2, RFC 7641 §4.5; test_7_5_timing.py)
     bool max_retransmit_off_by_one = false;  // the DM session's max retransmit is 33906/0/31 + 1
     bool notification_not_resent = false;   // notifications NON (the reference's are CON: ERRATA E-156)
+    bool response_time_not_measured = false;  // 33910/0/4-6 stay 0 whatever the transactions
 };
 
 struct ClientOptions {
