@@ -265,7 +265,8 @@ struct Client::Impl {
         if (!meter) return;
         const TimePoint t = now();
         const auto& sc = o.uplinks.schedule;
-        const UtcMapping meter_clock{TimePoint{}, start_utc + sc.utc_offset};
+        // the module's clock: 3/0/13 as a DM Write set it (clock_offset, §7.3.1; ERRATA E-129)
+        const UtcMapping meter_clock{TimePoint{}, start_utc + sc.utc_offset + clock_offset};
         cm::StoredReadout r;
         r.readout = meter->read(t, meter_clock);
         r.timestamp = cm::to_utc_timestamp(std::chrono::floor<std::chrono::minutes>(meter_clock.to_utc(t)), sc.utc_offset);
@@ -576,6 +577,10 @@ struct Client::Impl {
             const auto clock = start_utc + std::chrono::duration_cast<Duration>(now().time_since_epoch());
             clock_offset = std::chrono::duration_cast<Duration>(std::chrono::seconds(*t)) - clock.time_since_epoch();
             log(fmt::format("clock set to {} (3/0/13)", *t));
+            // §7.3.2: "the module will always make a readout and transmission of a new value when time is
+            // synchronized" (ERRATA E-158)
+            if (o.faults.time_sync_write_without_readout) log("fault time_sync_write_without_readout: no readout");
+            else readout_now();
         }
     }
 

@@ -65,6 +65,7 @@ enum class Cmi6110Fault : std::uint8_t {
     max_retransmit_off_by_one,
     notification_not_resent,
     response_time_not_measured,
+    time_sync_write_without_readout,
 };
 
 struct Cmi6110FaultSpec {
@@ -212,6 +213,9 @@ inline constexpr Cmi6110FaultSpec kFaults[] = {
     {{"response_time_not_measured", "CMi6110 §6.3 Table 2 33910/x/4-6 'Average/Minimum/Maximum response time'; ERRATA E-157",
       "33910/0/4-6 stay 0: the response times of the MQTT-SN transactions are not measured"},
      Cmi6110Fault::response_time_not_measured},
+    {{"time_sync_write_without_readout", "CMi6110 §7.3.2 (a readout and transmission when time is synchronized); ERRATA E-158",
+      "a DM Write of 3/0/13 sets the clock but no readout is made or uploaded"},
+     Cmi6110Fault::time_sync_write_without_readout},
 };
 inline constexpr auto kFaultSpecs = specs_of(kFaults);
 

@@ -35,6 +35,8 @@
 // de-registers, bootstraps (with --bootstrap) and registers again; success keeps the new APN
 // (DeviceConfig::apn_bootstrap_result(true)), no success within `apn_rollback` rolls back to the old
 // one and resets again (ERRATA E-86, E-128).
+// A Write of 3/0/13 Current Time sets the module's clock (ERRATA E-129) and is a time synchronisation:
+// a readout at once, uploaded as Execute 33906/0/10's (§7.3.2; E-158); readouts carry that clock.
 // Executes reach the model: 33906/0/10 readout now, /13 resend history, /14 queue length (read),
 // 33910/0/0 statistics reset, 3/0/4 reboot (a re-registration), 1/1/8 registration update trigger.
 // The actions are reported on the event log.
@@ -114,6 +116,7 @@ struct ClientFaults {
     bool max_retransmit_off_by_one = false;  // the DM session's max retransmit is 33906/0/31 + 1
     bool notification_not_resent = false;   // notifications NON (the reference's are CON: ERRATA E-156)
     bool response_time_not_measured = false;  // 33910/0/4-6 stay 0 whatever the transactions
+    bool time_sync_write_without_readout = false;  // a Write of 3/0/13 sets the clock, no §7.3.2 readout follows
 };
 
 struct ClientOptions {
