@@ -38,6 +38,17 @@ NETWORK = {"cmi6110/6.2/int-102", "cmi6110/6.3/int-101", "cmi6110/6.3/int-201", 
 BOOTSTRAP = {"cmi6110/6.2/int-0", "cmi6110/6.2/int-1", "cmi6110/6.2/int-6"}
 
 
+def udp_port_in_use(port: int) -> bool:
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.bind(("127.0.0.1", port))
+        return False
+    except OSError:
+        return True
+    finally:
+        s.close()
+
+
 def run_with_module(tmp_path, url, first):
     # the uplink cases (test_6_3_execute, test_7_5_mqttsn, test_6_3_response_time, test_7_3_2_network) wait
     # out the module's own MQTT-SN timers in real time (a minute and more, ERRATA E-133): they run against
@@ -46,7 +57,13 @@ def run_with_module(tmp_path, url, first):
                             "-k", "not test_6_3_execute and not test_7_5_mqttsn and not test_6_3_response_time "
                                   "and not test_7_3_2_network"],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.5)  # the module is switched on after the suite listens (its CoAP retransmission would cover less)
+    # the module is switched on once the suite listens (a DTLS ClientHello refused by ICMP ends its session);
+    # under load the run's start takes longer than the 1.5 s this waited before
+    port = int(url.split("://", 1)[1].split("?", 1)[0].rsplit(":", 1)[1])
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and run.poll() is None and not udp_port_in_use(port):
+        time.sleep(0.1)
+    time.sleep(0.2)
     module = subprocess.Popen([BIN, "simulate", "cmi6110", *first, "--endpoint", "lab-module-7",
                                "--psk-id", "lab-id", "--psk", PSK, "--lifetime", "8", "--run-seconds", "45"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

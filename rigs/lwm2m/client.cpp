@@ -287,7 +287,7 @@ struct Client::Impl {
         if (!ok) return;
         const auto& m = ok->message;
         if (const auto* p = std::get_if<mn::Publish>(&m)) {
-            if (!p->flags.dup && p->flags.qos == mn::QoS::qos1) rt_pending.try_emplace({0x0D, p->msg_id}, monotonic_now());
+            if (!p->flags.dup && p->flags.qos == mn::QoS::qos1) rt_pending.insert_or_assign({0x0D, p->msg_id}, monotonic_now());
             if (!p->flags.dup) ++st_transactions;
             else if (!o.faults.statistics_without_retransmissions) ++st_retransmissions;
             return;
