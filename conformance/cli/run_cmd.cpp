@@ -36,6 +36,7 @@ struct RunOptions {
     std::string meter_readout;
     std::string rig;  // a rig file (labgrid environment), FILE or FILE#TARGET
     bool force = false;
+    bool long_cases = false;  // --long: also the cases that wait long in real time (METERCERT_LONG_CASES=1)
 };
 
 // A profile is a Python package conformance/<package>/ with test_*.py cases; its name is the
@@ -236,7 +237,9 @@ int run_run(const RunOptions& given, const std::vector<std::string>& argv) {
                              : o.rig.empty() ? "their built-in simulators"
                                              : "the rig's DUT line (its RawSerialPort), else their built-in simulators",
                              report.string());
-    const auto res = run_python(args, {{"METERCERT_ARGV", nlohmann::json(argv).dump()}, {"METERCERT_SOURCE_DIR", root.string()}});
+    std::vector<std::pair<std::string, std::string>> env{{"METERCERT_ARGV", nlohmann::json(argv).dump()}, {"METERCERT_SOURCE_DIR", root.string()}};
+    if (o.long_cases) env.emplace_back("METERCERT_LONG_CASES", "1");
+    const auto res = run_python(args, env);
     const int stopped = res.stop_signal ? 128 + res.stop_signal : 0;
     std::ifstream in(report / "record.json");
     if (!in) {
@@ -333,6 +336,9 @@ void add_run(CLI::App& app, int& exit_code) {
                     "A probe role (an IEC 62056-21 optical probe on the meter, meter.probe) lets the value cases\n"
                     "read the meter before and after the DUT and compare every record (cmi1020 6.6/17, 6.6/18).\n"
                     "Check a file first with `metercert rig check`.");
+    cmd->add_flag("--long", o->long_cases,
+                  "also run the cases that wait long in real time (each skipped without it, with the reason;\n"
+                  "same as METERCERT_LONG_CASES=1): cmi6110/7.5/4, the CoAP give-up after MAX_RETRANSMIT (~8-11 s)");
     cmd->add_option("--station", o->station, "test station (default: $METERCERT_STATION)");
     cmd->add_option("--operator", o->operator_name, "operator (default: $METERCERT_OPERATOR)");
     cmd->callback([o, &exit_code] { exit_code = run_run(*o, command_line()); });

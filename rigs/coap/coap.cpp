@@ -496,6 +496,7 @@ void Endpoint::add_observable(const std::string& path) {
                              COAP_REQUEST_PATCH, COAP_REQUEST_IPATCH})
         coap_register_request_handler(r, m, Callbacks::request);
     coap_resource_set_get_observable(r, 1);
+    if (notify_con_) coap_resource_set_mode(r, COAP_RESOURCE_FLAGS_NOTIFY_CON);
     coap_add_resource(ctx_, r);
     observable_[p] = r;
 }
@@ -513,6 +514,11 @@ bool Endpoint::notify(const std::string& path) {
     if (it == observable_.end()) return false;
     coap_resource_notify_observers(it->second, nullptr);
     return true;
+}
+
+void Endpoint::set_notify_confirmable(bool con) {
+    notify_con_ = con;
+    for (auto& [path, r] : observable_) coap_resource_set_mode(r, con ? COAP_RESOURCE_FLAGS_NOTIFY_CON : COAP_RESOURCE_FLAGS_NOTIFY_NON);
 }
 
 int Endpoint::fd() const noexcept { return coap_context_get_coap_fd(ctx_); }

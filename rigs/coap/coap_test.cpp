@@ -207,6 +207,38 @@ TEST(CoapServer, ObserveFromCoapClient) {
     EXPECT_NE(out.find("102"), std::string::npos) << out;
 }
 
+// RFC 7641 §4.5: set_notify_confirmable(true) makes the notifications CON, false NON (libcoap's
+// default); coap-client-openssl's debug log (-v 7) shows each PDU's type ("t:CON" / "t:NON") and
+// payload: the independent view of what went on the wire.
+TEST(CoapServer, NotificationsConfirmableWhenAsked) {
+    for (const bool con : {true, false}) {
+        Server server(Server::Options{"127.0.0.1", 0, std::nullopt, {}});
+        server.set_notify_confirmable(con);
+        server.add_observable("/3/0/13");
+        int value = 100;
+        Recorder rec;
+        server.on_request(rec.handler([&](const Request&) { return Response{kContent, kTextPlain, bytes(std::to_string(value))}; }));
+        Child c({"coap-client-openssl", "-v", "7", "-B", "4", "-s", "2", fmt::format("coap://127.0.0.1:{}/3/0/13", server.port())},
+                "observe");
+        ASSERT_TRUE(server.run_until([&] { return !rec.requests.empty(); }, 5000ms));
+        server.run_for(300ms);
+        value = 101;
+        EXPECT_TRUE(server.notify("/3/0/13"));
+        ASSERT_TRUE(serve_until_exit(server, c));
+        const std::string out = c.output();
+        // the line of the notification of 101 (a 2.05 with the new payload)
+        std::string line;
+        for (std::size_t at = 0; at < out.size();) {
+            const auto end = std::min(out.find('\n', at), out.size());
+            const std::string l = out.substr(at, end - at);
+            if (l.find("c:2.05") != std::string::npos && l.find("101") != std::string::npos) line = l;
+            at = end + 1;
+        }
+        ASSERT_FALSE(line.empty()) << out;
+        EXPECT_NE(line.find(con ? "t:CON" : "t:NON"), std::string::npos) << line;
+    }
+}
+
 TEST(CoapServer, BlockwiseGetAndPut) {
     Server server(Server::Options{});
     std::string big;

@@ -153,6 +153,11 @@ struct Client::Impl {
     std::int64_t st_transactions = 0, st_retransmissions = 0, st_lost = 0;  // 33910/0/1-/3
     lw::Bytes last_request;                  // the last CONNECT/REGISTER/DISCONNECT sent
     bool heard_since_request = true;
+    // 33910/0/4-6 response times (ms, real time; ERRATA E-157): each transaction's first request, keyed by the
+    // answer it waits for (MsgType of CONNACK 0x05, REGACK 0x0B, PUBACK 0x0D, DISCONNECT 0x18; MsgId or 0)
+    std::map<std::pair<std::uint8_t, std::uint16_t>, TimePoint> rt_pending;
+    std::int64_t rt_count = 0, rt_min_ms = 0, rt_max_ms = 0;
+    double rt_sum_ms = 0.0;
 
     ~Impl() {
         if (udp >= 0) ::close(udp);
@@ -260,7 +265,8 @@ struct Client::Impl {
         if (!meter) return;
         const TimePoint t = now();
         const auto& sc = o.uplinks.schedule;
-        const UtcMapping meter_clock{TimePoint{}, start_utc + sc.utc_offset};
+        // the module's clock: 3/0/13 as a DM Write set it (clock_offset, §7.3.1; ERRATA E-129)
+        const UtcMapping meter_clock{TimePoint{}, start_utc + sc.utc_offset + clock_offset};
         cm::StoredReadout r;
         r.readout = meter->read(t, meter_clock);
         r.timestamp = cm::to_utc_timestamp(std::chrono::floor<std::chrono::minutes>(meter_clock.to_utc(t)), sc.utc_offset);
@@ -281,6 +287,7 @@ struct Client::Impl {
         if (!ok) return;
         const auto& m = ok->message;
         if (const auto* p = std::get_if<mn::Publish>(&m)) {
+            if (!p->flags.dup && p->flags.qos == mn::QoS::qos1) rt_pending.insert_or_assign({0x0D, p->msg_id}, monotonic_now());
             if (!p->flags.dup) ++st_transactions;
             else if (!o.faults.statistics_without_retransmissions) ++st_retransmissions;
             return;
@@ -291,12 +298,41 @@ struct Client::Impl {
             if (!o.faults.statistics_without_retransmissions) ++st_retransmissions;
         } else {
             ++st_transactions;
+            if (const auto* r = std::get_if<mn::Register>(&m)) rt_pending.insert_or_assign({0x0B, r->msg_id}, monotonic_now());
+            else rt_pending.insert_or_assign({std::holds_alternative<mn::Connect>(m) ? std::uint8_t{0x05} : std::uint8_t{0x18}, 0}, monotonic_now());
         }
         last_request = d;
         heard_since_request = false;
     }
 
+    // 33910/0/4-6: an answer from the gateway ends the transaction that waits for it (ERRATA E-157)
+    void count_received(std::span<const std::uint8_t> d) {
+        namespace mn = metercert::mqttsn;
+        const auto dec = mn::try_decode(d);
+        const auto* ok = std::get_if<mn::Decoded>(&dec);
+        if (!ok) return;
+        const auto& m = ok->message;
+        std::pair<std::uint8_t, std::uint16_t> key;
+        if (std::holds_alternative<mn::Connack>(m)) key = {0x05, 0};
+        else if (const auto* r = std::get_if<mn::Regack>(&m)) key = {0x0B, r->msg_id};
+        else if (const auto* p = std::get_if<mn::Puback>(&m)) key = {0x0D, p->msg_id};
+        else if (std::holds_alternative<mn::Disconnect>(m)) key = {0x18, 0};
+        else return;
+        const auto it = rt_pending.find(key);
+        if (it == rt_pending.end()) return;
+        const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(monotonic_now() - it->second).count();
+        rt_pending.erase(it);
+        if (o.faults.response_time_not_measured) return;
+        rt_min_ms = rt_count == 0 ? ms : std::min<std::int64_t>(rt_min_ms, ms);
+        rt_max_ms = rt_count == 0 ? ms : std::max<std::int64_t>(rt_max_ms, ms);
+        rt_sum_ms += static_cast<double>(ms);
+        ++rt_count;
+    }
+
     void show_statistics() {
+        model.set_status(cm::Path{33910, 0, 4, std::nullopt}, rt_count ? std::llround(rt_sum_ms / static_cast<double>(rt_count)) : std::int64_t{0});
+        model.set_status(cm::Path{33910, 0, 5, std::nullopt}, rt_min_ms);
+        model.set_status(cm::Path{33910, 0, 6, std::nullopt}, rt_max_ms);
         model.set_status(cm::Path{33910, 0, 1, std::nullopt}, st_transactions);
         model.set_status(cm::Path{33910, 0, 2, std::nullopt}, st_retransmissions);
         model.set_status(cm::Path{33910, 0, 3, std::nullopt}, st_lost);
@@ -324,6 +360,7 @@ struct Client::Impl {
             const auto n = ::recv(udp, buf, sizeof buf, 0);
             if (n <= 0) break;
             heard_since_request = true;
+            count_received(std::span<const std::uint8_t>(buf, static_cast<std::size_t>(n)));
             mq->on_datagram(std::span<const std::uint8_t>(buf, static_cast<std::size_t>(n)), t);
         }
         for (const auto& d : mq->poll(t).send) {
@@ -540,6 +577,10 @@ struct Client::Impl {
             const auto clock = start_utc + std::chrono::duration_cast<Duration>(now().time_since_epoch());
             clock_offset = std::chrono::duration_cast<Duration>(std::chrono::seconds(*t)) - clock.time_since_epoch();
             log(fmt::format("clock set to {} (3/0/13)", *t));
+            // §7.3.2: "the module will always make a readout and transmission of a new value when time is
+            // synchronized" (ERRATA E-158)
+            if (o.faults.time_sync_write_without_readout) log("fault time_sync_write_without_readout: no readout");
+            else readout_now();
         }
     }
 
@@ -569,6 +610,8 @@ struct Client::Impl {
             }
             case cm::Action::reset_statistics:
                 st_transactions = st_retransmissions = st_lost = 0;
+                rt_count = rt_min_ms = rt_max_ms = 0;
+                rt_sum_ms = 0.0;
                 show_statistics();
                 break;
             default: break;  // the event log only
@@ -631,6 +674,8 @@ struct Client::Impl {
             for (unsigned i = row.first_instance; i <= row.last_instance; ++i)
                 paths.insert(fmt::format("/{}/{}/{}", row.object, i, row.resource));
         }
+        // RFC 7641 §4.5: notifications confirmable, so that a lost one is sent again (ERRATA E-156)
+        ep.set_notify_confirmable(!o.faults.notification_not_resent);
         for (const auto& p : paths) ep.add_observable(p);
     }
 
@@ -661,7 +706,8 @@ struct Client::Impl {
             else if (o.faults.ack_timeout_doubled) t *= 2;
             s.set_ack_timeout(t);
         }
-        if (const auto mr = model_int(model, 33906, 0, 31); mr && *mr >= 1) s.set_max_retransmit(static_cast<unsigned>(*mr));
+        if (const auto mr = model_int(model, 33906, 0, 31); mr && *mr >= 1)
+            s.set_max_retransmit(static_cast<unsigned>(*mr) + (o.faults.max_retransmit_off_by_one ? 1u : 0u));
     }
 
     void connect_dm() {

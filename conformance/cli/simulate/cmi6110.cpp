@@ -140,6 +140,10 @@ int run_client(const Cmi6110Options& o, const ModuleConfig& uplinks) {
         else if (o.fault == "no_mqttsn_retransmission") c.faults.no_mqttsn_retransmission = true;
         else if (o.fault == "stale_readout_now") c.faults.stale_readout_now = true;
         else if (o.fault == "statistics_without_retransmissions") c.faults.statistics_without_retransmissions = true;
+        else if (o.fault == "max_retransmit_off_by_one") c.faults.max_retransmit_off_by_one = true;
+        else if (o.fault == "notification_not_resent") c.faults.notification_not_resent = true;
+        else if (o.fault == "response_time_not_measured") c.faults.response_time_not_measured = true;
+        else if (o.fault == "time_sync_write_without_readout") c.faults.time_sync_write_without_readout = true;
         else usage_error(fmt::format("--fault '{}' with --server/--bootstrap: unknown ({})", o.fault,
                                      devices::fault_choices(network_fault_specs())));
     }

@@ -62,6 +62,10 @@ enum class Cmi6110Fault : std::uint8_t {
     no_mqttsn_retransmission,
     stale_readout_now,
     statistics_without_retransmissions,
+    max_retransmit_off_by_one,
+    notification_not_resent,
+    response_time_not_measured,
+    time_sync_write_without_readout,
 };
 
 struct Cmi6110FaultSpec {
@@ -200,6 +204,18 @@ inline constexpr Cmi6110FaultSpec kFaults[] = {
     {{"statistics_without_retransmissions", "CMi6110 §6.3 Table 2 33910/x/2 'Number of retransmissions'; ERRATA E-135",
       "33910/0/2 stays 0: the MQTT-SN retransmissions the module makes are not counted"},
      Cmi6110Fault::statistics_without_retransmissions},
+    {{"max_retransmit_off_by_one", "RFC 7252 §4.2 (MAX_RETRANSMIT retransmissions, then give up); CMi6110 §6.3 Table 2 33906/x/31",
+      "retransmits an unacknowledged confirmable message once more than 33906/0/31 says before it gives up"},
+     Cmi6110Fault::max_retransmit_off_by_one},
+    {{"notification_not_resent", "RFC 7641 §4.5 (a confirmable notification is retransmitted, RFC 7252 §4.2); ERRATA E-156",
+      "sends its notifications non-confirmable (libcoap's default): a lost one is not sent again"},
+     Cmi6110Fault::notification_not_resent},
+    {{"response_time_not_measured", "CMi6110 §6.3 Table 2 33910/x/4-6 'Average/Minimum/Maximum response time'; ERRATA E-157",
+      "33910/0/4-6 stay 0: the response times of the MQTT-SN transactions are not measured"},
+     Cmi6110Fault::response_time_not_measured},
+    {{"time_sync_write_without_readout", "CMi6110 §7.3.2 (a readout and transmission when time is synchronized); ERRATA E-158",
+      "a DM Write of 3/0/13 sets the clock but no readout is made or uploaded"},
+     Cmi6110Fault::time_sync_write_without_readout},
 };
 inline constexpr auto kFaultSpecs = specs_of(kFaults);
 

@@ -229,6 +229,11 @@ public:
     // Observe sequence number. Returns false when `path` is not observable.
     void add_observable(const std::string& path);
     bool notify(const std::string& path);
+    // RFC 7641 §4.5: the observables' notifications as CON (true: each retransmitted until ACKed or
+    // MAX_RETRANSMIT, RFC 7252 §4.2) or NON (false, the default: libcoap still sends every fifth one
+    // CON, COAP_OBS_MAX_NON); for the observables added so far and later (libcoap's
+    // COAP_RESOURCE_FLAGS_NOTIFY_CON / _NON, coap_resource_set_mode).
+    void set_notify_confirmable(bool con);
     // A response whose token matches no request of this endpoint (a notification of an
     // observation already cancelled: RFC 7641 §3.6) goes to `h` (with its session and token)
     // before libcoap answers it RST. Without a handler it is only answered RST.
@@ -266,6 +271,7 @@ private:
     UnknownResponseHandler unknown_handler_;
     std::map<std::pair<coap_session_t*, Bytes>, Pending> pending_;
     std::map<std::string, coap_resource_t*> observable_;
+    bool notify_con_ = false;
 };
 
 // A server: NoSec and/or DTLS-PSK endpoints on a local address (RFC 7252 §6.1: coap 5683, coaps

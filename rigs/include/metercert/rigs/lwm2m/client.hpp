@@ -24,6 +24,8 @@
 //   §5.5 Observe/Notify: every object, instance and resource path is observable (RFC 7641); a
 //        notification is sent when decide_notify (attributes.hpp) says so from the effective pmin /
 //        pmax of the observed path and whether its representation changed, evaluated every tick.
+//        Notifications are confirmable (RFC 7641 §4.5; ERRATA E-156): a lost one is retransmitted with
+//        the DM session's ACK timeout and max retransmit (33906/0/30-31).
 // The same handler serves requests arriving on the DM session and, when `listen_port` is set, on a
 // local listener (loopback; DTLS-PSK with the DM PSK when one is known, else NoSec): libcoap's
 // client session socket is connected to its server, so a third party (coap-client-openssl) reaches
@@ -33,6 +35,8 @@
 // de-registers, bootstraps (with --bootstrap) and registers again; success keeps the new APN
 // (DeviceConfig::apn_bootstrap_result(true)), no success within `apn_rollback` rolls back to the old
 // one and resets again (ERRATA E-86, E-128).
+// A Write of 3/0/13 Current Time sets the module's clock (ERRATA E-129) and is a time synchronisation:
+// a readout at once, uploaded as Execute 33906/0/10's (§7.3.2; E-158); readouts carry that clock.
 // Executes reach the model: 33906/0/10 readout now, /13 resend history, /14 queue length (read),
 // 33910/0/0 statistics reset, 3/0/4 reboot (a re-registration), 1/1/8 registration update trigger.
 // The actions are reported on the event log.
@@ -50,8 +54,9 @@
 // and not yet acknowledged (the one in flight included). 33910/0 counts the MQTT-SN exchanges the
 // client started (CONNECT, REGISTER, PUBLISH with DUP 0, DISCONNECT: /1), their retransmissions (a
 // PUBLISH with DUP 1, a CONNECT/REGISTER/DISCONNECT sent again unanswered: /2) and the payloads that
-// failed after their attempts (/3); /4-/6 response times are not modelled; Execute 33910/0/0 sets
-// /1-/3 to 0 (E-135).
+// failed after their attempts (/3); /4-/6 the average, minimum and maximum response time in ms of
+// real time from a transaction's first request to the gateway's answer (CONNACK, REGACK, PUBACK,
+// DISCONNECT; E-157), 0 before any; Execute 33910/0/0 sets /1-/6 to 0 (E-135).
 //
 // CoAP transmission parameters: the DM session's ACK timeout and max retransmit are 33906/0/30 and
 // /31 of the model (libcoap's retransmission, real time).
@@ -106,6 +111,12 @@ struct ClientFaults {
     bool no_mqttsn_retransmission = false;  // one send per MQTT-SN message whatever 33906/0/25 says
     bool stale_readout_now = false;      // Execute 33906/0/10 uploads the first readout it ever made again, not a new one
     bool statistics_without_retransmissions = false;  // 33910/0/2 never counts a retransmission
+
+    // CoAP retransmission timing (issue 15, RFC 7252 §4.2, RFC 7641 §4.5; test_7_5_timing.py)
+    bool max_retransmit_off_by_one = false;  // the DM session's max retransmit is 33906/0/31 + 1
+    bool notification_not_resent = false;   // notifications NON (the reference's are CON: ERRATA E-156)
+    bool response_time_not_measured = false;  // 33910/0/4-6 stay 0 whatever the transactions
+    bool time_sync_write_without_readout = false;  // a Write of 3/0/13 sets the clock, no §7.3.2 readout follows
 };
 
 struct ClientOptions {
