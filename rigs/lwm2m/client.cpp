@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <map>
 #include <set>
 #include <thread>
@@ -16,6 +17,7 @@
 #include "metercert/devices/cmi6110/backlog.hpp"
 #include "metercert/devices/cmi6110/schedule.hpp"
 #include "metercert/devices/cmi6110/uh50.hpp"
+#include "metercert/lwm2m/content.hpp"
 #include "metercert/lwm2m/links.hpp"
 #include "metercert/lwm2m/operations.hpp"
 #include "metercert/mqttsn/client.hpp"
@@ -153,6 +155,13 @@ struct Client::Impl {
     std::int64_t st_transactions = 0, st_retransmissions = 0, st_lost = 0;  // 33910/0/1-/3
     lw::Bytes last_request;                  // the last CONNECT/REGISTER/DISCONNECT sent
     bool heard_since_request = true;
+    // LwM2M 1.1 Send (33906/0/48 = 1; client.hpp, ERRATA E-151): bodies waiting for the run loop
+    struct PendingSend {
+        lw::Bytes body;
+        std::string what;
+    };
+    std::deque<PendingSend> sends_pending;
+    std::uint64_t sends_made = 0;
 
     ~Impl() {
         if (udp >= 0) ::close(udp);
@@ -270,7 +279,62 @@ struct Client::Impl {
         if (const auto v = model_int(model, 33906, 0, 1)) enc = *v == 1 ? cm::MessageEncoding::json : *v == 2 ? cm::MessageEncoding::mbus : cm::MessageEncoding::senml;
         auto fmt_ = o.uplinks.format;
         if (const auto v = model_int(model, 33906, 0, 2)) fmt_ = *v == 43 ? cm::MessageFormat::extended : cm::MessageFormat::standard;
-        publish(cm::encode_payload({r}, enc, fmt_), fmt::format("readout now, {}", cm::encoding_name(enc)));
+        upload(cm::encode_payload({r}, enc, fmt_), fmt::format("readout now, {}", cm::encoding_name(enc)), enc, fmt_);
+    }
+
+    // 33906/0/48 Upload Protocol (Table 2: 0 = MQTT-SN, 1 = LwM2M)
+    [[nodiscard]] bool upload_over_lwm2m() const {
+        return model_int(model, 33906, 0, 48).value_or(0) == 1 && !o.faults.send_ignored_upload_protocol;
+    }
+
+    // One meter-data uplink: an LwM2M Send when 33906/0/48 = 1, else an MQTT-SN PUBLISH
+    void upload(lw::Bytes payload, const std::string& what, cm::MessageEncoding enc, cm::MessageFormat f) {
+        if (upload_over_lwm2m()) queue_send(std::move(payload), what, enc, f);
+        else publish(std::move(payload), what);
+    }
+
+    // The Send's SenML-CBOR pack: /33911/0/0 Message Type, /1 Message Encoding, /2 Message Data
+    // (ERRATA E-151); the model's 33911/0 reads the same values afterwards
+    void queue_send(lw::Bytes payload, const std::string& what, cm::MessageEncoding enc, cm::MessageFormat f) {
+        const std::int64_t type = f == cm::MessageFormat::extended ? 43 : 42;  // 33906/x/2's values
+        const std::int64_t encoding = enc == cm::MessageEncoding::json ? 1 : enc == cm::MessageEncoding::mbus ? 2 : 0;  // 33906/x/1's
+        model.set_status(cm::Path{33911, 0, 0, std::nullopt}, type);
+        model.set_status(cm::Path{33911, 0, 1, std::nullopt}, encoding);
+        model.set_status(cm::Path{33911, 0, 2, std::nullopt}, payload);
+        lw::Bytes body;
+        if (o.faults.send_wrong_path) {
+            body = payload;  // the fault: the readout's own pack, its names the meter's, not LwM2M paths
+        } else {
+            const std::vector<lw::Entry> entries{{lw::Path::resource(33911, 0, 0), type},
+                                                 {lw::Path::resource(33911, 0, 1), encoding},
+                                                 {lw::Path::resource(33911, 0, 2), payload}};
+            lw::Error err;
+            if (!lw::encode_content(lw::content_format::senml_cbor, lw::Path::instance(33911, 0), entries, body, err)) {
+                log(fmt::format("{}: the Send's SenML-CBOR pack: {}; not sent", what, err.message()));
+                return;
+            }
+        }
+        sends_pending.push_back(PendingSend{std::move(body), what});
+    }
+
+    // The Sends waiting: CON POST /dp on the DM session (TS 1.1 Transport §6.4), from the run loop
+    void flush_sends() {
+        while (!sends_pending.empty() && dm && !location.empty()) {
+            PendingSend s = std::move(sends_pending.front());
+            sends_pending.pop_front();
+            const auto n = ++sends_made;
+            const std::size_t size = s.body.size();
+            try {
+                dm->session().send(coap::Outgoing(Method::post, "/dp", {}, lw::content_format::senml_cbor, std::nullopt, std::move(s.body)),
+                                   [this, n](const coap::Reply& r) {
+                                       log(r.status == coap::Reply::Status::ok ? fmt::format("send {}: {}", n, coap::code_name(r.response.code))
+                                                                               : fmt::format("send {}: {}", n, coap::status_name(r.status)));
+                                   });
+                log(fmt::format("send {} to /dp ({}, {} bytes SenML-CBOR)", n, s.what, size));
+            } catch (const std::exception& e) {
+                log(fmt::format("send {} ({}): {}", n, s.what, e.what()));
+            }
+        }
     }
 
     // 33910/0: what one datagram sent adds to the statistics
@@ -312,6 +376,12 @@ struct Client::Impl {
     void tick_uplinks() {
         sync_gateway();
         show_statistics();
+        if (upload_over_lwm2m()) {  // the scheduled uplinks due go as LwM2M Sends (33906/0/48 = 1)
+            const auto due = start_utc + std::chrono::duration_cast<Duration>(now().time_since_epoch());
+            for (; next_uplink < uplinks.size() && uplinks[next_uplink].time <= due; ++next_uplink)
+                queue_send(uplinks[next_uplink].payload, fmt::format("scheduled, {}", cm::encoding_name(uplinks[next_uplink].encoding)),
+                           uplinks[next_uplink].encoding, o.uplinks.format);
+        }
         if (!mq) return;
         const TimePoint t = now();
         const auto utc = start_utc + std::chrono::duration_cast<Duration>(t.time_since_epoch());
@@ -865,6 +935,7 @@ struct Client::Impl {
             tick_model();
             evaluate_observations();
             tick_uplinks();
+            flush_sends();
             if (apn_reset) {
                 apn_reset = false;
                 reset_with_staged_apn(stop);

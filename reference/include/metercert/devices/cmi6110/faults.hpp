@@ -62,6 +62,8 @@ enum class Cmi6110Fault : std::uint8_t {
     no_mqttsn_retransmission,
     stale_readout_now,
     statistics_without_retransmissions,
+    send_ignored_upload_protocol,
+    send_wrong_path,
 };
 
 struct Cmi6110FaultSpec {
@@ -200,6 +202,12 @@ inline constexpr Cmi6110FaultSpec kFaults[] = {
     {{"statistics_without_retransmissions", "CMi6110 §6.3 Table 2 33910/x/2 'Number of retransmissions'; ERRATA E-135",
       "33910/0/2 stays 0: the MQTT-SN retransmissions the module makes are not counted"},
      Cmi6110Fault::statistics_without_retransmissions},
+    {{"send_ignored_upload_protocol", "CMi6110 §6.3 Table 2 33906/x/48 Upload Protocol '1 = LwM2M'; LwM2M TS 1.1 §5.6.3 Send (ERRATA E-151)",
+      "publishes its meter data over MQTT-SN whatever 33906/0/48 says: no LwM2M Send"},
+     Cmi6110Fault::send_ignored_upload_protocol},
+    {{"send_wrong_path", "LwM2M TS 1.1 §5.6.3 Send (SenML names are LwM2M paths); CMi6110 Table 2 33911 (ERRATA E-151)",
+      "its LwM2M Send carries the readout's own SenML pack (the meter's names) instead of /33911/0 Meter Data"},
+     Cmi6110Fault::send_wrong_path},
 };
 inline constexpr auto kFaultSpecs = specs_of(kFaults);
 

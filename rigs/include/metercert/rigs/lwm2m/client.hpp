@@ -53,6 +53,17 @@
 // failed after their attempts (/3); /4-/6 response times are not modelled; Execute 33910/0/0 sets
 // /1-/3 to 0 (E-135).
 //
+// LwM2M 1.1 Send (TS 1.1 Core §5.6.3 "Send", Transport §6.4; CMi6110 Table 2 33906/x/48 "Upload
+// Protocol 0 = MQTT-SN 1 = LwM2M"; ERRATA E-151): while 33906/0/48 is 1 the meter-data uplinks —
+// the scheduled ones and Execute 33906/0/10's readout — go to the DM server as a CON POST /dp,
+// Content-Format 112 (SenML-CBOR), instead of MQTT-SN PUBLISHes. The pack is the Elvaco Meter Data
+// object instance /33911/0 (bn "/33911/0/"): 0 Message Type (the frame type 33906/0/2: 42 Standard,
+// 43 Extended), 1 Message Encoding (33906/0/1: 0 SenML/CBOR, 1 JSON, 2 M-Bus), 2 Message Data (opaque:
+// the payload the MQTT-SN uplink would carry, byte for byte); the three resources read the last
+// upload's values too. The Send leaves from the run loop (never inside a request's handler); its
+// answer (2.04, another code, or none within the CoAP retransmissions) is on the event log. A Send
+// is not counted in 33910 (E-135: MQTT-SN); Execute /13 resends over MQTT-SN only.
+//
 // CoAP transmission parameters: the DM session's ACK timeout and max retransmit are 33906/0/30 and
 // /31 of the model (libcoap's retransmission, real time).
 //
@@ -106,6 +117,10 @@ struct ClientFaults {
     bool no_mqttsn_retransmission = false;  // one send per MQTT-SN message whatever 33906/0/25 says
     bool stale_readout_now = false;      // Execute 33906/0/10 uploads the first readout it ever made again, not a new one
     bool statistics_without_retransmissions = false;  // 33910/0/2 never counts a retransmission
+
+    // LwM2M 1.1 Send of the meter data (33906/0/48 = 1; ERRATA E-151)
+    bool send_ignored_upload_protocol = false;  // meter data still published over MQTT-SN when 33906/0/48 = 1
+    bool send_wrong_path = false;               // the Send carries the readout's own SenML pack (names not LwM2M paths)
 };
 
 struct ClientOptions {
