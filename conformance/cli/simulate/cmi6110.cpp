@@ -142,6 +142,7 @@ int run_client(const Cmi6110Options& o, const ModuleConfig& uplinks) {
         else if (o.fault == "statistics_without_retransmissions") c.faults.statistics_without_retransmissions = true;
         else if (o.fault == "send_ignored_upload_protocol") c.faults.send_ignored_upload_protocol = true;
         else if (o.fault == "send_wrong_path") c.faults.send_wrong_path = true;
+        else if (o.fault == "backlog_drops_unacked") c.faults.backlog_drops_unacked = true;
         else usage_error(fmt::format("--fault '{}' with --server/--bootstrap: unknown ({})", o.fault,
                                      devices::fault_choices(network_fault_specs())));
     }

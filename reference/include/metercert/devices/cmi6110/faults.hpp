@@ -64,6 +64,7 @@ enum class Cmi6110Fault : std::uint8_t {
     statistics_without_retransmissions,
     send_ignored_upload_protocol,
     send_wrong_path,
+    backlog_drops_unacked,
 };
 
 struct Cmi6110FaultSpec {
@@ -208,6 +209,9 @@ inline constexpr Cmi6110FaultSpec kFaults[] = {
     {{"send_wrong_path", "LwM2M TS 1.1 §5.6.3 Send (SenML names are LwM2M paths); CMi6110 Table 2 33911 (ERRATA E-151)",
       "its LwM2M Send carries the readout's own SenML pack (the meter's names) instead of /33911/0 Meter Data"},
      Cmi6110Fault::send_wrong_path},
+    {{"backlog_drops_unacked", "CMi6110 §7.3.4 Data retransmission ('leave the readout as \"unsent\" … unsent data will be resent'; ERRATA E-152)",
+      "drops an MQTT-SN uplink given up after its attempts instead of resending it at the next transmission"},
+     Cmi6110Fault::backlog_drops_unacked},
 };
 inline constexpr auto kFaultSpecs = specs_of(kFaults);
 

@@ -64,6 +64,15 @@
 // answer (2.04, another code, or none within the CoAP retransmissions) is on the event log. A Send
 // is not counted in 33910 (E-135: MQTT-SN); Execute /13 resends over MQTT-SN only.
 //
+// §7.3.4 "Data retransmission" (ERRATA E-152): the meter-data telegrams published over MQTT-SN (the
+// scheduled ones and Execute /10's; not /13's history resends) are the module's backlog until their
+// PUBACK; one given up after its 33906/0/25 attempts stays unsent and goes again at the next
+// transmission (a scheduled uplink or Execute /10), with that transmission's new telegram: the
+// unsent ones older than 33906/0/44 (min) dropped, in the order of 33906/0/45 (FIFO oldest first,
+// LIFO newest first), at most 33906/0/21 telegrams per transmission (the others stay unsent). A new
+// gateway URI makes the telegrams in flight unsent. The telegrams are resent as they were (the
+// schedule's packs are planned for a network that is up; a failure does not re-plan the readouts).
+//
 // CoAP transmission parameters: the DM session's ACK timeout and max retransmit are 33906/0/30 and
 // /31 of the model (libcoap's retransmission, real time).
 //
@@ -121,6 +130,8 @@ struct ClientFaults {
     // LwM2M 1.1 Send of the meter data (33906/0/48 = 1; ERRATA E-151)
     bool send_ignored_upload_protocol = false;  // meter data still published over MQTT-SN when 33906/0/48 = 1
     bool send_wrong_path = false;               // the Send carries the readout's own SenML pack (names not LwM2M paths)
+    // §7.3.4 backlog (ERRATA E-152)
+    bool backlog_drops_unacked = false;         // a telegram given up after its attempts is dropped, never resent
 };
 
 struct ClientOptions {
