@@ -455,11 +455,36 @@ void bind_lwm2m(py::module_& m) {
                  x["publishes"] = c.publishes;
                  x["publish_dups"] = c.publish_dups;
                  x["last_register_at_us"] = c.last_register_at_us;
+                 x["sends"] = c.sends;
                  return x;
              },
              "counters() -> dict — exact running totals since start (rigs/lwm2m/server.hpp ServerCounters): datagrams_bootstrap,\n"
              "datagrams_dm, datagrams_mqttsn (both directions, per tap), exchanges, registers / updates / deregisters (answered\n"
              "2.01 / 2.04 / 2.02), uplinks (MQTT-SN datagrams from clients), publishes (PUBLISH DUP 0) and publish_dups (DUP 1),\n"
-             "last_register_at_us (monotonic µs, 0: none). Exact also when the C++ Options::record_limit caps the kept records.")
+             "last_register_at_us (monotonic µs, 0: none), sends (LwM2M Send requests, POST /dp). Exact also when the C++\n"
+             "Options::record_limit caps the kept records.")
+        .def("sends",
+             [](const Servers& s) {
+                 py::list out;
+                 for (const auto& e : s.exchanges()) {
+                     if (e.server != "dm" || e.operation != "send") continue;
+                     py::dict x;
+                     x["endpoint"] = e.endpoint;
+                     x["content_format"] = opt(e.request_format);
+                     x["payload"] = as_bytes(e.request_payload);
+                     x["code"] = e.code ? py::cast(coap::code_name(e.code)) : py::none();
+                     x["at_us"] = e.at_us;
+                     x["wall_us"] = e.wall_us;
+                     x["peer"] = e.peer;
+                     x["psk_identity"] = e.psk_identity;
+                     out.append(x);
+                 }
+                 return out;
+             },
+             "sends() -> list[dict] — every LwM2M 1.1 Send the DM server got (TS 1.1 Core §5.6.3, Transport §6.4: POST /dp),\n"
+             "in order: endpoint (the registration of the session it came on; '' none: answered 4.00), content_format (112\n"
+             "SenML-CBOR, 110 SenML-JSON, None without the option), payload (bytes as received, not decoded), code ('2.04' |\n"
+             "'4.00'), at_us (monotonic µs), wall_us (µs since the Unix epoch), peer, psk_identity. Also in exchanges() as\n"
+             "operation 'send'.")
         .def("stop", &Servers::stop, py::call_guard<py::gil_scoped_release>(), "stop() — stops the I/O thread and the taps (idempotent).");
 }

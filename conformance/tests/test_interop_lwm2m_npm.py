@@ -59,7 +59,10 @@ CMI6110_ONLY = {"cmi6110/6.3/int-101", "cmi6110/6.3/int-201", "cmi6110/6.3/int-2
                 "cmi6110/6.3/4", "cmi6110/7.3.1/3", "cmi6110/7.5/3",
                 # the MQTT-SN uplinks: the gateway is named through 33905/0/0 (ERRATA E-133)
                 "cmi6110/6.3/10", "cmi6110/6.3/11", "cmi6110/6.3/12", "cmi6110/7.3.4/10", "cmi6110/7.3.4/11",
-                "cmi6110/7.5/10"}
+                "cmi6110/7.5/10",
+                # the LwM2M Send of the meter data (33906/0/48, ERRATA E-151) and the §7.3.4 backlog (E-152):
+                # their set-up names the gateway through 33905/0/0 too
+                "cmi6110/6.2/int-306", "cmi6110/7.3.4/12"}
 
 
 def test_a_generic_lwm2m_client_passes_the_generic_cases_and_fails_the_cmi6110_ones(tmp_path):

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <map>
 #include <set>
 #include <thread>
@@ -16,6 +17,7 @@
 #include "metercert/devices/cmi6110/backlog.hpp"
 #include "metercert/devices/cmi6110/schedule.hpp"
 #include "metercert/devices/cmi6110/uh50.hpp"
+#include "metercert/lwm2m/content.hpp"
 #include "metercert/lwm2m/links.hpp"
 #include "metercert/lwm2m/operations.hpp"
 #include "metercert/mqttsn/client.hpp"
@@ -159,6 +161,23 @@ struct Client::Impl {
     std::int64_t rt_count = 0, rt_min_ms = 0, rt_max_ms = 0;
     double rt_sum_ms = 0.0;
 
+    // LwM2M 1.1 Send (33906/0/48 = 1; client.hpp, ERRATA E-151): bodies waiting for the run loop
+    struct PendingSend {
+        lw::Bytes body;
+        std::string what;
+    };
+    std::deque<PendingSend> sends_pending;
+    std::uint64_t sends_made = 0;
+    // §7.3.4 backlog of the MQTT-SN telegrams (transmit(); ERRATA E-152)
+    struct Stored {
+        lw::Bytes payload;
+        UtcTime taken{};   // its oldest readout (UTC)
+        std::string what;
+        bool fresh = false;  // the transmission's new telegram (kept in the history when published)
+    };
+    std::map<std::uint64_t, Stored> in_flight;  // MQTT-SN tag → telegram awaiting its PUBACK
+    std::vector<Stored> unsent;                 // failed after their attempts, oldest first
+
     ~Impl() {
         if (udp >= 0) ::close(udp);
     }
@@ -186,6 +205,9 @@ struct Client::Impl {
     // MQTT-SN client configured from the model now; false (logged) for anything else
     bool open_gateway(const std::string& uri) {
         gateway_uri = uri;
+        for (auto& [tag, u] : in_flight) unsent.push_back(std::move(u));  // never acknowledged: unsent (§7.3.4)
+        in_flight.clear();
+        std::sort(unsent.begin(), unsent.end(), [](const Stored& a, const Stored& b) { return a.taken < b.taken; });
         mq.reset();  // the old gateway's session and queue end here (a new URI is a new connection)
         if (udp >= 0) ::close(udp);
         udp = -1;
@@ -248,16 +270,66 @@ struct Client::Impl {
         return true;
     }
 
-    void publish(lw::Bytes payload, const std::string& what, bool store = true) {
+    std::uint64_t publish(lw::Bytes payload, const std::string& what, bool store = true) {
         sync_gateway();
         if (!mq) {
             log(fmt::format("{}: no MQTT-SN gateway (33905/0/0): not sent", what));
-            return;
+            return 0;
         }
         const std::size_t size = payload.size();
         if (store) history.push_back(payload);
         const auto tag = mq->publish(std::move(payload), now());
         log(fmt::format("uplink {} queued ({}, {} bytes)", tag, what, size));
+        return tag;
+    }
+
+    // §7.3.4 "Data retransmission" (ERRATA E-152): one transmission of a new meter-data telegram
+    // taken at `taken` (UTC, its oldest readout) together with the telegrams left unsent by earlier
+    // ones — those older than the auto-upload max. age 33906/0/44 dropped, in the auto-upload order
+    // 33906/0/45 (FIFO oldest first, LIFO newest first), at most 33906/0/21 per transmission (the
+    // rest stay unsent). Each one published is in flight until its PUBACK (delivered: it leaves the
+    // backlog) or its last attempt (failed: unsent again, resent at the next transmission).
+    void transmit(lw::Bytes payload, const std::string& what, UtcTime taken) {
+        sync_gateway();
+        if (!mq) {
+            publish(std::move(payload), what);  // logged, not sent
+            return;
+        }
+        const auto utc = start_utc + std::chrono::duration_cast<Duration>(now().time_since_epoch());
+        const auto max_age = std::chrono::minutes(model_int(model, 33906, 0, 44).value_or(10080));
+        std::erase_if(unsent, [&](const Stored& u) {
+            if (utc - u.taken <= max_age) return false;
+            log(fmt::format("unsent uplink ({}) older than the max. age {} min: dropped (§7.3.4)", u.what, max_age.count()));
+            return true;
+        });
+        std::vector<Stored> all(unsent.begin(), unsent.end());  // oldest first
+        all.push_back(Stored{std::move(payload), taken, what, true});
+        if (model_int(model, 33906, 0, 45).value_or(1) != 0) std::reverse(all.begin(), all.end());  // LIFO
+        const auto most = static_cast<std::size_t>(std::max<std::int64_t>(1, model_int(model, 33906, 0, 21).value_or(4)));
+        unsent.clear();
+        for (std::size_t i = 0; i < all.size(); ++i) {
+            if (i >= most) {
+                unsent.push_back(std::move(all[i]));
+                continue;
+            }
+            const bool fresh = all[i].fresh;
+            all[i].fresh = false;
+            const auto tag = publish(all[i].payload, fresh ? all[i].what : fmt::format("unsent, {}", all[i].what), fresh);
+            if (tag) in_flight[tag] = std::move(all[i]);
+        }
+        std::sort(unsent.begin(), unsent.end(), [](const Stored& a, const Stored& b) { return a.taken < b.taken; });
+    }
+
+    // A PUBACK or a give-up of a telegram transmit() published (§7.3.4; ERRATA E-152)
+    void settled(const metercert::mqttsn::Event& e) {
+        auto it = in_flight.find(e.tag);
+        if (it == in_flight.end()) return;  // a history resend (Execute /13): not in the backlog
+        if (e.kind == metercert::mqttsn::EventKind::failed && !o.faults.backlog_drops_unacked) {
+            log(fmt::format("uplink {} left unsent: resent at the next transmission (§7.3.4)", e.tag));
+            unsent.push_back(std::move(it->second));
+            std::sort(unsent.begin(), unsent.end(), [](const Stored& a, const Stored& b) { return a.taken < b.taken; });
+        }
+        in_flight.erase(it);
     }
 
     // 33906/0/10: one readout of the meter now, encoded per 33906/0/1 and /2
@@ -276,7 +348,62 @@ struct Client::Impl {
         if (const auto v = model_int(model, 33906, 0, 1)) enc = *v == 1 ? cm::MessageEncoding::json : *v == 2 ? cm::MessageEncoding::mbus : cm::MessageEncoding::senml;
         auto fmt_ = o.uplinks.format;
         if (const auto v = model_int(model, 33906, 0, 2)) fmt_ = *v == 43 ? cm::MessageFormat::extended : cm::MessageFormat::standard;
-        publish(cm::encode_payload({r}, enc, fmt_), fmt::format("readout now, {}", cm::encoding_name(enc)));
+        upload(cm::encode_payload({r}, enc, fmt_), fmt::format("readout now, {}", cm::encoding_name(enc)), enc, fmt_, r.timestamp);
+    }
+
+    // 33906/0/48 Upload Protocol (Table 2: 0 = MQTT-SN, 1 = LwM2M)
+    [[nodiscard]] bool upload_over_lwm2m() const {
+        return model_int(model, 33906, 0, 48).value_or(0) == 1 && !o.faults.send_ignored_upload_protocol;
+    }
+
+    // One meter-data uplink: an LwM2M Send when 33906/0/48 = 1, else an MQTT-SN PUBLISH
+    void upload(lw::Bytes payload, const std::string& what, cm::MessageEncoding enc, cm::MessageFormat f, UtcTime taken) {
+        if (upload_over_lwm2m()) queue_send(std::move(payload), what, enc, f);
+        else transmit(std::move(payload), what, taken);
+    }
+
+    // The Send's SenML-CBOR pack: /33911/0/0 Message Type, /1 Message Encoding, /2 Message Data
+    // (ERRATA E-151); the model's 33911/0 reads the same values afterwards
+    void queue_send(lw::Bytes payload, const std::string& what, cm::MessageEncoding enc, cm::MessageFormat f) {
+        const std::int64_t type = f == cm::MessageFormat::extended ? 43 : 42;  // 33906/x/2's values
+        const std::int64_t encoding = enc == cm::MessageEncoding::json ? 1 : enc == cm::MessageEncoding::mbus ? 2 : 0;  // 33906/x/1's
+        model.set_status(cm::Path{33911, 0, 0, std::nullopt}, type);
+        model.set_status(cm::Path{33911, 0, 1, std::nullopt}, encoding);
+        model.set_status(cm::Path{33911, 0, 2, std::nullopt}, payload);
+        lw::Bytes body;
+        if (o.faults.send_wrong_path) {
+            body = payload;  // the fault: the readout's own pack, its names the meter's, not LwM2M paths
+        } else {
+            const std::vector<lw::Entry> entries{{lw::Path::resource(33911, 0, 0), type},
+                                                 {lw::Path::resource(33911, 0, 1), encoding},
+                                                 {lw::Path::resource(33911, 0, 2), payload}};
+            lw::Error err;
+            if (!lw::encode_content(lw::content_format::senml_cbor, lw::Path::instance(33911, 0), entries, body, err)) {
+                log(fmt::format("{}: the Send's SenML-CBOR pack: {}; not sent", what, err.message()));
+                return;
+            }
+        }
+        sends_pending.push_back(PendingSend{std::move(body), what});
+    }
+
+    // The Sends waiting: CON POST /dp on the DM session (TS 1.1 Transport §6.4), from the run loop
+    void flush_sends() {
+        while (!sends_pending.empty() && dm && !location.empty()) {
+            PendingSend s = std::move(sends_pending.front());
+            sends_pending.pop_front();
+            const auto n = ++sends_made;
+            const std::size_t size = s.body.size();
+            try {
+                dm->session().send(coap::Outgoing(Method::post, "/dp", {}, lw::content_format::senml_cbor, std::nullopt, std::move(s.body)),
+                                   [this, n](const coap::Reply& r) {
+                                       log(r.status == coap::Reply::Status::ok ? fmt::format("send {}: {}", n, coap::code_name(r.response.code))
+                                                                               : fmt::format("send {}: {}", n, coap::status_name(r.status)));
+                                   });
+                log(fmt::format("send {} to /dp ({}, {} bytes SenML-CBOR)", n, s.what, size));
+            } catch (const std::exception& e) {
+                log(fmt::format("send {} ({}): {}", n, s.what, e.what()));
+            }
+        }
     }
 
     // 33910/0: what one datagram sent adds to the statistics
@@ -348,11 +475,18 @@ struct Client::Impl {
     void tick_uplinks() {
         sync_gateway();
         show_statistics();
+        if (upload_over_lwm2m()) {  // the scheduled uplinks due go as LwM2M Sends (33906/0/48 = 1)
+            const auto due = start_utc + std::chrono::duration_cast<Duration>(now().time_since_epoch());
+            for (; next_uplink < uplinks.size() && uplinks[next_uplink].time <= due; ++next_uplink)
+                queue_send(uplinks[next_uplink].payload, fmt::format("scheduled, {}", cm::encoding_name(uplinks[next_uplink].encoding)),
+                           uplinks[next_uplink].encoding, o.uplinks.format);
+        }
         if (!mq) return;
         const TimePoint t = now();
         const auto utc = start_utc + std::chrono::duration_cast<Duration>(t.time_since_epoch());
         while (next_uplink < uplinks.size() && uplinks[next_uplink].time <= utc) {
-            publish(uplinks[next_uplink].payload, fmt::format("scheduled, {}", cm::encoding_name(uplinks[next_uplink].encoding)));
+            const auto& u = uplinks[next_uplink];
+            transmit(u.payload, fmt::format("scheduled, {}", cm::encoding_name(u.encoding)), u.readouts.empty() ? u.time : u.readouts.front().timestamp);
             ++next_uplink;
         }
         std::uint8_t buf[2048];
@@ -369,6 +503,7 @@ struct Client::Impl {
         }
         for (const auto& e : mq->take_events()) {
             if (e.kind == metercert::mqttsn::EventKind::failed) ++st_lost;
+            settled(e);
             log(e.kind == metercert::mqttsn::EventKind::delivered ? fmt::format("uplink {} delivered", e.tag)
                                                                   : fmt::format("uplink {} failed: {}", e.tag, e.reason));
         }
@@ -911,6 +1046,7 @@ struct Client::Impl {
             tick_model();
             evaluate_observations();
             tick_uplinks();
+            flush_sends();
             if (apn_reset) {
                 apn_reset = false;
                 reset_with_staged_apn(stop);

@@ -365,6 +365,20 @@ struct Servers::Impl {
                 }
                 cv.notify_all();
             }
+        } else if (req.method == Method::post && req.path == std::vector<std::string>{"dp"}) {
+            // LwM2M 1.1 Send (TS 1.1 Core §5.6.3, Transport §6.4): from a registered client's session
+            // 2.04 Changed; from any other 4.00 Bad Request (Leshan's answer, "no registration found")
+            e.operation = "send";
+            std::lock_guard l(mu);
+            for (const auto& [id, sess] : dm_sessions) {
+                if (!sess.valid() || sess.native() != s.native()) continue;
+                for (const auto& [ep, idx] : live)
+                    if (regs[idx].id == id) e.endpoint = ep;
+            }
+            static const std::string kUnregistered = "no registration found";
+            out = e.endpoint.empty() ? Response{coap::kBadRequest, coap::kTextPlain, Bytes(kUnregistered.begin(), kUnregistered.end())}
+                                     : Response{coap::kChanged};
+            ++counts.sends;
         } else {
             e.operation = "unknown";
         }

@@ -144,6 +144,10 @@ int run_client(const Cmi6110Options& o, const ModuleConfig& uplinks) {
         else if (o.fault == "notification_not_resent") c.faults.notification_not_resent = true;
         else if (o.fault == "response_time_not_measured") c.faults.response_time_not_measured = true;
         else if (o.fault == "time_sync_write_without_readout") c.faults.time_sync_write_without_readout = true;
+
+        else if (o.fault == "send_ignored_upload_protocol") c.faults.send_ignored_upload_protocol = true;
+        else if (o.fault == "send_wrong_path") c.faults.send_wrong_path = true;
+        else if (o.fault == "backlog_drops_unacked") c.faults.backlog_drops_unacked = true;
         else usage_error(fmt::format("--fault '{}' with --server/--bootstrap: unknown ({})", o.fault,
                                      devices::fault_choices(network_fault_specs())));
     }

@@ -66,6 +66,10 @@ enum class Cmi6110Fault : std::uint8_t {
     notification_not_resent,
     response_time_not_measured,
     time_sync_write_without_readout,
+
+    send_ignored_upload_protocol,
+    send_wrong_path,
+    backlog_drops_unacked,
 };
 
 struct Cmi6110FaultSpec {
@@ -216,6 +220,16 @@ inline constexpr Cmi6110FaultSpec kFaults[] = {
     {{"time_sync_write_without_readout", "CMi6110 §7.3.2 (a readout and transmission when time is synchronized); ERRATA E-158",
       "a DM Write of 3/0/13 sets the clock but no readout is made or uploaded"},
      Cmi6110Fault::time_sync_write_without_readout},
+
+    {{"send_ignored_upload_protocol", "CMi6110 §6.3 Table 2 33906/x/48 Upload Protocol '1 = LwM2M'; LwM2M TS 1.1 §5.6.3 Send (ERRATA E-151)",
+      "publishes its meter data over MQTT-SN whatever 33906/0/48 says: no LwM2M Send"},
+     Cmi6110Fault::send_ignored_upload_protocol},
+    {{"send_wrong_path", "LwM2M TS 1.1 §5.6.3 Send (SenML names are LwM2M paths); CMi6110 Table 2 33911 (ERRATA E-151)",
+      "its LwM2M Send carries the readout's own SenML pack (the meter's names) instead of /33911/0 Meter Data"},
+     Cmi6110Fault::send_wrong_path},
+    {{"backlog_drops_unacked", "CMi6110 §7.3.4 Data retransmission ('leave the readout as \"unsent\" … unsent data will be resent'; ERRATA E-152)",
+      "drops an MQTT-SN uplink given up after its attempts instead of resending it at the next transmission"},
+     Cmi6110Fault::backlog_drops_unacked},
 };
 inline constexpr auto kFaultSpecs = specs_of(kFaults);
 

@@ -58,6 +58,26 @@
 // real time from a transaction's first request to the gateway's answer (CONNACK, REGACK, PUBACK,
 // DISCONNECT; E-157), 0 before any; Execute 33910/0/0 sets /1-/6 to 0 (E-135).
 //
+// LwM2M 1.1 Send (TS 1.1 Core §5.6.3 "Send", Transport §6.4; CMi6110 Table 2 33906/x/48 "Upload
+// Protocol 0 = MQTT-SN 1 = LwM2M"; ERRATA E-151): while 33906/0/48 is 1 the meter-data uplinks —
+// the scheduled ones and Execute 33906/0/10's readout — go to the DM server as a CON POST /dp,
+// Content-Format 112 (SenML-CBOR), instead of MQTT-SN PUBLISHes. The pack is the Elvaco Meter Data
+// object instance /33911/0 (bn "/33911/0/"): 0 Message Type (the frame type 33906/0/2: 42 Standard,
+// 43 Extended), 1 Message Encoding (33906/0/1: 0 SenML/CBOR, 1 JSON, 2 M-Bus), 2 Message Data (opaque:
+// the payload the MQTT-SN uplink would carry, byte for byte); the three resources read the last
+// upload's values too. The Send leaves from the run loop (never inside a request's handler); its
+// answer (2.04, another code, or none within the CoAP retransmissions) is on the event log. A Send
+// is not counted in 33910 (E-135: MQTT-SN); Execute /13 resends over MQTT-SN only.
+//
+// §7.3.4 "Data retransmission" (ERRATA E-152): the meter-data telegrams published over MQTT-SN (the
+// scheduled ones and Execute /10's; not /13's history resends) are the module's backlog until their
+// PUBACK; one given up after its 33906/0/25 attempts stays unsent and goes again at the next
+// transmission (a scheduled uplink or Execute /10), with that transmission's new telegram: the
+// unsent ones older than 33906/0/44 (min) dropped, in the order of 33906/0/45 (FIFO oldest first,
+// LIFO newest first), at most 33906/0/21 telegrams per transmission (the others stay unsent). A new
+// gateway URI makes the telegrams in flight unsent. The telegrams are resent as they were (the
+// schedule's packs are planned for a network that is up; a failure does not re-plan the readouts).
+//
 // CoAP transmission parameters: the DM session's ACK timeout and max retransmit are 33906/0/30 and
 // /31 of the model (libcoap's retransmission, real time).
 //
@@ -117,6 +137,12 @@ struct ClientFaults {
     bool notification_not_resent = false;   // notifications NON (the reference's are CON: ERRATA E-156)
     bool response_time_not_measured = false;  // 33910/0/4-6 stay 0 whatever the transactions
     bool time_sync_write_without_readout = false;  // a Write of 3/0/13 sets the clock, no §7.3.2 readout follows
+
+    // LwM2M 1.1 Send of the meter data (33906/0/48 = 1; ERRATA E-151)
+    bool send_ignored_upload_protocol = false;  // meter data still published over MQTT-SN when 33906/0/48 = 1
+    bool send_wrong_path = false;               // the Send carries the readout's own SenML pack (names not LwM2M paths)
+    // §7.3.4 backlog (ERRATA E-152)
+    bool backlog_drops_unacked = false;         // a telegram given up after its attempts is dropped, never resent
 };
 
 struct ClientOptions {

@@ -122,6 +122,12 @@ struct OperationResult {
     std::vector<metercert::lwm2m::Link> links;  // Content-Format 40 (Discover)
 };
 
+// A client's LwM2M 1.1 Send (TS 1.1 Core §5.6.3 "Send", Transport §6.4: CON POST /dp, SenML-CBOR
+// 112 or SenML-JSON 110) is an Exchange with server "dm", direction "from_client", operation "send",
+// its Content-Format in `request_format` and its body in `request_payload`, `endpoint` the client
+// registered on the session it came on; answered 2.04 Changed, or 4.00 Bad Request from a session
+// no live registration holds (`endpoint` ""; Leshan answers so). The body is recorded as it came.
+//
 // An observation (RFC 7641) the suite holds on a client: its notifications with their times.
 struct Observation {
     std::string endpoint, path;
@@ -151,6 +157,7 @@ struct ServerCounters {
     std::uint64_t publishes = 0;        // of them PUBLISH, DUP 0 (first sends, MQTT-SN 1.2 §5.3.4)
     std::uint64_t publish_dups = 0;     // of them PUBLISH, DUP 1 (retransmissions)
     std::int64_t last_register_at_us = 0;  // the latest registration's time (monotonic µs; 0: none yet)
+    std::uint64_t sends = 0;            // LwM2M Send requests (POST /dp), answered 2.04 or 4.00
 };
 
 class ServersError : public std::runtime_error {
