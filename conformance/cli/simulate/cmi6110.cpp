@@ -140,6 +140,7 @@ int run_client(const Cmi6110Options& o, const ModuleConfig& uplinks) {
         else if (o.fault == "no_mqttsn_retransmission") c.faults.no_mqttsn_retransmission = true;
         else if (o.fault == "stale_readout_now") c.faults.stale_readout_now = true;
         else if (o.fault == "statistics_without_retransmissions") c.faults.statistics_without_retransmissions = true;
+        else if (o.fault == "radio_band_writable") c.faults.radio_band_writable = true;
         else usage_error(fmt::format("--fault '{}' with --server/--bootstrap: unknown ({})", o.fault,
                                      devices::fault_choices(network_fault_specs())));
     }

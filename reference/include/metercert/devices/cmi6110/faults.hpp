@@ -62,6 +62,7 @@ enum class Cmi6110Fault : std::uint8_t {
     no_mqttsn_retransmission,
     stale_readout_now,
     statistics_without_retransmissions,
+    radio_band_writable,
 };
 
 struct Cmi6110FaultSpec {
@@ -200,6 +201,9 @@ inline constexpr Cmi6110FaultSpec kFaults[] = {
     {{"statistics_without_retransmissions", "CMi6110 §6.3 Table 2 33910/x/2 'Number of retransmissions'; ERRATA E-135",
       "33910/0/2 stays 0: the MQTT-SN retransmissions the module makes are not counted"},
      Cmi6110Fault::statistics_without_retransmissions},
+    {{"radio_band_writable", "CMi6110 §6.3 Table 2 33907/./11 Current radio band (Op. R); LwM2M TS 1.1 §5.4.3 (4.05)",
+      "accepts a DM server's Write to 33907/0/11 Current radio band (2.04) and keeps the value; every other R resource refuses"},
+     Cmi6110Fault::radio_band_writable},
 };
 inline constexpr auto kFaultSpecs = specs_of(kFaults);
 

@@ -106,6 +106,7 @@ struct ClientFaults {
     bool no_mqttsn_retransmission = false;  // one send per MQTT-SN message whatever 33906/0/25 says
     bool stale_readout_now = false;      // Execute 33906/0/10 uploads the first readout it ever made again, not a new one
     bool statistics_without_retransmissions = false;  // 33910/0/2 never counts a retransmission
+    bool radio_band_writable = false;    // a DM Write to 33907/0/11 (R, Table 2) answered 2.04, the value kept (only that one)
 };
 
 struct ClientOptions {
