@@ -25,6 +25,24 @@ def free_udp_port():
     return port
 
 
+def wait_udp_bound(port: int, timeout_s: float = 30.0) -> bool:
+    """True once a UDP socket is bound to `port` on this machine (/proc/net/udp, udp6: the local
+    address's port in hex), so that a module is switched on after the suite listens, however long
+    the run takes to start on a loaded machine; nothing is bound or sent here."""
+    deadline = time.monotonic() + timeout_s
+    want = f":{port:04X}"
+    while time.monotonic() < deadline:
+        for table in ("/proc/net/udp", "/proc/net/udp6"):
+            try:
+                with open(table) as f:
+                    if any(line.split()[1].endswith(want) for line in list(f)[1:]):
+                        return True
+            except OSError:
+                pass
+        time.sleep(0.1)
+    return False
+
+
 def test_gateway_parameter_parsed_and_checked():
     c = metercert.connect("lwm2m://0.0.0.0:0?endpoint=m1&gateway=192.0.2.7:1884")
     try:
@@ -61,7 +79,8 @@ def test_uplink_case_writes_the_gateway_option(tmp_path):
     run = subprocess.Popen([BIN, "run", "--profile", "cmi6110", "--dut", url, "--report", str(tmp_path / "r"),
                             "-k", "test_connect_register_publish_qos1"],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.5)  # the module is switched on once the suite listens
+    assert wait_udp_bound(port), "the suite did not listen within 30 s"  # the module is switched on once it does
+    time.sleep(0.2)
     module = subprocess.Popen([BIN, "simulate", "cmi6110", "--server", f"coap://127.0.0.1:{port}", "--endpoint", "gw-module-1",
                                "--time-scale", "240", "--run-seconds", "40"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
