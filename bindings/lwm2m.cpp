@@ -143,7 +143,7 @@ void bind_lwm2m(py::module_& m) {
     py::class_<Servers>(m, "Lwm2mServers",
                         "Lwm2mServers(bootstrap=True, dm=True, mqttsn=False, dtls=False, psks=None, address='127.0.0.1',\n"
                         "             bootstrap_port=0, dm_port=0, mqttsn_port=0, bootstrap_sequence=None, pcap_dir=None,\n"
-                        "             lifetime_ms=600000, gateway=None, keylog_file=None, refuse_registers=0)\n\n"
+                        "             lifetime_ms=600000, gateway=None, keylog_file=None, refuse_registers=0, record_limit=0)\n\n"
                         "The suite's LwM2M Bootstrap-Server (TS 1.1 §6.1, §5.2.7), DM server (§6.2, §5.3, §5.4, §5.5) and\n"
                         "MQTT-SN 1.2 gateway, on one background I/O thread; every datagram through a UDP tap\n"
                         "(pcap_dir: bootstrap.pcap, dm.pcap, mqttsn.pcap, LINKTYPE_IPV4). Ports are the taps' (0 = free).\n"
@@ -155,11 +155,14 @@ void bind_lwm2m(py::module_& m) {
                         "µs, *_wall_us µs since the Unix epoch. keylog_file: ONLY on request, the DTLS session secrets for\n"
                         "tshark (NSS key log, 0600, process-wide; tls.keylog_file). refuse_registers: the first N Registers\n"
                         "are answered 4.03 Forbidden (TS 1.1 §5.3.1; fallback to bootstrap, int-7).\n"
+                        "record_limit: 0 (default) keeps every record; N > 0 (long soaks) keeps of exchanges(), datagrams() (per server) and\n"
+                        "uplinks() at least the last N and at most 2N (the oldest dropped in batches) and of registrations() every\n"
+                        "live one and at least the last N ended ones; counters() stays exact, pcap_dir still gets every datagram.\n"
                         "Raises Lwm2mServersError, CoapError (bind).")
         .def(py::init([](bool bootstrap, bool dm, bool mqttsn, bool dtls, const py::object& psks, const std::string& address,
                          std::uint16_t bootstrap_port, std::uint16_t dm_port, std::uint16_t mqttsn_port, const py::object& sequence,
                          const py::object& pcap_dir, double lifetime_ms, const py::object& gateway, const py::object& keylog_file,
-                         unsigned refuse_registers) {
+                         unsigned refuse_registers, std::size_t record_limit) {
                  Servers::Options o;
                  o.bootstrap = bootstrap;
                  o.dm = dm;
@@ -172,6 +175,7 @@ void bind_lwm2m(py::module_& m) {
                  if (!psks.is_none())
                      for (auto [k, v] : py::cast<py::dict>(psks)) o.psks[py::cast<std::string>(k)] = from_bytes(py::cast<py::bytes>(v));
                  o.refuse_registers = refuse_registers;
+                 o.record_limit = record_limit;
                  if (!sequence.is_none())
                      for (auto s : py::cast<py::list>(sequence)) o.bootstrap_sequence.push_back(step_of(py::cast<py::dict>(s)));
                  if (!pcap_dir.is_none()) o.pcap_dir = py::cast<std::string>(py::str(pcap_dir));
@@ -190,7 +194,7 @@ void bind_lwm2m(py::module_& m) {
              py::arg("psks") = py::none(), py::arg("address") = "127.0.0.1", py::arg("bootstrap_port") = 0, py::arg("dm_port") = 0,
              py::arg("mqttsn_port") = 0, py::arg("bootstrap_sequence") = py::none(), py::arg("pcap_dir") = py::none(),
              py::arg("lifetime_ms") = 600000.0, py::arg("gateway") = py::none(), py::arg("keylog_file") = py::none(),
-             py::arg("refuse_registers") = 0u)
+             py::arg("refuse_registers") = 0u, py::arg("record_limit") = static_cast<std::size_t>(0))
         .def_property_readonly("bootstrap_port", &Servers::bootstrap_port)
         .def_property_readonly("dm_port", &Servers::dm_port)
         .def_property_readonly("mqttsn_port", &Servers::mqttsn_port)

@@ -24,6 +24,16 @@ namespace metercert::cli {
 
 namespace {
 
+// The first `max` bytes of `s`, cut back to a whole UTF-8 character (a message holds "→", "…": a
+// cut inside one would make the summary line invalid UTF-8 for whoever decodes the output strictly)
+std::string utf8_prefix(const std::string& s, std::size_t max) {
+    if (s.size() <= max) return s;
+    std::size_t n = max;
+    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+    return s.substr(0, n);
+}
+
+
 namespace fs = std::filesystem;
 
 struct RunOptions {
@@ -270,7 +280,7 @@ int run_run(const RunOptions& given, const std::vector<std::string>& argv) {
     for (const auto& c : rec["cases"])
         if (c["outcome"] == "failed" || c["outcome"] == "error")
             std::cout << fmt::format("  {} {} ({}): {}\n", c["outcome"] == "failed" ? "FAILED" : "ERROR ", c["id"].get<std::string>(),
-                                     c["level"].get<std::string>(), c.value("message", std::string{}).substr(0, 200));
+                                     c["level"].get<std::string>(), utf8_prefix(c.value("message", std::string{}), 200));
     print_not_verified(sum);
     std::cout << fmt::format("reports: {}/ (record.json, record.jsonl, junit.xml, report.html, report.pdf{}){}\n", report.string(),
                              o.rig.empty() ? "" : ", rig-log.jsonl", o.pcap.empty() ? ", capture.pcap" : ", capture " + o.pcap);

@@ -130,7 +130,8 @@ class Network:
             self.servers = _core.Lwm2mServers(bootstrap=False, dm=True, dtls=dtls,
                                               psks={l["psk_id"]: self._dm_key} if dtls else None,
                                               address=l["host"], dm_port=0, lifetime_ms=300000.0,
-                                              refuse_registers=refuse_registers, mqttsn=mqttsn)
+                                              refuse_registers=refuse_registers, mqttsn=mqttsn,
+                                              mqttsn_port=self.gateway_listen_port(mqttsn))
             self.dm_uri = f"{'coaps' if dtls else 'coap'}://{_reachable_host(l['host'])}:{self.servers.dm_port}"
             self.bootstrap_servers = _core.Lwm2mServers(
                 bootstrap=True, dm=False, dtls=dtls, psks={l["psk_id"]: l["psk"]} if dtls else None,
@@ -140,13 +141,30 @@ class Network:
             self.servers = _core.Lwm2mServers(bootstrap=False, dm=True, dtls=dtls,
                                               psks={l["psk_id"]: l["psk"]} if dtls else None,
                                               address=l["host"], dm_port=l["port"], lifetime_ms=300000.0,
-                                              refuse_registers=refuse_registers, mqttsn=mqttsn)
+                                              refuse_registers=refuse_registers, mqttsn=mqttsn,
+                                              mqttsn_port=self.gateway_listen_port(mqttsn))
         self.proc = None
         self.stderr_path = None
         self.registration = None
         self.no_register = None  # the Mismatch of a Register that did not come (not waited for again)
         if l["reference_client"]:
             self.start_client()
+
+    def gateway_listen_port(self, mqttsn: bool) -> int:
+        """The port the suite's MQTT-SN gateway listens on: lwm2m://…&gateway=GWHOST:GWPORT's GWPORT, else 0
+        (a free port)."""
+        gw = self.listen.get("gateway")
+        return gw[1] if mqttsn and gw else 0
+
+    def gateway_uri(self) -> str | None:
+        """What the uplink cases write into 33905/0/0 (ERRATA E-133): "mqttsn://HOST:PORT" with the
+        link's gateway= host (else the link's host) and the port the gateway listens on; None when
+        the link listens on a wildcard and names no gateway= (no address a module can reach)."""
+        gw = self.listen.get("gateway")
+        host = gw[0] if gw else self.listen["host"]
+        if host in ("0.0.0.0", "::", ""):
+            return None
+        return f"mqttsn://{host}:{self.servers.mqttsn_port}"
 
     def start_client(self):
         l = self.listen

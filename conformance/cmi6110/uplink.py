@@ -8,8 +8,8 @@ MQTT-SN timeout, /25 the attempts, /41 the reconnect back-off, then 33905/0/0 th
 the same cases run against the reference client (``sim:cmi6110?network=1``: its own servers and
 client, started here with ``--time-scale`` so that the model's seconds pass quickly) and against a
 module on ``lwm2m://HOST:PORT?…`` (the shared servers of network.py, which then include the
-gateway; the module must reach HOST — a link listening on 0.0.0.0 cannot name an address, and the
-cases are skipped then).
+gateway; the module must reach HOST — a link listening on 0.0.0.0 names the address with
+``gateway=HOST:PORT``, without it the cases are skipped).
 
 Every datagram the module sends is the gateway's record (``Lwm2mServers.uplinks()``: type, MsgId,
 DUP, QoS, topic, data, the monotonic arrival time in µs); the gateway's answers are in
@@ -87,17 +87,19 @@ class UplinkNetwork:
             raise self.ready
         if self.ready:
             return
-        if self.host in ("0.0.0.0", "::"):
+        uri = self.net.gateway_uri()
+        if uri is None:
             import pytest
             pytest.skip("lwm2m:// listens on 0.0.0.0: the suite cannot name the address its gateway is reached at "
-                        "(33905/0/0); listen on the lab's address instead")
+                        "(33905/0/0); give the link gateway=HOST:PORT (the address the module reaches this machine at) "
+                        "or listen on the lab's address")
         try:
             self.net.registered()
             self.write("/33905/0/11", self.topic)
             self.write("/33906/0/24", TIMEOUT_S)
             self.write("/33906/0/25", ATTEMPTS)
             self.write("/33906/0/41", BACKOFF)
-            self.write("/33905/0/0", f"mqttsn://{self.host}:{self.servers.mqttsn_port}")
+            self.write("/33905/0/0", uri)
         except Mismatch as e:
             self.ready = e
             raise

@@ -514,3 +514,39 @@ TEST(MqttsnGateway, LimitsCapTheRecordsAndTheEndedSessions) {
         EXPECT_EQ(g.uplinks()[g.findings().back().uplink - g.uplinks_dropped()].type, MsgType::publish);
     }
 }
+
+// GatewayConfig::ended_session_limit also forgets the topic names only dropped sessions had
+// registered (a soak whose every client registers a topic of its own: lwm2m_bench), and keeps the
+// topics of the kept and the connected sessions.
+TEST(MqttsnGateway, DroppedSessionsTakeTheirOwnTopicsWithThem) {
+    GatewayConfig cfg;
+    cfg.ended_session_limit = 1;
+    Gateway g(cfg);
+    // REGISTER "t/<n>": Length 6 + 3, 0x0A, TopicId 0x0000, MsgId 1 (§5.4.10)
+    auto reg_topic = [](int n) { return hex("09 0A 00 00 00 01") + "t/" + std::to_string(n); };
+    g.on_datagram("live", kConnect, t0);
+    ASSERT_EQ(g.on_datagram("live", reg_topic(0), t0).size(), 1u);
+    for (int n = 1; n <= 4; ++n) {
+        const std::string peer = "p" + std::to_string(n);
+        g.on_datagram(peer, kConnect, t0 + std::chrono::seconds(n));
+        ASSERT_EQ(g.on_datagram(peer, reg_topic(n), t0 + std::chrono::seconds(n)).size(), 1u);
+        g.on_datagram(peer, kDisconnect, t0 + std::chrono::seconds(n));
+    }
+    // 4 sessions ended ≥ 2 × 1 at the 2nd and 4th: p1-p3 dropped, p4 (the last ended) and "live" kept
+    EXPECT_TRUE(g.topic_id_of("t/0"));
+    EXPECT_TRUE(g.topic_id_of("t/4"));
+    for (int n = 1; n <= 3; ++n) EXPECT_FALSE(g.topic_id_of("t/" + std::to_string(n))) << n;
+    // the connected session's topic still publishes (PUBACK accepted, §5.4.13)
+    const auto id = *g.topic_id_of("t/0");
+    EXPECT_EQ(g.on_datagram("live", pub(0x20, id, 2, "x"), t0 + 5s), std::vector<Bytes>{puback(id, 2, 0x00)});
+
+    GatewayConfig keep_all;  // 0: every session and topic kept (the cases' default)
+    Gateway h(keep_all);
+    for (int n = 1; n <= 4; ++n) {
+        const std::string peer = "p" + std::to_string(n);
+        h.on_datagram(peer, kConnect, t0);
+        h.on_datagram(peer, reg_topic(n), t0);
+        h.on_datagram(peer, kDisconnect, t0);
+    }
+    for (int n = 1; n <= 4; ++n) EXPECT_TRUE(h.topic_id_of("t/" + std::to_string(n))) << n;
+}

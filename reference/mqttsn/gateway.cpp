@@ -109,6 +109,19 @@ void Gateway::trim_ended_sessions() {
     if (ended.size() < 2 * limit) return;  // amortised: a scan per `limit` sessions ended
     std::sort(ended.begin(), ended.end());
     for (std::size_t i = 0; i + limit < ended.size(); ++i) sessions_.erase(ended[i].second);
+    // the topic names no kept session registered go with them: a soak whose clients each register a
+    // topic of their own (lwm2m_bench: "cmi6110/<endpoint>") would otherwise keep every name ever
+    // registered (~200 bytes each) and, after 65534 of them, have no topic id left to give
+    std::set<std::uint16_t> in_use;
+    for (const auto& [peer, s] : sessions_) in_use.insert(s.registered.begin(), s.registered.end());
+    for (auto it = topic_names_.begin(); it != topic_names_.end();) {
+        if (in_use.count(it->first)) {
+            ++it;
+            continue;
+        }
+        topic_ids_.erase(it->second);
+        it = topic_names_.erase(it);
+    }
 }
 
 std::optional<TimePoint> Gateway::poll(TimePoint now) {

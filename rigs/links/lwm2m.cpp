@@ -2,7 +2,8 @@
 // that the lab points at the suite: the suite's LwM2M servers listen on HOST:PORT (the Bootstrap-
 // Server with bootstrap=1, else the DM server; CMi6110 manual §6.2-§6.3, OMA LwM2M TS 1.1 §6.1-
 // §6.2), the module connects. With psk_id and psk: DTLS 1.2 PSK (LwM2M Transport §5.2), without
-// them NoSec (Table 1 allows both). Capability coap.server (lwm2m_link.hpp); the profile starts
+// them NoSec (Table 1 allows both). gateway=GWHOST:GWPORT: the MQTT-SN gateway's address the uplink
+// cases write into 33905/0/0 (ERRATA E-133; a wildcard HOST cannot name one). Capability coap.server (lwm2m_link.hpp); the profile starts
 // the servers on these settings. The PSK is a secret (redact_url: psk=<redacted>).
 #include <fmt/format.h>
 
@@ -54,6 +55,31 @@ public:
     void close() override {}
 };
 
+// gateway=HOST:PORT (IPv6: [ADDR]:PORT): a host name or address without spaces, a port 0…65535
+void gateway_param(Params& p, Lwm2mListen& l) {
+    if (!p.has("gateway")) return;
+    const DutUrl& u = p.u;
+    const std::string v = p.str("gateway", "");
+    const auto colon = v.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == v.size())
+        fail(u, fmt::format("gateway='{}' is not HOST:PORT (the address the module reaches the suite's MQTT-SN gateway at)", v));
+    std::string host = v.substr(0, colon);
+    const std::string port = v.substr(colon + 1);
+    if (host.front() == '[') {
+        if (host.back() != ']' || host.size() < 3) fail(u, fmt::format("gateway='{}': an IPv6 address goes in brackets, [ADDR]:PORT", v));
+    } else if (host.find(':') != std::string::npos) {
+        fail(u, fmt::format("gateway='{}': an IPv6 address goes in brackets, [ADDR]:PORT", v));
+    }
+    if (host.size() > 255 || host.find_first_of(" /?#&@") != std::string::npos)
+        fail(u, fmt::format("gateway='{}': '{}' is not a host name or address", v, host));
+    if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos || std::stoul(port) > 65535)
+        fail(u, fmt::format("gateway='{}': the port is not 0…65535 (0: any free port, the one chosen is written)", v));
+    if (host == "0.0.0.0" || host == "[::]")
+        fail(u, fmt::format("gateway='{}': a wildcard is no address a module can reach", v));
+    l.gateway_host = std::move(host);
+    l.gateway_port = static_cast<std::uint16_t>(std::stoul(port));
+}
+
 Lwm2mListen parse(const DutUrl& u) {
     Params p{u};
     Lwm2mListen l;
@@ -61,6 +87,7 @@ Lwm2mListen parse(const DutUrl& u) {
     l.host = hp.host;
     l.port = hp.port;
     lwm2m_params(p, l, true);
+    gateway_param(p, l);
     p.check_all_used();
     return l;
 }
@@ -73,7 +100,9 @@ const bool registered = register_link({
     .params = {{"endpoint", "the module's LwM2M Endpoint Client Name (required)"},
                {"psk_id", "DTLS PSK identity the module presents (with psk=)"},
                {"psk", "DTLS PSK, hex (never shown)"},
-               {"bootstrap", "1: HOST:PORT is the Bootstrap-Server (the module bootstraps first), 0 (default): the DM server"}},
+               {"bootstrap", "1: HOST:PORT is the Bootstrap-Server (the module bootstraps first), 0 (default): the DM server"},
+               {"gateway", "GWHOST:GWPORT the module reaches the suite's MQTT-SN gateway at, written into 33905/0/0 by the uplink "
+                           "cases (needed when HOST is 0.0.0.0; the gateway listens on HOST:GWPORT, GWPORT 0: any free port)"}},
     .offers = {std::string(cap::coap_server)},
     .check = [](const DutUrl& u) {
         (void)parse(u);

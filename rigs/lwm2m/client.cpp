@@ -607,6 +607,18 @@ struct Client::Impl {
                 out.code = lw::code::changed;
             }
         }
+        if (o.faults.radio_band_writable && out.code == lw::code::method_not_allowed && r.op == lw::Operation::write_replace &&
+            r.path.depth == 3 && r.path.object_id() == 33907 && r.path.instance_id() == 0 && r.path.resource_id() == 11 &&
+            r.content_format) {
+            // the fault: one obscure R resource (Table 2 33907/./11 Current radio band) takes the DM server's Write
+            std::vector<lw::Entry> entries;
+            lw::Error err;
+            if (lw::decode_content(*r.content_format, r.path, r.payload, lw::ClientObjects::type_of, entries, err) && entries.size() == 1) {
+                model.set_status(cm::Path{33907, 0, 11, std::nullopt}, entries[0].value);
+                out = lw::Response{};
+                out.code = lw::code::changed;
+            }
+        }
         log(fmt::format("{} {} {} -> {}", bs ? "bootstrap" : "dm", lw::operation_name(r.op), path, out.code.str()));
         if (out.code == lw::code::changed && r.op == lw::Operation::execute) act(out.action, path);
         // Observe (RFC 7641): register / deregister; libcoap keeps the observer list of the resource

@@ -129,13 +129,11 @@ int run_client(const Cmi6110Options& o, const ModuleConfig& uplinks) {
         else if (o.fault == "current_time_write_ignored") c.faults.current_time_write_ignored = true;
         else if (o.fault == "no_retransmission") c.faults.no_retransmission = true;
         else if (o.fault == "ack_timeout_doubled") c.faults.ack_timeout_doubled = true;
-
         else if (o.fault == "register_before_bootstrap_finish") c.faults.register_before_bootstrap_finish = true;
         else if (o.fault == "ignores_bootstrap_delete") c.faults.ignores_bootstrap_delete = true;
         else if (o.fault == "bootstrap_writable_by_dm") c.faults.bootstrap_writable_by_dm = true;
         else if (o.fault == "no_bootstrap_fallback") c.faults.no_bootstrap_fallback = true;
         else if (o.fault == "apn_not_rolled_back") c.faults.apn_not_rolled_back = true;
-
         else if (o.fault == "qos0_uplink") c.faults.qos0_uplink = true;
         else if (o.fault == "no_mqttsn_retransmission") c.faults.no_mqttsn_retransmission = true;
         else if (o.fault == "stale_readout_now") c.faults.stale_readout_now = true;
@@ -144,10 +142,10 @@ int run_client(const Cmi6110Options& o, const ModuleConfig& uplinks) {
         else if (o.fault == "notification_not_resent") c.faults.notification_not_resent = true;
         else if (o.fault == "response_time_not_measured") c.faults.response_time_not_measured = true;
         else if (o.fault == "time_sync_write_without_readout") c.faults.time_sync_write_without_readout = true;
-
         else if (o.fault == "send_ignored_upload_protocol") c.faults.send_ignored_upload_protocol = true;
         else if (o.fault == "send_wrong_path") c.faults.send_wrong_path = true;
         else if (o.fault == "backlog_drops_unacked") c.faults.backlog_drops_unacked = true;
+        else if (o.fault == "radio_band_writable") c.faults.radio_band_writable = true;
         else usage_error(fmt::format("--fault '{}' with --server/--bootstrap: unknown ({})", o.fault,
                                      devices::fault_choices(network_fault_specs())));
     }

@@ -77,6 +77,8 @@ struct GatewayConfig {
     // survive a CONNECT with CleanSession 0 from that peer, §6.2). Else only the last
     // `ended_session_limit` ended sessions (by the time last heard; at most 2 × that) are kept: a
     // soak with new client ports every round (rigs/bench/lwm2m_bench). Connected sessions are never dropped.
+    // With it, a topic name no kept session has registered is forgotten when ended sessions are
+    // dropped (topic_id_of() nullopt; a later REGISTER of it may get another id).
     std::size_t ended_session_limit = 0;
 };
 

@@ -6,6 +6,7 @@
 // the module connects.
 //
 //   lwm2m://HOST:PORT?endpoint=NAME&psk_id=ID&psk=HEX&bootstrap=1   a module the lab points at us
+//       &gateway=GWHOST:GWPORT   the address written into 33905/0/0 for the uplinks (MQTT-SN)
 //   sim:cmi6110?network=1&…                                         the reference client, started
 //                                         by the profile against servers on 127.0.0.1 (free ports)
 //
@@ -36,6 +37,12 @@ public:
     bool reference_client = false;
     std::string client_fault = "none";   // its network fault (kNetworkFaults), "none"
     std::uint32_t client_lifetime_s = 0; // its registration lifetime (--lifetime), 0: its default
+    // lwm2m://…&gateway=HOST:PORT: the address the module reaches the suite's MQTT-SN gateway at, which
+    // the uplink cases write into 33905/0/0 ("mqttsn://HOST:PORT", ERRATA E-133): needed when the
+    // link listens on a wildcard (0.0.0.0, ::) or behind NAT. The gateway listens on the link's host
+    // at gateway_port (0: a free port, and that port is written). Empty host: not given.
+    std::string gateway_host;
+    std::uint16_t gateway_port = 0;
 };
 
 }  // namespace metercert::rigs

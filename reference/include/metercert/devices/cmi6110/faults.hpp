@@ -52,7 +52,6 @@ enum class Cmi6110Fault : std::uint8_t {
     current_time_write_ignored,
     no_retransmission,
     ack_timeout_doubled,
-
     register_before_bootstrap_finish,
     ignores_bootstrap_delete,
     bootstrap_writable_by_dm,
@@ -66,10 +65,10 @@ enum class Cmi6110Fault : std::uint8_t {
     notification_not_resent,
     response_time_not_measured,
     time_sync_write_without_readout,
-
     send_ignored_upload_protocol,
     send_wrong_path,
     backlog_drops_unacked,
+    radio_band_writable,
 };
 
 struct Cmi6110FaultSpec {
@@ -180,7 +179,6 @@ inline constexpr Cmi6110FaultSpec kFaults[] = {
     {{"ack_timeout_doubled", "CMi6110 Table 2 33906/./30 CoAP ACK Timeout; RFC 7252 §4.2, §4.8 (ERRATA E-132)",
       "waits twice the configured ACK timeout (33906/0/30) before retransmitting"},
      Cmi6110Fault::ack_timeout_doubled},
-
     {{"register_before_bootstrap_finish", "LwM2M TS 1.1 §6.1 (the client registers after Bootstrap-Finish); CMi6110 §6.2",
       "registers with the DM server as soon as a Bootstrap-Write gives it one, before Bootstrap-Finish"},
      Cmi6110Fault::register_before_bootstrap_finish},
@@ -220,7 +218,6 @@ inline constexpr Cmi6110FaultSpec kFaults[] = {
     {{"time_sync_write_without_readout", "CMi6110 §7.3.2 (a readout and transmission when time is synchronized); ERRATA E-158",
       "a DM Write of 3/0/13 sets the clock but no readout is made or uploaded"},
      Cmi6110Fault::time_sync_write_without_readout},
-
     {{"send_ignored_upload_protocol", "CMi6110 §6.3 Table 2 33906/x/48 Upload Protocol '1 = LwM2M'; LwM2M TS 1.1 §5.6.3 Send (ERRATA E-151)",
       "publishes its meter data over MQTT-SN whatever 33906/0/48 says: no LwM2M Send"},
      Cmi6110Fault::send_ignored_upload_protocol},
@@ -230,6 +227,9 @@ inline constexpr Cmi6110FaultSpec kFaults[] = {
     {{"backlog_drops_unacked", "CMi6110 §7.3.4 Data retransmission ('leave the readout as \"unsent\" … unsent data will be resent'; ERRATA E-152)",
       "drops an MQTT-SN uplink given up after its attempts instead of resending it at the next transmission"},
      Cmi6110Fault::backlog_drops_unacked},
+    {{"radio_band_writable", "CMi6110 §6.3 Table 2 33907/./11 Current radio band (Op. R); LwM2M TS 1.1 §5.4.3 (4.05)",
+      "accepts a DM server's Write to 33907/0/11 Current radio band (2.04) and keeps the value; every other R resource refuses"},
+     Cmi6110Fault::radio_band_writable},
 };
 inline constexpr auto kFaultSpecs = specs_of(kFaults);
 

@@ -143,6 +143,8 @@ struct ClientFaults {
     bool send_wrong_path = false;               // the Send carries the readout's own SenML pack (names not LwM2M paths)
     // §7.3.4 backlog (ERRATA E-152)
     bool backlog_drops_unacked = false;         // a telegram given up after its attempts is dropped, never resent
+
+    bool radio_band_writable = false;    // a DM Write to 33907/0/11 (R, Table 2) answered 2.04, the value kept (only that one)
 };
 
 struct ClientOptions {
