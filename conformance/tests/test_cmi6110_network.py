@@ -32,7 +32,9 @@ NETWORK = {"cmi6110/6.2/int-102", "cmi6110/6.3/int-101", "cmi6110/6.3/int-201", 
            # the DM operations, observe (on real time here), Current Time, CoAP retransmission
            "cmi6110/6.3/int-104", "cmi6110/6.3/int-205", "cmi6110/6.3/int-215", "cmi6110/6.3/int-222",
            "cmi6110/6.3/int-260", "cmi6110/6.3/2", "cmi6110/6.3/3", "cmi6110/6.3/int-301", "cmi6110/6.3/int-302",
-           "cmi6110/7.3.1/3", "cmi6110/7.5/3"}
+           "cmi6110/7.3.1/3", "cmi6110/7.5/3",
+           # MQTT-SN over DTLS-PSK: the suite writes 33905/0/2, /5, /0 and judges from its DTLS gateway
+           "cmi6110/7.5/11"}
 BOOTSTRAP = {"cmi6110/6.2/int-0", "cmi6110/6.2/int-1", "cmi6110/6.2/int-6"}
 
 

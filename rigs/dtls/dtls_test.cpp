@@ -196,6 +196,17 @@ TEST(Dtls, WrongKeyAndUnknownIdentityFailTheHandshake) {
     EXPECT_TRUE(at_server.empty());
     EXPECT_TRUE(srv.peers().empty() || std::none_of(srv.peers().begin(), srv.peers().end(), [](const auto& p) { return p.established; }));
     EXPECT_FALSE(wrong_key.send(bytes("z")));
+    // the server's side (ERRATA E-148): the unknown identity refused, the other key's session ended by its bound
+    std::vector<d::Event> ev;
+    pump(srv, {}, [&] {
+        for (auto& e : srv.take_events()) ev.push_back(e);
+        return std::any_of(ev.begin(), ev.end(), [](const auto& e) { return e.kind == d::Event::Kind::handshake_timeout; });
+    }, 2000ms);
+    auto has = [&](d::Event::Kind k, const std::string& id) {
+        return std::any_of(ev.begin(), ev.end(), [&](const auto& e) { return e.kind == k && e.identity == id; });
+    };
+    EXPECT_TRUE(has(d::Event::Kind::handshake_failed, "nobody"));
+    EXPECT_TRUE(has(d::Event::Kind::handshake_timeout, "urn:dev:cmi6110:7031"));
 }
 
 TEST(Dtls, ClearDatagramsAreDroppedAndNamed) {

@@ -140,6 +140,7 @@ int run_client(const Cmi6110Options& o, const ModuleConfig& uplinks) {
         else if (o.fault == "no_mqttsn_retransmission") c.faults.no_mqttsn_retransmission = true;
         else if (o.fault == "stale_readout_now") c.faults.stale_readout_now = true;
         else if (o.fault == "statistics_without_retransmissions") c.faults.statistics_without_retransmissions = true;
+        else if (o.fault == "mqttsn_plain_despite_psk") c.faults.mqttsn_plain_despite_psk = true;
         else usage_error(fmt::format("--fault '{}' with --server/--bootstrap: unknown ({})", o.fault,
                                      devices::fault_choices(network_fault_specs())));
     }
@@ -409,7 +410,9 @@ const bool registered = register_simulated_device({
         c.add_option("--gateway", o->gateway,
                      "with --server/--bootstrap: HOST:PORT of an MQTT-SN 1.2 gateway (UDP): the module's uplinks (the\n"
                      "schedule options above, on the --time-scale clock) published QoS 1 there; a DM Write of\n"
-                     "33905/0/0 (mqttsn://HOST:PORT) names another one (ERRATA E-133)");
+                     "33905/0/0 (mqttsn://HOST:PORT) names another one (ERRATA E-133); with 33905/0/2 = 0 (PSK mode)\n"
+                     "and the key 33905/0/5 written by the DM server the uplinks go inside DTLS 1.2 PSK under the DM PSK\n"
+                     "identity (ERRATA E-134, E-147)");
         c.add_option("--topic", o->topic, "MQTT-SN topic of the uplinks (default: 33905/0/11, else cmi6110/ENDPOINT)");
         c.add_option("--run-seconds", o->run_seconds, "with --server/--bootstrap: stop (and De-register) after this many real seconds (0: on a signal)");
         c.add_option("--power-mode", o->power_mode,

@@ -62,6 +62,7 @@ enum class Cmi6110Fault : std::uint8_t {
     no_mqttsn_retransmission,
     stale_readout_now,
     statistics_without_retransmissions,
+    mqttsn_plain_despite_psk,
 };
 
 struct Cmi6110FaultSpec {
@@ -200,6 +201,9 @@ inline constexpr Cmi6110FaultSpec kFaults[] = {
     {{"statistics_without_retransmissions", "CMi6110 §6.3 Table 2 33910/x/2 'Number of retransmissions'; ERRATA E-135",
       "33910/0/2 stays 0: the MQTT-SN retransmissions the module makes are not counted"},
      Cmi6110Fault::statistics_without_retransmissions},
+    {{"mqttsn_plain_despite_psk", "CMi6110 §6.3 Table 2 33905/x/2 '0 = PSK mode', /5 'Transport Secret Key'; RFC 6347; ERRATA E-134, E-147",
+      "sends its MQTT-SN uplinks over plain UDP although 33905/0/2 = 0 (PSK mode) and a key is written"},
+     Cmi6110Fault::mqttsn_plain_despite_psk},
 };
 inline constexpr auto kFaultSpecs = specs_of(kFaults);
 
