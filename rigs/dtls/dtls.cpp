@@ -249,6 +249,7 @@ struct Client::Impl {
     TimePoint started{};
     double hs_ms = 0;
     std::deque<Bytes> queued;
+    std::deque<Bytes> early;  // application datagrams handshake() read: the next process() returns them
     std::string peer;
 
     ~Impl() {
@@ -348,7 +349,8 @@ std::string Client::cipher() const {
 
 std::vector<Bytes> Client::process() {
     Impl& m = *impl_;
-    std::vector<Bytes> out;
+    std::vector<Bytes> out(std::make_move_iterator(m.early.begin()), std::make_move_iterator(m.early.end()));
+    m.early.clear();
     std::uint8_t buf[65536];
     for (;;) {
         const ssize_t n = ::recv(m.fd, buf, sizeof buf, 0);
@@ -411,9 +413,8 @@ bool Client::handshake(Millis timeout) {
         Millis wait = std::min(left, next_timeout().value_or(left));
         pollfd p{impl_->fd, POLLIN, 0};
         ::poll(&p, 1, static_cast<int>(std::max<long>(1, wait.count())));
-        auto early = process();  // application data before handshake() returned: keep for the caller
-        for (auto& d : early) impl_->link.in.push_front(std::move(d));
-        if (!early.empty()) break;
+        auto early = process();  // application data before handshake() returned: kept for the caller's process()
+        for (auto& d : early) impl_->early.push_back(std::move(d));
     }
     return impl_->state == State::connected;
 }
