@@ -143,7 +143,8 @@ void bind_lwm2m(py::module_& m) {
     py::class_<Servers>(m, "Lwm2mServers",
                         "Lwm2mServers(bootstrap=True, dm=True, mqttsn=False, dtls=False, psks=None, address='127.0.0.1',\n"
                         "             bootstrap_port=0, dm_port=0, mqttsn_port=0, bootstrap_sequence=None, pcap_dir=None,\n"
-                        "             lifetime_ms=600000, gateway=None, keylog_file=None, refuse_registers=0, record_limit=0)\n\n"
+                        "             lifetime_ms=600000, gateway=None, keylog_file=None, refuse_registers=0, record_limit=0,\n"
+                        "             mqttsn_dtls=False)\n\n"
                         "The suite's LwM2M Bootstrap-Server (TS 1.1 §6.1, §5.2.7), DM server (§6.2, §5.3, §5.4, §5.5) and\n"
                         "MQTT-SN 1.2 gateway, on one background I/O thread; every datagram through a UDP tap\n"
                         "(pcap_dir: bootstrap.pcap, dm.pcap, mqttsn.pcap, LINKTYPE_IPV4). Ports are the taps' (0 = free).\n"
@@ -158,12 +159,16 @@ void bind_lwm2m(py::module_& m) {
                         "record_limit: 0 (default) keeps every record; N > 0 (long soaks) keeps of exchanges(), datagrams() (per server) and\n"
                         "uplinks() at least the last N and at most 2N (the oldest dropped in batches) and of registrations() every\n"
                         "live one and at least the last N ended ones; counters() stays exact, pcap_dir still gets every datagram.\n"
+                        "mqttsn_dtls: the MQTT-SN gateway accepts only DTLS 1.2 PSK sessions (rigs/dtls; identities and keys\n"
+                        "from psks; CMi6110 Table 2 33905/x/2 = 0 'PSK mode', ERRATA E-134, E-147); clear datagrams are dropped\n"
+                        "(mqttsn_dtls_events() 'not_dtls'); mqttsn.pcap holds the encrypted records.\n"
                         "Raises Lwm2mServersError, CoapError (bind).")
         .def(py::init([](bool bootstrap, bool dm, bool mqttsn, bool dtls, const py::object& psks, const std::string& address,
                          std::uint16_t bootstrap_port, std::uint16_t dm_port, std::uint16_t mqttsn_port, const py::object& sequence,
                          const py::object& pcap_dir, double lifetime_ms, const py::object& gateway, const py::object& keylog_file,
-                         unsigned refuse_registers, std::size_t record_limit) {
+                         unsigned refuse_registers, std::size_t record_limit, bool mqttsn_dtls) {
                  Servers::Options o;
+                 o.mqttsn_dtls = mqttsn_dtls;
                  o.bootstrap = bootstrap;
                  o.dm = dm;
                  o.mqttsn = mqttsn;
@@ -194,7 +199,8 @@ void bind_lwm2m(py::module_& m) {
              py::arg("psks") = py::none(), py::arg("address") = "127.0.0.1", py::arg("bootstrap_port") = 0, py::arg("dm_port") = 0,
              py::arg("mqttsn_port") = 0, py::arg("bootstrap_sequence") = py::none(), py::arg("pcap_dir") = py::none(),
              py::arg("lifetime_ms") = 600000.0, py::arg("gateway") = py::none(), py::arg("keylog_file") = py::none(),
-             py::arg("refuse_registers") = 0u, py::arg("record_limit") = static_cast<std::size_t>(0))
+             py::arg("refuse_registers") = 0u, py::arg("record_limit") = static_cast<std::size_t>(0),
+             py::arg("mqttsn_dtls") = false)
         .def_property_readonly("bootstrap_port", &Servers::bootstrap_port)
         .def_property_readonly("dm_port", &Servers::dm_port)
         .def_property_readonly("mqttsn_port", &Servers::mqttsn_port)
@@ -408,12 +414,33 @@ void bind_lwm2m(py::module_& m) {
                      x["topic"] = u.topic;
                      x["data"] = as_bytes(u.data);
                      x["summary"] = u.summary;
+                     x["psk_identity"] = g.psk_identity;
                      out.append(x);
                  }
                  return out;
              },
              "uplinks() -> list[dict] — every MQTT-SN datagram from a client as the gateway saw it (MQTT-SN 1.2 §5.4):\n"
-             "type ('PUBLISH'…|None undecodable), msg_id, dup, qos (-1…2), topic_id, topic, data, client_id, times.")
+             "type ('PUBLISH'…|None undecodable), msg_id, dup, qos (-1…2), topic_id, topic, data, client_id, times,\n"
+             "psk_identity (the DTLS session's identity with mqttsn_dtls, else '').")
+        .def("mqttsn_dtls_events",
+             [](const Servers& s) {
+                 py::list out;
+                 for (const auto& e : s.mqttsn_dtls_events()) {
+                     py::dict x;
+                     x["event"] = e.event;
+                     x["peer"] = e.peer;
+                     x["identity"] = e.identity;
+                     x["cipher"] = e.cipher;
+                     x["reason"] = e.reason;
+                     x["handshake_ms"] = e.handshake_ms;
+                     x["at_us"] = e.at_us;
+                     out.append(x);
+                 }
+                 return out;
+             },
+             "mqttsn_dtls_events() -> list[dict] — with mqttsn_dtls, the gateway's DTLS sessions in order: event\n"
+             "('established'|'handshake_failed'|'handshake_timeout'|'closed'|'not_dtls' a clear datagram dropped|\n"
+             "'cookie_sent' RFC 6347 §4.2.1), peer, identity, cipher, reason, handshake_ms, at_us. Never a key.")
         .def("findings",
              [](const Servers& s) {
                  py::list out;

@@ -22,6 +22,7 @@
 #include "metercert/lwm2m/operations.hpp"
 #include "metercert/mqttsn/client.hpp"
 #include "metercert/rigs/clock.hpp"
+#include "metercert/rigs/dtls/dtls.hpp"
 
 namespace metercert::rigs::lwm2m {
 
@@ -178,8 +179,91 @@ struct Client::Impl {
     std::map<std::uint64_t, Stored> in_flight;  // MQTT-SN tag → telegram awaiting its PUBACK
     std::vector<Stored> unsent;                 // failed after their attempts, oldest first
 
+    // MQTT-SN over DTLS-PSK (33905/0/2 = 0 "PSK mode", 33905/0/5 the key; ERRATA E-134, E-147)
+    std::unique_ptr<dtls::Client> mq_dtls;   // the gateway's DTLS session (instead of `udp`)
+    std::optional<dtls::ClientOptions> mq_dtls_options;  // to handshake again after a failure
+    std::optional<lw::Bytes> transport_key;  // 33905/0/5 as the DM server wrote it: kept here only, never shown
+    unsigned transport_key_version = 0;      // bumped by each write of 33905/0/5
+    std::string gateway_security;            // the security the gateway was opened with (security_now())
+
     ~Impl() {
         if (udp >= 0) ::close(udp);
+    }
+
+    // 33905/0/2 and the key version: a change opens the gateway again (sync_gateway)
+    [[nodiscard]] std::string security_now() const {
+        const auto mode = model_int(model, 33905, 0, 2);
+        return fmt::format("{}/{}", mode ? *mode : -1, transport_key_version);
+    }
+
+    // The PSK identity toward the gateway (Table 2 has none; ERRATA E-147): the module's DM PSK
+    // identity (0/1/3, Table 1: the DevEUI), else its DevEUI 3/0/2
+    [[nodiscard]] std::string transport_identity() const {
+        if (dm_psk && !dm_psk->identity.empty()) return dm_psk->identity;
+        const auto v = model.read(cm::Path{3, 0, 2, std::nullopt});
+        if (v.outcome == cm::Outcome::content)
+            if (const auto* x = std::get_if<std::string>(&v.value); x && !x->empty()) return *x;
+        return o.endpoint;
+    }
+
+    // 33905/x/5 written by the DM server (Table 2 W Opaque "Transport Secret Key"): the model keeps
+    // it write-only; the client needs it for the gateway's DTLS session. Kept here, never shown.
+    void capture_transport_key(const lw::Request& r) {
+        if (!r.content_format || !lw::value_format(*r.content_format) || !r.path.contains(lw::Path::resource(33905, 0, 5))) return;
+        std::vector<lw::Entry> entries;
+        lw::Error err;
+        if (!lw::decode_content(*r.content_format, r.path, r.payload, lw::ClientObjects::type_of, entries, err)) return;
+        for (const auto& e : entries)
+            if (e.path == lw::Path::resource(33905, 0, 5))
+                if (const auto* b = std::get_if<lw::Bytes>(&e.value)) {
+                    transport_key = *b;
+                    ++transport_key_version;
+                    log("33905/0/5 Transport Secret Key written");
+                }
+    }
+
+    // The gateway's datagrams since the last call (plain UDP or out of the DTLS session)
+    std::vector<lw::Bytes> receive_gateway() {
+        std::vector<lw::Bytes> out;
+        if (mq_dtls) {
+            const bool was_connected = mq_dtls->state() == dtls::Client::State::connected;
+            for (auto& d : mq_dtls->process()) out.push_back(std::move(d));
+            if (!was_connected && mq_dtls->state() == dtls::Client::State::connected)
+                log(fmt::format("gateway DTLS session established ({}, {:.1f} ms)", mq_dtls->cipher(), mq_dtls->handshake_ms()));
+            if (const auto& f = mq_dtls->failure(); f && mq_dtls->state() == dtls::Client::State::failed) {
+                log(fmt::format("gateway DTLS: {} ({})", dtls::event_name(f->kind), f->reason));
+                mq_dtls.reset();  // a new handshake with the next datagram to send
+            }
+            return out;
+        }
+        if (mq_dtls_options || udp < 0) return out;  // DTLS between two handshakes, or no socket
+        std::uint8_t buf[2048];
+        for (;;) {
+            const auto n = ::recv(udp, buf, sizeof buf, 0);
+            if (n <= 0) break;
+            out.emplace_back(buf, buf + n);
+        }
+        return out;
+    }
+
+    void send_gateway(const lw::Bytes& d) {
+        if (mq_dtls_options) {
+            if (!mq_dtls) {
+                try {
+                    mq_dtls = std::make_unique<dtls::Client>(*mq_dtls_options);
+                } catch (const dtls::DtlsError& e) {
+                    log(fmt::format("gateway DTLS: {}", e.what()));
+                    return;
+                }
+            }
+            try {
+                (void)mq_dtls->send(d);
+            } catch (const dtls::DtlsError& e) {
+                log(fmt::format("gateway DTLS: {}", e.what()));
+            }
+            return;
+        }
+        (void)::send(udp, d.data(), d.size(), 0);
     }
 
     void start_uplinks() {
@@ -208,14 +292,18 @@ struct Client::Impl {
         for (auto& [tag, u] : in_flight) unsent.push_back(std::move(u));  // never acknowledged: unsent (§7.3.4)
         in_flight.clear();
         std::sort(unsent.begin(), unsent.end(), [](const Stored& a, const Stored& b) { return a.taken < b.taken; });
+        gateway_security = security_now();
         mq.reset();  // the old gateway's session and queue end here (a new URI is a new connection)
         if (udp >= 0) ::close(udp);
         udp = -1;
+        mq_dtls.reset();
+        mq_dtls_options.reset();
         std::string hp = uri;
         if (const auto s = hp.find("://"); s != std::string::npos) {
             const std::string scheme = hp.substr(0, s);
-            if (scheme != "mqttsn" && scheme != "mqtt-sn" && scheme != "udp") {
-                log(fmt::format("gateway '{}': scheme {} not supported (MQTT-SN over plain UDP only; ERRATA E-134)", uri, scheme));
+            // the security is 33905/0/2's, whatever the scheme says (ERRATA E-147)
+            if (scheme != "mqttsn" && scheme != "mqtt-sn" && scheme != "udp" && scheme != "mqttsns" && scheme != "dtls") {
+                log(fmt::format("gateway '{}': scheme {} not supported (mqttsn, mqttsns, udp, dtls; ERRATA E-134)", uri, scheme));
                 return false;
             }
             hp = hp.substr(s + 3);
@@ -236,12 +324,41 @@ struct Client::Impl {
             log(fmt::format("gateway '{}': cannot resolve", uri));
             return false;
         }
-        udp = ::socket(res->ai_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        const bool ok = udp >= 0 && ::connect(udp, res->ai_addr, res->ai_addrlen) == 0;
-        ::freeaddrinfo(res);
-        if (!ok) {
-            log(fmt::format("gateway '{}': cannot open a UDP socket to it", uri));
-            return false;
+        const auto mode = model_int(model, 33905, 0, 2);
+        const bool psk_mode = mode && *mode == 0;  // Table 2: 0 = PSK mode, 3 = No security
+        if (psk_mode && !o.faults.mqttsn_plain_despite_psk) {
+            ::freeaddrinfo(res);
+            if (!transport_key || transport_key->empty()) {
+                log(fmt::format("gateway '{}': 33905/0/2 is 0 (PSK mode) but no Transport Secret Key (33905/0/5) was written: no uplinks", uri));
+                return false;
+            }
+            dtls::ClientOptions co;
+            co.host = host;
+            try {
+                co.port = static_cast<std::uint16_t>(std::stoul(port));
+            } catch (const std::exception&) {
+                log(fmt::format("gateway '{}': bad port", uri));
+                return false;
+            }
+            co.psk = dtls::Psk{transport_identity(), *transport_key};
+            co.handshake_timeout = std::chrono::milliseconds(10000);
+            try {
+                mq_dtls = std::make_unique<dtls::Client>(co);
+            } catch (const dtls::DtlsError& e) {
+                log(fmt::format("gateway '{}': {}", uri, e.what()));
+                return false;
+            }
+            mq_dtls_options = co;
+            log(fmt::format("gateway '{}': DTLS 1.2 PSK (33905/0/2 = 0), identity {}", uri, co.psk.identity));
+        } else {
+            if (psk_mode) log(fmt::format("fault mqttsn_plain_despite_psk: gateway '{}' over plain UDP although 33905/0/2 = 0", uri));
+            udp = ::socket(res->ai_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+            const bool ok = udp >= 0 && ::connect(udp, res->ai_addr, res->ai_addrlen) == 0;
+            ::freeaddrinfo(res);
+            if (!ok) {
+                log(fmt::format("gateway '{}': cannot open a UDP socket to it", uri));
+                return false;
+            }
         }
         metercert::mqttsn::ClientConfig mc;
         mc.client_id = o.endpoint.substr(0, 23);
@@ -469,7 +586,8 @@ struct Client::Impl {
     // 33905/0/0 written by the DM server: the gateway from now on
     void sync_gateway() {
         if (const auto u = model.read(cm::Path{33905, 0, 0, std::nullopt}); u.outcome == cm::Outcome::content)
-            if (const auto* uri = std::get_if<std::string>(&u.value); uri && !uri->empty() && *uri != gateway_uri) open_gateway(*uri);
+            if (const auto* uri = std::get_if<std::string>(&u.value); uri && !uri->empty() && (*uri != gateway_uri || security_now() != gateway_security))
+                open_gateway(*uri);
     }
 
     void tick_uplinks() {
@@ -489,17 +607,14 @@ struct Client::Impl {
             transmit(u.payload, fmt::format("scheduled, {}", cm::encoding_name(u.encoding)), u.readouts.empty() ? u.time : u.readouts.front().timestamp);
             ++next_uplink;
         }
-        std::uint8_t buf[2048];
-        for (;;) {
-            const auto n = ::recv(udp, buf, sizeof buf, 0);
-            if (n <= 0) break;
+        for (const auto& d : receive_gateway()) {
             heard_since_request = true;
-            count_received(std::span<const std::uint8_t>(buf, static_cast<std::size_t>(n)));
-            mq->on_datagram(std::span<const std::uint8_t>(buf, static_cast<std::size_t>(n)), t);
+            count_received(std::span<const std::uint8_t>(d.data(), d.size()));
+            mq->on_datagram(std::span<const std::uint8_t>(d.data(), d.size()), t);
         }
         for (const auto& d : mq->poll(t).send) {
             count_sent(d.bytes);
-            (void)::send(udp, d.bytes.data(), d.bytes.size(), 0);
+            send_gateway(d.bytes);
         }
         for (const auto& e : mq->take_events()) {
             if (e.kind == metercert::mqttsn::EventKind::failed) ++st_lost;
@@ -574,6 +689,7 @@ struct Client::Impl {
         if (out.code == lw::code::changed && (r.op == lw::Operation::write_replace || r.op == lw::Operation::write_partial)) {
             std::erase_if(unchecked, [&](const auto& kv) { return r.path.contains(kv.first); });
             written(r);
+            capture_transport_key(r);
         }
         apply_faults(r, out);
         if (r.op == lw::Operation::bootstrap_delete && out.code == lw::code::deleted) bootstrap_deleted(r.path);
@@ -1076,7 +1192,8 @@ struct Client::Impl {
         }
         if (mq) {
             mq->disconnect(now());
-            for (const auto& d : mq->poll(now()).send) (void)::send(udp, d.bytes.data(), d.bytes.size(), 0);
+            for (const auto& d : mq->poll(now()).send) send_gateway(d.bytes);
+            if (mq_dtls) mq_dtls->close();
         }
         do_deregister();
     }

@@ -23,6 +23,7 @@
 #include "metercert/lwm2m/operations.hpp"
 #include "metercert/rigs/clock.hpp"
 #include "metercert/rigs/coap/log.hpp"
+#include "metercert/rigs/dtls/dtls.hpp"
 
 namespace metercert::rigs::lwm2m {
 
@@ -104,6 +105,8 @@ struct Servers::Impl {
     std::unique_ptr<coap::Server> bs, dm;
     std::unique_ptr<coap::UdpTap> bs_tap, dm_tap, mq_tap;
     int mq_fd = -1;
+    std::unique_ptr<dtls::Server> mq_dtls;  // Options::mqttsn_dtls (owns mq_fd then)
+    std::vector<GatewayDtlsEvent> dtls_events;  // under mu
     int wake[2] = {-1, -1};
     mqttsn::Gateway gw;
     std::thread thread;
@@ -483,7 +486,45 @@ struct Servers::Impl {
     }
 
     // ------------------------------------------------------------ MQTT-SN gateway socket
+    // One MQTT-SN datagram from `peer` to the gateway (plain or out of its DTLS session): records,
+    // then each reply through `reply`
+    void gateway_datagram(const std::string& peer, std::span<const std::uint8_t> d, const std::string& identity,
+                          const std::function<void(const Bytes&)>& reply) {
+        const std::uint64_t before = gw.uplinks_seen();
+        const auto replies = gw.on_datagram(peer, d, monotonic_now());
+        {
+            std::lock_guard l(mu);
+            const auto& all = gw.uplinks();
+            const std::size_t added = static_cast<std::size_t>(std::min<std::uint64_t>(gw.uplinks_seen() - before, all.size()));
+            for (std::size_t i = all.size() - added; i < all.size(); ++i) {
+                uplinks.push_back(GatewayUplink{all[i], wall_clock_us(), identity});
+                ++counts.uplinks;
+                if (all[i].type == mqttsn::MsgType::publish) ++(all[i].dup ? counts.publish_dups : counts.publishes);
+            }
+            trim(uplinks);
+            cv.notify_all();
+        }
+        for (const auto& r : replies) reply(r);
+    }
+
+    // Options::mqttsn_dtls: the gateway behind its DTLS server
+    void gateway_dtls_io() {
+        for (auto& dg : mq_dtls->process())
+            gateway_datagram(dg.peer, dg.bytes, dg.identity, [&](const Bytes& r) { mq_dtls->send(dg.peer, r); });
+        if (auto ev = mq_dtls->take_events(); !ev.empty()) {
+            std::lock_guard l(mu);
+            for (auto& e : ev)
+                dtls_events.push_back(GatewayDtlsEvent{dtls::event_name(e.kind), e.peer, e.identity, e.cipher, e.reason, e.handshake_ms, now_us()});
+            trim(dtls_events);
+            cv.notify_all();
+        }
+        gw.poll(monotonic_now());
+        std::lock_guard l(mu);
+        if (findings.size() != gw.findings().size()) findings = gw.findings();
+    }
+
     void gateway_io() {
+        if (mq_dtls) return gateway_dtls_io();
         std::uint8_t buf[65536];
         for (;;) {
             sockaddr_in from{};
@@ -582,7 +623,29 @@ Servers::Servers(Options o) : impl_(std::make_unique<Impl>(std::move(o))) {
         m.dm->on_request([&m](const coap::Request& r, Session& s) { return m.on_dm(r, s); });
         m.dm->on_unknown_response([&m](Session&, const Bytes& token, const Reply& r) { m.on_stray_response(token, r); });
     }
-    if (m.o.mqttsn) {
+    if (m.o.mqttsn && m.o.mqttsn_dtls) {  // MQTT-SN over DTLS-PSK (rigs/dtls) behind the tap
+        if (m.o.psks.empty()) throw ServersError("lwm2m: MQTT-SN over DTLS-PSK needs at least one PSK identity and key");
+        dtls::ServerOptions dso;
+        dso.address = "127.0.0.1";
+        dso.psks = m.o.psks;
+        dso.handshake_timeout = m.o.mqttsn_handshake_timeout;
+        dso.keylog_path = m.o.keylog_path;
+        try {
+            m.mq_dtls = std::make_unique<dtls::Server>(dso);
+        } catch (const dtls::DtlsError& e) {
+            throw ServersError(std::string("lwm2m: the MQTT-SN gateway's DTLS server: ") + e.what());
+        }
+        m.mq_fd = m.mq_dtls->fd();
+        coap::UdpTap::Options to;
+        to.address = m.o.address;
+        to.port = m.o.mqttsn_port;
+        to.upstream_port = m.mq_dtls->port();
+        to.pcap_path = pcap("mqttsn");
+        to.lifetime = m.o.lifetime;
+        to.peer_idle = m.o.tap_peer_idle;
+        to.log_limit = m.o.record_limit;
+        m.mq_tap = std::make_unique<coap::UdpTap>(to);
+    } else if (m.o.mqttsn) {
         m.mq_fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         sockaddr_in a{};
         a.sin_family = AF_INET;
@@ -614,7 +677,8 @@ Servers::~Servers() {
     impl_->bs_sessions.clear();
     impl_->bs.reset();
     impl_->dm.reset();
-    if (impl_->mq_fd >= 0) ::close(impl_->mq_fd);
+    if (impl_->mq_dtls) impl_->mq_dtls.reset();  // closes its socket (mq_fd)
+    else if (impl_->mq_fd >= 0) ::close(impl_->mq_fd);
     for (int fd : impl_->wake)
         if (fd >= 0) ::close(fd);
 }
@@ -798,6 +862,11 @@ bool Servers::set_puback_withholding(unsigned withhold_pubacks, bool withhold_al
         done->set_value();
     });
     return fut.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
+}
+
+std::vector<GatewayDtlsEvent> Servers::mqttsn_dtls_events() const {
+    std::lock_guard l(impl_->mu);
+    return impl_->dtls_events;
 }
 
 std::vector<mqttsn::Finding> Servers::findings() const {

@@ -146,6 +146,7 @@ int run_client(const Cmi6110Options& o, const ModuleConfig& uplinks) {
         else if (o.fault == "send_wrong_path") c.faults.send_wrong_path = true;
         else if (o.fault == "backlog_drops_unacked") c.faults.backlog_drops_unacked = true;
         else if (o.fault == "radio_band_writable") c.faults.radio_band_writable = true;
+        else if (o.fault == "mqttsn_plain_despite_psk") c.faults.mqttsn_plain_despite_psk = true;
         else usage_error(fmt::format("--fault '{}' with --server/--bootstrap: unknown ({})", o.fault,
                                      devices::fault_choices(network_fault_specs())));
     }
@@ -415,7 +416,9 @@ const bool registered = register_simulated_device({
         c.add_option("--gateway", o->gateway,
                      "with --server/--bootstrap: HOST:PORT of an MQTT-SN 1.2 gateway (UDP): the module's uplinks (the\n"
                      "schedule options above, on the --time-scale clock) published QoS 1 there; a DM Write of\n"
-                     "33905/0/0 (mqttsn://HOST:PORT) names another one (ERRATA E-133)");
+                     "33905/0/0 (mqttsn://HOST:PORT) names another one (ERRATA E-133); with 33905/0/2 = 0 (PSK mode)\n"
+                     "and the key 33905/0/5 written by the DM server the uplinks go inside DTLS 1.2 PSK under the DM PSK\n"
+                     "identity (ERRATA E-134, E-147)");
         c.add_option("--topic", o->topic, "MQTT-SN topic of the uplinks (default: 33905/0/11, else cmi6110/ENDPOINT)");
         c.add_option("--run-seconds", o->run_seconds, "with --server/--bootstrap: stop (and De-register) after this many real seconds (0: on a signal)");
         c.add_option("--power-mode", o->power_mode,

@@ -69,6 +69,7 @@ enum class Cmi6110Fault : std::uint8_t {
     send_wrong_path,
     backlog_drops_unacked,
     radio_band_writable,
+    mqttsn_plain_despite_psk,
 };
 
 struct Cmi6110FaultSpec {
@@ -230,6 +231,9 @@ inline constexpr Cmi6110FaultSpec kFaults[] = {
     {{"radio_band_writable", "CMi6110 §6.3 Table 2 33907/./11 Current radio band (Op. R); LwM2M TS 1.1 §5.4.3 (4.05)",
       "accepts a DM server's Write to 33907/0/11 Current radio band (2.04) and keeps the value; every other R resource refuses"},
      Cmi6110Fault::radio_band_writable},
+    {{"mqttsn_plain_despite_psk", "CMi6110 §6.3 Table 2 33905/x/2 '0 = PSK mode', /5 'Transport Secret Key'; RFC 6347; ERRATA E-134, E-147",
+      "sends its MQTT-SN uplinks over plain UDP although 33905/0/2 = 0 (PSK mode) and a key is written"},
+     Cmi6110Fault::mqttsn_plain_despite_psk},
 };
 inline constexpr auto kFaultSpecs = specs_of(kFaults);
 

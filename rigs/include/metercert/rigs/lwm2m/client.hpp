@@ -41,10 +41,14 @@
 // 33910/0/0 statistics reset, 3/0/4 reboot (a re-registration), 1/1/8 registration update trigger.
 // The actions are reported on the event log.
 //
-// MQTT-SN uplinks (manual §7.3.4, §7.5, §6.3 Table 2; ERRATA E-133, E-134): the gateway is --gateway
-// at the start and, whenever the DM server writes it, 33905/0/0 ("mqttsn://HOST:PORT", "udp://HOST:PORT"
-// or "HOST:PORT"; an mqttsns:// or dtls:// URI is refused on the event log: MQTT-SN over DTLS is not
-// built, E-134): each new URI opens a new UDP socket and a new metercert::mqttsn::Client configured
+// MQTT-SN uplinks (manual §7.3.4, §7.5, §6.3 Table 2; ERRATA E-133, E-134, E-147): the gateway is --gateway
+// at the start and, whenever the DM server writes it, 33905/0/0 ("mqttsn://HOST:PORT", "udp://HOST:PORT",
+// "mqttsns://…", "dtls://…" or "HOST:PORT"). The transport is 33905/0/2's, whatever the scheme: 3 (No
+// security) or unset plain UDP; 0 (PSK mode) DTLS 1.2 PSK (rigs/dtls) with the key 33905/0/5 the DM
+// server wrote (kept in this object only) and the identity of the module's DM PSK (0/1/3, the DevEUI;
+// else 3/0/2): E-147. PSK mode without a written key sends nothing (logged); a failed handshake is
+// logged and tried again with the next datagram. A change of 33905/0/0, /2 or /5 reconnects.
+// Each new URI opens a new UDP socket (or DTLS session) and a new metercert::mqttsn::Client configured
 // from the model as it is then — topic 33905/0/11 (else cmi6110/<endpoint>), connection 33905/0/10,
 // timeout 33906/0/24 (s), attempts /25, reconnect back-off /41, RAI /51 — all model time (time_scale).
 // The meter is a UH50 model (uh50.hpp) seeded as the uplink simulation: Execute 33906/0/10 reads it at
@@ -145,6 +149,8 @@ struct ClientFaults {
     bool backlog_drops_unacked = false;         // a telegram given up after its attempts is dropped, never resent
 
     bool radio_band_writable = false;    // a DM Write to 33907/0/11 (R, Table 2) answered 2.04, the value kept (only that one)
+
+    bool mqttsn_plain_despite_psk = false;  // the uplinks go over plain UDP although 33905/0/2 = 0 (PSK mode)
 };
 
 struct ClientOptions {

@@ -143,6 +143,18 @@ struct Observation {
 struct GatewayUplink {
     metercert::mqttsn::Uplink uplink;
     std::int64_t wall_us = 0;
+    // Options::mqttsn_dtls: the PSK identity of the DTLS session the datagram came in ("" plain UDP)
+    std::string psk_identity;
+};
+
+// Options::mqttsn_dtls: one client's DTLS session with the gateway (rigs/dtls PeerInfo) or what
+// happened to one (established, handshake_failed, handshake_timeout, closed, not_dtls: a clear
+// datagram the gateway dropped, cookie_sent). Never a key.
+struct GatewayDtlsEvent {
+    std::string event;     // dtls::event_name
+    std::string peer, identity, cipher, reason;
+    double handshake_ms = 0;
+    std::int64_t at_us = 0;
 };
 
 // Exact running totals since the servers started, whether or not Options::record_limit caps the
@@ -197,6 +209,12 @@ public:
         // or replaced). counters() stays exact; the captures (pcap_dir) still get every datagram.
         // Not bounded: observations(), findings(), the bootstrap state per endpoint.
         std::size_t record_limit = 0;
+        // MQTT-SN over DTLS 1.2 PSK (rigs/dtls; CMi6110 Table 2 33905/x/2 = 0 "PSK mode", ERRATA E-134,
+        // E-147): the gateway accepts only DTLS sessions whose identity is in `psks` (its keys); a clear
+        // datagram is dropped (a `not_dtls` event). The tap still records every datagram as sent, so
+        // mqttsn.pcap holds the encrypted records (tshark: DTLS). false: plain UDP (33905/x/2 = 3).
+        bool mqttsn_dtls = false;
+        Millis mqttsn_handshake_timeout{10000};  // per client session
     };
     // Throws ServersError (no server asked for, dtls without psks) or coap::CoapError (bind).
     explicit Servers(Options o);
@@ -241,6 +259,8 @@ public:
     [[nodiscard]] std::vector<std::pair<std::string, coap::TapDatagram>> datagrams() const;
     [[nodiscard]] std::vector<GatewayUplink> uplinks() const;
     [[nodiscard]] std::vector<metercert::mqttsn::Finding> findings() const;
+    // Options::mqttsn_dtls: the gateway's DTLS events so far, in order (empty on plain UDP)
+    [[nodiscard]] std::vector<GatewayDtlsEvent> mqttsn_dtls_events() const;
     // The gateway's PUBACK knobs from the next datagram on (GatewayConfig::withhold_pubacks,
     // withhold_all_pubacks; the other settings stay): applied on the I/O thread, returns once they
     // are (false: the servers have stopped)
