@@ -25,6 +25,33 @@ def pytest_collection_modifyitems(session, config, items):
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the others keep their order
 
 
+def free_udp_port() -> int:
+    """A UDP port free on 127.0.0.1 right now (bound and released; the caller binds it soon after)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_udp_bound(port: int, timeout_s: float = 120.0, proc=None) -> bool:
+    """True once a UDP socket is bound to `port` on this machine (/proc/net/udp, udp6: the local
+    address's port in hex; nothing is bound or sent here), so that a module is switched on after
+    the suite listens however long the run takes to start on a loaded machine. False after
+    `timeout_s`, or once `proc` (a Popen) has ended."""
+    deadline = time.monotonic() + timeout_s
+    want = f":{port:04X}"
+    while time.monotonic() < deadline and (proc is None or proc.poll() is None):
+        for table in ("/proc/net/udp", "/proc/net/udp6"):
+            try:
+                with open(table) as f:
+                    if any(line.split()[1].endswith(want) for line in list(f)[1:]):
+                        return True
+            except OSError:
+                pass
+        time.sleep(0.1)
+    return False
+
 def checksum(b: bytes) -> int:
     """EN 13757-2 link checksum: the sum of the bytes from C to the last user data byte, mod 256."""
     return sum(b) & 0xFF

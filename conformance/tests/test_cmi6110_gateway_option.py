@@ -7,40 +7,13 @@ the uplink case 7.5/10 (Execute 33906/0/10 → CONNECT, REGISTER, PUBLISH QoS 1 
 and passes with the address gateway= names. Loopback only (a wildcard listener is not started
 here), bounded times."""
 import json
-import socket
 import subprocess
 import time
 
 import pytest
 
 import metercert
-from conftest import BIN
-
-
-def free_udp_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def wait_udp_bound(port: int, timeout_s: float = 30.0) -> bool:
-    """True once a UDP socket is bound to `port` on this machine (/proc/net/udp, udp6: the local
-    address's port in hex), so that a module is switched on after the suite listens, however long
-    the run takes to start on a loaded machine; nothing is bound or sent here."""
-    deadline = time.monotonic() + timeout_s
-    want = f":{port:04X}"
-    while time.monotonic() < deadline:
-        for table in ("/proc/net/udp", "/proc/net/udp6"):
-            try:
-                with open(table) as f:
-                    if any(line.split()[1].endswith(want) for line in list(f)[1:]):
-                        return True
-            except OSError:
-                pass
-        time.sleep(0.1)
-    return False
+from conftest import BIN, free_udp_port, wait_udp_bound
 
 
 def test_gateway_parameter_parsed_and_checked():
@@ -79,7 +52,7 @@ def test_uplink_case_writes_the_gateway_option(tmp_path):
     run = subprocess.Popen([BIN, "run", "--profile", "cmi6110", "--dut", url, "--report", str(tmp_path / "r"),
                             "-k", "test_connect_register_publish_qos1"],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert wait_udp_bound(port), "the suite did not listen within 30 s"  # the module is switched on once it does
+    assert wait_udp_bound(port, 30), "the suite did not listen within 30 s"  # the module is switched on once it does
     time.sleep(0.2)
     module = subprocess.Popen([BIN, "simulate", "cmi6110", "--server", f"coap://127.0.0.1:{port}", "--endpoint", "gw-module-1",
                                "--time-scale", "240", "--run-seconds", "40"],

@@ -7,22 +7,12 @@ skipped for the capabilities a network-only link lacks, and the PSK is in no out
 --bootstrap coaps://…`) bootstraps, is handed to the DM server and the bootstrap cases pass too.
 Loopback only, bounded times."""
 import json
-import socket
 import subprocess
-import time
 import types
 
-from conftest import BIN
+from conftest import BIN, free_udp_port, wait_udp_bound
 
 PSK = "8c1f0e2d3b4a59687766554433221100"  # a test key: must never be shown
-
-
-def free_udp_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 # the network cases a module the suite did not start passes (int-103, int-4, int-7 need sim.cmi6110)
@@ -51,18 +41,6 @@ def port_of(url: str) -> int:
     return int(url.split("://", 1)[1].split("?", 1)[0].rsplit(":", 1)[1])
 
 
-def wait_listening(port: int, run, seconds: float = 120):
-    """Returns once a UDP socket is bound to 127.0.0.1:port (read from /proc/net/udp, which does not
-    touch the port), or the run has ended, or after `seconds`."""
-    want = f"0100007F:{port:04X}"
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and run.poll() is None:
-        with open("/proc/net/udp") as f:
-            if any(line.split()[1] == want for line in f.readlines()[1:]):
-                return
-        time.sleep(0.1)
-
-
 def run_with_module(tmp_path, url, first):
     # the uplink cases (test_6_3_execute, test_7_5_mqttsn, test_6_3_response_time, test_7_3_2_network,
     # test_7_3_4_backlog, and test_6_2_send's wait for the module's next minute) wait out the module's own
@@ -72,7 +50,7 @@ def run_with_module(tmp_path, url, first):
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     # the module is switched on once the suite listens: on a loaded machine (ci/test runs three test
     # files at once) the run's start can outlast the module's bootstrap/register retries
-    wait_listening(port_of(url), run)
+    wait_udp_bound(port_of(url), proc=run)
     module = subprocess.Popen([BIN, "simulate", "cmi6110", *first, "--endpoint", "lab-module-7",
                                "--psk-id", "lab-id", "--psk", PSK, "--lifetime", "8", "--run-seconds", "240"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

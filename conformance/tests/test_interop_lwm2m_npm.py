@@ -18,15 +18,12 @@ installed by ci/setup with `npm ci`; README "Certifying a generic LwM2M client")
 Both need node and the npm packages: without them (the npm registry unreachable when ci/setup
 ran) the tests are skipped with that reason. Loopback only; every process has a deadline."""
 import json
-import pathlib
 import shutil
-import socket
 import subprocess
-import time
 
 import pytest
 
-from conftest import BIN, ROOT
+from conftest import BIN, ROOT, free_udp_port, wait_udp_bound
 
 INTEROP = ROOT / "ci" / "interop"
 NODE = shutil.which("node")
@@ -38,14 +35,6 @@ def _need(package: str):
     if not (INTEROP / "node_modules" / package / "package.json").is_file():
         pytest.skip(f"ci/interop/node_modules/{package} is missing: ci/setup runs `npm ci` in ci/interop "
                     "(it said why it could not: the npm registry unreachable?)")
-
-
-def free_udp_port() -> int:
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 GENERIC_PASS = {"cmi6110/lwm2m/int-101", "cmi6110/lwm2m/int-201", "cmi6110/lwm2m/int-203", "cmi6110/6.2/int-102",
@@ -72,11 +61,11 @@ def test_a_generic_lwm2m_client_passes_the_generic_cases_and_fails_the_cmi6110_o
     run = subprocess.Popen([BIN, "run", "--profile", "cmi6110", "--dut", url, "--report", str(tmp_path / "r")],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        time.sleep(1.5)  # the client is switched on after the suite listens
+        wait_udp_bound(port, proc=run)  # the client is switched on once the suite listens (a loaded machine: seconds)
         client = subprocess.Popen([NODE, str(INTEROP / "generic_client.js"), "--server", f"coap://127.0.0.1:{port}",
-                                   "--endpoint", "generic-lwm2m-7", "--lifetime", "8", "--run-seconds", "60"],
+                                   "--endpoint", "generic-lwm2m-7", "--lifetime", "8", "--run-seconds", "240"],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        out, err = run.communicate(timeout=150)
+        out, err = run.communicate(timeout=300)
         client.terminate()  # it De-registers (the suite is gone by now: not judged)
         _, client_err = client.communicate(timeout=15)
     finally:

@@ -19,8 +19,8 @@ import subprocess
 import threading
 import time
 
-from conftest import BIN
-from test_interop_lwm2m_npm import CMI6110_ONLY, GENERIC_PASS, INTEROP, NODE, _need, free_udp_port
+from conftest import BIN, free_udp_port, wait_udp_bound
+from test_interop_lwm2m_npm import CMI6110_ONLY, GENERIC_PASS, INTEROP, NODE, _need
 
 PSK = "5be1c0de77a24f0b9d6e3c2a1f00e4d7"  # a test key: must never be shown
 PSK_ID = "generic-lab-id"
@@ -97,17 +97,17 @@ def test_a_generic_lwm2m_client_over_dtls_psk_passes_the_generic_cases_and_fails
     _need("node-dtls-client")
     port = free_udp_port()
     url = f"lwm2m://127.0.0.1:{port}?endpoint=generic-lwm2m-8&psk_id={PSK_ID}&psk={PSK}"
-    relay = Relay(port, seconds=90)
+    relay = Relay(port, seconds=300)
     run = client = None
     try:
         run = subprocess.Popen([BIN, "run", "--profile", "cmi6110", "--dut", url, "--report", str(tmp_path / "r")],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(1.5)  # the client is switched on after the suite listens
+        wait_udp_bound(port, proc=run)  # the client is switched on once the suite listens (a loaded machine: seconds)
         client = subprocess.Popen([NODE, str(INTEROP / "generic_client.js"), "--server", f"coaps://127.0.0.1:{relay.port}",
                                    "--endpoint", "generic-lwm2m-8", "--psk-id", PSK_ID, "--psk", PSK,
-                                   "--lifetime", "8", "--run-seconds", "60"],
+                                   "--lifetime", "8", "--run-seconds", "240"],
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        out, err = run.communicate(timeout=150)
+        out, err = run.communicate(timeout=300)
         client.terminate()  # it De-registers (the suite is gone by now: not judged)
         client_out, client_err = client.communicate(timeout=15)
     finally:
