@@ -309,6 +309,18 @@ TEST(MqttsnGateway, AnswersAClientsSessionAsTheSpecSays) {
     EXPECT_TRUE(g.uplinks()[3].three_octet_length);
 }
 
+TEST(MqttsnGateway, RegisterWhenNoTopicIdIsLeftIsRejectedCongestion) {
+    // every topic id but 0xFFFE pre-defined: the first REGISTER gets 0xFFFE, the next "Rejected:
+    // congestion" (§5.4.11: REGACK Length 7, 0x0B, TopicId, MsgId, ReturnCode 0x01) and no loop
+    GatewayConfig cfg;
+    for (unsigned id = 1; id <= 0xFFFD; ++id) cfg.predefined_topics.emplace(static_cast<std::uint16_t>(id), "p");
+    Gateway g(cfg);
+    EXPECT_EQ(g.on_datagram("p", kConnect, t0), std::vector<Bytes>{kConnack});
+    EXPECT_EQ(g.on_datagram("p", hex("07 0A 00 00 00 01 61"), t0), std::vector<Bytes>{hex("07 0B FF FE 00 01 00")});
+    EXPECT_EQ(g.on_datagram("p", hex("07 0A 00 00 00 02 62"), t0), std::vector<Bytes>{hex("07 0B 00 00 00 02 01")});
+    EXPECT_EQ(g.on_datagram("p", hex("07 0A 00 00 00 03 61"), t0), std::vector<Bytes>{hex("07 0B FF FE 00 03 00")});  // known: its id
+}
+
 TEST(MqttsnGateway, WillFlowAsksForTopicAndMessage) {
     Gateway g;
     EXPECT_EQ(g.on_datagram("p", hex("07 04 0C 01 00 3C 41"), t0), std::vector<Bytes>{hex("02 06")});  // WILLTOPICREQ

@@ -62,15 +62,17 @@ void Gateway::flag(Violation v, TimePoint at, std::string_view peer, std::string
     findings_.push_back({v, at, std::string(peer), uplinks_.empty() ? static_cast<std::size_t>(dropped_) : last_index(), std::move(detail)});
 }
 
-std::uint16_t Gateway::topic_id_for(const std::string& name) {
+std::optional<std::uint16_t> Gateway::topic_id_for(const std::string& name) {
     if (auto it = topic_ids_.find(name); it != topic_ids_.end()) return it->second;
     std::uint16_t id = next_topic_id_;
-    while (config_.predefined_topics.count(id) || topic_names_.count(id) || id == 0x0000 || id == 0xFFFF)
-        id = static_cast<std::uint16_t>(id + 1);
-    next_topic_id_ = static_cast<std::uint16_t>(id + 1);
-    topic_ids_.emplace(name, id);
-    topic_names_.emplace(id, name);
-    return id;
+    for (unsigned tried = 0; tried <= 0xFFFF; ++tried, id = static_cast<std::uint16_t>(id + 1)) {
+        if (config_.predefined_topics.count(id) || topic_names_.count(id) || id == 0x0000 || id == 0xFFFF) continue;
+        next_topic_id_ = static_cast<std::uint16_t>(id + 1);
+        topic_ids_.emplace(name, id);
+        topic_names_.emplace(id, name);
+        return id;
+    }
+    return std::nullopt;  // every id 0x0001-0xFFFE is given or pre-defined
 }
 
 std::optional<std::uint16_t> Gateway::topic_id_of(std::string_view name) const {
@@ -269,8 +271,12 @@ std::vector<Bytes> Gateway::on_datagram(std::string_view peer, std::span<const s
                     return;
                 }
                 const auto id = topic_id_for(msg.topic_name);
-                s->registered.insert(id);
-                out.push_back(encode(Regack{id, msg.msg_id, ReturnCode::accepted}));
+                if (!id) {  // no topic id left: §5.4.11 "Rejected: congestion"
+                    out.push_back(encode(Regack{0x0000, msg.msg_id, ReturnCode::congestion}));
+                    return;
+                }
+                s->registered.insert(*id);
+                out.push_back(encode(Regack{*id, msg.msg_id, ReturnCode::accepted}));
             } else if constexpr (std::is_same_v<T, Publish>) {
                 const auto qos = msg.flags.qos;
                 if (msg.flags.dup && (qos == QoS::qos0 || qos == QoS::minus1))
@@ -321,8 +327,10 @@ std::vector<Bytes> Gateway::on_datagram(std::string_view peer, std::span<const s
                 ReturnCode rc = ReturnCode::accepted;
                 if (msg.flags.topic_id_type == TopicIdType::normal) {
                     const bool wildcard = msg.topic_name.find_first_of("#+") != std::string::npos;
-                    id = wildcard ? 0x0000 : topic_id_for(msg.topic_name);
-                    if (!wildcard) s->registered.insert(id);
+                    const auto given = wildcard ? std::optional<std::uint16_t>{0x0000} : topic_id_for(msg.topic_name);
+                    id = given.value_or(0x0000);
+                    if (!given) rc = ReturnCode::congestion;  // no topic id left (§5.4.16)
+                    else if (!wildcard) s->registered.insert(id);
                 } else if (!topic_of(*s, msg.flags.topic_id_type, msg.topic_id)) {
                     rc = ReturnCode::invalid_topic_id;
                 }

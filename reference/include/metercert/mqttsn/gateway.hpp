@@ -171,7 +171,7 @@ private:
     };
     void flag(Violation v, TimePoint at, std::string_view peer, std::string detail);
     void trim_ended_sessions();  // GatewayConfig::ended_session_limit
-    std::uint16_t topic_id_for(const std::string& name);
+    std::optional<std::uint16_t> topic_id_for(const std::string& name);  // nullopt: no id left (0x0001-0xFFFE all given)
     std::optional<std::string> topic_of(const Session& s, TopicIdType type, std::uint16_t id) const;
 
     GatewayConfig config_;
