@@ -13,8 +13,9 @@ gateway's answers undelayed, the second with every answer held DELAY_MS by the g
 suite measures each transaction itself from the tap's records (the request's arrival, the answer's
 arrival from the gateway plus the delay it was held). Then:
 
-- 6.3/13 (must, whatever the unit): the three values are not 0 after answered transactions and
-  Minimum ≤ Average ≤ Maximum;
+- 6.3/13 (must, in any unit up to DELAY_MS): the Maximum is not 0 (the second upload's answers were
+  held DELAY_MS) and Minimum ≤ Average ≤ Maximum; the Minimum may be 0 (on loopback the gateway
+  answers within well under a millisecond);
 - 6.3/14 (implementation-defined, E-157): read as milliseconds they agree with the suite's
   minimum, mean and maximum within TOLERANCE_MS (the module's I/O loop, ~20 ms, and the tap's)."""
 from __future__ import annotations
@@ -136,15 +137,17 @@ def _run(dut) -> dict:
 
 
 @case("cmi6110/6.3/13", "After MQTT-SN transactions the gateway answered, 33910/0/4-6 (Average, Minimum, Maximum response time) "
-      "are not 0 and Minimum ≤ Average ≤ Maximum, whatever their unit (§6.3 Table 2; ERRATA E-135, E-157).", needs=NEEDS)
+      f"show the answers held {DELAY_MS:g} ms (Maximum not 0) and Minimum ≤ Average ≤ Maximum, in any unit up to {DELAY_MS:g} ms "
+      "(§6.3 Table 2; ERRATA E-135, E-157).", needs=NEEDS)
 def test_response_times_ordered(dut):
     run = _run(dut)
     suite = run["suite_ms"]
     avg, lo, hi = run["module"][4], run["module"][5], run["module"][6]
     if not suite:
         raise Mismatch("answered MQTT-SN transactions at the gateway after the reset (two readouts uploaded)", "some", "none")
-    if 0 in (avg, lo, hi):
-        raise Mismatch(f"33910/0/4-6 after {len(suite)} answered transactions", "not 0", f"average {avg}, minimum {lo}, maximum {hi}")
+    if hi == 0:
+        raise Mismatch(f"33910/0/6 Maximum response time after {len(suite)} answered transactions, some answers held {DELAY_MS:g} ms",
+                       "not 0", f"average {avg}, minimum {lo}, maximum {hi}")
     if not lo <= avg <= hi:
         raise Mismatch("33910/0/5 Minimum ≤ /4 Average ≤ /6 Maximum response time", "minimum ≤ average ≤ maximum",
                        f"minimum {lo}, average {avg}, maximum {hi}")
