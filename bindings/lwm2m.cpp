@@ -86,6 +86,8 @@ py::dict registration_dict(const Registration& r, std::int64_t now) {
     d["expired"] = r.expired(now);
     d["peer"] = r.peer;
     d["psk_identity"] = r.psk_identity;
+    d["discarded_at_us"] = r.discarded_at_us;
+    d["refused_updates_at_us"] = r.refused_updates_at_us;
     return d;
 }
 
@@ -459,6 +461,11 @@ void bind_lwm2m(py::module_& m) {
         .def("refuse_bootstraps", &Servers::refuse_bootstraps, py::arg("n"),
              "refuse_bootstraps(n) — the next n Bootstrap-Requests are answered 4.03 Forbidden: a module that reaches no\n"
              "Bootstrap-Server, e.g. after a change to a wrong APN (CMi6110 §6.4; ERRATA E-128).")
+        .def("discard", &Servers::discard, py::arg("endpoint"), py::call_guard<py::gil_scoped_release>(),
+             "discard(endpoint) -> bool — the DM server discards endpoint's registration (OMA ETS LightweightM2M-1.1-int-105):\n"
+             "its next Update is answered 4.04 Not Found (TS 1.1 §6.2.2) and ends it; until then DM operations still reach\n"
+             "the client (Execute 1/1/8 triggers that Update). The registration's dict records discarded_at_us and\n"
+             "refused_updates_at_us (µs, monotonic). False when endpoint is not registered.")
 
         .def(
             "set_gateway",

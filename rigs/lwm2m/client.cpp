@@ -185,6 +185,8 @@ struct Client::Impl {
     std::optional<lw::Bytes> transport_key;  // 33905/0/5 as the DM server wrote it: kept here only, never shown
     unsigned transport_key_version = 0;      // bumped by each write of 33905/0/5
     std::string gateway_security;            // the security the gateway was opened with (security_now())
+    // 33905/0/10 Connection config the gateway was opened with (connection_now(); -1: not opened)
+    int gateway_connection = -1;
 
     ~Impl() {
         if (udp >= 0) ::close(udp);
@@ -194,6 +196,14 @@ struct Client::Impl {
     [[nodiscard]] std::string security_now() const {
         const auto mode = model_int(model, 33905, 0, 2);
         return fmt::format("{}/{}", mode ? *mode : -1, transport_key_version);
+    }
+
+    // 33905/0/10 "0 = Optimized 1 = Compliant" (Table 2; ERRATA E-100): a change takes effect at the
+    // next upload, on a new MQTT-SN connection (sync_gateway; ERRATA E-161)
+    [[nodiscard]] int connection_now() const {
+        if (o.faults.connection_mode_ignored) return 0;
+        const auto v = model_int(model, 33905, 0, 10);
+        return v && *v == 1 ? 1 : 0;
     }
 
     // The PSK identity toward the gateway (Table 2 has none; ERRATA E-147): the module's DM PSK
@@ -293,6 +303,7 @@ struct Client::Impl {
         in_flight.clear();
         std::sort(unsent.begin(), unsent.end(), [](const Stored& a, const Stored& b) { return a.taken < b.taken; });
         gateway_security = security_now();
+        gateway_connection = connection_now();
         mq.reset();  // the old gateway's session and queue end here (a new URI is a new connection)
         if (udp >= 0) ::close(udp);
         udp = -1;
@@ -368,7 +379,7 @@ struct Client::Impl {
             if (t.outcome == cm::Outcome::content) mc.topic = std::get<std::string>(t.value);
         }
         if (mc.topic.empty()) mc.topic = "cmi6110/" + o.endpoint;
-        if (const auto v = model_int(model, 33905, 0, 10); v && *v == 1) mc.connection = metercert::mqttsn::ConnectionConfig::compliant;
+        if (gateway_connection == 1) mc.connection = metercert::mqttsn::ConnectionConfig::compliant;
         if (const auto v = model_int(model, 33906, 0, 24); v && *v > 0) mc.timeout = std::chrono::seconds(*v);
         if (const auto v = model_int(model, 33906, 0, 25); v && *v > 0) mc.attempts = static_cast<unsigned>(*v);
         if (const auto v = model_int(model, 33906, 0, 51); v) mc.rai = *v == 1;
@@ -586,7 +597,8 @@ struct Client::Impl {
     // 33905/0/0 written by the DM server: the gateway from now on
     void sync_gateway() {
         if (const auto u = model.read(cm::Path{33905, 0, 0, std::nullopt}); u.outcome == cm::Outcome::content)
-            if (const auto* uri = std::get_if<std::string>(&u.value); uri && !uri->empty() && (*uri != gateway_uri || security_now() != gateway_security))
+            if (const auto* uri = std::get_if<std::string>(&u.value); uri && !uri->empty() && (*uri != gateway_uri || security_now() != gateway_security ||
+                                                                  connection_now() != gateway_connection))
                 open_gateway(*uri);
     }
 
@@ -1016,6 +1028,11 @@ struct Client::Impl {
         if (reply.status == coap::Reply::Status::ok && reply.response.code == coap::kChanged) {
             last_registration = now();
             log(fmt::format("updated {}", location));
+            return;
+        }
+        if (o.faults.no_register_after_discarded_update && reply.status == coap::Reply::Status::ok && reply.response.code == coap::kNotFound) {
+            last_registration = now();  // the location kept: the next Update goes to it again
+            log(fmt::format("update {}: 4.04 Not Found; keeping the location (fault no_register_after_discarded_update)", location));
             return;
         }
         log(fmt::format("update {}: {}; registering again", location,

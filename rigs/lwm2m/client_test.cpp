@@ -224,6 +224,59 @@ TEST(Lwm2mClient, FaultWrongPskIdentityFailsTheDtlsHandshake) {
     }
 }
 
+TEST(Lwm2mClient, RegistersAgainWhenAnUpdateIsAnswered404) {
+    // TS 1.1 §6.2.2 (OMA ETS LightweightM2M-1.1-int-105): an Update answered 4.04 Not Found — the
+    // server no longer has the registration — is followed by a new Register; the fault
+    // no_register_after_discarded_update keeps the old location and sends Updates to it again.
+    // lifetime 2 s at time scale 4: an Update every 0.25 s real (lt/2)
+    for (bool fault : {false, true}) {
+        coap::Server::Options so;
+        so.port = 0;
+        coap::Server dm(so);
+        std::vector<std::string> registers;       // the ep= of each Register
+        std::vector<std::string> updates;         // the path of each Update
+        dm.on_request([&](const coap::Request& r, coap::Session&) {
+            if (r.method == Method::post && r.path_str() == "/rd") {
+                for (const auto& q : r.query)
+                    if (q.rfind("ep=", 0) == 0) registers.push_back(q.substr(3));
+                return coap::Response{coap::kCreated, std::nullopt, {}, {"rd", std::to_string(registers.size())}};
+            }
+            if (r.method == Method::post) {
+                updates.push_back(r.path_str());
+                // the first registration is discarded: each Update to it is answered 4.04
+                return coap::Response{r.path_str() == "/rd/1" ? coap::kNotFound : coap::kChanged};
+            }
+            return coap::Response{coap::kDeleted};
+        });
+        lwm2m::ClientOptions o;
+        o.server = "coap://127.0.0.1:" + std::to_string(dm.port());
+        o.endpoint = "cmi6110-105";
+        o.lifetime = 2;
+        o.time_scale = 4.0;
+        o.run_time = std::chrono::milliseconds(1100);
+        o.faults.no_register_after_discarded_update = fault;
+        std::atomic<bool> done{false};
+        std::thread th([&] {
+            lwm2m::Client c(o, {});
+            std::atomic<bool> stop{false};
+            c.run(stop);
+            done = true;
+        });
+        dm.run_until([&] { return done.load(); }, std::chrono::seconds(10));
+        th.join();
+        ASSERT_FALSE(updates.empty()) << "fault " << fault;
+        EXPECT_EQ(updates.front(), "/rd/1");
+        if (!fault) {
+            ASSERT_EQ(registers.size(), 2u);
+            EXPECT_EQ(registers[1], "cmi6110-105");
+            EXPECT_EQ(std::count(updates.begin(), updates.end(), "/rd/1"), 1);
+        } else {
+            EXPECT_EQ(registers.size(), 1u);
+            EXPECT_GE(std::count(updates.begin(), updates.end(), "/rd/1"), 2);
+        }
+    }
+}
+
 }  // namespace
 
 TEST(Lwm2mClient, UplinksGoToTheGatewayTheDmServerWritesAndAreCounted) {

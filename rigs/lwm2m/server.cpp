@@ -332,7 +332,22 @@ struct Servers::Impl {
             Registration* r = nullptr;
             for (auto& [ep, idx] : live)
                 if (regs[idx].id == req.path[1]) r = &regs[idx];
-            if (r) {
+            if (r && update && r->discarded_at_us) {  // discard(): the server no longer has it (int-105)
+                e.endpoint = r->endpoint;
+                r->refused_updates_at_us.push_back(e.at_us);
+                r->deregistered = true;
+                r->deregistered_at_us = e.at_us;
+                dm_sessions.erase(r->id);
+                live.erase(r->endpoint);  // out stays 4.04 Not Found
+                trim_registrations();
+                cv.notify_all();
+            } else if (!r && update) {  // an Update to a discarded location again: 4.04, recorded
+                for (auto& g : regs)
+                    if (g.id == req.path[1] && g.discarded_at_us) {
+                        e.endpoint = g.endpoint;
+                        g.refused_updates_at_us.push_back(e.at_us);
+                    }
+            } else if (r) {
                 e.endpoint = r->endpoint;
                 if (!update) {
                     r->deregistered = true;
@@ -700,6 +715,15 @@ void Servers::stop() {
 }
 
 void Servers::refuse_bootstraps(unsigned n) { impl_->refuse_bootstraps = n; }
+
+bool Servers::discard(const std::string& endpoint) {
+    std::lock_guard l(impl_->mu);
+    const auto it = impl_->live.find(endpoint);
+    if (it == impl_->live.end()) return false;
+    auto& r = impl_->regs[it->second];
+    if (!r.discarded_at_us) r.discarded_at_us = now_us();
+    return true;
+}
 
 std::uint16_t Servers::bootstrap_port() const noexcept { return impl_->bs_tap ? impl_->bs_tap->port() : 0; }
 std::uint16_t Servers::dm_port() const noexcept { return impl_->dm_tap ? impl_->dm_tap->port() : 0; }

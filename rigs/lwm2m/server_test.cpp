@@ -6,6 +6,7 @@
 //     Content-Format 12, Uri-Query 15, Location-Path 8; codes POST 0.02, DELETE 0.04, 2.01 = 0x41,
 //     2.02 = 0x42) carrying LwM2M TS 1.1 §5.3 Register POST /rd?ep=&lt= with a link-format payload
 //     (Content-Format 40) and De-register DELETE /rd/<Location-Path>;
+//   Update POST /rd/<Location-Path> (2.04 = 0x44, 4.04 = 0x84);
 //   MQTT-SN 1.2 §5.4: CONNECT 0x04 (Flags, ProtocolId 0x01, Duration, ClientId), REGISTER 0x0A,
 //     REGACK 0x0B, PUBLISH 0x0C (Flags: DUP 0x80, QoS 1 0x20), PUBACK 0x0D, DISCONNECT 0x18.
 #include <arpa/inet.h>
@@ -217,6 +218,61 @@ TEST(Lwm2mServers, WithoutRecordLimitEveryRecordIsKept) {
     EXPECT_EQ(servers.uplinks().size(), 8u);
     EXPECT_EQ(servers.datagrams().size(), 16u);
     EXPECT_EQ(servers.counters().datagrams_mqttsn, 16u);
+}
+
+// Update (LwM2M TS 1.1 §6.2.2): CON POST /rd/<location>, no payload
+Bytes coap_update(std::uint16_t mid, const std::vector<std::string>& location) {
+    Bytes b{0x40, 0x02, static_cast<std::uint8_t>(mid >> 8), static_cast<std::uint8_t>(mid)};
+    unsigned last = 0;
+    for (const auto& seg : location) option(b, last, 11, seg);
+    return b;
+}
+
+// discard() (OMA ETS LightweightM2M-1.1-int-105): the next Update is answered 4.04 Not Found (code
+// byte 0x84, RFC 7252 §12.1.2) and ends the registration; later ones likewise; a new Register of the
+// endpoint gets a new location whose Update is answered 2.04 (0x44)
+TEST(Lwm2mServers, DiscardAnswersTheNextUpdate404AndANewRegisterWorks) {
+    lwm2m::Servers::Options o;
+    o.bootstrap = false;
+    o.dm = true;
+    o.lifetime = 30s;
+    lwm2m::Servers servers(o);
+    Udp c(servers.dm_port());
+    const auto created = c.exchange(coap_register(1, "ep-105"));
+    ASSERT_GE(created.size(), 4u);
+    EXPECT_EQ(created[1], 0x41);
+    const auto loc = location_path(created);
+    ASSERT_EQ(loc.size(), 2u);
+    EXPECT_EQ(c.exchange(coap_update(2, loc)).at(1), 0x44);
+    EXPECT_FALSE(servers.discard("nobody"));
+    ASSERT_TRUE(servers.discard("ep-105"));
+    EXPECT_EQ(c.exchange(coap_update(3, loc)).at(1), 0x84);
+    EXPECT_EQ(c.exchange(coap_update(4, loc)).at(1), 0x84);
+    EXPECT_FALSE(servers.discard("ep-105"));  // no live registration any more
+    auto regs = servers.registrations();
+    ASSERT_EQ(regs.size(), 1u);
+    EXPECT_GT(regs[0].discarded_at_us, 0);
+    EXPECT_EQ(regs[0].updates_at_us.size(), 1u);
+    EXPECT_EQ(regs[0].refused_updates_at_us.size(), 2u);
+    EXPECT_TRUE(regs[0].deregistered);
+    EXPECT_EQ(regs[0].deregistered_at_us, regs[0].refused_updates_at_us[0]);
+    unsigned refused = 0;
+    for (const auto& e : servers.exchanges())
+        if (e.operation == "update" && e.code == 0x84 && e.endpoint == "ep-105") ++refused;
+    EXPECT_EQ(refused, 2u);
+    const auto again = c.exchange(coap_register(5, "ep-105"));
+    ASSERT_GE(again.size(), 4u);
+    EXPECT_EQ(again[1], 0x41);
+    const auto loc2 = location_path(again);
+    EXPECT_NE(loc2, loc);
+    EXPECT_EQ(c.exchange(coap_update(6, loc2)).at(1), 0x44);
+    EXPECT_EQ(c.exchange(coap_update(7, loc)).at(1), 0x84);  // the old location stays unknown
+    regs = servers.registrations();
+    ASSERT_EQ(regs.size(), 2u);
+    EXPECT_EQ(regs[0].refused_updates_at_us.size(), 3u);
+    EXPECT_EQ(regs[1].discarded_at_us, 0);
+    EXPECT_FALSE(regs[1].deregistered);
+    EXPECT_EQ(servers.counters().updates, 2u);
 }
 
 }  // namespace

@@ -147,6 +147,8 @@ int run_client(const Cmi6110Options& o, const ModuleConfig& uplinks) {
         else if (o.fault == "backlog_drops_unacked") c.faults.backlog_drops_unacked = true;
         else if (o.fault == "radio_band_writable") c.faults.radio_band_writable = true;
         else if (o.fault == "mqttsn_plain_despite_psk") c.faults.mqttsn_plain_despite_psk = true;
+        else if (o.fault == "no_register_after_discarded_update") c.faults.no_register_after_discarded_update = true;
+        else if (o.fault == "connection_mode_ignored") c.faults.connection_mode_ignored = true;
         else usage_error(fmt::format("--fault '{}' with --server/--bootstrap: unknown ({})", o.fault,
                                      devices::fault_choices(network_fault_specs())));
     }

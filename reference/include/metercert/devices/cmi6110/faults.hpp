@@ -70,6 +70,8 @@ enum class Cmi6110Fault : std::uint8_t {
     backlog_drops_unacked,
     radio_band_writable,
     mqttsn_plain_despite_psk,
+    no_register_after_discarded_update,
+    connection_mode_ignored,
 };
 
 struct Cmi6110FaultSpec {
@@ -234,6 +236,12 @@ inline constexpr Cmi6110FaultSpec kFaults[] = {
     {{"mqttsn_plain_despite_psk", "CMi6110 §6.3 Table 2 33905/x/2 '0 = PSK mode', /5 'Transport Secret Key'; RFC 6347; ERRATA E-134, E-147",
       "sends its MQTT-SN uplinks over plain UDP although 33905/0/2 = 0 (PSK mode) and a key is written"},
      Cmi6110Fault::mqttsn_plain_despite_psk},
+    {{"no_register_after_discarded_update", "LwM2M TS 1.1 §6.2.2 Update (4.04 Not Found: Register again); OMA ETS LightweightM2M-1.1-int-105",
+      "after an Update answered 4.04 Not Found keeps its old location and goes on sending Updates, never Registers again"},
+     Cmi6110Fault::no_register_after_discarded_update},
+    {{"connection_mode_ignored", "CMi6110 §6.3 Table 2 33905/x/10 Connection config, §7.5 Table 11 (ERRATA E-100, E-161)",
+      "ignores 33905/0/10: every upload Optimized (the session kept), also when the DM server wrote 1 = Compliant"},
+     Cmi6110Fault::connection_mode_ignored},
 };
 inline constexpr auto kFaultSpecs = specs_of(kFaults);
 

@@ -151,6 +151,9 @@ struct ClientFaults {
     bool radio_band_writable = false;    // a DM Write to 33907/0/11 (R, Table 2) answered 2.04, the value kept (only that one)
 
     bool mqttsn_plain_despite_psk = false;  // the uplinks go over plain UDP although 33905/0/2 = 0 (PSK mode)
+
+    bool no_register_after_discarded_update = false;  // an Update answered 4.04: the old location kept, Updates go on (int-105)
+    bool connection_mode_ignored = false;   // 33905/0/10 ignored: always Optimized (ERRATA E-100, E-161)
 };
 
 struct ClientOptions {

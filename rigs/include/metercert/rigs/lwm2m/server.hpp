@@ -101,6 +101,10 @@ struct Registration {
     bool deregistered = false;
     std::int64_t deregistered_at_us = 0;
     std::string peer, psk_identity;
+    // Servers::discard() (ETS LightweightM2M-1.1-int-105): when the suite discarded it (0: never),
+    // and each Update to its location answered 4.04 Not Found from then on (the first one ends it)
+    std::int64_t discarded_at_us = 0;
+    std::vector<std::int64_t> refused_updates_at_us;
     // lifetime expiry (TS 1.1 §6.2.2: the registration ends when no Update comes within lt):
     // now_us > last_at_us + lifetime_s, and not deregistered
     [[nodiscard]] bool expired(std::int64_t now_us) const noexcept;
@@ -269,6 +273,15 @@ public:
     // The next `n` Bootstrap-Requests are answered 4.03 Forbidden (any thread): the suite's stand-in
     // for a module that reaches no Bootstrap-Server, e.g. with a wrong APN (CMi6110 §6.4; ERRATA E-128)
     void refuse_bootstraps(unsigned n);
+
+    // The DM server discards `endpoint`'s live registration (as a server that lost its state would;
+    // OMA ETS LightweightM2M-1.1-int-105 "Discarded Register Update"): the next Update to its location
+    // is answered 4.04 Not Found (TS 1.1 §6.2.2, the Update's response codes) and the registration
+    // ends there (deregistered, at that time); every later Update to it likewise 4.04. Until that
+    // Update the registration's session still carries DM operations, so a case can trigger it
+    // (Execute 1/1/8). Recorded: Registration::discarded_at_us, refused_updates_at_us; the Update's
+    // Exchange (operation "update", code 4.04, the endpoint). False when `endpoint` is not registered.
+    bool discard(const std::string& endpoint);
 
     // exact totals (see ServerCounters), also with Options::record_limit
     [[nodiscard]] ServerCounters counters() const;
