@@ -56,7 +56,9 @@ CMI6110_ONLY = {"cmi6110/6.3/int-101", "cmi6110/6.3/int-201", "cmi6110/6.3/int-2
                 # a time sync written to 3/0/13 (7.3.2/5), a resent Notification after 33906/0/30 is set (7.5/5),
                 # MQTT-SN over DTLS through 33905/0/2, /5 (7.5/11)
                 "cmi6110/6.3/20", "cmi6110/6.3/21", "cmi6110/6.3/13", "cmi6110/6.3/14", "cmi6110/7.3.2/5",
-                "cmi6110/7.5/5", "cmi6110/7.5/11"}
+                "cmi6110/7.5/5", "cmi6110/7.5/11",
+                # §7.2: the lock state in 33906/0/5 (7.2/2-3 are skipped on lwm2m:// without locked=1)
+                "cmi6110/7.2/1"}
 
 
 def test_a_generic_lwm2m_client_passes_the_generic_cases_and_fails_the_cmi6110_ones(tmp_path):

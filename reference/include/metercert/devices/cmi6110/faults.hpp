@@ -70,6 +70,7 @@ enum class Cmi6110Fault : std::uint8_t {
     backlog_drops_unacked,
     radio_band_writable,
     mqttsn_plain_despite_psk,
+    lock_state_not_reported,
 };
 
 struct Cmi6110FaultSpec {
@@ -234,6 +235,9 @@ inline constexpr Cmi6110FaultSpec kFaults[] = {
     {{"mqttsn_plain_despite_psk", "CMi6110 §6.3 Table 2 33905/x/2 '0 = PSK mode', /5 'Transport Secret Key'; RFC 6347; ERRATA E-134, E-147",
       "sends its MQTT-SN uplinks over plain UDP although 33905/0/2 = 0 (PSK mode) and a key is written"},
      Cmi6110Fault::mqttsn_plain_despite_psk},
+    {{"lock_state_not_reported", "CMi6110 §7.2; §6.3 Table 2 33906/./5 'NFC Config-locked' R; §7.5 Table 8 'Configuration Lock'; ERRATA E-89, E-164",
+      "a Read of 33906/0/5 answers false although the module is locked through NFC"},
+     Cmi6110Fault::lock_state_not_reported},
 };
 inline constexpr auto kFaultSpecs = specs_of(kFaults);
 

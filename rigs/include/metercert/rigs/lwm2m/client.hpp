@@ -151,6 +151,8 @@ struct ClientFaults {
     bool radio_band_writable = false;    // a DM Write to 33907/0/11 (R, Table 2) answered 2.04, the value kept (only that one)
 
     bool mqttsn_plain_despite_psk = false;  // the uplinks go over plain UDP although 33905/0/2 = 0 (PSK mode)
+
+    bool lock_state_not_reported = false;   // a Read of 33906/0/5 answers false whatever the NFC lock (§7.2, E-164)
 };
 
 struct ClientOptions {
@@ -178,6 +180,11 @@ struct ClientOptions {
     // roll back to the old APN and reset again": that time, real (ERRATA E-128); the client tries
     // again every quarter of it
     std::chrono::milliseconds apn_rollback{300000};
+    // CMi6110 §7.2 / §7.5 Table 8 "Configuration Lock": true locks the module through its NFC path
+    // before it connects (DeviceConfig::nfc_write("configuration_lock", Locked); locking an open
+    // module needs no PAK, ERRATA E-89). LwM2M device management is not subject to the lock; the
+    // DM server sees it in 33906/0/5 "NFC Config-locked" (ERRATA E-164)
+    bool nfc_locked = false;
 };
 
 class ClientError : public std::runtime_error {
