@@ -282,6 +282,12 @@ struct Client::Impl {
                 cm::to_utc_timestamp(std::chrono::floor<std::chrono::minutes>(meter_clock.to_utc(TimePoint{})), sc.utc_offset),
                 meter->read(TimePoint{}, meter_clock), 0};
         }
+        if (!o.gateway_key.empty()) {  // as a DM server's Writes of 33905/0/2 = 0 and /5 would (capture_transport_key)
+            if (model.write(cm::Path{33905, 0, 2, std::nullopt}, cm::Value{std::int64_t{0}}, cm::Origin::dm) != cm::Outcome::changed)
+                throw ClientError("the model refused 33905/0/2 = 0 (PSK mode) for the gateway key");
+            transport_key = lw::Bytes(o.gateway_key.begin(), o.gateway_key.end());
+            ++transport_key_version;
+        }
         if (!o.gateway.empty()) open_gateway(o.gateway);
     }
 

@@ -185,6 +185,11 @@ struct ClientOptions {
     // module needs no PAK, ERRATA E-89). LwM2M device management is not subject to the lock; the
     // DM server sees it in 33906/0/5 "NFC Config-locked" (ERRATA E-164)
     bool nfc_locked = false;
+    // The uplinks to `gateway` inside DTLS 1.2 PSK from the start (rigs/dtls), as though the DM server
+    // had written 33905/0/2 = 0 (PSK mode) and 33905/0/5 = this key before the first uplink (ERRATA
+    // E-134, E-147: the identity is the module's DM PSK identity). Empty: plain UDP until the DM server
+    // writes them. A secret: never shown. (lwm2m_bench --mqttsn-dtls)
+    std::vector<std::uint8_t> gateway_key;
 };
 
 class ClientError : public std::runtime_error {
