@@ -225,13 +225,15 @@ void bind_master(py::module_& m) {
                 d["client_fault"] = l.client_fault;
                 d["client_lifetime_s"] = l.client_lifetime_s;
                 d["gateway"] = l.gateway_host.empty() ? py::object(py::none()) : py::object(py::make_tuple(l.gateway_host, l.gateway_port));
+                d["locked"] = l.locked;
                 return d;
             },
             "coap.server: where the suite's LwM2M servers listen for the module (rigs/lwm2m_link.hpp): {'host', 'port'\n"
             "(0: any free one), 'endpoint', 'psk_id' (None: NoSec), 'psk' (bytes, a SECRET: hand it to Lwm2mServers,\n"
             "never print it), 'bootstrap', 'reference_client' (sim:cmi6110?network=1: start `simulate cmi6110\n"
             "--server` yourself), 'client_fault', 'client_lifetime_s', 'gateway' ((GWHOST, GWPORT) of lwm2m://…&gateway=, the\n"
-            "address the uplink cases write into 33905/0/0; None: not given)}.");
+            "address the uplink cases write into 33905/0/0; None: not given), 'locked' (locked=1: the module is locked\n"
+            "through NFC, §7.2; the reference client gets --nfc-lock)}.");
     bind_wmbus_connection(connection);
 
     // The registry (rigs/include/metercert/rigs/dut_link.hpp, capabilities.hpp)

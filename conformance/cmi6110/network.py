@@ -107,14 +107,16 @@ class Network:
 
     def __init__(self, conn, refuse_registers: int = 0, delete_after_write: str | None = None,
                  apn_rollback_s: float | None = None, time_scale: float | None = 1.0, mqttsn: bool = False,
-                 lifetime_s: int | None = None):
+                 lifetime_s: int | None = None, nfc_locked: bool | None = None):
         """`refuse_registers`: the DM server answers that many Registers 4.03 (int-7);
         `delete_after_write`: the Bootstrap-Server's sequence deletes that path after its Write
         (int-4; bootstrap_sequence()); `apn_rollback_s`: the reference client's §6.4 rollback
         time (--apn-rollback-s; int-1250); `time_scale`: model seconds per real second of the
         reference client's timers (lifetime, pmin/pmax, its clock); a module connecting by itself
         runs on real time; `mqttsn`: the servers include the suite's MQTT-SN gateway (uplink.py);
-        `lifetime_s`: the reference client's --lifetime instead of the link's."""
+        `lifetime_s`: the reference client's --lifetime instead of the link's; `nfc_locked`: the
+        reference client locked through its NFC path at start (--nfc-lock, §7.2) or not, None: as the
+        link's locked= says."""
         self.listen = conn.lwm2m_listen()
         l = self.listen
         self.time_scale = (time_scale or 1.0) if l["reference_client"] else 1.0
@@ -122,6 +124,7 @@ class Network:
         self.endpoint = l["endpoint"]
         self.client_fault = l["client_fault"]
         self.apn_rollback_s = apn_rollback_s
+        self.nfc_locked = bool(l.get("locked")) if nfc_locked is None else nfc_locked
         dtls = l["psk_id"] is not None
         self.bootstrap_servers = None
         if l["bootstrap"]:
@@ -188,6 +191,8 @@ class Network:
             args += ["--apn-rollback-s", str(self.apn_rollback_s)]
         if l["psk_id"] is not None:
             args += ["--psk-id", l["psk_id"], "--psk", l["psk"].hex()]
+        if self.nfc_locked:
+            args += ["--nfc-lock"]
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
     def registered(self) -> dict:

@@ -59,7 +59,9 @@ CMI6110_ONLY = {"cmi6110/6.3/int-101", "cmi6110/6.3/int-201", "cmi6110/6.3/int-2
                 "cmi6110/7.5/5", "cmi6110/7.5/11",
                 # a discarded registration (int-105) is made to Update through Table 1's 1/1/8; the connection
                 # config 33905/0/10 (7.5/12) is an Elvaco resource and its set-up names the gateway in 33905/0/0
-                "cmi6110/6.2/int-105", "cmi6110/7.5/12"}
+                "cmi6110/6.2/int-105", "cmi6110/7.5/12",
+                # §7.2: the lock state in 33906/0/5 (7.2/2-3 are skipped on lwm2m:// without locked=1)
+                "cmi6110/7.2/1"}
 
 
 def test_a_generic_lwm2m_client_passes_the_generic_cases_and_fails_the_cmi6110_ones(tmp_path):

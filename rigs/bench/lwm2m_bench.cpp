@@ -34,7 +34,17 @@
 // each client stops after its K-th PUBACK. No Bootstrap-Server (registration straight with the DM
 // server, as `simulate cmi6110 --server` does).
 //
+// --mqttsn-dtls: the uplinks go inside DTLS 1.2 PSK to the gateway (Servers::Options::mqttsn_dtls,
+// rigs/dtls on both sides; CMi6110 Table 2 33905/x/2 = 0 PSK mode, ERRATA E-134, E-147): each client
+// starts with 33905/0/2 = 0 and its transport key set (ClientOptions::gateway_key), under its DM PSK
+// identity, and the gateway knows every module's identity with the same key as the DM server (one
+// key per identity, Servers::Options::psks). Figures add the gateway's DTLS handshakes from its exact
+// counters (established, failed, timed out, clear datagrams dropped, cookies sent) and the sessions
+// the clients saw established; anything but one established handshake per module and round, or any
+// failure, counts as lost.
+//
 // Usage: lwm2m_bench [--modules N=100] [--rounds R=10] [--uplinks K=3] [--record-limit L=100] [--out DIR] [--psk-file FILE]
+//                    [--mqttsn-dtls]
 //   --record-limit: records of each kind the servers keep in memory (0: all); --psk-file: lines "IDENTITY HEXKEY", one per module (else random keys); exit 1 when anything
 //   was lost (a registration or de-registration, an uplink not acknowledged or not received by the
 //   gateway as a PUBLISH with DUP 0) or a client failed.
@@ -183,6 +193,7 @@ int child(int argc, char** argv) {
     const int round = std::stoi(arg(argc, argv, "--round", "1"));
     const int want = std::stoi(arg(argc, argv, "--uplinks", "3"));
     const std::string dm = arg(argc, argv, "--dm", ""), gw = arg(argc, argv, "--gateway", ""), log_path = arg(argc, argv, "--log", "");
+    const bool mqttsn_dtls = flag(argc, argv, "--mqttsn-dtls");
     const auto keys = read_keys(std::cin);
     if (static_cast<int>(keys.size()) < n) {
         std::cerr << "lwm2m_bench --child: fewer keys than modules\n";
@@ -192,7 +203,7 @@ int child(int argc, char** argv) {
     if (!log_path.empty()) log.open(log_path);
     std::mutex log_mu;
     struct Count {
-        int registered = 0, queued = 0, delivered = 0, failed = 0, errors = 0;
+        int registered = 0, queued = 0, delivered = 0, failed = 0, errors = 0, dtls_established = 0, dtls_failed = 0;
     };
     std::vector<Count> counts(static_cast<std::size_t>(n));
     std::vector<std::atomic<bool>> stops(static_cast<std::size_t>(n));
@@ -214,12 +225,15 @@ int child(int argc, char** argv) {
             o.uplinks.schedule.transmit_offset = std::chrono::minutes(0);
             o.uplinks.schedule.transmit_delay = std::chrono::minutes(1);
             o.seed = static_cast<std::uint64_t>(k + 1);
+            if (mqttsn_dtls) o.gateway_key = keys[static_cast<std::size_t>(k)].key;  // the gateway's key for this identity
             auto sink = [&](const std::string& e) {
                 if (e.rfind("registered ", 0) == 0) ++c.registered;
                 else if (e.rfind("uplink ", 0) == 0 && e.find(" queued") != std::string::npos) ++c.queued;
                 else if (e.rfind("uplink ", 0) == 0 && e.ends_with(" delivered")) {
                     if (++c.delivered >= want) stop = true;  // after the PUBACK; nothing new queued in that tick
                 } else if (e.rfind("uplink ", 0) == 0 && e.find(" failed") != std::string::npos) ++c.failed;
+                else if (e.rfind("gateway DTLS session established", 0) == 0) ++c.dtls_established;
+                else if (e.rfind("gateway DTLS: ", 0) == 0) ++c.dtls_failed;
                 if (log.is_open()) {
                     std::lock_guard l(log_mu);
                     log << o.endpoint << ": " << e << '\n';
@@ -251,15 +265,17 @@ int child(int argc, char** argv) {
         total.delivered += c.delivered;
         total.failed += c.failed;
         total.errors += c.errors;
+        total.dtls_established += c.dtls_established;
+        total.dtls_failed += c.dtls_failed;
     }
-    std::cout << fmt::format("registered={} queued={} delivered={} failed={} errors={}\n", total.registered, total.queued, total.delivered,
-                             total.failed, total.errors);
+    std::cout << fmt::format("registered={} queued={} delivered={} failed={} errors={} dtls_established={} dtls_failed={}\n", total.registered,
+                             total.queued, total.delivered, total.failed, total.errors, total.dtls_established, total.dtls_failed);
     return 0;
 }
 
 // ------------------------------------------------------------ the parent: the servers
 struct ChildResult {
-    int registered = 0, queued = 0, delivered = 0, failed = 0, errors = 0, status = -1;
+    int registered = 0, queued = 0, delivered = 0, failed = 0, errors = 0, dtls_established = 0, dtls_failed = 0, status = -1;
 };
 
 ChildResult run_child(const std::vector<std::string>& args, const std::vector<Key>& keys, int n) {
@@ -298,8 +314,8 @@ ChildResult run_child(const std::vector<std::string>& args, const std::vector<Ke
     int st = 0;
     ::waitpid(pid, &st, 0);
     c.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    std::sscanf(got.c_str(), "registered=%d queued=%d delivered=%d failed=%d errors=%d", &c.registered, &c.queued, &c.delivered, &c.failed,
-                &c.errors);
+    std::sscanf(got.c_str(), "registered=%d queued=%d delivered=%d failed=%d errors=%d dtls_established=%d dtls_failed=%d", &c.registered,
+                &c.queued, &c.delivered, &c.failed, &c.errors, &c.dtls_established, &c.dtls_failed);
     return c;
 }
 
@@ -309,6 +325,7 @@ int parent(int argc, char** argv) {
     const int want = std::stoi(arg(argc, argv, "--uplinks", "3"));
     const long record_limit = std::stol(arg(argc, argv, "--record-limit", "100"));
     const std::string out = arg(argc, argv, "--out", ""), psk_file = arg(argc, argv, "--psk-file", "");
+    const bool mqttsn_dtls = flag(argc, argv, "--mqttsn-dtls");
     if (record_limit < 0) {
         std::cerr << "lwm2m_bench: --record-limit must be >= 0 (0: keep every record)\n";
         return 2;
@@ -342,6 +359,7 @@ int parent(int argc, char** argv) {
     so.dm = true;
     so.mqttsn = true;
     so.dtls = true;
+    so.mqttsn_dtls = mqttsn_dtls;  // the gateway behind rigs/dtls, the same identities and keys (psks)
     for (int k = 0; k < n; ++k) so.psks[keys[static_cast<std::size_t>(k)].identity] = keys[static_cast<std::size_t>(k)].key;
     so.pcap_dir = out;
     so.lifetime = std::chrono::hours(2);
@@ -359,11 +377,11 @@ int parent(int argc, char** argv) {
         if (figures.is_open()) figures << s << '\n';
     };
     say(fmt::format("lwm2m_bench: {} CMi6110 reference clients (threads of one child process) per round, {} rounds, {} uplinks each;"
-                    " DM server DTLS-PSK coaps://127.0.0.1:{}, MQTT-SN gateway 127.0.0.1:{} (servers in this process)",
-                    n, rounds, want, servers.dm_port(), servers.mqttsn_port()));
-    say(fmt::format("{:>5} {:>5} {:>8} {:>6} {:>6} {:>6} {:>6} {:>8} {:>5} {:>8} {:>8} {:>5}", "round", "reg", "reg/s", "sent", "acked", "failed", "recvd",
-                    "findings", "errs", "rss_MiB", "heap_MiB", "fds"));
-    long long tot_reg = 0, tot_sent = 0, tot_acked = 0, tot_recvd = 0, tot_failed = 0, tot_errors = 0;
+                    " DM server DTLS-PSK coaps://127.0.0.1:{}, MQTT-SN gateway 127.0.0.1:{} ({}; servers in this process)",
+                    n, rounds, want, servers.dm_port(), servers.mqttsn_port(), mqttsn_dtls ? "DTLS 1.2 PSK" : "plain UDP"));
+    say(fmt::format("{:>5} {:>5} {:>8} {:>6} {:>6} {:>6} {:>6} {:>8} {:>5} {:>8} {:>8} {:>5}{}", "round", "reg", "reg/s", "sent", "acked", "failed",
+                    "recvd", "findings", "errs", "rss_MiB", "heap_MiB", "fds", mqttsn_dtls ? fmt::format(" {:>6} {:>7} {:>6}", "gw_hs", "hs_fail", "cl_hs") : ""));
+    long long tot_reg = 0, tot_sent = 0, tot_acked = 0, tot_recvd = 0, tot_failed = 0, tot_errors = 0, tot_client_hs = 0;
     double reg_seconds = 0, rss5 = -1, rss_last = 0, heap5 = -1, heap_last = 0;
     lw::ServerCounters before = servers.counters();
     bool bad = false;
@@ -373,6 +391,7 @@ int parent(int argc, char** argv) {
                                       std::to_string(want), "--dm", fmt::format("coaps://127.0.0.1:{}", servers.dm_port()), "--gateway",
                                       fmt::format("127.0.0.1:{}", servers.mqttsn_port())};
         if (!out.empty()) args.insert(args.end(), {"--log", fmt::format("{}/clients-{}.log", out, r)});
+        if (mqttsn_dtls) args.emplace_back("--mqttsn-dtls");
         const auto c = run_child(args, keys, n);
         std::this_thread::sleep_for(200ms);  // the gateway's last datagrams are recorded
         // this round, from the servers' exact counters (the kept records may be capped: --record-limit):
@@ -382,6 +401,10 @@ int parent(int argc, char** argv) {
         const auto regs = static_cast<int>(now.registers - before.registers);
         const auto deregs = static_cast<int>(now.deregisters - before.deregisters);
         const auto received = static_cast<long long>(now.publishes - before.publishes);
+        // the gateway's DTLS handshakes this round (exact counters; 0 on plain UDP)
+        const auto hs = static_cast<long long>(now.mqttsn_dtls_established - before.mqttsn_dtls_established);
+        const auto hs_fail = static_cast<long long>(now.mqttsn_dtls_failed - before.mqttsn_dtls_failed + now.mqttsn_dtls_timeouts -
+                                                    before.mqttsn_dtls_timeouts + now.mqttsn_dtls_not_dtls - before.mqttsn_dtls_not_dtls);
         const double secs =
             static_cast<double>(now.last_register_at_us - std::chrono::duration_cast<std::chrono::microseconds>(t0.time_since_epoch()).count()) / 1e6;
         before = now;
@@ -393,8 +416,9 @@ int parent(int argc, char** argv) {
         const double heap = heap_mib();
         if (r == std::min(5, rounds)) heap5 = heap;
         heap_last = heap;
-        say(fmt::format("{:>5} {:>5} {:>8.1f} {:>6} {:>6} {:>6} {:>6} {:>8} {:>5} {:>8.1f} {:>8.1f} {:>5}", r, regs, regs / secs, c.queued,
-                        c.delivered, c.failed, received, findings, c.errors, rss, heap, open_fds()));
+        say(fmt::format("{:>5} {:>5} {:>8.1f} {:>6} {:>6} {:>6} {:>6} {:>8} {:>5} {:>8.1f} {:>8.1f} {:>5}{}", r, regs, regs / secs, c.queued,
+                        c.delivered, c.failed, received, findings, c.errors, rss, heap, open_fds(),
+                        mqttsn_dtls ? fmt::format(" {:>6} {:>7} {:>6}", hs, hs_fail, c.dtls_established) : ""));
         tot_reg += regs;
         reg_seconds += secs;
         tot_sent += c.queued;
@@ -402,6 +426,8 @@ int parent(int argc, char** argv) {
         tot_recvd += received;
         tot_failed += c.failed;
         tot_errors += c.errors;
+        tot_client_hs += c.dtls_established;
+        if (mqttsn_dtls && (hs != n || hs_fail != 0 || c.dtls_established != n || c.dtls_failed != 0)) bad = true;
         if (c.status != 0 || regs != n || deregs != n || c.registered != n || c.errors || c.failed || c.delivered != c.queued ||
             received != c.queued || c.queued < n * want)
             bad = true;
@@ -419,6 +445,11 @@ int parent(int argc, char** argv) {
                     "failed {} (lost {}); client errors {}",
                     tot_reg, reg_seconds, static_cast<double>(tot_reg) / reg_seconds, tot_sent, tot_acked, tot_recvd, tot_failed,
                     tot_sent - tot_recvd, tot_errors));
+    if (mqttsn_dtls)
+        say(fmt::format("gateway DTLS 1.2 PSK handshakes: established {} (clients saw {}), failed {}, timed out {}, clear datagrams dropped {}, "
+                        "cookies sent {} (RFC 6347 §4.2.1)",
+                        tot.mqttsn_dtls_established, tot_client_hs, tot.mqttsn_dtls_failed, tot.mqttsn_dtls_timeouts, tot.mqttsn_dtls_not_dtls,
+                        tot.mqttsn_dtls_cookies));
     say(fmt::format("server RSS: round {} {:.1f} MiB, round {} {:.1f} MiB, growth {:.2f} MiB ({:.1f} KiB/round; heap in use {:.1f} KiB/round)",
                     std::min(5, rounds), rss5, rounds, rss_last, rss_last - rss5, per_round(rss_last - rss5), per_round(heap_last - heap5)));
     say(fmt::format("records (--record-limit {}{}): kept/seen datagrams {}/{} ({:.2f} MiB of bytes kept), exchanges {}/{}, registrations "

@@ -40,6 +40,7 @@ void lwm2m_params(Params& p, Lwm2mListen& l, bool endpoint_required) {
         l.psk = std::move(key);
     }
     l.bootstrap = p.num("bootstrap", 0, 0, 1) == 1;
+    l.locked = p.num("locked", 0, 0, 1) == 1;
 }
 
 namespace {
@@ -102,7 +103,9 @@ const bool registered = register_link({
                {"psk", "DTLS PSK, hex (never shown)"},
                {"bootstrap", "1: HOST:PORT is the Bootstrap-Server (the module bootstraps first), 0 (default): the DM server"},
                {"gateway", "GWHOST:GWPORT the module reaches the suite's MQTT-SN gateway at, written into 33905/0/0 by the uplink "
-                           "cases (needed when HOST is 0.0.0.0; the gateway listens on HOST:GWPORT, GWPORT 0: any free port)"}},
+                           "cases (needed when HOST is 0.0.0.0; the gateway listens on HOST:GWPORT, GWPORT 0: any free port)"},
+               {"locked", "1: the lab locked the module through NFC (§7.2 Configuration Lock = Locked): 33906/0/5 must read true "
+                          "and the lock cases 7.2/2-3 run (default 0: Open, 7.2/2-3 skipped; ERRATA E-164)"}},
     .offers = {std::string(cap::coap_server)},
     .check = [](const DutUrl& u) {
         (void)parse(u);

@@ -9,7 +9,7 @@
 //               &transmit_delay=240&utc_offset=0&max_age=10080&max_uploads=4&readouts_per_telegram=0
 //               &max_payload_bytes=0&seed=1&meter_id=12345678&meter_errors=F5,F9&fault=NAME
 //               &power_mode=active&power_off=FROM..TO,…&button=AT+SECONDS,…&attach_s=30
-//               &network=1&endpoint=NAME&psk_id=ID&psk=HEX&lifetime_s=N&bootstrap=1
+//               &network=1&endpoint=NAME&psk_id=ID&psk=HEX&lifetime_s=N&bootstrap=1&locked=1
 //
 // network=1 adds coap.server (lwm2m_link.hpp): the profile starts the suite's LwM2M servers on
 // 127.0.0.1 (free ports) and the reference LwM2M client (`metercert simulate cmi6110 --server`,
@@ -101,7 +101,7 @@ Cmi6110Run parse(const DutUrl& u, Lwm2mListen* net = nullptr) {
         lwm2m_params(p, l, false);
         l.client_lifetime_s = static_cast<std::uint32_t>(p.num("lifetime_s", 8, 2, 86400));
     } else {
-        for (const char* k : {"endpoint", "psk_id", "psk", "bootstrap", "lifetime_s"})
+        for (const char* k : {"endpoint", "psk_id", "psk", "bootstrap", "lifetime_s", "locked"})
             if (p.has(k)) fail(u, fmt::format("{}= needs network=1", k));
     }
     Cmi6110Run r;
@@ -290,6 +290,8 @@ const bool registered = register_link({
                {"lifetime_s", "network=1: the client's registration lifetime, s (default 8)"},
                {"bootstrap", "network=1: 1 (the default DUT): the client starts at the suite's Bootstrap-Server, psk_id its DevEUI, "
                              "which hands it to the DM server (TS 1.1 §6.1); 0: it registers straight"},
+               {"locked", "network=1: 1: the client is locked through its NFC path at start (§7.2 Configuration Lock = Locked; "
+                          "simulate cmi6110 --nfc-lock): 33906/0/5 reads true; default 0, Open (ERRATA E-164)"},
                {"power_wire", "PATH:OUTPUT: the supply is a rig's relay (rigs/README.md \"Wires\"), watched by the cmi6110 profile "
                               "while a case runs (--rig takes dut.power); power_off= is then what the wire did"},
                {"button_wire", "PATH:OUTPUT: the push button is a rig's relay, watched as power_wire (--rig takes dut.button)"},

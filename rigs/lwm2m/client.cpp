@@ -292,6 +292,12 @@ struct Client::Impl {
                 cm::to_utc_timestamp(std::chrono::floor<std::chrono::minutes>(meter_clock.to_utc(TimePoint{})), sc.utc_offset),
                 meter->read(TimePoint{}, meter_clock), 0};
         }
+        if (!o.gateway_key.empty()) {  // as a DM server's Writes of 33905/0/2 = 0 and /5 would (capture_transport_key)
+            if (model.write(cm::Path{33905, 0, 2, std::nullopt}, cm::Value{std::int64_t{0}}, cm::Origin::dm) != cm::Outcome::changed)
+                throw ClientError("the model refused 33905/0/2 = 0 (PSK mode) for the gateway key");
+            transport_key = lw::Bytes(o.gateway_key.begin(), o.gateway_key.end());
+            ++transport_key_version;
+        }
         if (!o.gateway.empty()) open_gateway(o.gateway);
     }
 
@@ -746,6 +752,14 @@ struct Client::Impl {
                 out = lw::Response{};
                 out.code = lw::code::changed;
             }
+        }
+        if (o.faults.lock_state_not_reported && r.op == lw::Operation::read && out.code == lw::code::content && out.content_format &&
+            r.path.depth == 3 && r.path.object_id() == 33906 && r.path.resource_id() == 5) {
+            // the fault: 33906/x/5 "NFC Config-locked" reads false whatever the lock (§7.2)
+            const lw::Entry e{r.path, cm::Value{false}};
+            lw::Bytes payload;
+            lw::Error err;
+            if (lw::encode_content(*out.content_format, r.path, std::span<const lw::Entry>(&e, 1), payload, err)) out.payload = std::move(payload);
         }
         log(fmt::format("{} {} {} -> {}", bs ? "bootstrap" : "dm", lw::operation_name(r.op), path, out.code.str()));
         if (out.code == lw::code::changed && r.op == lw::Operation::execute) act(out.action, path);
@@ -1222,6 +1236,9 @@ Client::Client(ClientOptions o, EventSink events) : impl_(std::make_unique<Impl>
     if (!(impl_->o.time_scale >= 1.0)) throw ClientError(fmt::format("time scale {}: must be ≥ 1", impl_->o.time_scale));
     if (impl_->o.lifetime < 1) throw ClientError("lifetime 0: must be ≥ 1 s");
     coap::parse_uri(impl_->o.server.empty() ? impl_->o.bootstrap : impl_->o.server);  // throws CoapError(bad_uri)
+    // §7.2: locked through the NFC path before the module connects (locking an open module needs no PAK, E-89)
+    if (impl_->o.nfc_locked && impl_->model.nfc_write("configuration_lock", cm::Value{std::int64_t{1}}) != cm::Outcome::changed)
+        throw ClientError("the model refused the NFC write Configuration Lock = Locked (§7.5 Table 8)");
 }
 Client::~Client() = default;
 void Client::run(const std::atomic<bool>& stop) { impl_->run(stop); }

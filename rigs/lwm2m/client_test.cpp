@@ -379,3 +379,25 @@ TEST(Lwm2mClient, UplinksGoToTheGatewayTheDmServerWritesAndAreCounted) {
     th.join();
     ::close(gw_fd);
 }
+
+TEST(Lwm2mClient, NfcLockedIsLockedBeforeItConnects) {
+    // CMi6110 §7.2 / §7.5 Table 8: the default is Open; ClientOptions::nfc_locked (--nfc-lock) locks
+    // through NFC before the module connects (no PAK needed to lock an open module, ERRATA E-89); the
+    // constructor applies it, no network needed to see it
+    namespace cm = metercert::devices::cmi6110;
+    for (bool lock : {false, true}) {
+        lwm2m::ClientOptions o;
+        o.server = "coap://127.0.0.1:9";
+        o.endpoint = "cmi6110-lock";
+        o.nfc_locked = lock;
+        lwm2m::Client c(o, {});
+        EXPECT_EQ(c.model().locked(), lock);
+        const auto r = c.model().read(cm::Path{33906, 0, 5, std::nullopt});
+        ASSERT_EQ(r.outcome, cm::Outcome::content);
+        EXPECT_EQ(std::get<bool>(r.value), lock);
+        // LwM2M device management is not subject to the lock (E-89): a DM Write of 33906/0/0 applies
+        EXPECT_EQ(c.model().write(cm::Path{33906, 0, 0, std::nullopt}, cm::Value{std::int64_t{120}}, cm::Origin::dm), cm::Outcome::changed);
+        // an NFC write without the PAK is refused on the locked module only (§7.2)
+        EXPECT_EQ(c.model().nfc_write("readout_interval", cm::Value{std::int64_t{240}}), lock ? cm::Outcome::locked : cm::Outcome::changed);
+    }
+}

@@ -528,8 +528,17 @@ struct Servers::Impl {
             gateway_datagram(dg.peer, dg.bytes, dg.identity, [&](const Bytes& r) { mq_dtls->send(dg.peer, r); });
         if (auto ev = mq_dtls->take_events(); !ev.empty()) {
             std::lock_guard l(mu);
-            for (auto& e : ev)
+            for (auto& e : ev) {
+                switch (e.kind) {
+                    case dtls::Event::Kind::established: ++counts.mqttsn_dtls_established; break;
+                    case dtls::Event::Kind::handshake_failed: ++counts.mqttsn_dtls_failed; break;
+                    case dtls::Event::Kind::handshake_timeout: ++counts.mqttsn_dtls_timeouts; break;
+                    case dtls::Event::Kind::not_dtls: ++counts.mqttsn_dtls_not_dtls; break;
+                    case dtls::Event::Kind::cookie_sent: ++counts.mqttsn_dtls_cookies; break;
+                    default: break;
+                }
                 dtls_events.push_back(GatewayDtlsEvent{dtls::event_name(e.kind), e.peer, e.identity, e.cipher, e.reason, e.handshake_ms, now_us()});
+            }
             trim(dtls_events);
             cv.notify_all();
         }

@@ -63,6 +63,7 @@ struct Cmi6110Options {
     std::string server, bootstrap, endpoint, psk_id, psk_hex;
     std::string dev_eui;              // Table 1 DevEUI (3/0/2, 0/0/3, 0/1/3); "": the model's factory value
     double apn_rollback_s = 300;      // §6.4 "for some time" (ERRATA E-128)
+    bool nfc_lock = false;            // §7.2: locked through NFC before connecting (ERRATA E-89, E-164)
     std::uint32_t lifetime = 86400;
     double time_scale = 1.0;
     int listen = -1;                  // -1: no listener
@@ -92,6 +93,7 @@ int run_client(const Cmi6110Options& o, const ModuleConfig& uplinks) {
     c.dev_eui = o.dev_eui;
     if (!(o.apn_rollback_s > 0 && o.apn_rollback_s <= 86400)) usage_error("--apn-rollback-s must be 0 < seconds <= 86400");
     c.apn_rollback = std::chrono::milliseconds(static_cast<long long>(o.apn_rollback_s * 1000));
+    c.nfc_locked = o.nfc_lock;
     if (!o.server.empty() && !o.bootstrap.empty()) usage_error("--server and --bootstrap: give one (the Bootstrap-Server names the DM server)");
     if (o.endpoint.empty()) usage_error("--endpoint NAME is required with --server/--bootstrap (the LwM2M Endpoint Client Name)");
     if (o.psk_id.empty() != o.psk_hex.empty()) usage_error("--psk-id and --psk go together");
@@ -149,6 +151,7 @@ int run_client(const Cmi6110Options& o, const ModuleConfig& uplinks) {
         else if (o.fault == "mqttsn_plain_despite_psk") c.faults.mqttsn_plain_despite_psk = true;
         else if (o.fault == "no_register_after_discarded_update") c.faults.no_register_after_discarded_update = true;
         else if (o.fault == "connection_mode_ignored") c.faults.connection_mode_ignored = true;
+        else if (o.fault == "lock_state_not_reported") c.faults.lock_state_not_reported = true;
         else usage_error(fmt::format("--fault '{}' with --server/--bootstrap: unknown ({})", o.fault,
                                      devices::fault_choices(network_fault_specs())));
     }
@@ -246,6 +249,7 @@ int run(const Cmi6110Options& o) {
     const auto fault = network ? std::optional<Cmi6110Fault>(Cmi6110Fault::none) : fault_from_name(o.fault);
     if (!network && fault && is_network_fault(*fault))
         usage_error(fmt::format("--fault {} is a network fault of the LwM2M client: it needs --server or --bootstrap", o.fault));
+    if (!network && o.nfc_lock) usage_error("--nfc-lock locks the LwM2M client's model: it needs --server or --bootstrap");
     if (!fault) usage_error(fmt::format("--fault '{}': unknown ({})", o.fault, devices::fault_choices(fault_specs())));
     run.fault = *fault;
     run.power_mode = o.power_mode == "passive" ? PowerMode::passive : PowerMode::active;
@@ -409,6 +413,10 @@ const bool registered = register_simulated_device({
                      "with --server/--bootstrap: after 33906/0/15 (§6.4 APN change) roll back to the old APN when no\n"
                      "bootstrap/registration succeeds within this many real seconds (default 300; ERRATA E-128)");
         c.add_option("--psk", o->psk_hex, "DTLS PSK as hex (never shown in any output)");
+        c.add_flag("--nfc-lock", o->nfc_lock,
+                   "with --server/--bootstrap: the module is locked through its NFC path before it connects (§7.2, §7.5\n"
+                   "Table 8 Configuration Lock = Locked; default Open): 33906/0/5 reads true, LwM2M writes are not subject\n"
+                   "to the lock (ERRATA E-89, E-164)");
         c.add_option("--lifetime", o->lifetime, "registration lifetime, s of model time (Update at half of it)")->capture_default_str();
         c.add_option("--time-scale", o->time_scale, "model seconds per real second for the client's timers (lifetime/Update)")
             ->capture_default_str();

@@ -43,6 +43,11 @@ public:
     // at gateway_port (0: a free port, and that port is written). Empty host: not given.
     std::string gateway_host;
     std::uint16_t gateway_port = 0;
+    // locked=1 (§7.2, §7.5 Table 8 Configuration Lock = Locked): sim:cmi6110?network=1's reference
+    // client locks itself through its NFC path at start (simulate cmi6110 --nfc-lock); on lwm2m://
+    // the lab says it locked the module through NFC (the suite cannot: ERRATA E-164). The cases
+    // expect 33906/0/5 "NFC Config-locked" to read this.
+    bool locked = false;
 };
 
 }  // namespace metercert::rigs

@@ -72,6 +72,7 @@ enum class Cmi6110Fault : std::uint8_t {
     mqttsn_plain_despite_psk,
     no_register_after_discarded_update,
     connection_mode_ignored,
+    lock_state_not_reported,
 };
 
 struct Cmi6110FaultSpec {
@@ -242,6 +243,9 @@ inline constexpr Cmi6110FaultSpec kFaults[] = {
     {{"connection_mode_ignored", "CMi6110 §6.3 Table 2 33905/x/10 Connection config, §7.5 Table 11 (ERRATA E-100, E-161)",
       "ignores 33905/0/10: every upload Optimized (the session kept), also when the DM server wrote 1 = Compliant"},
      Cmi6110Fault::connection_mode_ignored},
+    {{"lock_state_not_reported", "CMi6110 §7.2; §6.3 Table 2 33906/./5 'NFC Config-locked' R; §7.5 Table 8 'Configuration Lock'; ERRATA E-89, E-164",
+      "a Read of 33906/0/5 answers false although the module is locked through NFC"},
+     Cmi6110Fault::lock_state_not_reported},
 };
 inline constexpr auto kFaultSpecs = specs_of(kFaults);
 

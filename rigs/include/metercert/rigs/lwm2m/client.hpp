@@ -154,6 +154,7 @@ struct ClientFaults {
 
     bool no_register_after_discarded_update = false;  // an Update answered 4.04: the old location kept, Updates go on (int-105)
     bool connection_mode_ignored = false;   // 33905/0/10 ignored: always Optimized (ERRATA E-100, E-161)
+    bool lock_state_not_reported = false;   // a Read of 33906/0/5 answers false whatever the NFC lock (§7.2, E-164)
 };
 
 struct ClientOptions {
@@ -181,6 +182,16 @@ struct ClientOptions {
     // roll back to the old APN and reset again": that time, real (ERRATA E-128); the client tries
     // again every quarter of it
     std::chrono::milliseconds apn_rollback{300000};
+    // CMi6110 §7.2 / §7.5 Table 8 "Configuration Lock": true locks the module through its NFC path
+    // before it connects (DeviceConfig::nfc_write("configuration_lock", Locked); locking an open
+    // module needs no PAK, ERRATA E-89). LwM2M device management is not subject to the lock; the
+    // DM server sees it in 33906/0/5 "NFC Config-locked" (ERRATA E-164)
+    bool nfc_locked = false;
+    // The uplinks to `gateway` inside DTLS 1.2 PSK from the start (rigs/dtls), as though the DM server
+    // had written 33905/0/2 = 0 (PSK mode) and 33905/0/5 = this key before the first uplink (ERRATA
+    // E-134, E-147: the identity is the module's DM PSK identity). Empty: plain UDP until the DM server
+    // writes them. A secret: never shown. (lwm2m_bench --mqttsn-dtls)
+    std::vector<std::uint8_t> gateway_key;
 };
 
 class ClientError : public std::runtime_error {

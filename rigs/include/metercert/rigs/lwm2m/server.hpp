@@ -174,6 +174,11 @@ struct ServerCounters {
     std::uint64_t publish_dups = 0;     // of them PUBLISH, DUP 1 (retransmissions)
     std::int64_t last_register_at_us = 0;  // the latest registration's time (monotonic µs; 0: none yet)
     std::uint64_t sends = 0;            // LwM2M Send requests (POST /dp), answered 2.04 or 4.00
+    // Options::mqttsn_dtls: the gateway's DTLS sessions (exact, unlike the trimmed mqttsn_dtls_events()):
+    // handshakes completed, failed (alert / error) or timed out, clear datagrams dropped (not_dtls),
+    // HelloVerifyRequests sent (RFC 6347 §4.2.1)
+    std::uint64_t mqttsn_dtls_established = 0, mqttsn_dtls_failed = 0, mqttsn_dtls_timeouts = 0, mqttsn_dtls_not_dtls = 0,
+                  mqttsn_dtls_cookies = 0;
 };
 
 class ServersError : public std::runtime_error {
