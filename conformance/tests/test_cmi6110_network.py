@@ -28,7 +28,10 @@ NETWORK = {"cmi6110/6.2/int-102", "cmi6110/6.3/int-101", "cmi6110/6.3/int-201", 
            # every row of Tables 1 and 2 (test_6_3_tables.py)
            "cmi6110/6.3/20", "cmi6110/6.3/21",
            # MQTT-SN over DTLS-PSK: the suite writes 33905/0/2, /5, /0 and judges from its DTLS gateway
-           "cmi6110/7.5/11"}
+           "cmi6110/7.5/11",
+           # a discarded registration's Update refused 4.04, then a new Register (int-105); the MQTT-SN connection
+           # config 33905/0/10 (7.5/12); the lock state 33906/0/5 (7.2/1; 7.2/2-3 need locked=1)
+           "cmi6110/6.2/int-105", "cmi6110/7.5/12", "cmi6110/7.2/1"}
 BOOTSTRAP = {"cmi6110/6.2/int-0", "cmi6110/6.2/int-1", "cmi6110/6.2/int-6"}
 
 
