@@ -52,6 +52,16 @@ def wait_udp_bound(port: int, timeout_s: float = 120.0, proc=None) -> bool:
         time.sleep(0.1)
     return False
 
+def stop_process(proc, timeout: float = 10.0) -> tuple:
+    """SIGTERM to a Popen started with pipes, SIGKILL if it has not ended after `timeout` s; its
+    (stdout, stderr)."""
+    proc.terminate()
+    try:
+        return proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.communicate()
+
 def checksum(b: bytes) -> int:
     """EN 13757-2 link checksum: the sum of the bytes from C to the last user data byte, mod 256."""
     return sum(b) & 0xFF

@@ -13,7 +13,7 @@ import time
 import pytest
 
 import metercert
-from conftest import BIN, free_udp_port, wait_udp_bound
+from conftest import BIN, free_udp_port, stop_process, wait_udp_bound
 
 
 def test_gateway_parameter_parsed_and_checked():
@@ -60,12 +60,7 @@ def test_uplink_case_writes_the_gateway_option(tmp_path):
     try:
         out, err = run.communicate(timeout=90)
     finally:
-        module.terminate()
-        try:
-            _, m_err = module.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            module.kill()
-            _, m_err = module.communicate()
+        _, m_err = stop_process(module)
     rec = json.loads((tmp_path / "r" / "record.json").read_text())
     by = {c["id"]: c for c in rec["cases"]}
     assert by["cmi6110/7.5/10"]["outcome"] == "passed", (by["cmi6110/7.5/10"], err[-2000:], m_err[-2000:])

@@ -10,7 +10,7 @@ import json
 import subprocess
 import types
 
-from conftest import BIN, free_udp_port, wait_udp_bound
+from conftest import BIN, free_udp_port, stop_process, wait_udp_bound
 
 PSK = "8c1f0e2d3b4a59687766554433221100"  # a test key: must never be shown
 
@@ -60,12 +60,7 @@ def run_with_module(tmp_path, url, first):
     out, err = run.communicate(timeout=300)  # minutes only on a loaded machine (ci/test runs three files at once)
     # the run has ended: the module is stopped (an Update it sent as the suite closed may wait for
     # libcoap's retransmissions, up to MAX_TRANSMIT_WAIT, so it is not waited for)
-    module.terminate()
-    try:
-        m_out, m_err = module.communicate(timeout=10)
-    except subprocess.TimeoutExpired:
-        module.kill()
-        m_out, m_err = module.communicate()
+    m_out, m_err = stop_process(module)
     module = types.SimpleNamespace(stdout=m_out, stderr=m_err)
     rec = json.loads((tmp_path / "r" / "record.json").read_text())
     return run, module, out, err, rec, {c["id"]: c for c in rec["cases"]}

@@ -4,11 +4,10 @@ and 33905/0/0 (the gateway) — CMi6110 §6.3 Table 2, ERRATA E-134, E-147 — a
 after 33905/0/2 = 3. Judged by the suite's gateway (Lwm2mServers(mqttsn_dtls=True)): the session's
 identity is the module's DM PSK identity, the MQTT-SN messages came out of it, every datagram on its
 tap is a DTLS record; neither key is in the module's output or in a capture. Loopback, bounded."""
-import os
 import subprocess
 import time
 
-from conftest import BIN
+from conftest import BIN, stop_process
 from metercert import _core
 
 DM_ID = "0004A30B00C0FFEE"       # the DevEUI, the module's DM PSK identity
@@ -72,12 +71,7 @@ def test_uplinks_over_dtls_psk_when_33905_2_is_0_and_plain_when_3(tmp_path):
         assert all(u["psk_identity"] == "" for u in plain.uplinks())
         assert bytes(plain.datagrams()[0]["bytes"])[1] == 0x04  # MQTT-SN 1.2 §5.4.4: a CONNECT in clear
     finally:
-        module.terminate()
-        try:
-            out, err = module.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            module.kill()
-            out, err = module.communicate()
+        out, err = stop_process(module)
         for s in (dm, gw, plain):
             s.stop()
     assert "DTLS 1.2 PSK (33905/0/2 = 0), identity " + DM_ID in err, err[-3000:]
@@ -103,12 +97,7 @@ def test_psk_mode_without_a_key_sends_nothing(tmp_path):
         time.sleep(0.5)
         assert gw.datagrams() == [] and gw.uplinks() == []
     finally:
-        module.terminate()
-        try:
-            _, err = module.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            module.kill()
-            _, err = module.communicate()
+        _, err = stop_process(module)
         dm.stop()
         gw.stop()
     assert "no Transport Secret Key (33905/0/5) was written: no uplinks" in err, err[-2000:]

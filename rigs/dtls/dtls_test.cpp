@@ -2,6 +2,8 @@
 // Debian openssl CLI (a third-party DTLS stack: s_client / s_server -dtls1_2 -psk).
 #include "metercert/rigs/dtls/dtls.hpp"
 
+#include "../coap/test_util.hpp"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -121,17 +123,7 @@ struct Child {
 
 bool have_openssl() { return std::system("openssl version >/dev/null 2>&1") == 0; }
 
-std::uint16_t free_udp_port() {
-    int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    ::close(fd);
-    return ntohs(a.sin_port);
-}
+using coap_test::free_udp_port;  // rigs/coap/test_util.hpp
 
 }  // namespace
 
